@@ -1,0 +1,2 @@
+/** h2kit: HTTP/2 and HPACK for TypeScript. The public API. */
+export * from './errors.js';
