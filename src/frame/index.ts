@@ -1,0 +1,9 @@
+/** The HTTP/2 framing layer (RFC 9113 sections 4 and 6): constants, frame types, decoder, writer. */
+export * from './constants.js';
+export type * from './types.js';
+export { writeFrameHeader, readFrameHeader, readFrameLength, readStreamId } from './header.js';
+export type { FrameHeader } from './header.js';
+export { FrameDecoder, typeName } from './decoder.js';
+export type { FrameDecoderOptions } from './decoder.js';
+export { FrameWriter } from './writer.js';
+export { checkSettingValue } from './settings.js';
