@@ -1,0 +1,107 @@
+/**
+ * Everything configurable about a Connection, in one place, with safe defaults.
+ *
+ * The defaults are chosen to be safe against the known HTTP/2 attacks (floods of streams,
+ * CONTINUATION, pings, settings; HPACK bombs) while fast for honest peers: a large
+ * connection-level receive window so uploads are not throttled by the 65535-octet default.
+ */
+import type { Settings } from './settings.js';
+import { INITIAL_SETTINGS, MAX_WINDOW } from './settings.js';
+
+export type Role = 'server' | 'client';
+
+/** Header fields in events and commands: `[name, value]`, lowercase names, pseudo-headers first. */
+export type HeaderList = Array<[string, string]>;
+
+export interface ConnectionOptions {
+  /** Which end of the connection we are. */
+  role: Role;
+  /**
+   * What we advertise in our SETTINGS frame. Unset values take these defaults:
+   * - `headerTableSize`: 4096 (our HPACK decoder's dynamic table)
+   * - `enablePush`: true for a client (ignored for a server: servers never advertise push)
+   * - `maxConcurrentStreams`: 100 (streams the peer may have open toward us; beyond it, REFUSED_STREAM)
+   * - `initialWindowSize`: 65535 (each stream's receive window)
+   * - `maxFrameSize`: 16384
+   * - `maxHeaderListSize`: 65536 (decoded header list, name + value + 32 per field)
+   * - `enableConnectProtocol`: false
+   */
+  settings?: Partial<Settings>;
+  /** Our connection-level receive window (sent as a WINDOW_UPDATE on stream 0 right after SETTINGS). Default 1 MiB (1048576). */
+  connectionWindowSize?: number;
+  /** Largest header block (HEADERS/PUSH_PROMISE + CONTINUATION, compressed) we buffer. Default max(65536, 2 * maxHeaderListSize). */
+  maxHeaderBlockSize?: number;
+  /** CONTINUATION frames allowed in one header block (defeats floods of tiny/empty ones). Default 64. */
+  maxContinuationFrames?: number;
+  /** How long the peer has to ACK our SETTINGS before GOAWAY(SETTINGS_TIMEOUT), ms. Default 5000. */
+  settingsAckTimeout?: number;
+  /** Closed stream ids remembered (to tell "closed" from "never used" for late frames). Default 1024. */
+  maxClosedStreams?: number;
+  /** Largest HPACK dynamic table our encoder will use even if the peer allows more. Default 4096. */
+  maxEncoderTableSize?: number;
+  /** Push streams we may have reserved/open at once (server), on top of the peer's MAX_CONCURRENT_STREAMS. Default 100. */
+  maxConcurrentPushes?: number;
+  /**
+   * Flood limits: control frames the peer makes us answer (PING, SETTINGS) and "glitches"
+   * (frames that are legal but do nothing useful: empty DATA without END_STREAM, resets of streams
+   * just opened, PRIORITY storms) allowed per `floodWindowMs`; beyond them GOAWAY(ENHANCE_YOUR_CALM).
+   * Defaults: 1000 control frames, 1000 glitches, per 10000 ms.
+   */
+  maxControlFramesPerWindow?: number;
+  maxGlitchesPerWindow?: number;
+  floodWindowMs?: number;
+  /** Stream resets the peer may cause per `floodWindowMs` (rapid reset, CVE-2023-44487). Default 1000. */
+  maxResetsPerWindow?: number;
+  /** The time now, in ms (any monotonic clock; the caller passes later times to receive/tick). Default 0. */
+  now?: number;
+}
+
+/** ConnectionOptions with every default filled in. */
+export interface ResolvedOptions {
+  role: Role;
+  settings: Settings;
+  connectionWindowSize: number;
+  maxHeaderBlockSize: number;
+  maxContinuationFrames: number;
+  settingsAckTimeout: number;
+  maxClosedStreams: number;
+  maxEncoderTableSize: number;
+  maxConcurrentPushes: number;
+  maxControlFramesPerWindow: number;
+  maxGlitchesPerWindow: number;
+  maxResetsPerWindow: number;
+  floodWindowMs: number;
+  now: number;
+}
+
+export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
+export const DEFAULT_MAX_HEADER_LIST_SIZE = 65536;
+export const DEFAULT_CONNECTION_WINDOW_SIZE = 1048576;
+export const DEFAULT_SETTINGS_ACK_TIMEOUT = 5000;
+
+export function resolveOptions(options: ConnectionOptions): ResolvedOptions {
+  const settings: Settings = {
+    ...INITIAL_SETTINGS,
+    maxConcurrentStreams: DEFAULT_MAX_CONCURRENT_STREAMS,
+    maxHeaderListSize: DEFAULT_MAX_HEADER_LIST_SIZE,
+    ...options.settings,
+  };
+  if (options.role === 'server') settings.enablePush = false;
+  const headerList = settings.maxHeaderListSize === Infinity ? DEFAULT_MAX_HEADER_LIST_SIZE : settings.maxHeaderListSize;
+  return {
+    role: options.role,
+    settings,
+    connectionWindowSize: Math.min(MAX_WINDOW, Math.max(65535, options.connectionWindowSize ?? DEFAULT_CONNECTION_WINDOW_SIZE)),
+    maxHeaderBlockSize: options.maxHeaderBlockSize ?? Math.max(65536, 2 * headerList),
+    maxContinuationFrames: options.maxContinuationFrames ?? 64,
+    settingsAckTimeout: options.settingsAckTimeout ?? DEFAULT_SETTINGS_ACK_TIMEOUT,
+    maxClosedStreams: options.maxClosedStreams ?? 1024,
+    maxEncoderTableSize: options.maxEncoderTableSize ?? 4096,
+    maxConcurrentPushes: options.maxConcurrentPushes ?? 100,
+    maxControlFramesPerWindow: options.maxControlFramesPerWindow ?? 1000,
+    maxGlitchesPerWindow: options.maxGlitchesPerWindow ?? 1000,
+    maxResetsPerWindow: options.maxResetsPerWindow ?? 1000,
+    floodWindowMs: options.floodWindowMs ?? 10000,
+    now: options.now ?? 0,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * One stream's record. A class with every field declared up front so all streams share one
+ * shape (fast property access); the connection keeps them in a Map keyed by id.
+ */
+import type { FlowWindows } from './flow-control.js';
+import type { HeaderList } from './options.js';
+import { StreamState } from './stream-state.js';
+
+/** Where a stream is in its message exchange, beyond the RFC state (what the next header block means). */
+export const MessagePhase = {
+  /** No header block received yet. */
+  NONE: 0,
+  /** One or more 1xx responses received (client role). */
+  INFORMATIONAL: 1,
+  /** The request / final response headers received: only DATA or trailers may follow. */
+  HEADERS: 2,
+  /** Trailers received. */
+  TRAILERS: 3,
+} as const;
+export type MessagePhase = (typeof MessagePhase)[keyof typeof MessagePhase];
+
+export class Stream implements FlowWindows {
+  readonly id: number;
+  state: StreamState = StreamState.IDLE;
+  /** True when we opened (or promised) it. */
+  readonly local: boolean;
+
+  sendWindow: number;
+  recvWindow: number;
+  recvTarget: number;
+  recvUnacked = 0;
+
+  /** DATA waiting for window: buffers from `queueHead` on, `queuedBytes` octets in all. */
+  queue: Buffer[] = [];
+  queueHead = 0;
+  queuedBytes = 0;
+  /** END_STREAM goes with the last queued octet (or alone, after trailers). */
+  endQueued = false;
+  /** Trailers to send once the queue drains. */
+  trailers: HeaderList | null = null;
+  /** In the connection's set of streams with something to send. */
+  scheduled = false;
+  /** The producer was told to wait: emit `writable` when the queue drains with an open window. */
+  wantWritable = false;
+
+  /** Received message bookkeeping (RFC 9113 section 8.1). */
+  phase: MessagePhase = MessagePhase.NONE;
+  /** Declared content-length of the received message, -1 when absent (or not checked: HEAD, 304). */
+  contentLength = -1;
+  /** DATA octets received (padding excluded). */
+  dataReceived = 0;
+  /** Client role: the request was HEAD, so the response has no body whatever content-length says. */
+  requestIsHead = false;
+
+  /** The user has seen this stream (an event named it, or the user opened it): it gets one `streamClosed`. */
+  seenByUser: boolean;
+
+  constructor(id: number, local: boolean, sendWindow: number, recvWindow: number) {
+    this.id = id;
+    this.local = local;
+    this.sendWindow = sendWindow;
+    this.recvWindow = recvWindow;
+    this.recvTarget = recvWindow;
+    this.seenByUser = local;
+  }
+}
