@@ -1,0 +1,110 @@
+/** FrameWriter's gathering: one output per burst, buffers never rewritten once taken, large DATA referenced. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { UsageError } from '../../src/errors.js';
+import { FrameType, FrameWriter } from '../../src/frame/index.js';
+import { decodeAll, rawFrame } from './helpers.js';
+
+test('take() is empty when nothing was written, and after a take', () => {
+  const w = new FrameWriter();
+  assert.deepEqual(w.take(), []);
+  assert.equal(w.pending(), 0);
+  w.settingsAck();
+  assert.equal(w.pending(), 9);
+  assert.equal(w.take().length, 1);
+  assert.deepEqual(w.take(), []);
+  assert.equal(w.pending(), 0);
+});
+
+test('small frames are coalesced into one buffer', () => {
+  const w = new FrameWriter();
+  w.settings([[3, 100]]);
+  w.settingsAck();
+  w.ping(Buffer.alloc(8), true);
+  w.windowUpdate(0, 100);
+  w.data(1, Buffer.from('small'), true);
+  assert.equal(w.pending(), 15 + 9 + 17 + 13 + 14);
+  const out = w.take();
+  assert.equal(out.length, 1);
+  assert.deepEqual(
+    decodeAll(out[0]!).map((f) => f.type),
+    [FrameType.SETTINGS, FrameType.SETTINGS, FrameType.PING, FrameType.WINDOW_UPDATE, FrameType.DATA],
+  );
+});
+
+test('large DATA payloads are referenced, not copied; padding follows them', () => {
+  const w = new FrameWriter();
+  const payload = Buffer.alloc(10000, 0x5a);
+  w.windowUpdate(1, 5);
+  w.data(1, payload, false, 3);
+  w.ping(Buffer.alloc(8), false);
+  const out = w.take();
+  assert.ok(out.some((b) => b === payload), 'the payload Buffer itself is in the output');
+  const frames = decodeAll(Buffer.concat(out));
+  assert.deepEqual(frames.map((f) => f.type), [FrameType.WINDOW_UPDATE, FrameType.DATA, FrameType.PING]);
+  const data = frames[1]!;
+  assert.ok(data.type === FrameType.DATA);
+  assert.equal(data.flowLength, 10004);
+  assert.deepEqual(data.data, payload);
+  // A Uint8Array that is not a Buffer is referenced too (as a Buffer view of the same memory).
+  const view = new Uint8Array(4096).fill(1);
+  w.data(3, view, true);
+  const out2 = w.take();
+  assert.ok(out2.some((b) => b.buffer === view.buffer));
+});
+
+test('bytes handed out by take() are never overwritten by later frames', () => {
+  const w = new FrameWriter(64);
+  const taken: Array<{ out: Buffer[]; copy: Buffer }> = [];
+  for (let i = 0; i < 200; i++) {
+    w.ping(Buffer.alloc(8, i), false);
+    if (i % 3 === 0) w.data(1, Buffer.alloc(i * 7, i), false);
+    const out = w.take();
+    taken.push({ out, copy: Buffer.from(Buffer.concat(out)) });
+  }
+  for (const { out, copy } of taken) assert.deepEqual(Buffer.concat(out), copy);
+});
+
+test('the block is reused between takes: consecutive small takes share one allocation', () => {
+  const w = new FrameWriter();
+  w.settingsAck();
+  const [a] = w.take();
+  w.settingsAck();
+  const [b] = w.take();
+  assert.equal(a!.buffer, b!.buffer);
+  assert.equal(b!.byteOffset, a!.byteOffset + 9);
+});
+
+test('a frame larger than the block gets its own block', () => {
+  const w = new FrameWriter(32);
+  w.goaway(0, 0, Buffer.alloc(100, 1));
+  w.settingsAck();
+  const frames = decodeAll(Buffer.concat(w.take()));
+  assert.equal(frames.length, 2);
+  assert.ok(frames[0]!.type === FrameType.GOAWAY && frames[0]!.debugData.length === 100);
+});
+
+test('raw() writes anything verbatim, including malformed frames for tests', () => {
+  const w = new FrameWriter();
+  w.raw(FrameType.PING, 0, 0, Buffer.alloc(7));
+  w.raw(0xee, 0xff, 0x7fffffff);
+  assert.deepEqual(Buffer.concat(w.take()), Buffer.concat([rawFrame(FrameType.PING, 0, 0, Buffer.alloc(7)), rawFrame(0xee, 0xff, 0x7fffffff)]));
+});
+
+test('misuse is a UsageError: pad length out of range, PING data over 8, padding too large for the frame', () => {
+  const w = new FrameWriter();
+  assert.throws(() => w.data(1, Buffer.alloc(1), false, 256), UsageError);
+  assert.throws(() => w.data(1, Buffer.alloc(1), false, -1), UsageError);
+  assert.throws(() => w.ping(Buffer.alloc(9), false), UsageError);
+  assert.throws(() => w.headers(1, Buffer.alloc(1), false, 100, null, 99), UsageError);
+  assert.throws(() => w.raw(0, 0, 1, Buffer.alloc(16777216)), UsageError);
+  assert.equal(w.pending(), 0, 'nothing half-written');
+});
+
+test('PING data shorter than 8 octets is zero-filled', () => {
+  const w = new FrameWriter();
+  w.ping(Buffer.from([1, 2]), false);
+  const [f] = decodeAll(Buffer.concat(w.take()));
+  assert.ok(f?.type === FrameType.PING);
+  assert.deepEqual(f.data, Buffer.from([1, 2, 0, 0, 0, 0, 0, 0]));
+});
