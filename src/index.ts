@@ -1,2 +1,3 @@
 /** h2kit: HTTP/2 and HPACK for TypeScript. The public API. */
 export * from './errors.js';
+export * from './hpack/index.js';
