@@ -1,0 +1,326 @@
+/**
+ * HPACK bench: our codec against hpack.js (the most used JS HPACK) in the same process, same run.
+ *
+ * - decode: every `wire` of every encoder folder of hpack-test-case (5 x 3384 blocks), one
+ *   decoder per story (one connection), for ours through `decodeTo` (the connection's path:
+ *   latin1 strings, like hpack.js's string output) and `inflate` (seed API: Buffer pairs).
+ * - encode: every raw-data story (3384 header lists), one encoder per story.
+ * - compression: our total encoded bytes for raw-data against the nghttp2 folder's total wire
+ *   bytes for the same stories (and the other encoders', for context).
+ *
+ * Rounds alternate between implementations (ours, hpack.js, ours, ...) after a warm-up, so
+ * drift (thermal, other load) hits both alike; each round repeats the corpus enough times to
+ * run ~0.3 s. We report the median round. Output is checked against the stories' headers
+ * before timing: a fast wrong codec gets no number.
+ *
+ *   npm run bench -- hpack [--rounds N] [--profile decode|encode]
+ *   node --cpu-prof dist/bench/run.js hpack --profile decode   # our decoder alone, for a profile
+ */
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { DEFAULT_HEADER_TABLE_SIZE, HDDeflater, HDInflater } from '../src/hpack/index.js';
+import { type CorpusStory, RAW_DATA, corpusFolders, expectedLatin1, loadFolder } from '../test/helpers/hpack-corpus.js';
+import { type HpackJsHeader, HpackJsDecoder, HpackJsEncoder } from '../test/helpers/hpack-js.js';
+
+/** One story's worth of work, prepared for every implementation outside the timed loop. */
+interface DecodeStory {
+  name: string;
+  /** header_table_size per block (undefined: unchanged), aligned with blocks. */
+  sizes: Array<number | undefined>;
+  blocks: Buffer[];
+  expected: Array<Array<[string, string]>>;
+}
+
+interface EncodeStory {
+  name: string;
+  ours: Array<Array<[string, string]>>;
+  theirs: HpackJsHeader[][];
+}
+
+interface Workload {
+  blocks: number;
+  /** Uncompressed header bytes (name + value) the blocks carry. */
+  headerBytes: number;
+}
+
+/** A timed implementation: one call = one pass over its corpus; returns a checksum (fields seen). */
+interface Contender {
+  op: 'decode' | 'encode';
+  name: string;
+  work: Workload;
+  pass(): number;
+  /** Filled in: throughput per round. */
+  rounds: number[];
+  passesPerRound: number;
+  /** The hpack.js contender this one is compared with. */
+  baseline?: Contender;
+}
+
+let sink = 0;
+
+function loadDecodeStories(): DecodeStory[] {
+  const out: DecodeStory[] = [];
+  for (const folder of corpusFolders().filter((f) => f !== RAW_DATA)) {
+    for (const s of loadFolder(folder)) {
+      out.push({
+        name: s.name,
+        sizes: s.cases.map((c) => c.headerTableSize),
+        blocks: s.cases.map((c) => c.wire!),
+        expected: s.cases.map((c) => expectedLatin1(c.headers!)),
+      });
+    }
+  }
+  return out;
+}
+
+function loadEncodeStories(raw: CorpusStory[]): EncodeStory[] {
+  return raw.map((s) => ({
+    name: s.name,
+    ours: s.cases.map((c) => c.headers!),
+    theirs: s.cases.map((c) => c.headers!.map(([name, value]) => ({ name, value }))),
+  }));
+}
+
+function workOf(lists: Array<Array<[string, string]>>): Workload {
+  let headerBytes = 0;
+  for (const list of lists) for (const [n, v] of list) headerBytes += Buffer.byteLength(n) + Buffer.byteLength(v);
+  return { blocks: lists.length, headerBytes };
+}
+
+// --- the passes ---------------------------------------------------------------------------
+
+function oursDecodeTo(stories: DecodeStory[]): number {
+  let fields = 0;
+  const emit = (name: string, value: string): void => {
+    fields += name.length + value.length > -1 ? 1 : 0;
+  };
+  for (const s of stories) {
+    const inflater = new HDInflater();
+    let inForce = DEFAULT_HEADER_TABLE_SIZE;
+    for (let i = 0; i < s.blocks.length; i++) {
+      const size = s.sizes[i];
+      if (size !== undefined && size !== inForce) inflater.changeTableSize((inForce = size));
+      inflater.decodeTo(s.blocks[i]!, emit);
+    }
+  }
+  return fields;
+}
+
+function oursInflate(stories: DecodeStory[]): number {
+  let fields = 0;
+  for (const s of stories) {
+    const inflater = new HDInflater();
+    let inForce = DEFAULT_HEADER_TABLE_SIZE;
+    for (let i = 0; i < s.blocks.length; i++) {
+      const size = s.sizes[i];
+      if (size !== undefined && size !== inForce) inflater.changeTableSize((inForce = size));
+      fields += inflater.inflate(s.blocks[i]!).length;
+    }
+  }
+  return fields;
+}
+
+function theirsDecode(stories: DecodeStory[]): number {
+  let fields = 0;
+  const emit = (name: string, value: string): void => {
+    fields += name.length + value.length > -1 ? 1 : 0;
+  };
+  for (const s of stories) {
+    const decoder = new HpackJsDecoder();
+    for (const block of s.blocks) decoder.decodeTo(block, emit);
+  }
+  return fields;
+}
+
+function oursEncode(stories: EncodeStory[]): number {
+  let bytes = 0;
+  for (const s of stories) {
+    const deflater = new HDDeflater();
+    for (const list of s.ours) bytes += deflater.deflate(list).length;
+  }
+  return bytes;
+}
+
+function theirsEncode(stories: EncodeStory[]): number {
+  let bytes = 0;
+  for (const s of stories) {
+    const encoder = new HpackJsEncoder();
+    for (const list of s.theirs) bytes += encoder.encode(list).length;
+  }
+  return bytes;
+}
+
+// --- checks before timing ------------------------------------------------------------------
+
+/** Decodes everything once with each decoder and compares with the stories' headers. */
+function verify(decode: DecodeStory[], encode: EncodeStory[]): string[] {
+  const problems: string[] = [];
+  const check = (who: string, name: string, i: number, got: Array<[string, string]>, want: Array<[string, string]>): boolean => {
+    if (JSON.stringify(got) === JSON.stringify(want)) return true;
+    problems.push(`${who}: ${name} block ${i} decodes wrong`);
+    return false;
+  };
+  for (const s of decode) {
+    const ours = new HDInflater();
+    const theirs = new HpackJsDecoder();
+    let inForce = DEFAULT_HEADER_TABLE_SIZE;
+    for (let i = 0; i < s.blocks.length; i++) {
+      const size = s.sizes[i];
+      if (size !== undefined && size !== inForce) ours.changeTableSize((inForce = size));
+      const got: Array<[string, string]> = [];
+      ours.decodeTo(s.blocks[i]!, (n, v) => got.push([n, v]));
+      if (!check('h2kit', s.name, i, got, s.expected[i]!)) break;
+      if (!check('hpack.js', s.name, i, theirs.decode(s.blocks[i]!), s.expected[i]!)) break;
+    }
+  }
+  for (const s of encode) {
+    const deflater = new HDDeflater();
+    const inflater = new HpackJsDecoder();
+    for (let i = 0; i < s.ours.length; i++) {
+      if (!check('h2kit encode (read by hpack.js)', s.name, i, inflater.decode(deflater.deflate(s.ours[i]!)), expectedLatin1(s.ours[i]!))) break;
+    }
+  }
+  return problems;
+}
+
+// --- timing ---------------------------------------------------------------------------------
+
+const TARGET_ROUND_MS = 300;
+
+function calibrate(c: Contender): void {
+  // Warm-up: a few passes so the JIT has compiled the hot paths before we measure anything.
+  const start = performance.now();
+  let passes = 0;
+  while (passes < 3 || performance.now() - start < 200) {
+    sink += c.pass();
+    passes++;
+  }
+  const perPass = (performance.now() - start) / passes;
+  c.passesPerRound = Math.max(1, Math.ceil(TARGET_ROUND_MS / perPass));
+}
+
+function timeRound(c: Contender): void {
+  const start = performance.now();
+  for (let p = 0; p < c.passesPerRound; p++) sink += c.pass();
+  const seconds = (performance.now() - start) / 1000;
+  c.rounds.push((c.work.blocks * c.passesPerRound) / seconds);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const fmtFixed = (n: number, d: number): string => n.toFixed(d);
+
+function table(rows: string[][], rightAligned: boolean[]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows
+    .map((r, ri) => {
+      const line = r.map((cell, i) => (rightAligned[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ');
+      return ri === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+    })
+    .join('\n');
+}
+
+// --- compression ----------------------------------------------------------------------------
+
+function totalWireBytes(folder: string): number {
+  let n = 0;
+  for (const s of loadFolder(folder)) for (const c of s.cases) n += c.wire!.length;
+  return n;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      rounds: { type: 'string', default: '5' },
+      profile: { type: 'string' },
+    },
+  });
+  const roundCount = Math.max(1, Number(values.rounds) | 0);
+
+  const raw = loadFolder(RAW_DATA);
+  const decodeStories = loadDecodeStories();
+  const encodeStories = loadEncodeStories(raw);
+  const decodeWork = workOf(decodeStories.flatMap((s) => s.expected));
+  const encodeWork = workOf(encodeStories.flatMap((s) => s.ours));
+
+  if (values.profile !== undefined) {
+    // Our side alone, for `node --cpu-prof`: ~5 s of the one operation, no hpack.js in the profile.
+    const pass = values.profile === 'encode' ? () => oursEncode(encodeStories) : () => oursDecodeTo(decodeStories);
+    const end = performance.now() + 5000;
+    let passes = 0;
+    while (performance.now() < end) {
+      sink += pass();
+      passes++;
+    }
+    console.log(`profiled ${values.profile === 'encode' ? 'encode' : 'decode'}: ${passes} passes (checksum ${sink})`);
+    return;
+  }
+
+  const problems = verify(decodeStories, encodeStories);
+  if (problems.length > 0) {
+    console.log(`hpack bench: output check failed, no numbers:\n  ${problems.slice(0, 10).join('\n  ')}`);
+    process.exitCode = 1;
+    return;
+  }
+
+  const hpackJsDecode: Contender = { op: 'decode', name: 'hpack.js', work: decodeWork, pass: () => theirsDecode(decodeStories), rounds: [], passesPerRound: 1 };
+  const hpackJsEncode: Contender = { op: 'encode', name: 'hpack.js', work: encodeWork, pass: () => theirsEncode(encodeStories), rounds: [], passesPerRound: 1 };
+  const contenders: Contender[] = [
+    { op: 'decode', name: 'h2kit decodeTo', work: decodeWork, pass: () => oursDecodeTo(decodeStories), rounds: [], passesPerRound: 1, baseline: hpackJsDecode },
+    { op: 'decode', name: 'h2kit inflate', work: decodeWork, pass: () => oursInflate(decodeStories), rounds: [], passesPerRound: 1, baseline: hpackJsDecode },
+    hpackJsDecode,
+    { op: 'encode', name: 'h2kit deflate', work: encodeWork, pass: () => oursEncode(encodeStories), rounds: [], passesPerRound: 1, baseline: hpackJsEncode },
+    hpackJsEncode,
+  ];
+
+  for (const c of contenders) calibrate(c);
+  for (let r = 0; r < roundCount; r++) {
+    // Alternate: every implementation runs once per round, in turn.
+    for (const c of contenders) timeRound(c);
+  }
+
+  const rows: string[][] = [['op', 'implementation', 'blocks/s', 'MB/s', 'ours/hpack.js']];
+  const ratios = new Map<Contender, number>();
+  for (const c of contenders) {
+    const blocksPerSec = median(c.rounds);
+    const mbPerSec = (blocksPerSec * (c.work.headerBytes / c.work.blocks)) / 1e6;
+    let ratio = '';
+    if (c.baseline !== undefined) {
+      const x = blocksPerSec / median(c.baseline.rounds);
+      ratios.set(c, x);
+      ratio = `${fmtFixed(x, 2)}x`;
+    }
+    rows.push([c.op, c.name, fmtInt(blocksPerSec), fmtFixed(mbPerSec, 1), ratio]);
+  }
+
+  // Compression: one encoder per raw-data story, as a connection would.
+  const ours = oursEncode(encodeStories);
+  const theirs = theirsEncode(encodeStories);
+  const nghttp2 = totalWireBytes('nghttp2');
+  const compression: string[][] = [['encoder', 'total bytes', 'vs nghttp2']];
+  const cmp = (name: string, bytes: number): string[] => [name, fmtInt(bytes), fmtFixed(bytes / nghttp2, 3)];
+  compression.push(cmp('h2kit HDDeflater', ours));
+  for (const folder of corpusFolders().filter((f) => f !== RAW_DATA)) compression.push(cmp(`${folder} (corpus wire)`, totalWireBytes(folder)));
+  compression.push(cmp('hpack.js', theirs));
+
+  const decodeRatio = ratios.get(contenders[0]!)!;
+  const inflateRatio = ratios.get(contenders[1]!)!;
+  const encodeRatio = ratios.get(contenders[3]!)!;
+  const verdict = (ok: boolean): string => (ok ? 'met' : 'MISSED');
+  console.log(`HPACK bench: node ${process.version}, ${decodeStories.length} stories x ${decodeWork.blocks} blocks to decode, ` +
+    `${encodeStories.length} stories x ${encodeWork.blocks} blocks to encode (hpack-test-case)`);
+  console.log(`median of ${roundCount} alternating rounds after warm-up; MB/s counts header name+value bytes\n`);
+  console.log(table(rows, [false, false, true, true, true]));
+  console.log('\nCompression, raw-data stories (one encoder per story):\n');
+  console.log(table(compression, [false, true, true]));
+  console.log(`\nTargets: decode >= 3x hpack.js: ${verdict(decodeRatio >= 3)} (decodeTo ${fmtFixed(decodeRatio, 2)}x, inflate ${fmtFixed(inflateRatio, 2)}x); ` +
+    `encode >= 3x: ${verdict(encodeRatio >= 3)} (${fmtFixed(encodeRatio, 2)}x); ` +
+    `bytes <= nghttp2: ${verdict(ours <= nghttp2)} (${fmtFixed(ours / nghttp2, 3)})`);
+  if (sink === -1) console.log('');
+}

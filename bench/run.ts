@@ -1,0 +1,37 @@
+/**
+ * `npm run bench [-- NAME [ARGS...]]`: runs every bench, or the one named (e.g. `hpack`).
+ * Each bench is a module exporting `run(args)`; it is imported only when it runs, so one
+ * bench's set-up (corpora, peers) costs nothing to the others.
+ */
+interface Bench {
+  summary: string;
+  load(): Promise<{ run(args: string[]): Promise<void> }>;
+}
+
+const benches: Record<string, Bench> = {
+  hpack: {
+    summary: 'HPACK encode/decode throughput and compression vs hpack.js over hpack-test-case',
+    load: () => import('./hpack.js'),
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === '-h' || name === '--help') {
+    const lines = Object.entries(benches).map(([n, b]) => `  ${n.padEnd(8)} ${b.summary}`);
+    process.stdout.write(`Usage: npm run bench [-- NAME [ARGS...]]\n\nBenches:\n${lines.join('\n')}\n`);
+    return 0;
+  }
+  const selected = name === undefined ? Object.keys(benches) : [name];
+  for (const n of selected) {
+    const bench = benches[n];
+    if (bench === undefined) {
+      process.stderr.write(`bench: unknown bench ${JSON.stringify(n)} (benches: ${Object.keys(benches).join(', ')})\n`);
+      return 2;
+    }
+    await (await bench.load()).run(name === undefined ? [] : rest);
+  }
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));
