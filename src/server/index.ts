@@ -1,0 +1,15 @@
+/** The HTTP/2 server: the seed's HTTP2Server and BaseRequestHandler on Node's event loop. */
+export { HTTP2Server, type HTTP2ServerOptions } from './server.js';
+export {
+  BaseRequestHandler,
+  type RequestHandlerClass,
+  type ResponseOptions,
+  type PushOptions,
+  type HeadersInput,
+  type HeaderInput,
+} from './request-handler.js';
+export { DATA_OK, DATA_EOF, DATA_DEFERRED, type DataFlag } from './constants.js';
+export type { BodyChunk, BodyGenerator, ResponseBody } from './body-source.js';
+export { PushRefusedError, HandlerError, Http1RequestError } from './errors.js';
+export { ServerSession, type ServerLogger } from './session.js';
+export { formatAccessLogLine, type AccessLogEntry, type AccessLogTarget } from './access-log.js';

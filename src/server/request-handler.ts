@@ -1,0 +1,108 @@
+/**
+ * BaseRequestHandler: one instance per stream, the seed's handler API. Users subclass it and
+ * override the callbacks; the session sets the request attributes before `onHeaders()`.
+ *
+ * The handler is a thin face over its session: every method forwards to the ServerSession that
+ * owns the stream, which talks to the sans-I/O Connection. Calls on a stream that has already
+ * closed (the client went away while a backend was slow) are ignored, not errors.
+ */
+import type { Readable } from 'node:stream';
+import type { BodyChunk, BodyGenerator, ResponseBody } from './body-source.js';
+import type { ServerSession } from './session.js';
+
+/** A header field as users may give it: names and values as strings (UTF-8) or bytes. */
+export type HeaderInput = readonly [string | Uint8Array, string | Uint8Array | number];
+/** Header fields as a list of pairs (order and duplicates kept) or as an object. */
+export type HeadersInput = Iterable<HeaderInput> | Record<string, string | number | readonly string[]>;
+
+export interface ResponseOptions {
+  /** HTTP status code (200 by default); `:status` is added by the library. */
+  status?: number;
+  /** Additional response header fields (names are lowercased). */
+  headers?: HeadersInput | null;
+  /** The body: null, a string (UTF-8), a Uint8Array, a Readable, an AsyncIterable or a body generator. */
+  body?: ResponseBody;
+  /** Trailer fields sent after the body (e.g. gRPC's `grpc-status`). */
+  trailers?: HeadersInput | null;
+}
+
+export interface PushOptions extends ResponseOptions {
+  /** Path of the pushed resource (`:path`). */
+  path: string;
+  /** Method of the promised request; GET by default (a push must be safe and cacheable). */
+  method?: string;
+  /** Additional request header fields of the promised request. */
+  requestHeaders?: HeadersInput | null;
+}
+
+export type { BodyChunk, BodyGenerator, ResponseBody, Readable };
+
+export class BaseRequestHandler {
+  /** The session (one HTTP/2 connection) this stream belongs to. */
+  readonly http2: ServerSession;
+  /** Stream ID of this stream. */
+  readonly streamId: number;
+  /** `[host, port]` of the client. */
+  clientAddress: [string, number];
+  /** `:scheme` of the request. */
+  scheme = '';
+  /** `:method` of the request. */
+  method = '';
+  /** `:authority`, or the `host` header field when there is no `:authority`. */
+  host = '';
+  /** `:path` of the request. */
+  path = '';
+  /** Request header fields in order, pseudo-headers first; several `cookie` fields are joined with `; `. */
+  headers: Array<[string, string]> = [];
+  /** Request trailer fields, when the request had any. */
+  trailers: Array<[string, string]> | null = null;
+  /** True for the handler of a pushed stream (returned by `push()`). */
+  pushed = false;
+
+  constructor(http2: ServerSession, streamId: number) {
+    this.http2 = http2;
+    this.streamId = streamId;
+    this.clientAddress = http2.clientAddress;
+  }
+
+  /** Called when the request HEADERS arrived; the attributes are set. */
+  onHeaders(): void | Promise<void> {}
+
+  /** Called for each chunk of request body. If it returns a promise, flow-control credit for the chunk waits for it. */
+  onData(_data: Buffer): void | Promise<void> {}
+
+  /** Called when the whole request (body and trailers) was received. */
+  onRequestDone(): void | Promise<void> {}
+
+  /** Called once when the stream is closed; `errorCode` is 0 (NO_ERROR) after a clean close. */
+  onClose(_errorCode: number): void | Promise<void> {}
+
+  /**
+   * Sends the response: `:status` plus `headers`, then `body`, then `trailers`. May be called
+   * from any callback or later, once. Throws UsageError on a second call or bad arguments.
+   */
+  sendResponse(options: ResponseOptions = {}): void {
+    this.http2.sendResponse(this.streamId, options);
+  }
+
+  /**
+   * Pushes a resource (PUSH_PROMISE on this stream); must come before `sendResponse()`.
+   * Returns the pushed stream's handler (an instance of the server's handler class), whose
+   * response is already under way. Throws PushRefusedError when the client does not accept it.
+   */
+  push(options: PushOptions): BaseRequestHandler {
+    return this.http2.push(this.streamId, options);
+  }
+
+  /** Whether `push()` would be accepted now (the client allows push, limits not reached, no response sent yet). */
+  get canPush(): boolean {
+    return this.http2.canPush(this.streamId);
+  }
+
+  /** Restarts a body generator paused by DATA_DEFERRED. Harmless when nothing is paused. */
+  resume(): void {
+    this.http2.resume(this.streamId);
+  }
+}
+
+export type RequestHandlerClass<H extends BaseRequestHandler = BaseRequestHandler> = new (http2: ServerSession, streamId: number) => H;

@@ -1,0 +1,293 @@
+/**
+ * HTTP2Server: listens, decides how each connection speaks HTTP/2, and hands it to a
+ * ServerSession.
+ *
+ * - TLS (`options.ssl`): ALPN offers `h2` and `http/1.1`; `h2` goes straight to HTTP/2. A client
+ *   that negotiated `http/1.1` (or nothing) is sniffed like a cleartext one, except that it may
+ *   not upgrade (RFC 9113 section 3.2: h2c is for cleartext): it gets a clear HTTP/1.1 refusal.
+ * - Cleartext: the first bytes decide. The 24-byte client preface means prior knowledge (RFC 9113
+ *   section 3.3); an HTTP/1.1 request with `Upgrade: h2c` is answered with 101 and continues as
+ *   HTTP/2 with the request on stream 1; any other HTTP/1.1 request gets 505 and a closed socket.
+ * - Sockets get TCP_NODELAY; the TLS handshake and the sniffing have a timeout, sessions an idle timeout.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import type { ConnectionOptions } from '../connection/index.js';
+import { UsageError } from '../errors.js';
+import { accessLogger, type AccessLogTarget } from './access-log.js';
+import { Http1RequestError } from './errors.js';
+import { SWITCHING_PROTOCOLS, h2cUpgradeOf, http1Response, parseHttp1RequestHead } from './http1.js';
+import type { RequestHandlerClass } from './request-handler.js';
+import { ServerSession, type ServerLogger, type SessionContext } from './session.js';
+
+export interface HTTP2ServerOptions {
+  /** TLS: options for `tls.createServer` (`{ key, cert, ... }`) or a `tls.SecureContext`. Omit or null for cleartext h2c. */
+  ssl?: tls.TlsOptions | tls.SecureContext | null;
+  /** Where handler errors are reported. Default: console. */
+  logger?: ServerLogger;
+  /** One line a response: `true` (stdout), a function, or a writable stream. Default off. */
+  accessLog?: AccessLogTarget;
+  /** Protocol settings and limits of each connection (see ConnectionOptions for the defaults). */
+  connection?: Omit<ConnectionOptions, 'role' | 'now'>;
+  /** Time for the TLS handshake and the first bytes (preface or HTTP/1.1 head), ms. Default 10000. */
+  handshakeTimeout?: number;
+  /** A connection with no streams is closed (GOAWAY) after this long without traffic, ms; 0: never. Default 120000. */
+  idleTimeout?: number;
+  /** `close()` waits this long for streams in flight, then drops the connections, ms. Default 30000. */
+  closeTimeout?: number;
+  /** Largest HTTP/1.1 request head accepted (for `Upgrade: h2c`), bytes. Default 16384. */
+  maxHttp1HeadSize?: number;
+  /** Largest request body an `Upgrade: h2c` request may carry, bytes. Default 1048576. */
+  maxUpgradeBodySize?: number;
+  /** Accept `Upgrade: h2c` from HTTP/1.1 clients on cleartext connections. Default true. */
+  allowUpgrade?: boolean;
+  /** Response bodies pause while a socket holds this many unsent bytes. Default 262144. */
+  socketHighWaterMark?: number;
+}
+
+/** The client connection preface (RFC 9113 section 3.4). */
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+
+function isSecureContext(ssl: object): ssl is tls.SecureContext {
+  // tls.createSecureContext() returns an object wrapping a native `context`; plain options have none.
+  return 'context' in ssl && typeof (ssl as { context: unknown }).context === 'object' && !('key' in ssl) && !('cert' in ssl) && !('pfx' in ssl);
+}
+
+export class HTTP2Server {
+  readonly RequestHandlerClass: RequestHandlerClass;
+  private readonly host: string | null;
+  private readonly requestedPort: number;
+  private readonly secure: boolean;
+  private readonly netServer: net.Server;
+  private readonly ctx: SessionContext;
+  private readonly sessions = new Set<ServerSession>();
+  /** Sockets not yet handed to a session (TLS handshake or sniffing). */
+  private readonly pending = new Set<net.Socket>();
+  private readonly handshakeTimeout: number;
+  private readonly closeTimeout: number;
+  private readonly maxHeadSize: number;
+  private readonly maxUpgradeBodySize: number;
+  private readonly allowUpgrade: boolean;
+  private listening: Promise<void> | null = null;
+  private closing: Promise<void> | null = null;
+  private readonly closed: Promise<void>;
+  private resolveClosed!: () => void;
+
+  constructor(address: readonly [string | null, number], RequestHandlerClass: RequestHandlerClass, options: HTTP2ServerOptions = {}) {
+    if (!Array.isArray(address) || address.length !== 2 || !Number.isInteger(address[1]) || address[1] < 0 || address[1] > 65535) {
+      throw new UsageError(`address must be [host | null, port 0..65535], got ${JSON.stringify(address)}`, 'server_bad_address');
+    }
+    if (typeof RequestHandlerClass !== 'function') {
+      throw new UsageError('RequestHandlerClass must be a subclass of BaseRequestHandler', 'server_bad_handler_class');
+    }
+    this.RequestHandlerClass = RequestHandlerClass;
+    this.host = address[0];
+    this.requestedPort = address[1];
+    this.handshakeTimeout = options.handshakeTimeout ?? 10000;
+    this.closeTimeout = options.closeTimeout ?? 30000;
+    this.maxHeadSize = options.maxHttp1HeadSize ?? 16384;
+    this.maxUpgradeBodySize = options.maxUpgradeBodySize ?? 1048576;
+    this.allowUpgrade = options.allowUpgrade ?? true;
+    this.ctx = {
+      handlerClass: RequestHandlerClass,
+      logger: options.logger ?? console,
+      accessLog: accessLogger(options.accessLog),
+      connectionOptions: options.connection ?? {},
+      socketHighWaterMark: options.socketHighWaterMark ?? 262144,
+      idleTimeout: options.idleTimeout ?? 120000,
+      sessionClosed: (session) => this.sessions.delete(session),
+    };
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+
+    const ssl = options.ssl ?? null;
+    this.secure = ssl !== null;
+    if (ssl !== null) {
+      const tlsOptions: tls.TlsOptions = isSecureContext(ssl) ? { secureContext: ssl } : { ...(ssl as tls.TlsOptions) };
+      tlsOptions.ALPNProtocols ??= ['h2', 'http/1.1'];
+      tlsOptions.handshakeTimeout ??= this.handshakeTimeout;
+      const server = tls.createServer(tlsOptions);
+      server.on('connection', (socket: net.Socket) => {
+        socket.setNoDelay(true);
+        this.pending.add(socket);
+        socket.once('close', () => this.pending.delete(socket));
+      });
+      server.on('secureConnection', (socket: tls.TLSSocket) => this.onTlsConnection(socket));
+      server.on('tlsClientError', () => {
+        // Failed handshakes (wrong protocol, timeout, bad certificate on the client's side): the socket is already destroyed.
+      });
+      this.netServer = server;
+    } else {
+      this.netServer = net.createServer((socket) => this.onCleartextConnection(socket));
+    }
+    this.netServer.on('close', () => this.resolveClosed());
+  }
+
+  /** Binds the address. Resolves once listening; the bound port is then in `port`. */
+  listen(): Promise<void> {
+    this.listening ??= new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.netServer.once('error', onError);
+      const done = (): void => {
+        this.netServer.off('error', onError);
+        this.netServer.on('error', (err) => this.ctx.logger.error('h2kit: server error:', err));
+        resolve();
+      };
+      if (this.host === null) this.netServer.listen(this.requestedPort, done);
+      else this.netServer.listen(this.requestedPort, this.host, done);
+    });
+    return this.listening;
+  }
+
+  /** Listens (if not yet) and serves until `close()`; resolves when the server has closed. */
+  async serveForever(): Promise<void> {
+    await this.listen();
+    await this.closed;
+  }
+
+  /** The bound address (after `listen()`). */
+  address(): AddressInfo {
+    const a = this.netServer.address();
+    if (a === null || typeof a === 'string') throw new UsageError('the server is not listening yet: await listen() first', 'server_not_listening');
+    return a;
+  }
+
+  /** The bound port (useful with port 0). */
+  get port(): number {
+    return this.address().port;
+  }
+
+  /** Whether this server speaks TLS. */
+  get isSecure(): boolean {
+    return this.secure;
+  }
+
+  /** Connections being served now. */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, GOAWAY(NO_ERROR) on every connection, let streams in
+   * flight finish, then close the sockets (forcibly after `closeTimeout`). Resolves when closed.
+   */
+  close(): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    if (!this.netServer.listening) {
+      this.resolveClosed();
+      this.closing = Promise.resolve();
+      return this.closing;
+    }
+    this.netServer.close();
+    for (const socket of this.pending) socket.destroy();
+    for (const session of this.sessions) session.shutdown();
+    const force = setTimeout(() => {
+      for (const session of this.sessions) session.destroy();
+    }, this.closeTimeout);
+    force.unref();
+    this.closing = this.closed.then(() => clearTimeout(force));
+    return this.closing;
+  }
+
+  // ---- transports ----
+
+  private onTlsConnection(socket: tls.TLSSocket): void {
+    // The handshake is over: the raw TCP socket under it is no longer "pending" (close() must not cut it).
+    const raw = (socket as unknown as { _parent?: net.Socket })._parent;
+    if (raw !== undefined) this.pending.delete(raw);
+    if (this.closing !== null) {
+      socket.destroy();
+      return;
+    }
+    if (socket.alpnProtocol === 'h2') {
+      this.pending.delete(socket);
+      this.startSession(socket, Buffer.alloc(0), 'https');
+    } else {
+      // No h2 by ALPN: a client with prior knowledge may still send the preface; anything else is refused.
+      this.sniff(socket, 'https');
+    }
+  }
+
+  private onCleartextConnection(socket: net.Socket): void {
+    if (this.closing !== null) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    this.sniff(socket, 'http');
+  }
+
+  /** Reads the first bytes: the preface starts HTTP/2, an HTTP/1.1 head may upgrade, anything else is refused. */
+  private sniff(socket: net.Socket, scheme: 'http' | 'https'): void {
+    this.pending.add(socket);
+    let buf: Buffer = Buffer.alloc(0);
+    const cleanup = (): void => {
+      socket.off('data', onData);
+      socket.off('timeout', onTimeout);
+      socket.off('error', onError);
+      this.pending.delete(socket);
+    };
+    const refuse = (status: number, message: string): void => {
+      cleanup();
+      socket.on('error', () => {});
+      socket.end(http1Response(status, message + '\n'));
+      setTimeout(() => socket.destroy(), 1000).unref();
+    };
+    const onTimeout = (): void => {
+      cleanup();
+      socket.destroy();
+    };
+    const onError = (): void => {
+      cleanup();
+      socket.destroy();
+    };
+    const onData = (chunk: Buffer): void => {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      const n = Math.min(buf.length, PREFACE.length);
+      if (buf.compare(PREFACE, 0, n, 0, n) === 0) {
+        if (buf.length < PREFACE.length) return;
+        cleanup();
+        this.startSession(socket, buf, scheme);
+        return;
+      }
+      let head;
+      try {
+        head = parseHttp1RequestHead(buf, this.maxHeadSize);
+        if (head === null) return;
+        const upgrade = scheme === 'http' && this.allowUpgrade ? h2cUpgradeOf(head) : null;
+        if (upgrade === null) {
+          const how = scheme === 'https' ? 'TLS with ALPN "h2"' : 'HTTP/2 with prior knowledge or "Upgrade: h2c"';
+          refuse(505, `This server speaks HTTP/2 only; connect with ${how}.`);
+          return;
+        }
+        if (upgrade.contentLength > this.maxUpgradeBodySize) {
+          refuse(413, `An Upgrade: h2c request body may have at most ${this.maxUpgradeBodySize} bytes; send it over HTTP/2.`);
+          return;
+        }
+        const end = head.headLength + upgrade.contentLength;
+        if (buf.length < end) return; // the body is still coming
+        cleanup();
+        socket.write(SWITCHING_PROTOCOLS);
+        const session = this.startSession(socket, null, scheme);
+        session.acceptUpgrade(upgrade.settingsPayload, upgrade.headers, buf.subarray(head.headLength, end));
+        session.start(buf.subarray(end));
+      } catch (err) {
+        if (err instanceof Http1RequestError) refuse(err.status, err.message);
+        else throw err;
+      }
+    };
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.on('timeout', onTimeout);
+    socket.setTimeout(this.handshakeTimeout);
+  }
+
+  private startSession(socket: net.Socket, initial: Buffer | null, scheme: 'http' | 'https'): ServerSession {
+    this.pending.delete(socket);
+    const session = new ServerSession(this.ctx, socket, scheme);
+    this.sessions.add(session);
+    if (this.closing !== null) session.shutdown();
+    if (initial !== null) session.start(initial);
+    return session;
+  }
+}

@@ -1,0 +1,731 @@
+/**
+ * ServerSession: one HTTP/2 connection on the server. It is the glue between a socket and the
+ * sans-I/O Connection, and between the Connection's events and the user's handlers:
+ *
+ *   socket 'data' -> connection.receive() -> events -> handler callbacks (per stream, in order)
+ *   handler commands -> connection -> takeOutput() -> socket.write (corked: one writev a burst)
+ *   nextDeadline() -> one timer -> tick()
+ *
+ * Per stream it keeps the callback queue (an async callback holds back the ones after it and,
+ * for onData, the flow-control credit) and the body pump (pulls from the body source only while
+ * the stream's queue in the connection is empty and the socket is below its high-water mark).
+ */
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Connection } from '../connection/index.js';
+import type { ConnectionEvent, ConnectionOptions, DataEvent, HeaderList, HeadersEvent } from '../connection/index.js';
+import { ErrorCode, UsageError } from '../errors.js';
+import type { AccessLogEntry } from './access-log.js';
+import { bodySourceOf, type BodySource } from './body-source.js';
+import { HandlerError, PushRefusedError } from './errors.js';
+import { appendHeaders } from './header-input.js';
+import type { BaseRequestHandler, PushOptions, RequestHandlerClass, ResponseOptions } from './request-handler.js';
+
+/** Where errors of handlers and body sources are reported (console by default). */
+export interface ServerLogger {
+  error(message: string, ...details: unknown[]): void;
+}
+
+/** What a session needs from its server. */
+export interface SessionContext {
+  handlerClass: RequestHandlerClass;
+  logger: ServerLogger;
+  accessLog: ((entry: AccessLogEntry) => void) | null;
+  connectionOptions: Omit<ConnectionOptions, 'role' | 'now'>;
+  /** Stop pulling bodies while the socket holds this many unsent bytes. */
+  socketHighWaterMark: number;
+  /** Close an idle connection (no streams) after this many ms; 0: never. */
+  idleTimeout: number;
+  /** Called once when the session's socket has closed. */
+  sessionClosed(session: ServerSession): void;
+}
+
+/** Largest body chunk pulled at once: a few frames' worth, so streams interleave fairly. */
+const PULL_SIZE = 65536;
+const EMPTY = Buffer.alloc(0);
+
+/** A queued callback: the connection's own events for headers and data, and two of ours. */
+type CallbackItem =
+  | HeadersEvent
+  | DataEvent
+  | { type: 'upgradeBody'; data: Buffer }
+  | { type: 'requestDone' }
+  | { type: 'close'; errorCode: number };
+
+const REQUEST_DONE: CallbackItem = { type: 'requestDone' };
+
+/** The server's state of one stream. Fields are declared up front so all streams share one shape. */
+class ServerStream {
+  readonly id: number;
+  readonly pushed: boolean;
+  handler: BaseRequestHandler | null = null;
+  /** A callback returned a promise that has not settled yet: later items wait in `queue`. */
+  busy = false;
+  queue: CallbackItem[] = [];
+  /** A callback or the body failed: no more callbacks except onClose. */
+  failed = false;
+  /** The connection closed the stream (or the socket went away). */
+  closed = false;
+  closeCode = 0;
+  responded = false;
+  status = 0;
+  source: BodySource | null = null;
+  trailers: HeaderList | null = null;
+  bytesSent = 0;
+  /** content-length of the response, -1 when none: checked against the body sent. */
+  expectedLength = -1;
+  waitingForDrain = false;
+  pumping = false;
+  pumpAgain = false;
+  wake: () => void;
+
+  constructor(session: ServerSession, id: number, pushed: boolean) {
+    this.id = id;
+    this.pushed = pushed;
+    this.wake = () => session.pumpStream(this);
+  }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && typeof v === 'object' && typeof (v as PromiseLike<unknown>).then === 'function';
+}
+
+function uncork(session: ServerSession): void {
+  session.uncork();
+}
+
+export class ServerSession {
+  readonly socket: Socket;
+  readonly connection: Connection;
+  /** `[host, port]` of the client. */
+  readonly clientAddress: [string, number];
+  /** `https` over TLS, `http` for h2c. */
+  readonly scheme: 'http' | 'https';
+  private readonly ctx: SessionContext;
+  private readonly streams = new Map<number, ServerStream>();
+  private readonly drainWaiters = new Set<ServerStream>();
+  private corked = false;
+  private flushScheduled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private deadline = Infinity;
+  private goingAway = false;
+  private ended = false;
+  private torndown = false;
+  private upgradeBody: Buffer | null = null;
+
+  constructor(ctx: SessionContext, socket: Socket, scheme: 'http' | 'https') {
+    this.ctx = ctx;
+    this.socket = socket;
+    this.scheme = scheme;
+    this.clientAddress = [socket.remoteAddress ?? '', socket.remotePort ?? 0];
+    this.connection = new Connection({ ...ctx.connectionOptions, role: 'server', now: performance.now() });
+    socket.on('data', this.onSocketData);
+    socket.on('drain', this.onDrain);
+    socket.on('close', this.onSocketClose);
+    socket.on('error', this.onSocketError);
+    socket.on('timeout', this.onSocketTimeout);
+    socket.setTimeout(ctx.idleTimeout);
+  }
+
+  /**
+   * Starts HTTP/2 after an HTTP/1.1 `Upgrade: h2c` (the 101 is already written): stream 1 is
+   * the upgraded request, `body` its already-read body.
+   */
+  acceptUpgrade(settingsPayload: Buffer, requestHeaders: HeaderList, body: Buffer): void {
+    if (body.length > 0) this.upgradeBody = body;
+    this.connection.acceptUpgrade(settingsPayload, requestHeaders);
+    this.flush();
+  }
+
+  /** Feeds bytes that were read before the session took over the socket (sniffed preface). */
+  start(initial: Buffer): void {
+    if (initial.length > 0) this.onSocketData(initial);
+    else this.flush();
+  }
+
+  /** Graceful shutdown: GOAWAY(NO_ERROR), streams in flight finish, then the socket closes. */
+  shutdown(): void {
+    if (this.goingAway || this.torndown) return;
+    this.goingAway = true;
+    this.connection.goaway(ErrorCode.NO_ERROR);
+    this.flush();
+    this.endIfDone();
+  }
+
+  /** Ends the connection at once (after a graceful shutdown took too long). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  // ---- socket side ----
+
+  private readonly onSocketData = (chunk: Buffer): void => {
+    if (this.ended) return;
+    const events = this.connection.receive(chunk, performance.now());
+    this.handleEvents(events);
+    this.flush();
+  };
+
+  private readonly onDrain = (): void => {
+    if (this.drainWaiters.size === 0) return;
+    const waiting = [...this.drainWaiters];
+    this.drainWaiters.clear();
+    for (const stream of waiting) {
+      stream.waitingForDrain = false;
+      this.pumpStream(stream);
+    }
+    this.flush();
+  };
+
+  private readonly onSocketError = (err: NodeJS.ErrnoException): void => {
+    // Resets and broken pipes are how clients leave; anything else is worth a line.
+    if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_WRITE_AFTER_END') {
+      this.ctx.logger.error(`h2kit: connection from ${this.clientAddress.join(':')} failed:`, err);
+    }
+  };
+
+  private readonly onSocketTimeout = (): void => {
+    if (this.streams.size === 0) {
+      this.shutdown();
+      // A client that does not close its side after our GOAWAY is dropped.
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+    } else if (this.socket.writableLength > 0) {
+      // Streams are open but the client has not read anything for a whole idle period.
+      this.socket.destroy();
+    }
+  };
+
+  private readonly onSocketClose = (): void => {
+    this.teardown();
+  };
+
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    this.deadline = Infinity;
+    const events = this.connection.tick(performance.now());
+    this.handleEvents(events);
+    this.flush();
+  };
+
+  /** The socket is gone: every stream still open is closed (CANCEL) for its handler. */
+  private teardown(): void {
+    if (this.torndown) return;
+    this.torndown = true;
+    this.ended = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.drainWaiters.clear();
+    for (const stream of [...this.streams.values()]) {
+      if (!stream.closed) this.closeStream(stream, ErrorCode.CANCEL);
+    }
+    this.ctx.sessionClosed(this);
+  }
+
+  uncork(): void {
+    this.corked = false;
+    this.socket.uncork();
+  }
+
+  /** Writes what the connection has gathered, corked so a burst leaves in one writev. */
+  private writeOutput(): void {
+    const output = this.connection.takeOutput();
+    if (output.length === 0 || this.socket.destroyed || this.socket.writableEnded) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(uncork, this);
+    }
+    for (let i = 0; i < output.length; i++) this.socket.write(output[i]!);
+  }
+
+  /** Processes events caused by commands, writes the output, re-arms the timer. */
+  private flush(): void {
+    for (let guard = 0; guard < 64; guard++) {
+      const events = this.connection.takeEvents();
+      if (events.length === 0) break;
+      this.handleEvents(events);
+    }
+    this.writeOutput();
+    if (!this.torndown) this.armTimer();
+    this.endIfDone();
+  }
+
+  /** Flushes once after the current synchronous work (user commands outside a callback burst). */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      if (!this.torndown) this.flush();
+    });
+  }
+
+  private armTimer(): void {
+    const deadline = this.connection.nextDeadline();
+    if (deadline === this.deadline) return;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.deadline = deadline;
+    if (deadline !== Infinity) this.timer = setTimeout(this.onTimer, Math.max(0, Math.ceil(deadline - performance.now())));
+  }
+
+  private endIfDone(): void {
+    if (this.ended) return;
+    if (this.connection.isClosed || (this.goingAway && this.streams.size === 0 && this.connection.activeStreams === 0)) {
+      this.ended = true;
+      this.writeOutput();
+      this.socket.end();
+      setTimeout(() => this.socket.destroy(), 2000).unref();
+    }
+  }
+
+  // ---- connection events ----
+
+  private handleEvents(events: ConnectionEvent[]): void {
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i]!;
+      switch (ev.type) {
+        case 'headers':
+          this.onHeadersEvent(ev);
+          break;
+        case 'data': {
+          const stream = this.streams.get(ev.streamId);
+          if (stream === undefined || stream.failed) {
+            this.connection.consume(ev.streamId, ev.data.length);
+            break;
+          }
+          if (ev.data.length > 0) this.deliver(stream, ev);
+          else this.connection.consume(ev.streamId, 0);
+          if (ev.endStream) this.deliver(stream, REQUEST_DONE);
+          break;
+        }
+        case 'streamReset': {
+          const stream = this.streams.get(ev.streamId);
+          if (stream !== undefined) this.stopBody(stream);
+          break;
+        }
+        case 'streamClosed': {
+          const stream = this.streams.get(ev.streamId);
+          if (stream !== undefined && !stream.closed) this.closeStream(stream, ev.errorCode);
+          break;
+        }
+        case 'writable': {
+          const stream = this.streams.get(ev.streamId);
+          if (stream !== undefined) this.pumpStream(stream);
+          break;
+        }
+        case 'goaway':
+          this.goingAway = true;
+          break;
+        case 'closed':
+          this.endIfDone();
+          break;
+        default:
+          // settings, settingsAck, ping, pushPromise (client role), connectionError (GOAWAY already queued)
+          break;
+      }
+    }
+  }
+
+  private onHeadersEvent(ev: HeadersEvent): void {
+    if (ev.kind === 'trailers') {
+      const stream = this.streams.get(ev.streamId);
+      if (stream === undefined) return;
+      if (stream.handler !== null) stream.handler.trailers = ev.headers;
+      this.deliver(stream, REQUEST_DONE);
+      return;
+    }
+    if (ev.kind !== 'request') return;
+    const stream = new ServerStream(this, ev.streamId, false);
+    this.streams.set(ev.streamId, stream);
+    let handler: BaseRequestHandler;
+    try {
+      handler = new this.ctx.handlerClass(this, ev.streamId);
+    } catch (err) {
+      this.failStream(stream, err, 'the handler constructor');
+      return;
+    }
+    stream.handler = handler;
+    setRequestAttributes(handler, ev.headers);
+    this.deliver(stream, ev);
+    const upgradeBody = ev.streamId === 1 ? this.upgradeBody : null;
+    if (upgradeBody !== null) {
+      this.upgradeBody = null;
+      this.deliver(stream, { type: 'upgradeBody', data: upgradeBody });
+    }
+    if (ev.endStream) this.deliver(stream, REQUEST_DONE);
+  }
+
+  // ---- callbacks, in order per stream ----
+
+  private deliver(stream: ServerStream, item: CallbackItem): void {
+    if (stream.busy) {
+      stream.queue.push(item);
+      return;
+    }
+    this.run(stream, item);
+  }
+
+  /** Runs `item` and then queued items until one returns a promise. */
+  private run(stream: ServerStream, first: CallbackItem): void {
+    let item: CallbackItem | undefined = first;
+    while (item !== undefined) {
+      let result: unknown;
+      try {
+        result = this.invoke(stream, item);
+      } catch (err) {
+        this.callbackFailed(stream, item, err);
+        result = undefined;
+      }
+      if (isThenable(result)) {
+        stream.busy = true;
+        const pending = item;
+        result.then(
+          () => this.settled(stream, pending),
+          (err: unknown) => {
+            this.callbackFailed(stream, pending, err);
+            this.settled(stream, pending);
+          },
+        );
+        return;
+      }
+      this.afterCallback(stream, item);
+      item = stream.queue.shift();
+    }
+  }
+
+  private settled(stream: ServerStream, item: CallbackItem): void {
+    stream.busy = false;
+    this.afterCallback(stream, item);
+    const next = stream.queue.shift();
+    if (next !== undefined) this.run(stream, next);
+    if (!this.torndown) this.flush();
+  }
+
+  private invoke(stream: ServerStream, item: CallbackItem): unknown {
+    const handler = stream.handler;
+    if (handler === null) return undefined;
+    if (item.type === 'close') return handler.onClose(item.errorCode);
+    if (stream.failed) return undefined;
+    switch (item.type) {
+      case 'headers':
+        return handler.onHeaders();
+      case 'data':
+      case 'upgradeBody':
+        return handler.onData(item.data);
+      case 'requestDone':
+        return handler.onRequestDone();
+    }
+  }
+
+  private afterCallback(stream: ServerStream, item: CallbackItem): void {
+    if (item.type === 'data') {
+      // The credit goes back once the application is done with the bytes (after an async onData settles).
+      if (!this.torndown) this.connection.consume(item.streamId, item.data.length);
+    } else if (item.type === 'close') {
+      this.streams.delete(stream.id);
+      this.drainWaiters.delete(stream);
+    }
+  }
+
+  private callbackFailed(stream: ServerStream, item: CallbackItem, err: unknown): void {
+    const name =
+      item.type === 'headers' ? 'onHeaders' : item.type === 'requestDone' ? 'onRequestDone' : item.type === 'close' ? 'onClose' : 'onData';
+    if (item.type === 'close') {
+      this.ctx.logger.error(`h2kit: ${this.describe(stream)}: onClose threw`, err);
+      return;
+    }
+    this.failStream(stream, err, name);
+  }
+
+  /** A callback or the body failed: log it and reset only this stream (INTERNAL_ERROR). */
+  private failStream(stream: ServerStream, err: unknown, what: string): void {
+    if (stream.failed) return;
+    stream.failed = true;
+    const error = new HandlerError(stream.id, `${this.describe(stream)}: ${what} failed; the stream is reset with INTERNAL_ERROR`, err);
+    this.ctx.logger.error(error.message, err);
+    this.stopBody(stream);
+    if (!stream.closed && !this.torndown) this.connection.resetStream(stream.id, ErrorCode.INTERNAL_ERROR);
+    this.scheduleFlush();
+    // A stream whose handler could not even be built gets no onClose; forget it when the connection closes it.
+  }
+
+  private describe(stream: ServerStream): string {
+    const h = stream.handler;
+    return h === null ? `stream ${stream.id}` : `stream ${stream.id} (${h.method} ${h.path})`;
+  }
+
+  private closeStream(stream: ServerStream, errorCode: number): void {
+    stream.closed = true;
+    stream.closeCode = errorCode;
+    this.stopBody(stream);
+    if (stream.responded && this.ctx.accessLog !== null && stream.handler !== null) {
+      const h = stream.handler;
+      try {
+        this.ctx.accessLog({
+          clientAddress: this.clientAddress,
+          time: Date.now(),
+          method: h.method,
+          path: h.path,
+          status: stream.status,
+          bytes: stream.bytesSent,
+          streamId: stream.id,
+          pushed: stream.pushed,
+          errorCode,
+        });
+      } catch (err) {
+        this.ctx.logger.error('h2kit: the access log failed:', err);
+      }
+    }
+    if (stream.handler === null) {
+      this.streams.delete(stream.id);
+      return;
+    }
+    this.deliver(stream, { type: 'close', errorCode });
+  }
+
+  private stopBody(stream: ServerStream): void {
+    const source = stream.source;
+    if (source === null) return;
+    stream.source = null;
+    this.drainWaiters.delete(stream);
+    try {
+      source.destroy();
+    } catch (err) {
+      this.ctx.logger.error(`h2kit: ${this.describe(stream)}: destroying the body failed`, err);
+    }
+  }
+
+  // ---- commands from handlers ----
+
+  sendResponse(streamId: number, options: ResponseOptions): void {
+    const stream = this.streams.get(streamId);
+    // The client is gone (or the stream failed): there is no one to answer.
+    if (stream === undefined || stream.closed || stream.failed || this.torndown) return;
+    if (stream.responded) {
+      throw new UsageError(`sendResponse() was already called for stream ${streamId}`, 'response_already_sent');
+    }
+    const status = options.status ?? 200;
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new UsageError(`response status must be an integer from 200 to 599, got ${String(status)}`, 'response_bad_status');
+    }
+    const headers: HeaderList = [[':status', String(status)]];
+    appendHeaders(headers, options.headers, 'response headers');
+    let trailers: HeaderList | null = null;
+    if (options.trailers !== undefined && options.trailers !== null) {
+      trailers = [];
+      appendHeaders(trailers, options.trailers, 'response trailers');
+      if (trailers.length === 0) trailers = null;
+    }
+    let declared = -1;
+    for (const [name, value] of headers) {
+      if (name !== 'content-length') continue;
+      if (declared !== -1 || !/^\d+$/.test(value)) {
+        throw new UsageError(`response content-length must be one non-negative integer, got ${JSON.stringify(value)}`, 'response_bad_content_length');
+      }
+      declared = Number(value);
+    }
+    let source = bodySourceOf(options.body);
+    const noBody = stream.handler?.method === 'HEAD' || status === 204 || status === 304;
+    if (source !== null && source.knownLength >= 0) {
+      if (declared === -1) {
+        declared = source.knownLength;
+        if (status !== 204 && status !== 304) headers.push(['content-length', String(declared)]);
+      } else if (declared !== source.knownLength && !noBody) {
+        source.destroy();
+        throw new UsageError(`response content-length ${declared} does not match the body of ${source.knownLength} bytes`, 'response_content_length_mismatch');
+      }
+      if (source.knownLength === 0) source = null;
+    }
+    if (noBody) {
+      source?.destroy();
+      source = null;
+      trailers = null;
+      declared = -1;
+    }
+    const endOnHeaders = source === null && trailers === null;
+    this.connection.sendHeaders(streamId, headers, endOnHeaders);
+    stream.responded = true;
+    stream.status = status;
+    stream.expectedLength = declared;
+    if (source === null) {
+      if (trailers !== null) this.connection.sendHeaders(streamId, trailers, true);
+    } else {
+      stream.source = source;
+      stream.trailers = trailers;
+      source.onWake = stream.wake;
+      this.pumpStream(stream);
+    }
+    this.scheduleFlush();
+  }
+
+  canPush(streamId: number): boolean {
+    const stream = this.streams.get(streamId);
+    return (
+      stream !== undefined && !stream.closed && !stream.failed && !stream.responded && !stream.pushed && !this.goingAway && this.connection.canPush
+    );
+  }
+
+  push(streamId: number, options: PushOptions): BaseRequestHandler {
+    const parent = this.streams.get(streamId);
+    if (parent === undefined || parent.closed || parent.failed || parent.handler === null) {
+      throw new PushRefusedError(`cannot push on stream ${streamId}: it is closed`, 'push_stream_closed');
+    }
+    if (parent.responded) {
+      throw new UsageError(`push() must come before sendResponse() (stream ${streamId})`, 'push_after_response');
+    }
+    if (parent.pushed) {
+      throw new PushRefusedError(`cannot push on stream ${streamId}: it is itself a pushed stream`, 'push_on_pushed_stream');
+    }
+    if (typeof options?.path !== 'string' || options.path.length === 0) {
+      throw new UsageError(`push() needs a non-empty path, got ${JSON.stringify(options?.path)}`, 'push_bad_path');
+    }
+    if (!this.connection.canPush || this.goingAway) {
+      const why = this.connection.peerSettings.enablePush ? 'the push limit is reached or the connection is closing' : 'the client disabled push (SETTINGS_ENABLE_PUSH = 0)';
+      throw new PushRefusedError(`cannot push ${options.path} on stream ${streamId}: ${why}`, 'push_refused');
+    }
+    const parentHandler = parent.handler;
+    const method = options.method ?? 'GET';
+    const requestHeaders: HeaderList = [
+      [':method', method],
+      [':scheme', parentHandler.scheme || this.scheme],
+      [':authority', parentHandler.host],
+      [':path', options.path],
+    ];
+    appendHeaders(requestHeaders, options.requestHeaders, 'push requestHeaders');
+    let promisedId: number;
+    try {
+      promisedId = this.connection.pushPromise(streamId, requestHeaders);
+    } catch (err) {
+      if (err instanceof UsageError) throw new PushRefusedError(`cannot push ${options.path}: ${err.message}`, err.token);
+      throw err;
+    }
+    const stream = new ServerStream(this, promisedId, true);
+    this.streams.set(promisedId, stream);
+    const handler = new this.ctx.handlerClass(this, promisedId);
+    handler.pushed = true;
+    setRequestAttributes(handler, requestHeaders);
+    stream.handler = handler;
+    this.sendResponse(promisedId, options);
+    return handler;
+  }
+
+  resume(streamId: number): void {
+    const stream = this.streams.get(streamId);
+    if (stream === undefined || stream.source === null) return;
+    stream.source.resume();
+  }
+
+  // ---- the body pump ----
+
+  /** Moves body bytes into the connection while the stream, the connection and the socket can take them. */
+  pumpStream(stream: ServerStream): void {
+    if (stream.pumping) {
+      stream.pumpAgain = true;
+      return;
+    }
+    stream.pumping = true;
+    try {
+      do {
+        stream.pumpAgain = false;
+        this.pumpOnce(stream);
+      } while (stream.pumpAgain);
+    } finally {
+      stream.pumping = false;
+    }
+    this.scheduleFlush();
+  }
+
+  private pumpOnce(stream: ServerStream): void {
+    const id = stream.id;
+    const conn = this.connection;
+    while (true) {
+      const source = stream.source;
+      if (source === null || stream.closed || this.torndown) return;
+      if (this.socket.writableLength >= this.ctx.socketHighWaterMark) {
+        stream.waitingForDrain = true;
+        this.drainWaiters.add(stream);
+        return;
+      }
+      if (conn.queuedBytes(id) > 0) return; // a `writable` event will call us again
+      let chunk: Buffer | null;
+      try {
+        chunk = source.pull(PULL_SIZE);
+      } catch (err) {
+        this.failStream(stream, err, 'the response body');
+        return;
+      }
+      if (chunk === null) {
+        if (source.error !== undefined) {
+          this.failStream(stream, source.error, 'the response body');
+        } else if (source.ended) {
+          this.finishBody(stream, EMPTY);
+        }
+        return; // otherwise the source wakes us when it has more
+      }
+      stream.bytesSent += chunk.length;
+      if (stream.expectedLength >= 0 && stream.bytesSent > stream.expectedLength) {
+        this.failStream(stream, new UsageError(`the response body exceeds its content-length ${stream.expectedLength}`, 'response_body_too_long'), 'the response body');
+        return;
+      }
+      if (source.ended) {
+        this.finishBody(stream, chunk);
+        return;
+      }
+      const flowing = chunk.length === 0 || conn.sendData(id, chunk, false);
+      this.writeOutput();
+      if (!flowing) return;
+    }
+  }
+
+  private finishBody(stream: ServerStream, last: Buffer): void {
+    if (stream.expectedLength >= 0 && stream.bytesSent !== stream.expectedLength) {
+      this.failStream(
+        stream,
+        new UsageError(`the response body ended after ${stream.bytesSent} bytes, its content-length is ${stream.expectedLength}`, 'response_body_too_short'),
+        'the response body',
+      );
+      return;
+    }
+    stream.source = null;
+    const trailers = stream.trailers;
+    if (trailers === null) {
+      this.connection.sendData(stream.id, last, true);
+    } else {
+      if (last.length > 0) this.connection.sendData(stream.id, last, false);
+      this.connection.sendHeaders(stream.id, trailers, true);
+    }
+    this.writeOutput();
+  }
+}
+
+/** Sets the seed's request attributes from the request header fields. */
+function setRequestAttributes(handler: BaseRequestHandler, fields: HeaderList): void {
+  const headers: Array<[string, string]> = [];
+  let cookieIndex = -1;
+  let hostField = '';
+  let authority: string | null = null;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    const name = field[0];
+    if (name.charCodeAt(0) === 0x3a) {
+      if (name === ':method') handler.method = field[1];
+      else if (name === ':scheme') handler.scheme = field[1];
+      else if (name === ':authority') authority = field[1];
+      else if (name === ':path') handler.path = field[1];
+    } else if (name === 'cookie') {
+      // RFC 9113 section 8.2.3: split cookie fields are joined with "; " for HTTP/1.1-minded applications.
+      if (cookieIndex >= 0) {
+        const joined = headers[cookieIndex]!;
+        headers[cookieIndex] = [joined[0], `${joined[1]}; ${field[1]}`];
+        continue;
+      }
+      cookieIndex = headers.length;
+    } else if (name === 'host') {
+      hostField = field[1];
+    }
+    headers.push(field);
+  }
+  handler.host = authority ?? hostField;
+  handler.headers = headers;
+}
