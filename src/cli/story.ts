@@ -146,9 +146,12 @@ export function headersToJson(headers: Iterable<readonly [string, string]>): Arr
   return out;
 }
 
-/** Serialises a story the way the corpus files are laid out: indented, one trailing newline. */
+/** A one-member object with a string value, as JSON.stringify(_, null, 2) lays it out over three lines. */
+const HEADER_OBJECT = /\{\n\s+("(?:[^"\\]|\\.)*": "(?:[^"\\]|\\.)*")\n\s+\}/g;
+
+/** Serialises a story indented, one header field a line (`{ "name": "value" }`), one trailing newline. */
 export function formatStory(story: StoryJson): string {
-  return JSON.stringify(story, null, 2) + '\n';
+  return JSON.stringify(story, null, 2).replace(HEADER_OBJECT, '{ $1 }') + '\n';
 }
 
 /**
