@@ -12,47 +12,260 @@
  *   with `takeEvents()` (or they come with the next `receive()`/`tick()`).
  * Peer misbehaviour never throws: it becomes RST_STREAM / GOAWAY plus events. Misuse of the API
  * throws `UsageError`.
+ *
+ * Errors are thrown inside as `ConnectionError` / `StreamError` (with the RFC code and a stable
+ * token) by whatever detects them, and turned into GOAWAY / RST_STREAM in one place: `fail()`
+ * and `resetFromError()`.
  */
-import { UsageError } from '../errors.js';
-import type { ConnectionEvent } from './events.js';
+import { ConnectionError, ErrorCode, FlowControlError, H2Error, HpackDecodingError, StreamError, UsageError } from '../errors.js';
+import { CONNECTION_PREFACE, FrameType } from '../frame/constants.js';
+import { FrameDecoder } from '../frame/decoder.js';
+import type {
+  DataFrame,
+  Frame,
+  GoawayFrame,
+  HeadersFrame,
+  PingFrame,
+  PushPromiseFrame,
+  RstStreamFrame,
+  SettingsFrame,
+  WindowUpdateFrame,
+} from '../frame/types.js';
+import { FrameWriter } from '../frame/writer.js';
+import { HDDeflater } from '../hpack/deflater.js';
+import { HeaderListTooLargeError } from '../hpack/errors.js';
+import { HDInflater } from '../hpack/inflater.js';
+import type { ConnectionEvent, HeadersKind } from './events.js';
+import { checkPushRequest, checkRequest, checkResponse, checkTrailers, MessageInfo } from './field-validation.js';
+import type { FlowWindows } from './flow-control.js';
+import { adjustReceiveWindow, adjustSendWindow, consumeFlow, increaseSendWindow, receiveFlow } from './flow-control.js';
 import type { ConnectionOptions, HeaderList, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
-import type { Settings } from './settings.js';
+import type { PendingSettings, Settings } from './settings.js';
+import { applySetting, decodeSettingsPayload, INITIAL_SETTINGS, settingsToPairs } from './settings.js';
+import { MessagePhase, Stream } from './stream.js';
+import {
+  isActiveState,
+  nextState,
+  ReceiveErrorKind,
+  receiveErrorKind,
+  STREAM_STATE_NAMES,
+  StreamInput,
+  StreamState,
+} from './stream-state.js';
+
+/** How a stream we no longer keep was closed: decides how late frames on it are treated. */
+const CloseCause = {
+  /** Both sides sent END_STREAM. */
+  NORMAL: 0,
+  /** We sent RST_STREAM (or refused/ignored the stream): the peer may not know yet, late frames are ignored. */
+  LOCAL_RESET: 1,
+  /** The peer sent RST_STREAM: it must not send more. */
+  PEER_RESET: 2,
+} as const;
+type CloseCause = (typeof CloseCause)[keyof typeof CloseCause];
+
+const MAX_STREAM_ID = 0x7fffffff;
+const EMPTY = Buffer.alloc(0);
+
+/** A header block being gathered across CONTINUATION frames. */
+const BlockKind = { NONE: 0, HEADERS: 1, PUSH_PROMISE: 2 } as const;
+type BlockKind = (typeof BlockKind)[keyof typeof BlockKind];
+
+function frameName(type: number): string {
+  switch (type) {
+    case FrameType.DATA:
+      return 'DATA';
+    case FrameType.HEADERS:
+      return 'HEADERS';
+    case FrameType.PRIORITY:
+      return 'PRIORITY';
+    case FrameType.RST_STREAM:
+      return 'RST_STREAM';
+    case FrameType.PUSH_PROMISE:
+      return 'PUSH_PROMISE';
+    case FrameType.WINDOW_UPDATE:
+      return 'WINDOW_UPDATE';
+    case FrameType.CONTINUATION:
+      return 'CONTINUATION';
+    default:
+      return `frame type ${type}`;
+  }
+}
 
 export class Connection {
   private readonly options: ResolvedOptions;
+  private readonly isServer: boolean;
+  private readonly decoder: FrameDecoder;
+  private readonly writer = new FrameWriter();
+  private readonly deflater: HDDeflater;
+  private readonly inflater: HDInflater;
+  private events: ConnectionEvent[] = [];
+  private now: number;
+  /** Bytes to write before the writer's frames (the client preface). */
+  private prefix: Buffer | null = null;
+
+  /** The latest settings we sent. */
+  private readonly local: Settings;
+  /** Our settings as the peer has acknowledged them: what binds the peer. */
+  private readonly acked: Settings;
+  /** The peer's settings. */
+  private readonly peer: Settings = { ...INITIAL_SETTINGS };
+  private readonly pendingSettings: PendingSettings[] = [];
+  /** Server: octets of the client preface checked so far (24 when done). */
+  private prefaceChecked: number;
+  private peerSettingsSeen = false;
+
+  private readonly streams = new Map<number, Stream>();
+  /** Recently closed stream ids and how they closed; bounded (oldest forgotten first). */
+  private readonly closedStreams = new Map<number, CloseCause>();
+  /** Streams with data, trailers, END_STREAM or a `writable` notice pending. */
+  private readonly sendSet = new Set<Stream>();
+  /** Connection-level flow control (stream 0). */
+  private readonly flow: FlowWindows = { sendWindow: 65535, recvWindow: 65535, recvTarget: 65535, recvUnacked: 0 };
+  /** Highest stream id the peer opened or promised. */
+  private lastPeerStreamId = 0;
+  /** Highest stream id we opened or promised. */
+  private lastLocalStreamId = 0;
+  private nextLocalStreamId: number;
+  /** Streams in the map the peer initiated that are open/half-closed (MAX_CONCURRENT_STREAMS we enforce). */
+  private peerActive = 0;
+  /** Streams in the map we initiated (any state: bounds pushes and requests by the peer's limit). */
+  private localCount = 0;
+
+  // The header block in progress (RFC 9113 section 4.3: nothing may interleave with it).
+  private blockKind: BlockKind = BlockKind.NONE;
+  private blockStreamId = 0;
+  private blockPromisedId = 0;
+  private blockEndStream = false;
+  private blockSelfDependent = false;
+  private blockFragments: Buffer[] = [];
+  private blockSize = 0;
+  private blockContinuations = 0;
+  /** The list `decodeTo` fills; replaced after each block (the events keep it). */
+  private decoded: HeaderList = [];
+  /** One bound callback for the whole connection: no closure per header block. */
+  private readonly emitField: (name: string, value: string) => void;
+  private readonly info = new MessageInfo();
+
+  private goawaySent = false;
+  private goawayLastId = MAX_STREAM_ID;
+  private goawayReceived = false;
+  /** A connection error happened (or we sent a GOAWAY with an error): input is ignored. */
+  private dead = false;
+  private closedEmitted = false;
+
+  // Flood counters over a sliding window of `floodWindowMs`.
+  private floodWindowStart: number;
+  private controlFrames = 0;
+  private glitches = 0;
+  private peerResets = 0;
 
   constructor(options: ConnectionOptions) {
     this.options = resolveOptions(options);
+    const o = this.options;
+    this.isServer = o.role === 'server';
+    this.now = o.now;
+    this.floodWindowStart = o.now;
+    this.local = { ...o.settings };
+    this.acked = { ...INITIAL_SETTINGS, enablePush: this.local.enablePush };
+    this.prefaceChecked = this.isServer ? 0 : CONNECTION_PREFACE.length;
+    this.nextLocalStreamId = this.isServer ? 2 : 1;
+    this.decoder = new FrameDecoder({ maxFrameSize: INITIAL_SETTINGS.maxFrameSize });
+    this.deflater = new HDDeflater(o.maxEncoderTableSize);
+    this.inflater = new HDInflater({ maxHeaderListSize: this.local.maxHeaderListSize === Infinity ? 0xffffffff : this.local.maxHeaderListSize });
+    this.emitField = (name: string, value: string): void => {
+      this.decoded.push([name, value]);
+    };
+    // A smaller limit on concurrent streams constrains the peer at once: refusing a stream with
+    // REFUSED_STREAM is always allowed (section 5.1.2 speaks of the *advertised* limit), and the
+    // peer may retry it. The other values bind the peer only once it ACKs (section 6.5.3).
+    this.acked.maxConcurrentStreams = this.local.maxConcurrentStreams;
+
+    if (!this.isServer) this.prefix = CONNECTION_PREFACE;
+    this.writer.settings(settingsToPairs(this.local, this.isServer));
+    this.pendingSettings.push({ settings: { ...this.local }, deadline: this.now + o.settingsAckTimeout });
+    if (o.connectionWindowSize > this.flow.recvTarget) {
+      this.writer.windowUpdate(0, o.connectionWindowSize - this.flow.recvTarget);
+      this.flow.recvWindow = o.connectionWindowSize;
+      this.flow.recvTarget = o.connectionWindowSize;
+    }
   }
+
+  // ---------------------------------------------------------------------------------------
+  // Driving
+  // ---------------------------------------------------------------------------------------
 
   /** Feeds bytes read from the transport. Never throws for peer misbehaviour. */
   receive(chunk: Buffer, now?: number): ConnectionEvent[] {
-    void chunk;
-    void now;
-    return [];
+    if (now !== undefined) this.now = now;
+    if (this.dead) return this.takeEvents();
+    try {
+      if (this.prefaceChecked < CONNECTION_PREFACE.length) chunk = this.checkPreface(chunk);
+      if (chunk.length > 0) this.decoder.push(chunk);
+      for (;;) {
+        let frame: Frame | null;
+        try {
+          frame = this.decoder.next();
+          if (frame === null) break;
+          this.handleFrame(frame);
+        } catch (err) {
+          if (err instanceof StreamError) {
+            this.resetFromError(err);
+            continue;
+          }
+          throw err;
+        }
+        if (this.dead) break;
+      }
+      if (!this.dead) this.flushData();
+    } catch (err) {
+      this.fail(err);
+    }
+    return this.takeEvents();
   }
 
   /** Everything to write since the last call (empty when nothing). */
   takeOutput(): Buffer[] {
-    return [];
+    const out = this.writer.take();
+    if (this.prefix !== null) {
+      out.unshift(this.prefix);
+      this.prefix = null;
+    }
+    return out;
+  }
+
+  /** Octets of output gathered and not yet taken (for backpressure decisions). */
+  get pendingOutput(): number {
+    return this.writer.pending() + (this.prefix !== null ? this.prefix.length : 0);
   }
 
   /** Events caused by commands since the last receive()/tick()/takeEvents(). */
   takeEvents(): ConnectionEvent[] {
-    return [];
+    const events = this.events;
+    if (events.length === 0) return events;
+    this.events = [];
+    return events;
   }
 
   /** Advances time: fires the SETTINGS ACK timeout. */
   tick(now: number): ConnectionEvent[] {
-    void now;
-    return [];
+    this.now = now;
+    if (!this.dead && this.pendingSettings.length > 0 && this.pendingSettings[0]!.deadline <= now) {
+      this.fail(new ConnectionError(`SETTINGS not acknowledged within ${this.options.settingsAckTimeout} ms`, ErrorCode.SETTINGS_TIMEOUT, 'settings_ack_timeout'));
+    }
+    return this.takeEvents();
   }
 
   /** When `tick()` next has something to do (ms on the caller's clock), Infinity if nothing. */
   nextDeadline(): number {
-    return Infinity;
+    if (this.dead || this.pendingSettings.length === 0) return Infinity;
+    return this.pendingSettings[0]!.deadline;
   }
+
+  // ---------------------------------------------------------------------------------------
+  // Commands
+  // ---------------------------------------------------------------------------------------
 
   /**
    * Server, h2c upgrade (RFC 7540 section 3.2): call right after construction, before `receive()`,
@@ -62,100 +275,1004 @@ export class Connection {
    * comes from `takeEvents()`. The client's preface still follows on the wire.
    */
   acceptUpgrade(http2Settings: Buffer, requestHeaders: HeaderList): void {
-    void http2Settings;
-    void requestHeaders;
+    if (!this.isServer || this.lastPeerStreamId !== 0) {
+      throw new UsageError('acceptUpgrade is for a server connection before any stream', 'upgrade_misuse');
+    }
+    try {
+      this.applyPeerSettings(decodeSettingsPayload(http2Settings));
+    } catch (err) {
+      if (err instanceof H2Error) throw new UsageError(`bad HTTP2-Settings: ${err.message}`, 'upgrade_bad_settings');
+      throw err;
+    }
+    const s = new Stream(1, false, this.peer.initialWindowSize, this.acked.initialWindowSize);
+    this.lastPeerStreamId = 1;
+    this.streams.set(1, s);
+    this.setState(s, StreamState.OPEN);
+    this.setState(s, StreamState.HALF_CLOSED_REMOTE);
+    s.phase = MessagePhase.HEADERS;
+    s.seenByUser = true;
+    this.events.push({ type: 'headers', streamId: 1, headers: requestHeaders, endStream: true, kind: 'request' });
   }
 
   /** Client: opens a stream with a request; returns its id. */
   request(headers: HeaderList, endStream: boolean): number {
-    void headers;
-    void endStream;
-    throw new UsageError('not implemented', 'not_implemented');
+    if (this.isServer) throw new UsageError('request() is for a client connection', 'request_on_server');
+    this.checkCanOpen();
+    if (this.localCount >= this.peer.maxConcurrentStreams) {
+      throw new UsageError(`the server allows ${this.peer.maxConcurrentStreams} concurrent streams`, 'max_concurrent_streams');
+    }
+    const id = this.allocateStreamId();
+    const s = new Stream(id, true, this.peer.initialWindowSize, this.acked.initialWindowSize);
+    for (let i = 0; i < headers.length; i++) {
+      const h = headers[i]!;
+      if (h[0] === ':method') {
+        s.requestIsHead = h[1] === 'HEAD';
+        break;
+      }
+    }
+    this.addStream(s);
+    this.writeHeaders(s, headers, endStream);
+    return id;
   }
 
-  /** Sends a header block: response, 1xx, request on a reserved stream, or trailers (endStream true). */
+  /** True when a new stream (request or push) may be opened: no GOAWAY either way, ids left. */
+  get canOpenStream(): boolean {
+    return !this.dead && !this.goawaySent && !this.goawayReceived && this.nextLocalStreamId <= MAX_STREAM_ID;
+  }
+
+  /**
+   * Sends a header block: the response (or a 1xx) on a stream the peer opened, the response of
+   * a promised stream, or trailers (with `endStream` true; they wait behind queued data).
+   * Ignored on a stream that is already closed (e.g. reset by the peer).
+   */
   sendHeaders(streamId: number, headers: HeaderList, endStream: boolean): void {
-    void streamId;
-    void headers;
-    void endStream;
+    const s = this.sendableStream(streamId);
+    if (s === null) return;
+    if (s.endQueued) throw new UsageError(`stream ${streamId} already ended`, 'send_after_end_stream');
+    if (s.queuedBytes > 0) {
+      if (!endStream) throw new UsageError(`header block without END_STREAM behind queued DATA on stream ${streamId}`, 'headers_behind_data');
+      s.trailers = headers;
+      s.endQueued = true;
+      this.schedule(s);
+      return;
+    }
+    if (nextState(s.state, StreamInput.SEND_HEADERS) < 0) {
+      throw new UsageError(`cannot send HEADERS on stream ${streamId} in state ${STREAM_STATE_NAMES[s.state]}`, 'send_headers_in_state');
+    }
+    this.writeHeaders(s, headers, endStream);
   }
 
   /**
    * Queues DATA; it leaves as the stream and connection windows allow. Returns true when all of
-   * it went out at once and the producer may go on; false to wait for a `writable` event.
-   * The buffer is referenced, not copied: do not modify it afterwards.
+   * it went out at once and the window is still open: the producer may go on; false to wait for
+   * a `writable` event. The buffer is referenced, not copied: do not modify it afterwards.
+   * Ignored (returns true) on a stream already closed.
    */
   sendData(streamId: number, data: Buffer, endStream: boolean): boolean {
-    void streamId;
-    void data;
-    void endStream;
+    const s = this.sendableStream(streamId);
+    if (s === null) return true;
+    if (s.endQueued) throw new UsageError(`stream ${streamId} already ended`, 'send_after_end_stream');
+    if (nextState(s.state, StreamInput.SEND_DATA) < 0) {
+      throw new UsageError(`cannot send DATA on stream ${streamId} in state ${STREAM_STATE_NAMES[s.state]}`, 'send_data_in_state');
+    }
+    if (data.length > 0) {
+      s.queue.push(data);
+      s.queuedBytes += data.length;
+    }
+    if (endStream) s.endQueued = true;
+    this.schedule(s);
+    this.flushData();
+    if (s.state === StreamState.CLOSED || endStream) return true;
+    if (s.queuedBytes > 0 || s.sendWindow <= 0 || this.flow.sendWindow <= 0) {
+      s.wantWritable = true;
+      // Blocked on the connection window only: wait in line for its WINDOW_UPDATE (a stream
+      // WINDOW_UPDATE reschedules streams blocked on their own window).
+      if (s.sendWindow > 0) this.schedule(s);
+      return false;
+    }
     return true;
   }
 
   /** Server: promises a pushed response on `parentStreamId`; returns the promised stream id. */
   pushPromise(parentStreamId: number, requestHeaders: HeaderList): number {
-    void parentStreamId;
-    void requestHeaders;
-    throw new UsageError('not implemented', 'not_implemented');
+    if (!this.isServer) throw new UsageError('only a server pushes', 'push_from_client');
+    if (!this.peer.enablePush) throw new UsageError('the client disabled push (SETTINGS_ENABLE_PUSH = 0)', 'push_disabled');
+    this.checkCanOpen();
+    if (!this.canPush) throw new UsageError('the limit of concurrent pushed streams is reached', 'push_limit');
+    const parent = this.streams.get(parentStreamId);
+    // Section 8.4: promises go on a stream the client opened that we can still send on.
+    if (parent === undefined || parent.local || (parent.state !== StreamState.OPEN && parent.state !== StreamState.HALF_CLOSED_REMOTE) || parent.endQueued) {
+      throw new UsageError(`cannot push on stream ${parentStreamId}: not a request stream we can send on`, 'push_parent_state');
+    }
+    const id = this.allocateStreamId();
+    const s = new Stream(id, true, this.peer.initialWindowSize, this.acked.initialWindowSize);
+    this.addStream(s);
+    const block = this.deflater.deflate(requestHeaders);
+    this.writer.pushPromise(parentStreamId, id, block, this.peer.maxFrameSize);
+    this.setState(s, nextState(s.state, StreamInput.SEND_PUSH_PROMISE) as StreamState);
+    return id;
   }
 
   /** Whether `pushPromise` would be allowed now (server, peer enabled push, limit not reached, no GOAWAY). */
   get canPush(): boolean {
-    return false;
+    return (
+      this.isServer &&
+      this.peer.enablePush &&
+      this.canOpenStream &&
+      this.localCount < Math.min(this.peer.maxConcurrentStreams, this.options.maxConcurrentPushes)
+    );
   }
 
   /** Resets a stream (RST_STREAM with `code`). Harmless on a stream already closed. */
-  resetStream(streamId: number, code: number): void {
-    void streamId;
-    void code;
+  resetStream(streamId: number, code: number = ErrorCode.CANCEL): void {
+    const s = this.streams.get(streamId);
+    if (s === undefined || this.dead) return;
+    this.writer.rstStream(streamId, code);
+    this.closeStream(s, code, CloseCause.LOCAL_RESET);
   }
 
   /** Returns flow-control credit for `length` octets of DATA the application has processed. */
   consume(streamId: number, length: number): void {
-    void streamId;
-    void length;
+    if (this.dead || length <= 0) return;
+    const s = this.streams.get(streamId);
+    if (s !== undefined) {
+      const increment = consumeFlow(s, length);
+      // No stream credit once the peer has ended its side: it will not send more.
+      if (increment > 0 && (s.state === StreamState.OPEN || s.state === StreamState.HALF_CLOSED_LOCAL)) {
+        this.writer.windowUpdate(streamId, increment);
+      }
+    }
+    const increment = consumeFlow(this.flow, length);
+    if (increment > 0) this.writer.windowUpdate(0, increment);
   }
 
-  /** Sends a PING (8 octets of opaque data; default: the current time). */
+  /** Sends a PING (8 octets of opaque data; default: zeros with the current time). */
   ping(data?: Buffer): void {
-    void data;
+    if (this.dead) return;
+    let payload = data;
+    if (payload === undefined) {
+      payload = Buffer.alloc(8);
+      payload.writeDoubleBE(this.now);
+    }
+    if (payload.length !== 8) throw new UsageError(`PING data must be 8 octets, got ${payload.length}`, 'ping_data_length');
+    this.writer.ping(payload, false);
   }
 
-  /** Sends GOAWAY. NO_ERROR is graceful: no new streams, in-flight ones finish, then `closed`. */
-  goaway(code?: number, debug?: string | Buffer): void {
-    void code;
-    void debug;
+  /**
+   * Sends GOAWAY with the highest peer stream id we processed. NO_ERROR is graceful: new peer
+   * streams are refused, in-flight ones finish, then `closed`. Any other code ends the
+   * connection now (`closed` follows at once).
+   */
+  goaway(code: number = ErrorCode.NO_ERROR, debug?: string | Buffer): void {
+    if (this.dead) return;
+    const debugData = debug === undefined ? EMPTY : typeof debug === 'string' ? Buffer.from(debug) : debug;
+    this.writer.goaway(this.lastPeerStreamId, code, debugData);
+    this.goawaySent = true;
+    this.goawayLastId = Math.min(this.goawayLastId, this.lastPeerStreamId);
+    if (code !== ErrorCode.NO_ERROR) {
+      this.terminate(code);
+      return;
+    }
+    this.maybeFinish();
   }
+
+  // ---------------------------------------------------------------------------------------
+  // Queries
+  // ---------------------------------------------------------------------------------------
 
   /** Octets we may send on a stream now (min of its window and the connection's); 0 for unknown streams. */
   sendWindow(streamId: number): number {
-    void streamId;
-    return 0;
+    const s = this.streams.get(streamId);
+    if (s === undefined) return 0;
+    const w = Math.min(s.sendWindow, this.flow.sendWindow) - s.queuedBytes;
+    return w > 0 ? w : 0;
   }
 
   /** Octets of DATA queued on a stream, waiting for window. */
   queuedBytes(streamId: number): number {
-    void streamId;
-    return 0;
+    return this.streams.get(streamId)?.queuedBytes ?? 0;
+  }
+
+  /** The RFC 9113 section 5.1 state of a stream ('idle' or 'closed' for ids not kept). */
+  streamState(streamId: number): StreamState {
+    const s = this.streams.get(streamId);
+    if (s !== undefined) return s.state;
+    return this.isIdle(streamId) ? StreamState.IDLE : StreamState.CLOSED;
   }
 
   /** What we advertised (the latest SETTINGS we sent). */
   get localSettings(): Readonly<Settings> {
-    return this.options.settings;
+    return this.local;
   }
 
   /** What the peer advertised (protocol defaults until its SETTINGS arrive). */
   get peerSettings(): Readonly<Settings> {
-    return this.options.settings;
+    return this.peer;
   }
 
-  /** Streams open or half-closed, both directions. */
+  /** Streams kept (open, half-closed or reserved), both directions. */
   get activeStreams(): number {
-    return 0;
+    return this.streams.size;
   }
 
   /** True once `closed` was emitted. */
   get isClosed(): boolean {
+    return this.closedEmitted;
+  }
+
+  /** True once we sent or received GOAWAY. */
+  get isGoingAway(): boolean {
+    return this.goawaySent || this.goawayReceived;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Input
+  // ---------------------------------------------------------------------------------------
+
+  /** Server: checks the client preface (section 3.4) as it arrives; returns what follows it. */
+  private checkPreface(chunk: Buffer): Buffer {
+    const need = CONNECTION_PREFACE.length - this.prefaceChecked;
+    const n = Math.min(need, chunk.length);
+    for (let i = 0; i < n; i++) {
+      if (chunk[i] !== CONNECTION_PREFACE[this.prefaceChecked + i]) {
+        throw new ConnectionError('the client connection preface is wrong', ErrorCode.PROTOCOL_ERROR, 'preface_invalid');
+      }
+    }
+    this.prefaceChecked += n;
+    return n === chunk.length ? EMPTY : chunk.subarray(n);
+  }
+
+  private handleFrame(frame: Frame): void {
+    // Section 3.4: the first frame from the peer must be its SETTINGS.
+    if (!this.peerSettingsSeen && (frame.type !== FrameType.SETTINGS || frame.ack)) {
+      throw new ConnectionError('the peer did not start with SETTINGS', ErrorCode.PROTOCOL_ERROR, 'preface_settings_missing');
+    }
+    // Section 6.10: a header block is contiguous; any other frame in between is a connection error.
+    if (this.blockKind !== BlockKind.NONE) {
+      if (frame.type !== FrameType.CONTINUATION || frame.streamId !== this.blockStreamId) {
+        throw new ConnectionError(
+          `expected CONTINUATION on stream ${this.blockStreamId}, got ${frameName(frame.type)} on stream ${frame.streamId}`,
+          ErrorCode.PROTOCOL_ERROR,
+          'continuation_expected',
+        );
+      }
+      this.onContinuation(frame.fragment, frame.endHeaders);
+      return;
+    }
+    switch (frame.type) {
+      case FrameType.DATA:
+        this.onData(frame);
+        return;
+      case FrameType.HEADERS:
+        this.onHeadersFrame(frame);
+        return;
+      case FrameType.PRIORITY:
+        this.onPriority(frame.streamId, frame.priority.dependency);
+        return;
+      case FrameType.RST_STREAM:
+        this.onRstStream(frame);
+        return;
+      case FrameType.SETTINGS:
+        this.onSettings(frame);
+        return;
+      case FrameType.PUSH_PROMISE:
+        this.onPushPromiseFrame(frame);
+        return;
+      case FrameType.PING:
+        this.onPing(frame);
+        return;
+      case FrameType.GOAWAY:
+        this.onGoaway(frame);
+        return;
+      case FrameType.WINDOW_UPDATE:
+        this.onWindowUpdate(frame);
+        return;
+      case FrameType.CONTINUATION:
+        throw new ConnectionError(`CONTINUATION on stream ${frame.streamId} without a header block in progress`, ErrorCode.PROTOCOL_ERROR, 'continuation_unexpected');
+      default:
+        // Section 4.1 / 5.5: unknown frame types are ignored.
+        return;
+    }
+  }
+
+  private onData(f: DataFrame): void {
+    const id = f.streamId;
+    // Section 6.9: DATA counts against the connection window even when the stream is in error.
+    if (!receiveFlow(this.flow, f.flowLength)) {
+      throw new FlowControlError(`DATA of ${f.flowLength} octets exceeds the connection receive window ${this.flow.recvWindow}`, 'data_exceeds_connection_window');
+    }
+    const s = this.streams.get(id);
+    if (s === undefined) {
+      this.returnCredit(f.flowLength);
+      this.lateFrame(id, FrameType.DATA);
+      return;
+    }
+    if (nextState(s.state, StreamInput.RECV_DATA) < 0) {
+      this.returnCredit(f.flowLength);
+      throw this.receiveError(s, FrameType.DATA);
+    }
+    if (!receiveFlow(s, f.flowLength)) {
+      this.returnCredit(f.flowLength);
+      throw new StreamError(id, `DATA of ${f.flowLength} octets exceeds stream ${id}'s receive window ${s.recvWindow}`, ErrorCode.FLOW_CONTROL_ERROR, 'data_exceeds_stream_window');
+    }
+    // Section 8.1: DATA belongs between the (final) header block and trailers.
+    if (s.phase !== MessagePhase.HEADERS) {
+      this.returnCredit(f.flowLength);
+      throw new StreamError(id, `DATA on stream ${id} before the message's header block`, ErrorCode.PROTOCOL_ERROR, 'data_before_headers');
+    }
+    const length = f.data.length;
+    s.dataReceived += length;
+    if (s.contentLength >= 0 && (s.dataReceived > s.contentLength || (f.endStream && s.dataReceived !== s.contentLength))) {
+      this.returnCredit(f.flowLength);
+      throw new StreamError(id, `stream ${id}: ${s.dataReceived} octets of DATA against content-length ${s.contentLength}`, ErrorCode.PROTOCOL_ERROR, 'content_length_mismatch');
+    }
+    // Padding is never delivered: credit it now.
+    const padding = f.flowLength - length;
+    if (padding > 0) this.consume(id, padding);
+    if (length === 0 && !f.endStream) this.glitch('empty_data');
+    this.events.push({ type: 'data', streamId: id, data: f.data, endStream: f.endStream });
+    if (f.endStream) this.receiveEndStream(s);
+  }
+
+  /** Returns connection-level credit for DATA that will never reach the application. */
+  private returnCredit(length: number): void {
+    const increment = consumeFlow(this.flow, length);
+    if (increment > 0) this.writer.windowUpdate(0, increment);
+  }
+
+  private onHeadersFrame(f: HeadersFrame): void {
+    this.blockKind = BlockKind.HEADERS;
+    this.blockStreamId = f.streamId;
+    this.blockPromisedId = 0;
+    this.blockEndStream = f.endStream;
+    // Section 5.3.1: a stream cannot depend on itself (a stream error, found after the block is decoded).
+    this.blockSelfDependent = f.priority !== null && f.priority.dependency === f.streamId;
+    this.startBlock(f.fragment, f.endHeaders);
+  }
+
+  private onPushPromiseFrame(f: PushPromiseFrame): void {
+    // Section 8.4: clients never push; a client that disabled push must not receive promises.
+    if (this.isServer) {
+      throw new ConnectionError('a client sent PUSH_PROMISE', ErrorCode.PROTOCOL_ERROR, 'push_promise_from_client');
+    }
+    if (!this.local.enablePush) {
+      throw new ConnectionError('PUSH_PROMISE received with SETTINGS_ENABLE_PUSH = 0', ErrorCode.PROTOCOL_ERROR, 'push_promise_disabled');
+    }
+    this.blockKind = BlockKind.PUSH_PROMISE;
+    this.blockStreamId = f.streamId;
+    this.blockPromisedId = f.promisedStreamId;
+    this.blockEndStream = false;
+    this.blockSelfDependent = false;
+    this.startBlock(f.fragment, f.endHeaders);
+  }
+
+  private startBlock(fragment: Buffer, endHeaders: boolean): void {
+    this.blockFragments.length = 0;
+    this.blockSize = 0;
+    this.blockContinuations = 0;
+    this.addFragment(fragment);
+    if (endHeaders) this.completeBlock();
+  }
+
+  private onContinuation(fragment: Buffer, endHeaders: boolean): void {
+    if (++this.blockContinuations > this.options.maxContinuationFrames) {
+      throw new ConnectionError(`more than ${this.options.maxContinuationFrames} CONTINUATION frames in one header block`, ErrorCode.ENHANCE_YOUR_CALM, 'continuation_flood');
+    }
+    this.addFragment(fragment);
+    if (endHeaders) this.completeBlock();
+  }
+
+  private addFragment(fragment: Buffer): void {
+    this.blockSize += fragment.length;
+    if (this.blockSize > this.options.maxHeaderBlockSize) {
+      // The block cannot be decoded partially without losing HPACK sync, so this ends the connection.
+      throw new ConnectionError(`header block larger than ${this.options.maxHeaderBlockSize} octets`, ErrorCode.ENHANCE_YOUR_CALM, 'header_block_too_large');
+    }
+    if (fragment.length > 0) this.blockFragments.push(fragment);
+  }
+
+  private completeBlock(): void {
+    const fragments = this.blockFragments;
+    const block = fragments.length === 1 ? fragments[0]! : fragments.length === 0 ? EMPTY : Buffer.concat(fragments, this.blockSize);
+    const kind = this.blockKind;
+    const streamId = this.blockStreamId;
+    this.blockKind = BlockKind.NONE;
+    this.blockStreamId = 0;
+    fragments.length = 0;
+    const headers: HeaderList = [];
+    this.decoded = headers;
+    let tooLarge = false;
+    try {
+      this.inflater.decodeTo(block, this.emitField);
+    } catch (err) {
+      if (err instanceof HeaderListTooLargeError) {
+        tooLarge = true;
+      } else if (err instanceof HpackDecodingError) {
+        throw err;
+      } else {
+        throw new HpackDecodingError(`header block on stream ${streamId} could not be decoded: ${String(err)}`, 'hpack_internal');
+      }
+    }
+    if (kind === BlockKind.HEADERS) this.onHeaderBlock(streamId, headers, this.blockEndStream, tooLarge);
+    else this.onPushPromiseBlock(streamId, this.blockPromisedId, headers, tooLarge);
+  }
+
+  private onHeaderBlock(id: number, headers: HeaderList, endStream: boolean, tooLarge: boolean): void {
+    const s = this.streams.get(id);
+    if (s === undefined) {
+      if (!this.isIdle(id)) {
+        this.lateFrame(id, FrameType.HEADERS);
+        return;
+      }
+      // Section 5.1.1: only the peer's own ids open streams; a server never opens one with HEADERS.
+      if (!this.isServer || (id & 1) === 0) {
+        throw new ConnectionError(`HEADERS on idle stream ${id} the peer may not open`, ErrorCode.PROTOCOL_ERROR, 'headers_on_idle_stream');
+      }
+      this.openPeerStream(id, headers, endStream, tooLarge);
+      return;
+    }
+    if (this.blockSelfDependent) {
+      throw new StreamError(id, `stream ${id} depends on itself`, ErrorCode.PROTOCOL_ERROR, 'priority_self_dependency');
+    }
+    const next = nextState(s.state, StreamInput.RECV_HEADERS);
+    if (next < 0) throw this.receiveError(s, FrameType.HEADERS);
+    if (tooLarge) {
+      throw new StreamError(id, `header list on stream ${id} exceeds ${this.inflater.maxHeaderListSize} octets`, ErrorCode.CANCEL, 'header_list_too_large');
+    }
+    const info = this.info;
+    let kind: HeadersKind;
+    let bad: string | null;
+    if (s.phase === MessagePhase.HEADERS) {
+      kind = 'trailers';
+      bad = checkTrailers(headers, info);
+      if (bad === null && !endStream) bad = 'trailers_without_end_stream';
+    } else if (this.isServer) {
+      // Only our pushed streams reach here with no response yet, and their state forbids HEADERS.
+      throw this.receiveError(s, FrameType.HEADERS);
+    } else {
+      bad = checkResponse(headers, info);
+      if (bad === null && info.status < 200) {
+        kind = 'informational';
+        if (endStream) bad = 'informational_with_end_stream';
+      } else {
+        kind = 'response';
+      }
+    }
+    if (bad !== null) {
+      throw new StreamError(id, `malformed ${kind} on stream ${id}: ${bad}`, ErrorCode.PROTOCOL_ERROR, bad);
+    }
+    if (kind === 'response') {
+      s.phase = MessagePhase.HEADERS;
+      // A response to HEAD, and a 304, describe a body that is not sent (RFC 9110 section 8.6).
+      s.contentLength = s.requestIsHead || info.status === 304 ? -1 : info.contentLength;
+      if (endStream && s.contentLength > 0) {
+        throw new StreamError(id, `response on stream ${id} ends with content-length ${s.contentLength} and no DATA`, ErrorCode.PROTOCOL_ERROR, 'content_length_mismatch');
+      }
+    } else if (kind === 'informational') {
+      s.phase = MessagePhase.INFORMATIONAL;
+    } else {
+      s.phase = MessagePhase.TRAILERS;
+      if (s.contentLength >= 0 && s.dataReceived !== s.contentLength) {
+        throw new StreamError(id, `stream ${id}: ${s.dataReceived} octets of DATA against content-length ${s.contentLength}`, ErrorCode.PROTOCOL_ERROR, 'content_length_mismatch');
+      }
+    }
+    this.setState(s, next as StreamState);
+    s.seenByUser = true;
+    this.events.push({ type: 'headers', streamId: id, headers, endStream, kind });
+    if (endStream) this.receiveEndStream(s);
+  }
+
+  /** Server: a request opens stream `id` (idle, odd, above every earlier one). */
+  private openPeerStream(id: number, headers: HeaderList, endStream: boolean, tooLarge: boolean): void {
+    // Section 5.1.1: opening `id` implicitly closes every idle peer stream below it.
+    this.lastPeerStreamId = id;
+    // Section 6.8: after our GOAWAY, streams above its last id are not processed.
+    if (this.goawaySent && id > this.goawayLastId) {
+      this.rememberClosed(id, CloseCause.LOCAL_RESET);
+      return;
+    }
+    if (this.blockSelfDependent) {
+      this.rememberClosed(id, CloseCause.LOCAL_RESET);
+      throw new StreamError(id, `stream ${id} depends on itself`, ErrorCode.PROTOCOL_ERROR, 'priority_self_dependency');
+    }
+    if (this.peerActive >= this.local.maxConcurrentStreams) {
+      this.rememberClosed(id, CloseCause.LOCAL_RESET);
+      throw new StreamError(id, `stream ${id} exceeds SETTINGS_MAX_CONCURRENT_STREAMS ${this.local.maxConcurrentStreams}`, ErrorCode.REFUSED_STREAM, 'max_concurrent_streams');
+    }
+    if (tooLarge) {
+      // RFC 9113 section 10.5.1: answer 431 and, if the client is still sending, stop it with NO_ERROR (section 8.1).
+      this.rememberClosed(id, CloseCause.LOCAL_RESET);
+      this.writer.headers(id, this.deflater.deflate([[':status', '431']]), true, this.peer.maxFrameSize);
+      if (!endStream) this.writer.rstStream(id, ErrorCode.NO_ERROR);
+      return;
+    }
+    const info = this.info;
+    let bad = checkRequest(headers, this.acked.enableConnectProtocol || this.local.enableConnectProtocol, info);
+    if (bad === null && endStream && info.contentLength > 0) bad = 'content_length_mismatch';
+    if (bad !== null) {
+      this.rememberClosed(id, CloseCause.LOCAL_RESET);
+      throw new StreamError(id, `malformed request on stream ${id}: ${bad}`, ErrorCode.PROTOCOL_ERROR, bad);
+    }
+    const s = new Stream(id, false, this.peer.initialWindowSize, this.acked.initialWindowSize);
+    s.contentLength = info.contentLength;
+    s.phase = MessagePhase.HEADERS;
+    s.seenByUser = true;
+    this.streams.set(id, s);
+    this.setState(s, nextState(StreamState.IDLE, StreamInput.RECV_HEADERS) as StreamState);
+    this.events.push({ type: 'headers', streamId: id, headers, endStream, kind: 'request' });
+    if (endStream) this.receiveEndStream(s);
+  }
+
+  /** Client: the server promised `promisedId` on `parentId` (section 6.6, 8.4). */
+  private onPushPromiseBlock(parentId: number, promisedId: number, headers: HeaderList, tooLarge: boolean): void {
+    if ((promisedId & 1) !== 0 || promisedId <= this.lastPeerStreamId) {
+      throw new ConnectionError(`PUSH_PROMISE promises stream ${promisedId}, not a new even id`, ErrorCode.PROTOCOL_ERROR, 'push_promise_bad_id');
+    }
+    this.lastPeerStreamId = promisedId;
+    const parent = this.streams.get(parentId);
+    if (parent === undefined) {
+      if (this.closedStreams.get(parentId) === CloseCause.LOCAL_RESET) {
+        // We reset the parent; the server had not seen it yet. Refuse the promise, keep going.
+        this.writer.rstStream(promisedId, ErrorCode.CANCEL);
+        this.rememberClosed(promisedId, CloseCause.LOCAL_RESET);
+        return;
+      }
+      throw new ConnectionError(`PUSH_PROMISE on stream ${parentId}, which is not open`, ErrorCode.PROTOCOL_ERROR, 'push_promise_parent_state');
+    }
+    if (!parent.local || (parent.state !== StreamState.OPEN && parent.state !== StreamState.HALF_CLOSED_LOCAL)) {
+      throw new ConnectionError(
+        `PUSH_PROMISE on stream ${parentId} in state ${STREAM_STATE_NAMES[parent.state]}`,
+        ErrorCode.PROTOCOL_ERROR,
+        'push_promise_parent_state',
+      );
+    }
+    const s = new Stream(promisedId, false, this.peer.initialWindowSize, this.acked.initialWindowSize);
+    this.streams.set(promisedId, s);
+    this.setState(s, nextState(StreamState.IDLE, StreamInput.RECV_PUSH_PROMISE) as StreamState);
+    if (tooLarge) {
+      throw new StreamError(promisedId, `promised request on stream ${promisedId} exceeds ${this.inflater.maxHeaderListSize} octets`, ErrorCode.CANCEL, 'header_list_too_large');
+    }
+    const bad = checkPushRequest(headers, this.info);
+    if (bad !== null) {
+      throw new StreamError(promisedId, `malformed promised request on stream ${promisedId}: ${bad}`, ErrorCode.PROTOCOL_ERROR, bad);
+    }
+    s.requestIsHead = this.info.method === 'HEAD';
+    s.seenByUser = true;
+    this.events.push({ type: 'pushPromise', streamId: parentId, promisedStreamId: promisedId, headers });
+  }
+
+  private onPriority(id: number, dependency: number): void {
+    if (dependency === id) {
+      throw new StreamError(id, `stream ${id} depends on itself`, ErrorCode.PROTOCOL_ERROR, 'priority_self_dependency');
+    }
+    // RFC 9113 section 5.3.2: the priority scheme is deprecated; the frame is accepted and ignored.
+    this.glitch('priority');
+  }
+
+  private onRstStream(f: RstStreamFrame): void {
+    const id = f.streamId;
+    const s = this.streams.get(id);
+    if (s === undefined) {
+      if (this.isIdle(id)) {
+        throw new ConnectionError(`RST_STREAM on idle stream ${id}`, ErrorCode.PROTOCOL_ERROR, 'rst_stream_on_idle_stream');
+      }
+      return;
+    }
+    // Rapid reset (CVE-2023-44487): bound how many streams the peer may open and cancel.
+    if (!s.local) this.countPeerReset();
+    const seen = s.seenByUser;
+    if (seen) this.events.push({ type: 'streamReset', streamId: id, errorCode: f.errorCode, byPeer: true });
+    this.closeStream(s, f.errorCode, CloseCause.PEER_RESET);
+  }
+
+  private onSettings(f: SettingsFrame): void {
+    if (f.ack) {
+      const pending = this.pendingSettings.shift();
+      // An ACK we did not ask for changes nothing (RFC 9113 names no error for it).
+      if (pending === undefined) return;
+      this.applyAckedSettings(pending.settings);
+      this.events.push({ type: 'settingsAck' });
+      return;
+    }
+    if (this.peerSettingsSeen) this.countControlFrame();
+    this.peerSettingsSeen = true;
+    this.applyPeerSettings(f.settings);
+    this.writer.settingsAck();
+    this.events.push({ type: 'settings', settings: { ...this.peer } });
+  }
+
+  /** Applies the peer's settings (section 6.5.3: in order, all before the ACK). */
+  private applyPeerSettings(pairs: ReadonlyArray<readonly [number, number]>): void {
+    const peer = this.peer;
+    const oldWindow = peer.initialWindowSize;
+    const oldTable = peer.headerTableSize;
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = pairs[i]!;
+      applySetting(peer, pair[0], pair[1], !this.isServer);
+    }
+    if (peer.initialWindowSize !== oldWindow) {
+      // Section 6.9.2: every stream's send window moves by the difference, possibly below zero.
+      const delta = peer.initialWindowSize - oldWindow;
+      for (const s of this.streams.values()) {
+        if (!adjustSendWindow(s, delta)) {
+          throw new FlowControlError(`SETTINGS_INITIAL_WINDOW_SIZE ${peer.initialWindowSize} overflows stream ${s.id}'s window`, 'settings_initial_window_overflow');
+        }
+        if (delta > 0 && (s.queuedBytes > 0 || s.wantWritable)) this.schedule(s);
+      }
+    }
+    if (peer.headerTableSize !== oldTable) this.deflater.changeTableSize(peer.headerTableSize);
+  }
+
+  /** The peer acknowledged `settings`: the values that constrain it apply now (section 6.5.3). */
+  private applyAckedSettings(settings: Readonly<Settings>): void {
+    const acked = this.acked;
+    if (settings.initialWindowSize !== acked.initialWindowSize) {
+      for (const s of this.streams.values()) adjustReceiveWindow(s, settings.initialWindowSize);
+    }
+    if (settings.maxFrameSize !== acked.maxFrameSize) this.decoder.maxFrameSize = settings.maxFrameSize;
+    if (settings.headerTableSize !== acked.headerTableSize) this.inflater.changeTableSize(settings.headerTableSize);
+    Object.assign(acked, settings);
+    // Concurrent streams were enforced from the moment we advertised them (see the constructor).
+    acked.maxConcurrentStreams = this.local.maxConcurrentStreams;
+  }
+
+  private onPing(f: PingFrame): void {
+    if (!f.ack) {
+      this.countControlFrame();
+      this.writer.ping(f.data, true);
+    }
+    this.events.push({ type: 'ping', data: f.data, ack: f.ack });
+  }
+
+  private onGoaway(f: GoawayFrame): void {
+    this.goawayReceived = true;
+    this.events.push({ type: 'goaway', lastStreamId: f.lastStreamId, errorCode: f.errorCode, debugData: f.debugData });
+    // Streams we opened above lastStreamId were not processed: they may be retried elsewhere.
+    for (const s of this.streams.values()) {
+      if (s.local && s.id > f.lastStreamId) this.closeStream(s, ErrorCode.REFUSED_STREAM, CloseCause.PEER_RESET);
+    }
+    this.maybeFinish();
+  }
+
+  private onWindowUpdate(f: WindowUpdateFrame): void {
+    const id = f.streamId;
+    if (id === 0) {
+      if (f.increment === 0) {
+        throw new ConnectionError('WINDOW_UPDATE with increment 0 on the connection', ErrorCode.PROTOCOL_ERROR, 'window_update_zero');
+      }
+      if (!increaseSendWindow(this.flow, f.increment)) {
+        throw new FlowControlError(`WINDOW_UPDATE of ${f.increment} overflows the connection window ${this.flow.sendWindow}`, 'window_update_overflow');
+      }
+      // Streams blocked on the connection window are still in sendSet; the flush at the end of receive() serves them.
+      return;
+    }
+    const s = this.streams.get(id);
+    if (s === undefined) {
+      if (this.isIdle(id)) {
+        throw new ConnectionError(`WINDOW_UPDATE on idle stream ${id}`, ErrorCode.PROTOCOL_ERROR, 'window_update_on_idle_stream');
+      }
+      return;
+    }
+    if (nextState(s.state, StreamInput.RECV_WINDOW_UPDATE) < 0) throw this.receiveError(s, FrameType.WINDOW_UPDATE);
+    if (f.increment === 0) {
+      throw new StreamError(id, `WINDOW_UPDATE with increment 0 on stream ${id}`, ErrorCode.PROTOCOL_ERROR, 'window_update_zero');
+    }
+    if (!increaseSendWindow(s, f.increment)) {
+      throw new StreamError(id, `WINDOW_UPDATE of ${f.increment} overflows stream ${id}'s window ${s.sendWindow}`, ErrorCode.FLOW_CONTROL_ERROR, 'window_update_overflow');
+    }
+    if (s.queuedBytes > 0 || s.wantWritable) this.schedule(s);
+  }
+
+  /**
+   * A DATA or HEADERS frame on a stream we no longer keep (section 5.1, "closed"): ignored if we
+   * reset it (the peer had not seen our RST_STREAM yet); a connection error STREAM_CLOSED if the
+   * peer had ended it with END_STREAM; otherwise a stream error STREAM_CLOSED.
+   */
+  private lateFrame(id: number, type: number): void {
+    if (this.isIdle(id)) {
+      throw new ConnectionError(`${frameName(type)} on idle stream ${id}`, ErrorCode.PROTOCOL_ERROR, 'frame_on_idle_stream');
+    }
+    const cause = this.closedStreams.get(id);
+    if (cause === CloseCause.LOCAL_RESET) {
+      this.glitch('frame_after_reset');
+      return;
+    }
+    if (cause === CloseCause.NORMAL) {
+      throw new ConnectionError(`${frameName(type)} on stream ${id} after it ended`, ErrorCode.STREAM_CLOSED, 'frame_on_closed_stream');
+    }
+    throw new StreamError(id, `${frameName(type)} on closed stream ${id}`, ErrorCode.STREAM_CLOSED, 'frame_on_closed_stream');
+  }
+
+  /** The error RFC 9113 section 5.1 names for a frame the stream's state does not allow. */
+  private receiveError(s: Stream, type: number): H2Error {
+    const message = `${frameName(type)} on stream ${s.id} in state ${STREAM_STATE_NAMES[s.state]}`;
+    if (receiveErrorKind(s.state) === ReceiveErrorKind.STREAM_CLOSED) {
+      return new StreamError(s.id, message, ErrorCode.STREAM_CLOSED, 'frame_on_half_closed_stream');
+    }
+    return new ConnectionError(message, ErrorCode.PROTOCOL_ERROR, 'frame_not_allowed_in_state');
+  }
+
+  /** True when `id` names a stream not yet opened (section 5.1.1: ids only grow). */
+  private isIdle(id: number): boolean {
+    const peerParity = this.isServer ? 1 : 0;
+    if ((id & 1) === peerParity) return id > this.lastPeerStreamId;
+    return id > this.lastLocalStreamId;
+  }
+
+  private receiveEndStream(s: Stream): void {
+    this.setState(s, nextState(s.state, StreamInput.RECV_END_STREAM) as StreamState);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Streams
+  // ---------------------------------------------------------------------------------------
+
+  private checkCanOpen(): void {
+    if (this.dead) throw new UsageError('the connection is closed', 'connection_closed');
+    if (this.goawaySent || this.goawayReceived) throw new UsageError('the connection is going away: no new streams', 'goaway_no_new_streams');
+    if (this.nextLocalStreamId > MAX_STREAM_ID) throw new UsageError('stream ids exhausted on this connection', 'stream_ids_exhausted');
+  }
+
+  private allocateStreamId(): number {
+    const id = this.nextLocalStreamId;
+    this.nextLocalStreamId += 2;
+    this.lastLocalStreamId = id;
+    return id;
+  }
+
+  private addStream(s: Stream): void {
+    this.streams.set(s.id, s);
+    if (s.local) this.localCount++;
+  }
+
+  /** A stream for a send command: null if it is already closed (the command is moot), UsageError if it never existed. */
+  private sendableStream(id: number): Stream | null {
+    if (this.dead) return null;
+    const s = this.streams.get(id);
+    if (s !== undefined) return s;
+    if (this.isIdle(id) || id === 0) throw new UsageError(`stream ${id} is not open`, 'stream_not_open');
+    return null;
+  }
+
+  private writeHeaders(s: Stream, headers: HeaderList, endStream: boolean): void {
+    const block = this.deflater.deflate(headers);
+    this.writer.headers(s.id, block, endStream, this.peer.maxFrameSize);
+    this.setState(s, nextState(s.state, StreamInput.SEND_HEADERS) as StreamState);
+    if (endStream) {
+      s.endQueued = true;
+      this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
+    }
+  }
+
+  /** Moves `s` to `next`, keeping the concurrency counts; closing removes it. */
+  private setState(s: Stream, next: StreamState): void {
+    const wasActive = isActiveState(s.state);
+    if (next === StreamState.CLOSED) {
+      this.closeStream(s, ErrorCode.NO_ERROR, CloseCause.NORMAL);
+      return;
+    }
+    s.state = next;
+    if (!s.local && wasActive !== isActiveState(next)) this.peerActive += wasActive ? -1 : 1;
+  }
+
+  private closeStream(s: Stream, code: number, cause: CloseCause): void {
+    if (s.state === StreamState.CLOSED) return;
+    if (!s.local && isActiveState(s.state)) this.peerActive--;
+    if (s.local) this.localCount--;
+    s.state = StreamState.CLOSED;
+    this.streams.delete(s.id);
+    if (s.scheduled) {
+      this.sendSet.delete(s);
+      s.scheduled = false;
+    }
+    s.queue.length = 0;
+    s.queueHead = 0;
+    s.queuedBytes = 0;
+    s.trailers = null;
+    this.rememberClosed(s.id, cause);
+    if (s.seenByUser) this.events.push({ type: 'streamClosed', streamId: s.id, errorCode: code });
+    if (this.goawaySent || this.goawayReceived) this.maybeFinish();
+  }
+
+  /** Remembers a closed id (bounded: the oldest is forgotten first; forgotten ids count as closed). */
+  private rememberClosed(id: number, cause: CloseCause): void {
+    const closed = this.closedStreams;
+    closed.set(id, cause);
+    if (closed.size > this.options.maxClosedStreams) {
+      const oldest = closed.keys().next();
+      if (oldest.done !== true) closed.delete(oldest.value);
+    }
+  }
+
+  /** A StreamError becomes RST_STREAM; the stream (if kept) closes. */
+  private resetFromError(err: StreamError): void {
+    const id = err.streamId;
+    this.writer.rstStream(id, err.code);
+    const s = this.streams.get(id);
+    if (s !== undefined) {
+      if (s.seenByUser) this.events.push({ type: 'streamReset', streamId: id, errorCode: err.code, byPeer: false });
+      this.closeStream(s, err.code, CloseCause.LOCAL_RESET);
+    } else if (!this.isIdle(id)) {
+      this.rememberClosed(id, CloseCause.LOCAL_RESET);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Output: DATA scheduling under flow control
+  // ---------------------------------------------------------------------------------------
+
+  private schedule(s: Stream): void {
+    if (!s.scheduled) {
+      s.scheduled = true;
+      this.sendSet.add(s);
+    }
+  }
+
+  /**
+   * Sends queued DATA round-robin, one frame per stream per round, each frame at most
+   * min(stream window, connection window, peer's SETTINGS_MAX_FRAME_SIZE), until the queues or
+   * the windows run out. A stream leaves the set when it has nothing more to do or its own window
+   * is shut (a WINDOW_UPDATE puts it back); streams blocked on the connection window stay.
+   */
+  private flushData(): void {
+    const set = this.sendSet;
+    while (set.size > 0) {
+      let progressed = false;
+      for (const s of set) {
+        if (this.sendOneFrame(s)) progressed = true;
+      }
+      if (!progressed) return;
+    }
+  }
+
+  /** Sends at most one DATA (or trailers) frame for `s`; true if a frame was written. */
+  private sendOneFrame(s: Stream): boolean {
+    if (s.queuedBytes > 0) {
+      const window = Math.min(s.sendWindow, this.flow.sendWindow);
+      if (window <= 0) {
+        if (s.sendWindow <= 0) this.unschedule(s);
+        return false;
+      }
+      const buf = s.queue[s.queueHead]!;
+      const n = Math.min(buf.length, window, this.peer.maxFrameSize);
+      let chunk: Buffer;
+      if (n === buf.length) {
+        chunk = buf;
+        s.queue[s.queueHead++] = EMPTY;
+        if (s.queueHead === s.queue.length) {
+          s.queue.length = 0;
+          s.queueHead = 0;
+        }
+      } else {
+        chunk = buf.subarray(0, n);
+        s.queue[s.queueHead] = buf.subarray(n);
+      }
+      s.queuedBytes -= n;
+      s.sendWindow -= n;
+      this.flow.sendWindow -= n;
+      const last = s.queuedBytes === 0 && s.endQueued && s.trailers === null;
+      this.writer.data(s.id, chunk, last);
+      if (last) {
+        this.unschedule(s);
+        this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
+      }
+      return true;
+    }
+    // Queue empty: trailers, a bare END_STREAM, or a `writable` notice.
+    this.unschedule(s);
+    if (s.trailers !== null) {
+      const trailers = s.trailers;
+      s.trailers = null;
+      this.writer.headers(s.id, this.deflater.deflate(trailers), true, this.peer.maxFrameSize);
+      this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
+      return true;
+    }
+    if (s.endQueued) {
+      if (nextState(s.state, StreamInput.SEND_END_STREAM) >= 0 && !this.endSent(s)) {
+        // Section 6.9.1: an empty DATA frame with END_STREAM needs no window.
+        this.writer.data(s.id, EMPTY, true);
+        this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
+        return true;
+      }
+      return false;
+    }
+    if (s.wantWritable) {
+      if (s.sendWindow > 0 && this.flow.sendWindow > 0) {
+        s.wantWritable = false;
+        this.events.push({ type: 'writable', streamId: s.id });
+      } else if (s.sendWindow > 0) {
+        // Blocked on the connection window only: stay in line for its WINDOW_UPDATE.
+        this.schedule(s);
+      }
+    }
     return false;
   }
+
+  /** END_STREAM already went out on `s` (its state says we can no longer send). */
+  private endSent(s: Stream): boolean {
+    return s.state === StreamState.HALF_CLOSED_LOCAL || s.state === StreamState.CLOSED;
+  }
+
+  private unschedule(s: Stream): void {
+    if (s.scheduled) {
+      s.scheduled = false;
+      this.sendSet.delete(s);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Ending
+  // ---------------------------------------------------------------------------------------
+
+  /** After GOAWAY (either way), the connection is finished when no stream is left. */
+  private maybeFinish(): void {
+    if (this.closedEmitted || this.streams.size > 0) return;
+    this.closedEmitted = true;
+    this.events.push({ type: 'closed' });
+  }
+
+  /** A connection error: GOAWAY with its code and token, then every stream closes and `closed`. */
+  private fail(err: unknown): void {
+    if (this.dead) return;
+    const error =
+      err instanceof H2Error && !(err instanceof StreamError)
+        ? err
+        : new ConnectionError(`internal error: ${err instanceof Error ? err.message : String(err)}`, ErrorCode.INTERNAL_ERROR, 'internal_error');
+    // Frames gathered before the failing one stay in the output: the peer may use them.
+    this.writer.goaway(this.lastPeerStreamId, error.code, Buffer.from(error.token));
+    this.goawaySent = true;
+    this.events.push({ type: 'connectionError', error });
+    this.terminate(error.code);
+  }
+
+  /** Closes every stream with `code` and emits `closed`; input is ignored from now on. */
+  private terminate(code: number): void {
+    this.dead = true;
+    this.blockKind = BlockKind.NONE;
+    for (const s of this.streams.values()) {
+      s.state = StreamState.CLOSED;
+      if (s.seenByUser) this.events.push({ type: 'streamClosed', streamId: s.id, errorCode: code });
+    }
+    this.streams.clear();
+    this.sendSet.clear();
+    if (!this.closedEmitted) {
+      this.closedEmitted = true;
+      this.events.push({ type: 'closed' });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Flood limits
+  // ---------------------------------------------------------------------------------------
+
+  private rollFloodWindow(): void {
+    if (this.now - this.floodWindowStart >= this.options.floodWindowMs) {
+      this.floodWindowStart = this.now;
+      this.controlFrames = 0;
+      this.glitches = 0;
+      this.peerResets = 0;
+    }
+  }
+
+  private countControlFrame(): void {
+    this.rollFloodWindow();
+    if (++this.controlFrames > this.options.maxControlFramesPerWindow) {
+      throw new ConnectionError(`more than ${this.options.maxControlFramesPerWindow} PING/SETTINGS frames in ${this.options.floodWindowMs} ms`, ErrorCode.ENHANCE_YOUR_CALM, 'flood_control_frames');
+    }
+  }
+
+  private glitch(what: string): void {
+    this.rollFloodWindow();
+    if (++this.glitches > this.options.maxGlitchesPerWindow) {
+      throw new ConnectionError(`more than ${this.options.maxGlitchesPerWindow} useless frames (last: ${what}) in ${this.options.floodWindowMs} ms`, ErrorCode.ENHANCE_YOUR_CALM, 'flood_glitches');
+    }
+  }
+
+  private countPeerReset(): void {
+    this.rollFloodWindow();
+    if (++this.peerResets > this.options.maxResetsPerWindow) {
+      throw new ConnectionError(`more than ${this.options.maxResetsPerWindow} stream resets in ${this.options.floodWindowMs} ms`, ErrorCode.ENHANCE_YOUR_CALM, 'flood_resets');
+    }
+  }
 }
+

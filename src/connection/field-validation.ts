@@ -1,0 +1,226 @@
+/**
+ * HTTP message checks of RFC 9113 section 8 on decoded header lists.
+ *
+ * A failed check makes the message malformed (section 8.1.1): the connection answers with a
+ * stream error of type PROTOCOL_ERROR. The checks return the rejection token (a stable name for
+ * GOAWAY debug data, logs and metrics) or null when the list is well-formed; they do not throw,
+ * so the connection decides what the failure costs.
+ *
+ * Names and values arrive as latin1 strings (one char per octet) from the HPACK decoder, so a
+ * char code is an octet and one lookup table per rule suffices.
+ */
+import type { HeaderList } from './options.js';
+
+/**
+ * Octets a field name may not contain (section 8.2.1): 0x00-0x20, uppercase 0x41-0x5a,
+ * 0x7f-0xff, and ':' (pseudo-header names are checked against the known list instead).
+ */
+const BAD_NAME_OCTET = new Uint8Array(256);
+for (let c = 0; c <= 0x20; c++) BAD_NAME_OCTET[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) BAD_NAME_OCTET[c] = 1;
+for (let c = 0x7f; c <= 0xff; c++) BAD_NAME_OCTET[c] = 1;
+BAD_NAME_OCTET[0x3a] = 1;
+
+/** Section 8.2.2: fields that only make sense for one HTTP/1.1 connection. `te` is checked apart. */
+const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
+/** Section 8.2.1: a field name is non-empty and free of the octets above. */
+export function isValidFieldName(name: string): boolean {
+  const n = name.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 0xff || BAD_NAME_OCTET[c] === 1) return false;
+  }
+  return true;
+}
+
+/**
+ * Section 8.2.1: a field value has no NUL, CR or LF, and does not start or end with
+ * whitespace (SP, HTAB).
+ */
+export function isValidFieldValue(value: string): boolean {
+  const n = value.length;
+  if (n === 0) return true;
+  let c = value.charCodeAt(0);
+  if (c === 0x20 || c === 0x09) return false;
+  c = value.charCodeAt(n - 1);
+  if (c === 0x20 || c === 0x09) return false;
+  for (let i = 0; i < n; i++) {
+    c = value.charCodeAt(i);
+    if (c === 0x00 || c === 0x0a || c === 0x0d) return false;
+  }
+  return true;
+}
+
+/** A content-length value as a number, or -1 when it is not a plain decimal number. */
+function parseContentLength(value: string): number {
+  const n = value.length;
+  if (n === 0 || n > 15) return -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = value.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** What the checks learn about a message besides its validity. */
+export class MessageInfo {
+  /** The content-length field, or -1 when absent. */
+  contentLength = -1;
+  /** :method of a request. */
+  method = '';
+  /** :status of a response, 0 if none. */
+  status = 0;
+
+  reset(): void {
+    this.contentLength = -1;
+    this.method = '';
+    this.status = 0;
+  }
+}
+
+/**
+ * Checks one regular (non-pseudo) field: name syntax, connection-specific fields, `te`, value
+ * syntax, and content-length (recorded in `info`, which must agree if repeated).
+ */
+function checkRegularField(name: string, value: string, info: MessageInfo): string | null {
+  if (!isValidFieldName(name)) return 'field_name_invalid';
+  if (!isValidFieldValue(value)) return 'field_value_invalid';
+  if (CONNECTION_SPECIFIC.has(name)) return 'connection_specific_field';
+  if (name === 'te' && value !== 'trailers') return 'te_not_trailers';
+  if (name === 'content-length') {
+    const length = parseContentLength(value);
+    if (length < 0) return 'content_length_invalid';
+    if (info.contentLength >= 0 && info.contentLength !== length) return 'content_length_conflict';
+    info.contentLength = length;
+  }
+  return null;
+}
+
+/**
+ * A request's header list (section 8.3.1): exactly one each of :method, :scheme and :path
+ * (non-empty), optional :authority; CONNECT (section 8.5) has :method and :authority only,
+ * unless extended CONNECT (RFC 8441, `allowProtocol`) adds :protocol with :scheme and :path.
+ * Pseudo-headers come first, none unknown or repeated.
+ */
+export function checkRequest(headers: HeaderList, allowProtocol: boolean, info: MessageInfo): string | null {
+  info.reset();
+  let method: string | null = null;
+  let scheme: string | null = null;
+  let path: string | null = null;
+  let authority: string | null = null;
+  let protocol: string | null = null;
+  let regular = false;
+  for (let i = 0; i < headers.length; i++) {
+    const field = headers[i]!;
+    const name = field[0];
+    const value = field[1];
+    if (name.charCodeAt(0) === 0x3a) {
+      if (regular) return 'pseudo_header_after_regular';
+      if (!isValidFieldValue(value)) return 'field_value_invalid';
+      switch (name) {
+        case ':method':
+          if (method !== null) return 'pseudo_header_repeated';
+          method = value;
+          break;
+        case ':scheme':
+          if (scheme !== null) return 'pseudo_header_repeated';
+          scheme = value;
+          break;
+        case ':path':
+          if (path !== null) return 'pseudo_header_repeated';
+          path = value;
+          break;
+        case ':authority':
+          if (authority !== null) return 'pseudo_header_repeated';
+          authority = value;
+          break;
+        case ':protocol':
+          if (!allowProtocol) return 'pseudo_header_unknown';
+          if (protocol !== null) return 'pseudo_header_repeated';
+          protocol = value;
+          break;
+        default:
+          return 'pseudo_header_unknown';
+      }
+      continue;
+    }
+    regular = true;
+    const bad = checkRegularField(name, value, info);
+    if (bad !== null) return bad;
+  }
+  if (method === null || method === '') return 'request_method_missing';
+  info.method = method;
+  if (method === 'CONNECT' && protocol === null) {
+    if (authority === null || authority === '') return 'connect_authority_missing';
+    if (scheme !== null || path !== null) return 'connect_scheme_or_path';
+    return null;
+  }
+  if (protocol !== null && method !== 'CONNECT') return 'protocol_without_connect';
+  if (scheme === null || scheme === '') return 'request_scheme_missing';
+  if (path === null) return 'request_path_missing';
+  if (path === '') return 'request_path_empty';
+  return null;
+}
+
+/**
+ * A response's header list (section 8.3.2): exactly one :status of three digits, first; no
+ * other pseudo-header. 101 is malformed: HTTP/2 has no protocol switch (section 8.6).
+ */
+export function checkResponse(headers: HeaderList, info: MessageInfo): string | null {
+  info.reset();
+  let status = -1;
+  let regular = false;
+  for (let i = 0; i < headers.length; i++) {
+    const field = headers[i]!;
+    const name = field[0];
+    const value = field[1];
+    if (name.charCodeAt(0) === 0x3a) {
+      if (regular) return 'pseudo_header_after_regular';
+      if (name !== ':status') return 'pseudo_header_unknown';
+      if (status !== -1) return 'pseudo_header_repeated';
+      if (value.length !== 3) return 'status_invalid';
+      status = 0;
+      for (let j = 0; j < 3; j++) {
+        const d = value.charCodeAt(j) - 48;
+        if (d < 0 || d > 9) return 'status_invalid';
+        status = status * 10 + d;
+      }
+      if (status < 100 || status === 101) return 'status_invalid';
+      continue;
+    }
+    regular = true;
+    const bad = checkRegularField(name, value, info);
+    if (bad !== null) return bad;
+  }
+  if (status === -1) return 'status_missing';
+  info.status = status;
+  return null;
+}
+
+/** Trailers (section 8.1): regular fields only. */
+export function checkTrailers(headers: HeaderList, info: MessageInfo): string | null {
+  info.reset();
+  for (let i = 0; i < headers.length; i++) {
+    const field = headers[i]!;
+    if (field[0].charCodeAt(0) === 0x3a) return 'pseudo_header_in_trailers';
+    const bad = checkRegularField(field[0], field[1], info);
+    if (bad !== null) return bad;
+  }
+  return null;
+}
+
+/**
+ * The request of a PUSH_PROMISE (section 8.4): a valid request whose method is safe and
+ * cacheable (GET or HEAD) and that carries no content.
+ */
+export function checkPushRequest(headers: HeaderList, info: MessageInfo): string | null {
+  const bad = checkRequest(headers, false, info);
+  if (bad !== null) return bad;
+  if (info.method !== 'GET' && info.method !== 'HEAD') return 'push_method_not_cacheable';
+  if (info.contentLength > 0) return 'push_request_with_content';
+  return null;
+}
