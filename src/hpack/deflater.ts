@@ -5,7 +5,7 @@
  * the per-call cost is one allocation. Each field is encoded in the cheapest form the tables
  * allow, following the policy in `index-policy.ts` (what to index, what never to index).
  */
-import { HpackEncodingError } from '../errors.js';
+import { HpackEncodingError, UsageError } from '../errors.js';
 import { DEFAULT_HEADER_TABLE_SIZE, DEFLATE_MAX_HEADER_TABLE_SIZE } from './constants.js';
 import { ENTRY_OVERHEAD, EncoderTable } from './dynamic-table.js';
 import { huffmanEncodedLengthOfString, huffmanEncodeStringInto } from './huffman.js';
@@ -47,7 +47,7 @@ function toOctets(x: HeaderString, what: string): string {
 
 function checkTableSize(n: number, what: string): void {
   if (!Number.isInteger(n) || n < 0 || n > MAX_HPACK_INTEGER) {
-    throw new HpackEncodingError(`${what} must be an integer from 0 to 2^32-1, got ${n}`, 'hpack_bad_table_size');
+    throw new UsageError(`${what} must be an integer from 0 to 2^32-1, got ${n}`, 'hpack_bad_table_size');
   }
 }
 

@@ -14,7 +14,7 @@
  * Memory per block is thus bounded by the limits and the table size, whatever the block holds
  * (an indexed field of a big entry repeated a thousand times costs nothing past the limit).
  */
-import { HpackDecodingError } from '../errors.js';
+import { HpackDecodingError, UsageError } from '../errors.js';
 import { DEFAULT_HEADER_TABLE_SIZE, DEFAULT_MAX_HEADER_LIST_SIZE } from './constants.js';
 import { DynamicTable, ENTRY_OVERHEAD } from './dynamic-table.js';
 import { HeaderListTooLargeError, HpackErrorToken } from './errors.js';
@@ -49,7 +49,7 @@ interface Latin1Slicer {
 
 function checkLimit(n: number, what: string): number {
   if (!Number.isInteger(n) || n < 0 || n > MAX_HPACK_INTEGER) {
-    throw new HpackDecodingError(`${what} must be an integer from 0 to 2^32-1, got ${n}`, 'hpack_bad_option');
+    throw new UsageError(`${what} must be an integer from 0 to 2^32-1, got ${n}`, 'hpack_bad_option');
   }
   return n;
 }
