@@ -966,7 +966,8 @@ export class Connection {
   /**
    * A DATA or HEADERS frame on a stream we no longer keep (section 5.1, "closed"): ignored if we
    * reset it (the peer had not seen our RST_STREAM yet); a connection error STREAM_CLOSED if the
-   * peer had ended it with END_STREAM; otherwise a stream error STREAM_CLOSED.
+   * peer had ended it with END_STREAM; HEADERS on an id we never saw opened is a connection error
+   * PROTOCOL_ERROR (ids only increase); otherwise a stream error STREAM_CLOSED.
    */
   private lateFrame(id: number, type: number): void {
     if (this.isIdle(id)) {
@@ -979,6 +980,11 @@ export class Connection {
     }
     if (cause === CloseCause.NORMAL) {
       throw new ConnectionError(`${frameName(type)} on stream ${id} after it ended`, ErrorCode.STREAM_CLOSED, 'frame_on_closed_stream');
+    }
+    if (cause === undefined && type === FrameType.HEADERS) {
+      // Section 5.1.1: a stream id lower than one already used that we do not remember opening
+      // (ids only increase). A stream closed so long ago that we forgot it is just as wrong here.
+      throw new ConnectionError(`HEADERS on stream ${id}, below the highest stream id already used`, ErrorCode.PROTOCOL_ERROR, 'stream_id_not_increasing');
     }
     throw new StreamError(id, `${frameName(type)} on closed stream ${id}`, ErrorCode.STREAM_CLOSED, 'frame_on_closed_stream');
   }
