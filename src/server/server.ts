@@ -46,6 +46,9 @@ export interface HTTP2ServerOptions {
   socketHighWaterMark?: number;
 }
 
+/** ALPN: h2 first; http/1.1 so that HTTP/1.1-only clients complete the handshake and read a clear refusal. */
+const ALPN_PROTOCOLS = ['h2', 'http/1.1'];
+
 /** The client connection preface (RFC 9113 section 3.4). */
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
@@ -102,9 +105,13 @@ export class HTTP2Server {
 
     const ssl = options.ssl ?? null;
     this.secure = ssl !== null;
-    if (ssl !== null) {
-      const tlsOptions: tls.TlsOptions = isSecureContext(ssl) ? { secureContext: ssl } : { ...(ssl as tls.TlsOptions) };
-      tlsOptions.ALPNProtocols ??= ['h2', 'http/1.1'];
+    if (ssl !== null && isSecureContext(ssl)) {
+      // tls.Server builds its own context from key/cert options and ignores a ready one, so a
+      // SecureContext is served by wrapping each TCP socket in a server-side TLSSocket.
+      this.netServer = net.createServer((raw) => this.onRawTlsConnection(raw, ssl));
+    } else if (ssl !== null) {
+      const tlsOptions: tls.TlsOptions = { ...(ssl as tls.TlsOptions) };
+      tlsOptions.ALPNProtocols ??= ALPN_PROTOCOLS;
       tlsOptions.handshakeTimeout ??= this.handshakeTimeout;
       const server = tls.createServer(tlsOptions);
       server.on('connection', (socket: net.Socket) => {
@@ -190,6 +197,32 @@ export class HTTP2Server {
   }
 
   // ---- transports ----
+
+  private onRawTlsConnection(raw: net.Socket, secureContext: tls.SecureContext): void {
+    if (this.closing !== null) {
+      raw.destroy();
+      return;
+    }
+    raw.setNoDelay(true);
+    this.pending.add(raw);
+    raw.once('close', () => this.pending.delete(raw));
+    const onTimeout = (): void => {
+      raw.destroy();
+    };
+    raw.setTimeout(this.handshakeTimeout, onTimeout);
+    const socket = new tls.TLSSocket(raw, { isServer: true, secureContext, ALPNProtocols: ALPN_PROTOCOLS });
+    const onHandshakeError = (): void => {
+      socket.destroy();
+    };
+    socket.on('error', onHandshakeError);
+    socket.once('secure', () => {
+      raw.setTimeout(0);
+      raw.off('timeout', onTimeout);
+      socket.off('error', onHandshakeError);
+      this.pending.delete(raw);
+      this.onTlsConnection(socket);
+    });
+  }
 
   private onTlsConnection(socket: tls.TLSSocket): void {
     // The handshake is over: the raw TCP socket under it is no longer "pending" (close() must not cut it).

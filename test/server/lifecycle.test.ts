@@ -1,0 +1,143 @@
+// The server's life: listening on port 0, TLS with ALPN, refusing HTTP/1.1 clearly, the access
+// log, and a graceful close that lets streams in flight finish.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+import { BaseRequestHandler } from '../../src/server/request-handler.js';
+import { HTTP2Server } from '../../src/server/server.js';
+import { UsageError } from '../../src/errors.js';
+import { closeSession, connect, makeTestCert, readResponse, request, startServer, until } from './support.js';
+
+class Hello extends BaseRequestHandler {
+  override onHeaders(): void {
+    if (this.path === '/push') this.push({ path: '/pushed.txt', body: 'pushed' });
+    this.sendResponse({ headers: [['content-type', 'text/plain']], body: `hello ${this.scheme} ${this.path}` });
+  }
+}
+
+test('the port is known after listen() (port 0); before, asking is a UsageError', async () => {
+  const server = new HTTP2Server([null, 0], Hello);
+  assert.throws(() => server.port, UsageError);
+  await server.listen();
+  assert.ok(server.port > 0);
+  await server.close();
+  assert.throws(() => new HTTP2Server(['127.0.0.1', 70000], Hello), UsageError);
+});
+
+test('graceful close: GOAWAY, the stream in flight finishes, serveForever() resolves, no new connections', async () => {
+  let respond: () => void = () => {};
+  let arrived = 0;
+  class Slow extends BaseRequestHandler {
+    override onHeaders(): void {
+      arrived++;
+      respond = () => this.sendResponse({ body: 'finished after close()' });
+    }
+  }
+  const { server, url } = await startServer(Slow);
+  let served = false;
+  const serving = server.serveForever().then(() => (served = true));
+  const session = await connect(url);
+  let goaway = false;
+  session.on('goaway', () => (goaway = true));
+  try {
+    const req = session.request({ ':path': '/slow' }, { endStream: true });
+    const response = readResponse(req);
+    await until(() => arrived === 1, 'the request to arrive');
+    const closing = server.close();
+    await until(() => goaway, 'GOAWAY at the client');
+    assert.equal(served, false, 'serveForever waits for the stream in flight');
+    respond();
+    const r = await response;
+    assert.equal(r.body.toString(), 'finished after close()');
+    await closing;
+    await serving;
+    assert.equal(served, true);
+    await assert.rejects(connect(url));
+  } finally {
+    session.destroy();
+  }
+});
+
+test('TLS with ALPN h2: https scheme; an HTTP/1.1-only TLS client gets a clear 505, not a hang', async (t) => {
+  const cert = await makeTestCert();
+  if (cert === null) return t.skip('openssl is not available to make a test certificate');
+  const { server, url } = await startServer(Hello, { ssl: cert });
+  try {
+    const session = await connect(url);
+    assert.equal((session.socket as tls.TLSSocket).alpnProtocol, 'h2');
+    const r = await request(session, { ':path': '/tls' });
+    assert.equal(r.body.toString(), 'hello https /tls');
+    await closeSession(session);
+
+    const h1 = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      https
+        .get({ host: '127.0.0.1', port: server.port, path: '/', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] } as https.RequestOptions, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        })
+        .on('error', reject);
+    });
+    assert.equal(h1.status, 505);
+    assert.match(h1.body, /HTTP\/2 only.*ALPN "h2"/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a tls.SecureContext works as options.ssl', async (t) => {
+  const cert = await makeTestCert();
+  if (cert === null) return t.skip('openssl is not available to make a test certificate');
+  const { server, url } = await startServer(Hello, { ssl: tls.createSecureContext(cert) });
+  try {
+    const session = await connect(url);
+    assert.equal((await request(session, { ':path': '/ctx' })).body.toString(), 'hello https /ctx');
+    await closeSession(session);
+  } finally {
+    await server.close();
+  }
+});
+
+test('cleartext HTTP/1.1 without Upgrade: h2c gets 505 and a closed connection', async () => {
+  const { server } = await startServer(Hello);
+  try {
+    const h1 = await new Promise<{ status: number; body: string; connection: string | undefined }>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port: server.port, path: '/', agent: false }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
+        })
+        .on('error', reject);
+    });
+    assert.equal(h1.status, 505);
+    assert.equal(h1.connection, 'close');
+    assert.match(h1.body, /prior knowledge or "Upgrade: h2c"/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('the access log has one line per response, pushed ones marked', async () => {
+  const lines: string[] = [];
+  const { server, url } = await startServer(Hello, { accessLog: (line) => lines.push(line) });
+  const session = await connect(url);
+  session.on('stream', (s) => s.resume());
+  try {
+    await request(session, { ':path': '/push' });
+    await request(session, { ':method': 'HEAD', ':path': '/head' });
+    await until(() => lines.length === 3, 'three log lines');
+    const port = session.socket.localPort;
+    const main = lines.find((l) => l.includes('"GET /push"'))!;
+    assert.match(main, new RegExp(`^127\\.0\\.0\\.1:${port} \\[\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\] "GET /push" 200 \\d+ h2 stream=1$`));
+    assert.match(lines.find((l) => l.includes('/pushed.txt'))!, /"GET \/pushed\.txt" 200 6 h2 stream=2 pushed$/);
+    assert.match(lines.find((l) => l.includes('HEAD'))!, /"HEAD \/head" 200 0 h2 stream=3$/);
+  } finally {
+    await closeSession(session);
+    await server.close();
+  }
+});
