@@ -173,7 +173,13 @@ export class Connection {
     this.nextLocalStreamId = this.isServer ? 2 : 1;
     this.decoder = new FrameDecoder({ maxFrameSize: INITIAL_SETTINGS.maxFrameSize });
     this.deflater = new HDDeflater(o.maxEncoderTableSize);
-    this.inflater = new HDInflater({ maxHeaderListSize: this.local.maxHeaderListSize === Infinity ? 0xffffffff : this.local.maxHeaderListSize });
+    // Strings are bounded by the block cap (a Huffman string decodes to at most 8/5 of its
+    // length), not by the list limit: one oversized field must become a per-stream answer (431),
+    // not a COMPRESSION_ERROR for the whole connection.
+    this.inflater = new HDInflater({
+      maxHeaderListSize: this.local.maxHeaderListSize === Infinity ? 0xffffffff : this.local.maxHeaderListSize,
+      maxStringLength: Math.ceil((o.maxHeaderBlockSize * 8) / 5),
+    });
     this.emitField = (name: string, value: string): void => {
       this.decoded.push([name, value]);
     };
