@@ -42,7 +42,7 @@ import { adjustReceiveWindow, adjustSendWindow, consumeFlow, increaseSendWindow,
 import type { ConnectionOptions, HeaderList, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import type { PendingSettings, Settings } from './settings.js';
-import { applySetting, decodeSettingsPayload, INITIAL_SETTINGS, settingsToPairs } from './settings.js';
+import { applySetting, decodeSettingsPayload, INITIAL_SETTINGS, settingsDiff, settingsToPairs } from './settings.js';
 import { MessagePhase, Stream } from './stream.js';
 import {
   isActiveState,
@@ -298,6 +298,29 @@ export class Connection {
     s.phase = MessagePhase.HEADERS;
     s.seenByUser = true;
     this.events.push({ type: 'headers', streamId: 1, headers: requestHeaders, endStream: true, kind: 'request' });
+  }
+
+  /**
+   * Advertises new values of our settings (a SETTINGS frame). Values that constrain the peer
+   * (initial window, frame size, header table size) apply once it ACKs; a lower
+   * maxConcurrentStreams applies at once (refusing a stream is always allowed).
+   */
+  updateSettings(settings: Partial<Settings>): void {
+    if (this.dead) return;
+    const next: Settings = { ...this.local, ...settings };
+    if (this.isServer) next.enablePush = false;
+    const pairs = settingsDiff(this.local, next, this.isServer);
+    for (const pair of pairs) {
+      try {
+        applySetting({ ...INITIAL_SETTINGS }, pair[0], pair[1], false);
+      } catch (err) {
+        throw new UsageError(`bad setting: ${err instanceof Error ? err.message : String(err)}`, 'settings_invalid');
+      }
+    }
+    Object.assign(this.local, next);
+    this.acked.maxConcurrentStreams = next.maxConcurrentStreams;
+    this.writer.settings(pairs);
+    this.pendingSettings.push({ settings: { ...next }, deadline: this.now + this.options.settingsAckTimeout });
   }
 
   /** Client: opens a stream with a request; returns its id. */

@@ -129,3 +129,17 @@ export function decodeSettingsPayload(payload: Buffer): Array<[number, number]> 
   }
   return pairs;
 }
+
+/** The pairs that change `from` into `to` (for a SETTINGS frame sent mid-connection). */
+export function settingsDiff(from: Settings, to: Settings, isServer: boolean): Array<[number, number]> {
+  const pairs: Array<[number, number]> = [];
+  const num = (v: number): number => (v === Infinity ? 0xffffffff : v);
+  if (from.headerTableSize !== to.headerTableSize) pairs.push([SettingId.HEADER_TABLE_SIZE, to.headerTableSize]);
+  if (!isServer && from.enablePush !== to.enablePush) pairs.push([SettingId.ENABLE_PUSH, to.enablePush ? 1 : 0]);
+  if (from.maxConcurrentStreams !== to.maxConcurrentStreams) pairs.push([SettingId.MAX_CONCURRENT_STREAMS, num(to.maxConcurrentStreams)]);
+  if (from.initialWindowSize !== to.initialWindowSize) pairs.push([SettingId.INITIAL_WINDOW_SIZE, to.initialWindowSize]);
+  if (from.maxFrameSize !== to.maxFrameSize) pairs.push([SettingId.MAX_FRAME_SIZE, to.maxFrameSize]);
+  if (from.maxHeaderListSize !== to.maxHeaderListSize) pairs.push([SettingId.MAX_HEADER_LIST_SIZE, num(to.maxHeaderListSize)]);
+  if (from.enableConnectProtocol !== to.enableConnectProtocol) pairs.push([SettingId.ENABLE_CONNECT_PROTOCOL, to.enableConnectProtocol ? 1 : 0]);
+  return pairs;
+}
