@@ -117,6 +117,31 @@ describe('h2kit deflatehd / inflatehd round trip', () => {
     assert.deepEqual(casesOf(i.stdout).map((c) => c.headers), enc.map(() => headers));
   });
 
+  test('names and values with quotes, backslashes, non-ASCII text, empty values and odd names survive the round trip', async () => {
+    const pairs: Array<[string, string]> = [
+      ['x-quote', 'say "hi"\\ and \\"'],
+      ['x-text', 'café ☕ 日本'],
+      ['x-empty', ''],
+      ['__proto__', 'not a prototype'],
+      ['constructor', 'x'],
+      ['x-text', 'café ☕ 日本'],
+    ];
+    // Computed keys make own properties, even `__proto__`.
+    const headers = pairs.map(([name, value]) => ({ [name]: value }));
+    const input = JSON.stringify({ cases: [{ seqno: 0, headers }, { seqno: 1, headers }] });
+    assert.match(input, /"__proto__":"not a prototype"/);
+    const d = await cli(['deflatehd'], input);
+    assert.equal(d.code, 0, d.stderr);
+    const i = await cli(['inflatehd'], d.stdout);
+    assert.equal(i.code, 0, i.stderr);
+    const out = JSON.parse(i.stdout) as { cases: OutCase[] };
+    for (const c of out.cases) {
+      assert.deepEqual(c.headers!.map((h) => Object.entries(h)[0]), pairs);
+    }
+    // UTF-8 on the wire: the second block reuses the table for the repeated non-ASCII field.
+    assert.ok(out.cases[1]!.wire!.length < out.cases[0]!.wire!.length);
+  });
+
   test('-s sets the table size in force from the first case', async () => {
     const input = JSON.stringify({ cases: [{ seqno: 0, headers: [{ a: 'b' }] }] });
     const d = await cli(['deflatehd', '-s', '1024'], input);
