@@ -470,6 +470,18 @@ export class TestClient {
     return response;
   }
 
+  /** Waits until the stream ends (a DATA or HEADERS with END_STREAM on it), skipping other frames. */
+  async expectEndStream(streamId: number): Promise<Received> {
+    return this.waitFor(`END_STREAM on stream ${streamId}`, (f, r) => {
+      if (f.type === FrameType.GOAWAY) return 'connection error instead';
+      if (f.streamId !== streamId) return 'skip';
+      if (f.type === FrameType.RST_STREAM) return 'stream reset instead';
+      if (f.type === FrameType.DATA && f.endStream) return 'take';
+      if (r.headers && r.blockEndStream) return 'take';
+      return 'skip';
+    });
+  }
+
   /**
    * The connection is still usable: a PING is answered (with ACK and the same payload) and
    * nothing else alarming came first (no GOAWAY; no RST_STREAM or response on `silentStreams`).

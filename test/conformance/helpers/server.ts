@@ -5,6 +5,8 @@
  *   when there was one, else `RESPONSE_BODY`;
  * - path `/hold` is never answered (the stream stays open / half-closed (remote), so tests can
  *   probe those states);
+ * - path `/stall` is never answered and its DATA is never consumed (no flow-control credit
+ *   returned: tests can fill the server's receive windows);
  * - path `/big?n=N` is answered with N octets (flow-control tests on the server's sending side).
  * Every event of every connection is recorded, so a test can check what the core reported.
  */
@@ -48,7 +50,7 @@ export async function startServer(options: Partial<ConnectionOptions> = {}): Pro
 
     const respond = (streamId: number, state: RequestState): void => {
       requests.delete(streamId);
-      if (state.path === '/hold') return;
+      if (state.path === '/hold' || state.path === '/stall') return;
       let body: Buffer;
       const big = /^\/big\?n=(\d+)$/.exec(state.path);
       if (big) body = Buffer.alloc(Number(big[1]), 0x62);
@@ -71,8 +73,8 @@ export async function startServer(options: Partial<ConnectionOptions> = {}): Pro
             break;
           }
           case 'data': {
-            connection.consume(event.streamId, event.data.length);
             const state = requests.get(event.streamId);
+            if (state?.path !== '/stall') connection.consume(event.streamId, event.data.length);
             if (state) {
               state.hasBody = true;
               state.body.push(Buffer.from(event.data));

@@ -1,0 +1,30 @@
+/** RFC 9113 section 6.8: GOAWAY. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ErrorCode } from '../../src/errors.js';
+import { FrameType } from '../../src/frame/index.js';
+import { useServer } from './helpers/harness.js';
+
+const h2 = useServer();
+
+test('6.8: GOAWAY on a stream other than 0 -> connection error PROTOCOL_ERROR', async () => {
+  const c = await h2.client();
+  c.raw(FrameType.GOAWAY, 0, 1, Buffer.alloc(8));
+  await c.expectConnectionError(ErrorCode.PROTOCOL_ERROR);
+});
+
+test('6.8: GOAWAY shorter than 8 octets -> connection error FRAME_SIZE_ERROR', async () => {
+  const c = await h2.client();
+  c.raw(FrameType.GOAWAY, 0, 0, Buffer.alloc(7));
+  await c.expectConnectionError(ErrorCode.FRAME_SIZE_ERROR);
+});
+
+test('6.8: after the client sends GOAWAY, a request already sent is still answered', async () => {
+  const c = await h2.client();
+  c.request(1, { method: 'POST', endStream: false });
+  c.goaway(0, ErrorCode.NO_ERROR, Buffer.from('client leaving'));
+  c.data(1, 'finish me', true);
+  assert.equal((await c.expectResponse(1)).body.toString(), 'finish me');
+  const events = h2.server.connections.at(-1)!.events;
+  assert.ok(events.some((e) => e.type === 'goaway' && e.errorCode === ErrorCode.NO_ERROR && e.debugData.toString() === 'client leaving'));
+});
