@@ -1,0 +1,131 @@
+// Timeouts and refusals at the transport, and the push limit.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { BaseRequestHandler } from '../../src/server/request-handler.js';
+import { DATA_DEFERRED, DATA_EOF } from '../../src/server/constants.js';
+import { PushRefusedError } from '../../src/server/errors.js';
+import { closeSession, connect, request, startServer, until } from './support.js';
+
+class Hello extends BaseRequestHandler {
+  override onHeaders(): void {
+    this.sendResponse({ body: 'hello' });
+  }
+}
+
+/** Connects, writes `data`, and resolves with everything read until the server closes. */
+function rawExchange(port: number, data: string | null): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      if (data !== null) socket.write(data);
+    });
+    let got = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (c: string) => (got += c));
+    socket.on('close', () => resolve(got));
+    socket.on('error', reject);
+  });
+}
+
+test('a connection that sends nothing is closed after handshakeTimeout', async () => {
+  const { server } = await startServer(Hello, { handshakeTimeout: 100 });
+  try {
+    assert.equal(await rawExchange(server.port, null), '');
+  } finally {
+    await server.close();
+  }
+});
+
+test('an HTTP/1.1 head that never ends is closed after handshakeTimeout; one too large gets 431', async () => {
+  const { server } = await startServer(Hello, { handshakeTimeout: 100, maxHttp1HeadSize: 1024 });
+  try {
+    assert.equal(await rawExchange(server.port, 'GET / HTTP/1.1\r\nHost: x\r\n'), '');
+    const big = await rawExchange(server.port, `GET / HTTP/1.1\r\nX-Big: ${'a'.repeat(2000)}\r\n\r\n`);
+    assert.match(big, /^HTTP\/1\.1 431 /);
+  } finally {
+    await server.close();
+  }
+});
+
+test('bytes that are neither the preface nor HTTP/1.1 get 400 and a closed connection', async () => {
+  const { server } = await startServer(Hello);
+  try {
+    const r = await rawExchange(server.port, '\x16\x03\x01 this is not http\r\n\r\n');
+    assert.match(r, /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*malformed HTTP\/1\.1 request line/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('Upgrade: h2c is refused when allowUpgrade is false', async () => {
+  const { server } = await startServer(Hello, { allowUpgrade: false });
+  try {
+    const r = await rawExchange(server.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n');
+    assert.match(r, /^HTTP\/1\.1 505 /);
+  } finally {
+    await server.close();
+  }
+});
+
+test('an idle connection (no streams) gets GOAWAY and is closed after idleTimeout', async () => {
+  const { server, url } = await startServer(Hello, { idleTimeout: 150 });
+  const session = await connect(url);
+  let goaway = -1;
+  session.on('goaway', (code) => (goaway = code));
+  try {
+    assert.equal((await request(session, { ':path': '/' })).body.toString(), 'hello');
+    await until(() => session.closed || session.destroyed, 'the idle session to close');
+    assert.equal(goaway, 0);
+    await until(() => server.sessionCount === 0, 'the server to drop the session');
+  } finally {
+    session.destroy();
+    await server.close();
+  }
+});
+
+test('the push limit: canPush turns false and push() throws PushRefusedError', async () => {
+  const results: Array<boolean | string> = [];
+  const pushed: BaseRequestHandler[] = [];
+  class Pusher extends BaseRequestHandler {
+    override onHeaders(): void {
+      for (let i = 0; i < 3; i++) {
+        results.push(this.canPush);
+        try {
+          let ready = false;
+          const h = this.push({ path: `/p${i}`, body: () => (ready ? ['done', DATA_EOF] : [null, DATA_DEFERRED]) });
+          pushed.push(h);
+          setTimeout(() => {
+            ready = true;
+            h.resume();
+          }, 50);
+        } catch (e) {
+          results.push(e instanceof PushRefusedError ? 'refused' : String(e));
+        }
+      }
+      this.sendResponse({ body: 'main' });
+    }
+  }
+  const { server, url } = await startServer(Pusher, { connection: { maxConcurrentPushes: 2 } });
+  const session = await connect(url);
+  const bodies: string[] = [];
+  session.on('stream', (s) => {
+    let b = '';
+    s.setEncoding('utf8');
+    s.on('data', (c: string) => (b += c));
+    s.on('end', () => bodies.push(b));
+  });
+  try {
+    // A first request lets the client's SETTINGS (push allowed) arrive before we count.
+    await request(session, { ':path': '/warmup' });
+    await until(() => bodies.length === 2, 'the warm-up pushes');
+    results.length = 0;
+    bodies.length = 0;
+    assert.equal((await request(session, { ':path': '/' })).body.toString(), 'main');
+    assert.deepEqual(results, [true, true, false, 'refused']);
+    await until(() => bodies.length === 2, 'both deferred pushed bodies');
+    assert.deepEqual(bodies, ['done', 'done']);
+  } finally {
+    await closeSession(session);
+    await server.close();
+  }
+});
