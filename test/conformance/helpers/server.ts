@@ -7,7 +7,11 @@
  *   probe those states);
  * - path `/stall` is never answered and its DATA is never consumed (no flow-control credit
  *   returned: tests can fill the server's receive windows);
- * - path `/big?n=N` is answered with N octets (flow-control tests on the server's sending side).
+ * - path `/big?n=N` is answered with N octets (flow-control tests on the server's sending side);
+ * - path `/early` is answered as soon as its HEADERS arrive, before the request ends (the
+ *   stream is then half-closed (local) on the server until the client ends it);
+ * - path `/push` promises `/pushed` (when the client allows push) and answers both streams;
+ *   `/push-hold` promises `/pushed` and leaves the promised stream reserved (local).
  * Every event of every connection is recorded, so a test can check what the core reported.
  */
 import net from 'node:net';
@@ -15,6 +19,7 @@ import { Connection } from '../../../src/connection/index.js';
 import type { ConnectionEvent, ConnectionOptions } from '../../../src/connection/index.js';
 
 export const RESPONSE_BODY = 'hello from h2kit';
+export const PUSHED_BODY = 'pushed by h2kit';
 
 export interface ServerConnectionRecord {
   connection: Connection;
@@ -51,6 +56,18 @@ export async function startServer(options: Partial<ConnectionOptions> = {}): Pro
     const respond = (streamId: number, state: RequestState): void => {
       requests.delete(streamId);
       if (state.path === '/hold' || state.path === '/stall') return;
+      if ((state.path === '/push' || state.path === '/push-hold') && connection.canPush) {
+        const promised = connection.pushPromise(streamId, [
+          [':method', 'GET'],
+          [':scheme', 'http'],
+          [':authority', 'localhost'],
+          [':path', '/pushed'],
+        ]);
+        if (state.path === '/push') {
+          connection.sendHeaders(promised, [[':status', '200']], false);
+          connection.sendData(promised, Buffer.from(PUSHED_BODY), true);
+        }
+      }
       let body: Buffer;
       const big = /^\/big\?n=(\d+)$/.exec(state.path);
       if (big) body = Buffer.alloc(Number(big[1]), 0x62);
@@ -69,7 +86,7 @@ export async function startServer(options: Partial<ConnectionOptions> = {}): Pro
               requests.set(event.streamId, { path, body: [], hasBody: false });
             }
             const state = requests.get(event.streamId);
-            if (state && event.endStream) respond(event.streamId, state);
+            if (state && (event.endStream || state.path === '/early')) respond(event.streamId, state);
             break;
           }
           case 'data': {
