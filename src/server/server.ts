@@ -97,7 +97,8 @@ export class HTTP2Server {
       logger: options.logger ?? console,
       accessLog: accessLogger(options.accessLog),
       connectionOptions: options.connection ?? {},
-      socketHighWaterMark: options.socketHighWaterMark ?? 262144,
+      // At least the socket's own mark (16 KiB), so that stopping at ours always ends in a 'drain'.
+      socketHighWaterMark: Math.max(16384, options.socketHighWaterMark ?? 262144),
       idleTimeout: options.idleTimeout ?? 120000,
       sessionClosed: (session) => this.sessions.delete(session),
     };

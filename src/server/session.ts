@@ -42,6 +42,12 @@ export interface SessionContext {
 
 /** Largest body chunk pulled at once: a few frames' worth, so streams interleave fairly. */
 const PULL_SIZE = 65536;
+/**
+ * Body bytes handed to the connection before its output is written to the socket mid-burst.
+ * Small responses wait for the end of the burst and leave in one write; big ones are written
+ * as they go so the socket's buffered length (our backpressure signal) stays truthful.
+ */
+const WRITE_THRESHOLD = 65536;
 const EMPTY = Buffer.alloc(0);
 
 /** A queued callback: the connection's own events for headers and data, and two of ours. */
@@ -105,6 +111,8 @@ export class ServerSession {
   private readonly streams = new Map<number, ServerStream>();
   private readonly drainWaiters = new Set<ServerStream>();
   private corked = false;
+  /** Body bytes given to the connection since its output was last written to the socket. */
+  private unwritten = 0;
   private flushScheduled = false;
   private timer: NodeJS.Timeout | null = null;
   private deadline = Infinity;
@@ -228,6 +236,7 @@ export class ServerSession {
 
   /** Writes what the connection has gathered, corked so a burst leaves in one writev. */
   private writeOutput(): void {
+    this.unwritten = 0;
     const output = this.connection.takeOutput();
     if (output.length === 0 || this.socket.destroyed || this.socket.writableEnded) return;
     if (!this.corked) {
@@ -642,6 +651,10 @@ export class ServerSession {
     while (true) {
       const source = stream.source;
       if (source === null || stream.closed || this.torndown) return;
+      if (this.socket.writableLength + this.unwritten >= this.ctx.socketHighWaterMark) {
+        // Write what is gathered first: 'drain' only comes after the socket buffered past its own mark.
+        this.writeOutput();
+      }
       if (this.socket.writableLength >= this.ctx.socketHighWaterMark) {
         stream.waitingForDrain = true;
         this.drainWaiters.add(stream);
@@ -673,7 +686,8 @@ export class ServerSession {
         return;
       }
       const flowing = chunk.length === 0 || conn.sendData(id, chunk, false);
-      this.writeOutput();
+      this.unwritten += chunk.length;
+      if (this.unwritten >= WRITE_THRESHOLD) this.writeOutput();
       if (!flowing) return;
     }
   }
@@ -695,7 +709,8 @@ export class ServerSession {
       if (last.length > 0) this.connection.sendData(stream.id, last, false);
       this.connection.sendHeaders(stream.id, trailers, true);
     }
-    this.writeOutput();
+    this.unwritten += last.length;
+    if (this.unwritten >= WRITE_THRESHOLD) this.writeOutput();
   }
 }
 
