@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ErrorCode } from '../../src/errors.js';
 import { FrameType } from '../../src/frame/index.js';
 import { TestClient } from './helpers/client.js';
 import { useServer } from './helpers/harness.js';
@@ -29,4 +30,47 @@ test('10.5.1: a field section over SETTINGS_MAX_HEADER_LIST_SIZE is refused (431
   }
   c.request(3, { headers: [['x-indexed', 'shared']] });
   assert.equal((await c.expectResponse(3)).status, '200');
+});
+
+const strict = useServer({ maxControlFramesPerWindow: 50, maxResetsPerWindow: 20, floodWindowMs: 60000 });
+
+test('10.5: a PING flood beyond the configured limit -> connection error ENHANCE_YOUR_CALM', async () => {
+  const c = await strict.client();
+  for (let i = 0; i < 200; i++) c.writer.ping(Buffer.alloc(8, i), false);
+  c.flush();
+  const r = await c.waitFor('GOAWAY', (f) => (f.type === FrameType.GOAWAY ? 'take' : 'skip'));
+  assert.ok(r.frame.type === FrameType.GOAWAY);
+  assert.equal(r.frame.errorCode, ErrorCode.ENHANCE_YOUR_CALM);
+  await c.expectClosed();
+});
+
+test('10.5: a SETTINGS flood beyond the configured limit -> connection error ENHANCE_YOUR_CALM', async () => {
+  const c = await strict.client();
+  for (let i = 0; i < 200; i++) c.writer.settings([]);
+  c.flush();
+  const r = await c.waitFor('GOAWAY', (f) => (f.type === FrameType.GOAWAY ? 'take' : 'skip'));
+  assert.ok(r.frame.type === FrameType.GOAWAY);
+  assert.equal(r.frame.errorCode, ErrorCode.ENHANCE_YOUR_CALM);
+});
+
+test('10.5 (CVE-2023-44487): rapid reset — streams opened and reset beyond the limit -> connection error ENHANCE_YOUR_CALM', async () => {
+  const c = await strict.client();
+  for (let id = 1; id < 200; id += 2) {
+    c.writer.headers(id, c.encode(TestClient.requestHeaders({ path: '/hold' })), false, 16384);
+    c.writer.rstStream(id, ErrorCode.CANCEL);
+  }
+  c.flush();
+  const r = await c.waitFor('GOAWAY', (f) => (f.type === FrameType.GOAWAY ? 'take' : 'skip'));
+  assert.ok(r.frame.type === FrameType.GOAWAY);
+  assert.equal(r.frame.errorCode, ErrorCode.ENHANCE_YOUR_CALM);
+});
+
+test('10.5: traffic within the limits is not flagged', async () => {
+  const c = await strict.client();
+  for (let i = 0; i < 10; i++) c.ping(Buffer.alloc(8, i));
+  for (let id = 1; id < 20; id += 2) {
+    c.request(id, { path: '/hold', endStream: false });
+    c.rstStream(id, ErrorCode.CANCEL);
+  }
+  await c.expectAlive();
 });

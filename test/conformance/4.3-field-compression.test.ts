@@ -58,3 +58,18 @@ test('4.3: the HPACK dynamic table carries over between requests on one connecti
   }
   assert.ok(c.deflater.getHdTable().length > 0, 'our encoder used its dynamic table');
 });
+
+test('4.3: the field block of a request the server rejects (stream error) is still decoded: the HPACK state stays in step', async () => {
+  const c = await h2.client();
+  const shared: Array<[string, string]> = [['x-shared-field', 'indexed by the first request']];
+  // Malformed (connection-specific field), but encoded with our stateful encoder.
+  c.request(1, { headers: [...shared, ['connection', 'close']] });
+  assert.ok(c.deflater.getHdTable().some((e) => String(e.name) === 'x-shared-field'), 'our encoder indexed the field');
+  await c.expectRstStream(1, ErrorCode.PROTOCOL_ERROR);
+  c.request(3, { headers: shared });
+  assert.equal((await c.expectResponse(3)).status, '200');
+  const events = h2.server.connections.at(-1)!.events;
+  const request = events.find((e) => e.type === 'headers' && e.streamId === 3);
+  assert.ok(request && request.type === 'headers');
+  assert.ok(request.headers.some(([n, v]) => n === 'x-shared-field' && v === 'indexed by the first request'), 'the indexed field decoded right');
+});

@@ -180,6 +180,32 @@ test('5.1 closed (after the server reset the stream): frames in flight are disca
   assert.equal((await c.expectResponse(3)).status, '200');
 });
 
+test('5.1 closed: WINDOW_UPDATE and RST_STREAM on a stream the server just closed are ignored (they may cross its END_STREAM)', async () => {
+  const c = await h2.client();
+  c.request(1);
+  await c.expectResponse(1);
+  c.windowUpdate(1, 1000);
+  c.rstStream(1, ErrorCode.CANCEL);
+  await c.expectAlive([1]);
+  c.request(3);
+  assert.equal((await c.expectResponse(3)).status, '200');
+});
+
+test('5.1 closed: a header block on a closed stream still updates the HPACK state (later requests decode)', async () => {
+  const c = await h2.client();
+  c.request(1, { method: 'POST', path: '/hold', endStream: false });
+  c.rstStream(1, ErrorCode.CANCEL);
+  const trailers: Array<[string, string]> = [['x-trailer-indexed', 'kept in the table']];
+  c.headers(1, trailers, { endStream: true });
+  assert.ok(c.deflater.getHdTable().some((e) => String(e.name) === 'x-trailer-indexed'), 'our encoder indexed the field');
+  await c.waitFor('the reaction to HEADERS on closed stream 1', (f) =>
+    f.type === FrameType.RST_STREAM || f.type === FrameType.GOAWAY || (f.type === FrameType.PING && f.ack) ? 'take' : 'skip',
+  ).catch(() => undefined);
+  if (c.log.some((r) => r.frame.type === FrameType.GOAWAY)) return; // a connection error is allowed (5.1 closed); nothing more to check
+  c.request(3, { headers: trailers });
+  assert.equal((await c.expectResponse(3)).status, '200');
+});
+
 test('5.1 closed: CONTINUATION after a complete block on a closed stream -> connection error PROTOCOL_ERROR', async () => {
   const c = await h2.client();
   c.request(1);
