@@ -151,6 +151,22 @@ describe('h2kit deflatehd / inflatehd round trip', () => {
     assert.equal(c!.header_table_size, 1024);
   });
 
+  test('-S caps the deflater\'s own table: with 0 it announces size 0 and never indexes', async () => {
+    const headers = [{ 'x-repeated': 'the same value every time' }];
+    const input = JSON.stringify({ cases: [{ seqno: 0, headers }, { seqno: 1, headers }] });
+    const capped = casesOf((await cli(['deflatehd', '-S', '0'], input)).stdout);
+    assert.equal(capped[0]!.wire!.slice(0, 2), '20', 'first block opens with a size update to 0');
+    assert.equal(capped[1]!.wire!.length, capped[0]!.wire!.length - 2, 'second block: the same literal again');
+    const normal = casesOf((await cli(['deflatehd'], input)).stdout);
+    assert.ok(normal[1]!.wire!.length <= 4, `indexed when not capped: ${normal[1]!.wire}`);
+  });
+
+  test('inflatehd -m bounds the decoded header list; a larger block is an error naming the seqno', async () => {
+    const encoded = (await cli(['deflatehd'], JSON.stringify({ cases: [{ seqno: 0, headers: [{ 'x-big': 'v'.repeat(200) }] }] }))).stdout;
+    assert.equal((await cli(['inflatehd', '-m', '1000'], encoded)).code, 0);
+    assertOneLineError(await cli(['inflatehd', '-m', '100'], encoded), 1, /stdin: seqno 0: /);
+  });
+
   test('--no-huffman sends strings as plain octets, and the result still decodes', async () => {
     const input = JSON.stringify({ cases: [{ seqno: 0, headers: [{ 'x-plain': 'readable-text' }] }] });
     const plain = await cli(['deflatehd', '--no-huffman'], input);
