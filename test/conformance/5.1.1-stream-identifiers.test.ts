@@ -12,7 +12,7 @@ test('5.1.1: a client-initiated stream with an even id -> connection error PROTO
   await c.expectConnectionError(ErrorCode.PROTOCOL_ERROR);
 });
 
-test('5.1.1: a new stream id lower than one already opened -> connection error PROTOCOL_ERROR', { todo: 'F1 in conformance-failures.md: core answers RST_STREAM(STREAM_CLOSED)' }, async () => {
+test('5.1.1: a new stream id lower than one already opened -> connection error PROTOCOL_ERROR', async () => {
   const c = await h2.client();
   c.request(5);
   await c.expectResponse(5);
