@@ -119,6 +119,8 @@ export class Connection {
   private readonly streams = new Map<number, Stream>();
   /** Recently closed stream ids and how they closed; bounded (oldest forgotten first). */
   private readonly closedStreams = new Map<number, CloseCause>();
+  private readonly closedRing: Uint32Array;
+  private closedRingAt = 0;
   /** Streams with data, trailers, END_STREAM or a `writable` notice pending. */
   private readonly sendSet = new Set<Stream>();
   /** Connection-level flow control (stream 0). */
@@ -165,6 +167,7 @@ export class Connection {
     this.options = resolveOptions(options);
     const o = this.options;
     this.isServer = o.role === 'server';
+    this.closedRing = new Uint32Array(Math.max(1, o.maxClosedStreams));
     this.now = o.now;
     this.floodWindowStart = o.now;
     this.local = { ...o.settings };
@@ -875,7 +878,7 @@ export class Connection {
       throw new StreamError(id, `stream ${id} depends on itself`, ErrorCode.PROTOCOL_ERROR, 'priority_self_dependency');
     }
     // RFC 9113 section 5.3.2: the priority scheme is deprecated; the frame is accepted and ignored.
-    this.glitch('priority');
+    // Ignoring it costs nothing (we keep no priority tree), so it is not counted as a glitch.
   }
 
   private onRstStream(f: RstStreamFrame): void {
@@ -1112,11 +1115,17 @@ export class Connection {
   /** Remembers a closed id (bounded: the oldest is forgotten first; forgotten ids count as closed). */
   private rememberClosed(id: number, cause: CloseCause): void {
     const closed = this.closedStreams;
-    closed.set(id, cause);
-    if (closed.size > this.options.maxClosedStreams) {
-      const oldest = closed.keys().next();
-      if (oldest.done !== true) closed.delete(oldest.value);
+    if (closed.has(id)) {
+      closed.set(id, cause);
+      return;
     }
+    // A ring of the ids in insertion order: the slot we overwrite holds the oldest.
+    const ring = this.closedRing;
+    const old = ring[this.closedRingAt];
+    if (old !== 0) closed.delete(old!);
+    ring[this.closedRingAt] = id;
+    this.closedRingAt = (this.closedRingAt + 1) % ring.length;
+    closed.set(id, cause);
   }
 
   /** A StreamError becomes RST_STREAM; the stream (if kept) closes. */
