@@ -197,11 +197,20 @@ export class ServerSession {
       this.shutdown();
       // A client that does not close its side after our GOAWAY is dropped.
       setTimeout(() => this.socket.destroy(), 1000).unref();
-    } else if (this.socket.writableLength > 0) {
-      // Streams are open but the client has not read anything for a whole idle period.
+    } else if (this.socket.writableLength > 0 || this.hasStalledResponse()) {
+      // Streams are open but for a whole idle period the client has read nothing (TCP), or has
+      // kept its flow-control window shut on a response we have data for (zero-window hoarding).
       this.socket.destroy();
     }
   };
+
+  /** Whether some response has data waiting for a window the client does not open. */
+  private hasStalledResponse(): boolean {
+    for (const stream of this.streams.values()) {
+      if (!stream.closed && stream.source !== null && this.connection.queuedBytes(stream.id) > 0) return true;
+    }
+    return false;
+  }
 
   private readonly onSocketClose = (): void => {
     this.teardown();
@@ -611,7 +620,13 @@ export class ServerSession {
     }
     const stream = new ServerStream(this, promisedId, true);
     this.streams.set(promisedId, stream);
-    const handler = new this.ctx.handlerClass(this, promisedId);
+    let handler: BaseRequestHandler;
+    try {
+      handler = new this.ctx.handlerClass(this, promisedId);
+    } catch (err) {
+      this.failStream(stream, err, 'the handler constructor (pushed stream)');
+      throw err;
+    }
     handler.pushed = true;
     setRequestAttributes(handler, requestHeaders);
     stream.handler = handler;

@@ -129,3 +129,23 @@ test('the push limit: canPush turns false and push() throws PushRefusedError', a
     await server.close();
   }
 });
+
+test('a client that keeps its window shut on a response for a whole idle period is disconnected', async () => {
+  class Big extends BaseRequestHandler {
+    override onHeaders(): void {
+      this.sendResponse({ body: Buffer.alloc(1 << 20) });
+    }
+  }
+  const { server, url } = await startServer(Big, { idleTimeout: 200 });
+  const session = await connect(url);
+  try {
+    const req = session.request({ ':path': '/big' }, { endStream: true });
+    req.on('error', () => {});
+    req.pause(); // node's client stops granting window for a paused stream
+    await until(() => session.closed || session.destroyed, 'the server to drop the hoarding client');
+    await until(() => server.sessionCount === 0, 'the server to drop the session');
+  } finally {
+    session.destroy();
+    await server.close();
+  }
+});
