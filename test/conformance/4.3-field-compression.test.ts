@@ -73,3 +73,25 @@ test('4.3: the field block of a request the server rejects (stream error) is sti
   assert.ok(request && request.type === 'headers');
   assert.ok(request.headers.some(([n, v]) => n === 'x-shared-field' && v === 'indexed by the first request'), 'the indexed field decoded right');
 });
+
+/** A GET from the static table (:method GET, :scheme http, :path /) followed by `tail`. */
+function staticGetThen(tail: number[]): Buffer {
+  return Buffer.from([0x82, 0x86, 0x84, ...tail]);
+}
+
+const hpackErrors: Array<[string, number[]]> = [
+  ['an indexed field with index 0 (RFC 7541 6.1)', [0x80]],
+  ['a dynamic table size update after a field (RFC 7541 4.2: only at the start of a block)', [0x20]],
+  ['a Huffman string containing EOS (RFC 7541 5.2)', [0x00, 0x84, 0xff, 0xff, 0xff, 0xff, 0x01, 0x61]],
+  ['a Huffman string with more than 7 bits of padding (RFC 7541 5.2)', [0x00, 0x82, 0x1f, 0xff, 0x01, 0x61]],
+  ['a Huffman string padded with zeros instead of the EOS prefix (RFC 7541 5.2)', [0x00, 0x81, 0x18, 0x01, 0x61]],
+  ['an integer that overflows (RFC 7541 5.1)', [0x0f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]],
+];
+
+for (const [name, tail] of hpackErrors) {
+  test(`4.3: ${name} -> connection error COMPRESSION_ERROR`, async () => {
+    const c = await h2.client();
+    c.raw(FrameType.HEADERS, FrameFlags.END_HEADERS | FrameFlags.END_STREAM, 1, staticGetThen(tail));
+    await c.expectConnectionError(ErrorCode.COMPRESSION_ERROR);
+  });
+}

@@ -113,6 +113,13 @@ test('5.1 half-closed (remote): HEADERS -> stream error STREAM_CLOSED', async ()
   await c.expectAlive();
 });
 
+test('5.1 half-closed (remote): CONTINUATION (no block open) -> connection error PROTOCOL_ERROR', async () => {
+  const c = await h2.client();
+  c.request(1, { path: '/hold', endStream: true });
+  c.continuation(1, c.encode([['x-a', 'b']]), true);
+  await c.expectConnectionError(ErrorCode.PROTOCOL_ERROR);
+});
+
 test('5.1 half-closed (remote): WINDOW_UPDATE, PRIORITY are allowed; RST_STREAM closes it', async () => {
   const c = await h2.client();
   c.request(1, { path: '/hold', endStream: true });
@@ -210,6 +217,14 @@ test('5.1 closed: CONTINUATION after a complete block on a closed stream -> conn
   const c = await h2.client();
   c.request(1);
   await c.expectResponse(1);
+  c.continuation(1, c.encode([['x-a', 'b']]), true);
+  await c.expectConnectionError(ErrorCode.PROTOCOL_ERROR);
+});
+
+test('5.1 closed (after the client sent RST_STREAM): CONTINUATION -> connection error PROTOCOL_ERROR', async () => {
+  const c = await h2.client();
+  c.request(1, { path: '/hold', endStream: false });
+  c.rstStream(1, ErrorCode.CANCEL);
   c.continuation(1, c.encode([['x-a', 'b']]), true);
   await c.expectConnectionError(ErrorCode.PROTOCOL_ERROR);
 });

@@ -34,6 +34,14 @@ test('6.10: CONTINUATION without any preceding HEADERS -> connection error PROTO
   await c.expectConnectionError(ErrorCode.PROTOCOL_ERROR);
 });
 
+test('6.10: CONTINUATION preceded by DATA (no block open) -> connection error PROTOCOL_ERROR', async () => {
+  const c = await h2.client();
+  c.request(1, { method: 'POST', endStream: false });
+  c.data(1, 'x');
+  c.continuation(1, c.encode([['x-a', 'b']]), true);
+  await c.expectConnectionError(ErrorCode.PROTOCOL_ERROR);
+});
+
 test('6.10: HEADERS + several CONTINUATIONs make one block (answered)', async () => {
   const c = await h2.client();
   const rest = openBlock(c);
