@@ -125,3 +125,15 @@ describe('raw-data with table size changes mid-story: round-trip, and hpack.js a
     });
   }
 });
+
+test('compression: our raw-data encoding is no larger in total than the nghttp2 encoder\'s wire for the same stories', () => {
+  let ours = 0;
+  for (const story of loadFolder(RAW_DATA)) {
+    const deflater = new HDDeflater();
+    for (const c of story.cases) ours += deflater.deflate(c.headers!).length;
+  }
+  let nghttp2 = 0;
+  for (const story of loadFolder('nghttp2')) for (const c of story.cases) nghttp2 += c.wire!.length;
+  assert.ok(nghttp2 > 300_000, `nghttp2 folder total ${nghttp2}`);
+  assert.ok(ours <= nghttp2, `h2kit ${ours} bytes > nghttp2 ${nghttp2} bytes (ratio ${(ours / nghttp2).toFixed(4)})`);
+});
