@@ -207,7 +207,8 @@ export class ServerSession {
   /** Whether some response has data waiting for a window the client does not open. */
   private hasStalledResponse(): boolean {
     for (const stream of this.streams.values()) {
-      if (!stream.closed && stream.source !== null && this.connection.queuedBytes(stream.id) > 0) return true;
+      if (stream.closed || stream.source === null) continue;
+      if (this.connection.queuedBytes(stream.id) > 0 || this.connection.sendWindow(stream.id) <= 0) return true;
     }
     return false;
   }
@@ -676,9 +677,13 @@ export class ServerSession {
         return;
       }
       if (conn.queuedBytes(id) > 0) return; // a `writable` event will call us again
+      // Ask the body for no more than can leave now (the seed's generator gets this as `size`).
+      // With no window, an empty sendData registers for the `writable` event that reopens it.
+      if (conn.sendWindow(id) <= 0 && !conn.sendData(id, EMPTY, false)) return;
+      const size = Math.min(PULL_SIZE, Math.max(1, conn.sendWindow(id)));
       let chunk: Buffer | null;
       try {
-        chunk = source.pull(PULL_SIZE);
+        chunk = source.pull(size);
       } catch (err) {
         this.failStream(stream, err, 'the response body');
         return;
