@@ -1251,6 +1251,8 @@ export class Connection {
   /** After GOAWAY (either way), the connection is finished when no stream is left. */
   private maybeFinish(): void {
     if (this.closedEmitted || this.streams.size > 0) return;
+    // `closed` is final: the transport is about to close, later input changes nothing.
+    this.dead = true;
     this.closedEmitted = true;
     this.events.push({ type: 'closed' });
   }

@@ -1,0 +1,123 @@
+/**
+ * Hostile input: the core never throws for what the peer sends, and floods are cut off with
+ * ENHANCE_YOUR_CALM.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { Connection } from '../../src/connection/index.js';
+import type { ConnectionEvent } from '../../src/connection/index.js';
+import { ErrorCode } from '../../src/errors.js';
+import { CONNECTION_PREFACE, FrameType, FrameWriter } from '../../src/frame/index.js';
+import { HDDeflater } from '../../src/hpack/index.js';
+import { eventsOf, GET, ofType, post, ScriptedPeer } from './helpers/peer.js';
+
+const frameArb = fc.record({
+  type: fc.integer({ min: 0, max: 11 }),
+  flags: fc.integer({ min: 0, max: 255 }),
+  streamId: fc.integer({ min: 0, max: 9 }),
+  payload: fc.uint8Array({ maxLength: 40 }),
+});
+
+function checkEvents(events: ConnectionEvent[], conn: Connection): void {
+  const errorAt = events.findIndex((e) => e.type === 'connectionError');
+  if (errorAt >= 0) {
+    assert.equal(events.at(-1)!.type, 'closed');
+    assert.equal(conn.isClosed, true);
+    assert.equal(events.filter((e) => e.type === 'closed').length, 1);
+  }
+}
+
+test('random frames after a valid opening never make the core throw', () => {
+  fc.assert(
+    fc.property(fc.array(frameArb, { maxLength: 30 }), fc.integer({ min: 1, max: 50 }), (frames, cut) => {
+      const conn = new Connection({ role: 'server', now: 0 });
+      const hpack = new HDDeflater();
+      const w = new FrameWriter();
+      w.settings([]);
+      w.headers(1, hpack.deflate(post()), false, 16384);
+      for (const f of frames) w.raw(f.type, f.flags, f.streamId, f.payload);
+      const bytes = Buffer.concat([CONNECTION_PREFACE, ...w.take()]);
+      const events: ConnectionEvent[] = [];
+      for (let i = 0; i < bytes.length; i += cut) events.push(...conn.receive(bytes.subarray(i, i + cut)));
+      conn.takeOutput();
+      checkEvents(events, conn);
+      // Commands after whatever happened still do not throw for a closed stream.
+      conn.sendData(1, Buffer.from('x'), true);
+      conn.consume(1, 10);
+      conn.resetStream(1, ErrorCode.CANCEL);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('random bytes never make the core throw (both roles)', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 200 }), fc.boolean(), (data, asServer) => {
+      const conn = new Connection({ role: asServer ? 'server' : 'client', now: 0 });
+      const prefix = asServer ? CONNECTION_PREFACE : Buffer.alloc(0);
+      const events = conn.receive(Buffer.concat([prefix, Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]), data]));
+      checkEvents(events, conn);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+function server(options: ConstructorParameters<typeof ScriptedPeer>[0]): ScriptedPeer {
+  const p = new ScriptedPeer(options);
+  p.handshake();
+  return p;
+}
+
+function goawayCode(p: ScriptedPeer): number | undefined {
+  return ofType(p.frames(), FrameType.GOAWAY)[0]?.errorCode;
+}
+
+test('PING flood: ENHANCE_YOUR_CALM past the limit; the count restarts each window', () => {
+  const p = server({ role: 'server', maxControlFramesPerWindow: 50, floodWindowMs: 1000 });
+  for (let i = 0; i < 50; i++) p.send((w) => w.ping(Buffer.alloc(8), false));
+  p.now = 1000;
+  for (let i = 0; i < 50; i++) p.send((w) => w.ping(Buffer.alloc(8), false));
+  assert.equal(p.conn.isClosed, false);
+  p.send((w) => w.ping(Buffer.alloc(8), false));
+  assert.equal(goawayCode(p), ErrorCode.ENHANCE_YOUR_CALM);
+});
+
+test('SETTINGS flood: ENHANCE_YOUR_CALM', () => {
+  const p = server({ role: 'server', maxControlFramesPerWindow: 20 });
+  p.send((w) => {
+    for (let i = 0; i < 21; i++) w.settings([]);
+  });
+  assert.equal(goawayCode(p), ErrorCode.ENHANCE_YOUR_CALM);
+});
+
+test('rapid reset: streams opened and reset past the limit -> ENHANCE_YOUR_CALM', () => {
+  const p = server({ role: 'server', maxResetsPerWindow: 100 });
+  p.send((w) => {
+    for (let i = 0; i < 101; i++) {
+      const id = 1 + 2 * i;
+      w.headers(id, p.block(GET), false, 16384);
+      w.rstStream(id, ErrorCode.CANCEL);
+    }
+  });
+  assert.equal(goawayCode(p), ErrorCode.ENHANCE_YOUR_CALM);
+  assert.equal(eventsOf(p.events, 'connectionError')[0]!.error.token, 'flood_resets');
+});
+
+test('empty DATA frames flood -> ENHANCE_YOUR_CALM', () => {
+  const p = server({ role: 'server', maxGlitchesPerWindow: 100 });
+  p.send((w) => {
+    w.headers(1, p.block(post()), false, 16384);
+    for (let i = 0; i < 101; i++) w.data(1, Buffer.alloc(0), false);
+  });
+  assert.equal(goawayCode(p), ErrorCode.ENHANCE_YOUR_CALM);
+});
+
+test('input after a connection error is ignored', () => {
+  const p = server({ role: 'server' });
+  p.send((w) => w.windowUpdate(0, 0));
+  const before = p.events.length;
+  p.send((w) => w.headers(1, p.block(GET), true, 16384));
+  assert.equal(p.events.length, before);
+  assert.deepEqual(p.frames().map((f) => f.type), [FrameType.GOAWAY]);
+});
