@@ -1,17 +1,18 @@
 /**
  * HDDeflater: the HPACK encoder (RFC 7541), with the seed's API.
  *
- * One reusable scratch buffer receives every block; `deflate` returns an exact-size copy, so
- * the per-call cost is one allocation. Each field is encoded in the cheapest form the tables
- * allow, following the policy in `index-policy.ts` (what to index, what never to index).
+ * Blocks are written one after another into a slab (16 KiB, or bigger for a bigger block) and
+ * returned as views of it: no copy and no allocation per block besides the view; a new slab is
+ * taken when one is full (like Node's Buffer pool, a returned block keeps its slab alive).
+ * Each field is encoded in the cheapest form the tables allow, following the policy in
+ * `index-policy.ts` (what to index, what never to index).
  */
 import { HpackEncodingError, UsageError } from '../errors.js';
 import { DEFAULT_HEADER_TABLE_SIZE, DEFLATE_MAX_HEADER_TABLE_SIZE } from './constants.js';
 import { ENTRY_OVERHEAD, EncoderTable } from './dynamic-table.js';
-import { huffmanEncodedLengthOfString, huffmanEncodeStringInto } from './huffman.js';
-import { isNeverIndexed, shouldIndex } from './index-policy.js';
+import { huffmanEncodedLengthOfString, huffmanEncodeShorter, huffmanEncodeStringInto } from './huffman.js';
+import { fitsPolicy, namePolicy, POLICY_DO_NOT_INDEX, POLICY_NEVER_INDEX, POLICY_NEVER_INDEX_IF_SHORT, SHORT_SECRET_LENGTH } from './index-policy.js';
 import { MAX_HPACK_INTEGER, writeInteger } from './integer.js';
-import { STATIC_NAME_INDEX, STATIC_PAIR_INDEX, STATIC_TABLE_LENGTH } from './static-table.js';
 import type { HDTableEntry, HeaderField, HeaderString } from './types.js';
 
 /**
@@ -28,21 +29,29 @@ export interface DeflaterOptions {
   indexing?: 'auto' | 'always' | 'never';
 }
 
-/** True if every char is below 0x80, so the string is its own UTF-8 and latin1 octets. */
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
-  return true;
+/** An octet string (chars 0-255, one per octet) from a UTF-8 string or bytes. */
+function toOctets(x: HeaderString): string {
+  if (typeof x === 'string') {
+    // All chars below 0x80 (UTF-8 length = length): the string is its own octet string.
+    // Short strings are scanned here; long ones by Buffer.byteLength, a native scan that
+    // beats a charCodeAt loop once its call cost is paid.
+    const len = x.length;
+    if (len < 16) {
+      let i = 0;
+      while (i < len && x.charCodeAt(i) < 0x80) i++;
+      if (i === len) return x;
+    } else if (Buffer.byteLength(x, 'utf8') === len) {
+      return x;
+    }
+    return Buffer.from(x, 'utf8').toString('latin1');
+  }
+  return (x instanceof Buffer ? x : Buffer.from(x.buffer, x.byteOffset, x.byteLength)).toString('latin1');
 }
 
-/** An octet string (chars 0-255, one per octet) from a UTF-8 string or bytes. */
-function toOctets(x: HeaderString, what: string): string {
-  if (typeof x === 'string') {
-    return isAscii(x) ? x : Buffer.from(x, 'utf8').toString('latin1');
-  }
-  if (x instanceof Uint8Array) {
-    return (x instanceof Buffer ? x : Buffer.from(x.buffer, x.byteOffset, x.byteLength)).toString('latin1');
-  }
-  throw new HpackEncodingError(`header ${what} must be a string or Uint8Array, got ${typeof x}`, 'hpack_bad_field_type');
+const SLAB_SIZE = 16384;
+
+function isHeaderString(x: unknown): x is HeaderString {
+  return typeof x === 'string' || x instanceof Uint8Array;
 }
 
 function checkTableSize(n: number, what: string): void {
@@ -56,7 +65,9 @@ export class HDDeflater {
   private readonly table: EncoderTable;
   private readonly huffman: 'shorter' | 'always' | 'never';
   private readonly indexing: 'auto' | 'always' | 'never';
-  private out: Buffer = Buffer.allocUnsafe(4096);
+  /** The slab blocks are written into; the current block starts at `blockStart`. */
+  private out: Buffer = Buffer.allocUnsafeSlow(SLAB_SIZE);
+  private blockStart = 0;
   /** Size updates owed at the start of the next block (RFC 7541 section 4.2). */
   private updatePending = false;
   private updateMin = 0;
@@ -72,7 +83,7 @@ export class HDDeflater {
     this.indexing = options.indexing ?? 'auto';
     // The peer's decoder starts at 4096; if we want less, we must say so in the first block.
     const initial = Math.min(DEFAULT_HEADER_TABLE_SIZE, hdTableBufsizeMax);
-    this.table = new EncoderTable(initial);
+    this.table = new EncoderTable(initial, namePolicy);
     if (initial < DEFAULT_HEADER_TABLE_SIZE) {
       this.updatePending = true;
       this.updateMin = initial;
@@ -120,60 +131,85 @@ export class HDDeflater {
 
   /** Encodes one header block. */
   deflate(headers: Iterable<HeaderField>): Buffer {
-    let pos = 0;
+    const fields: readonly HeaderField[] = Array.isArray(headers) ? headers : Array.from(headers);
+    // Check every field before encoding any: a throw halfway would leave entries in our table
+    // that the peer never saw.
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i];
+      if (!Array.isArray(field) || !isHeaderString(field[0]) || !isHeaderString(field[1])) {
+        throw new HpackEncodingError(
+          `header field ${i} must be [name, value] or [name, value, options] with string or Uint8Array name and value`,
+          'hpack_bad_field_type',
+        );
+      }
+    }
+    let pos = this.blockStart;
     if (this.updatePending) {
-      this.ensure(0, 12);
+      pos = this.ensure(pos, 12);
       const size = this.table.maxSize;
       if (this.updateMin < size) pos = writeInteger(this.out, pos, 0x20, 5, this.updateMin);
       pos = writeInteger(this.out, pos, 0x20, 5, size);
       this.updatePending = false;
     }
-    for (const field of headers) {
-      if (!Array.isArray(field)) {
-        throw new HpackEncodingError(`a header field must be [name, value] or [name, value, options], got ${typeof field}`, 'hpack_bad_field_type');
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i];
+      const rawName: HeaderString = field[0];
+      const rawValue: HeaderString = field[1];
+      const sensitive = field.length > 2 && field[2]?.sensitive === true;
+      // Fast path, the common case on a connection: a field already in a table, given as
+      // strings. A hit on an ASCII key proves the caller's string ASCII, hence its own octet
+      // string, so no conversion or scan is needed (see NameRecord).
+      if (typeof rawName === 'string' && typeof rawValue === 'string' && !sensitive) {
+        const record = this.table.record(rawName);
+        if (record !== undefined && record.asciiName && (record.policy & ~POLICY_DO_NOT_INDEX) === 0) {
+          const staticIndex = record.staticValues?.get(rawValue);
+          const id = staticIndex === undefined ? record.values?.get(rawValue) : undefined;
+          if (staticIndex !== undefined || (id !== undefined && id >= 0)) {
+            pos = this.ensure(pos, 6);
+            pos = writeInteger(this.out, pos, 0x80, 7, staticIndex ?? this.table.indexOfId(id!));
+            continue;
+          }
+        }
       }
-      const name = toOctets(field[0], 'name');
-      const value = toOctets(field[1], 'value');
-      const sensitive = (field.length > 2 && field[2]?.sensitive === true) || isNeverIndexed(name, value);
+      const name = toOctets(rawName);
+      const value = toOctets(rawValue);
       // Bound: three integers (6 octets each at most) and the strings (Huffman only if shorter,
       // or at most 30/8 per octet when forced).
       const strings = name.length + value.length;
-      this.ensure(pos, 18 + (this.huffman === 'always' ? strings * 4 : strings));
+      pos = this.ensure(pos, 18 + (this.huffman === 'always' ? strings * 4 : strings));
       pos = this.encodeField(pos, name, value, sensitive);
     }
-    const block = Buffer.allocUnsafe(pos);
-    this.out.copy(block, 0, 0, pos);
+    const block = this.out.subarray(this.blockStart, pos);
+    this.blockStart = pos;
     return block;
   }
 
   private encodeField(pos: number, name: string, value: string, sensitive: boolean): number {
     const out = this.out;
     const table = this.table;
-    let nameIndex = 0;
-    if (!sensitive) {
-      const staticValues = STATIC_PAIR_INDEX.get(name);
-      if (staticValues !== undefined) {
-        const index = staticValues.get(value);
-        if (index !== undefined) return writeInteger(out, pos, 0x80, 7, index);
-      }
-      const dynamic = table.findPair(name, value);
-      if (dynamic !== 0) return writeInteger(out, pos, 0x80, 7, STATIC_TABLE_LENGTH + dynamic);
+    const record = table.record(name);
+    const policy = record !== undefined ? record.policy : namePolicy(name);
+    if (policy !== 0 && (policy & POLICY_NEVER_INDEX || (policy & POLICY_NEVER_INDEX_IF_SHORT && value.length < SHORT_SECRET_LENGTH))) {
+      sensitive = true;
     }
-    // A literal; refer to the name by index when we can, the static one first (smaller index).
-    nameIndex = STATIC_NAME_INDEX.get(name) ?? 0;
-    if (nameIndex === 0) {
-      const dynamic = table.findName(name);
-      if (dynamic !== 0) nameIndex = STATIC_TABLE_LENGTH + dynamic;
+    let nameIndex = 0;
+    if (record !== undefined) {
+      if (!sensitive) {
+        const staticIndex = record.staticValues?.get(value);
+        if (staticIndex !== undefined) return writeInteger(out, pos, 0x80, 7, staticIndex);
+        const id = record.values?.get(value);
+        if (id !== undefined) return writeInteger(out, pos, 0x80, 7, table.indexOfId(id < 0 ? ~id : id));
+      }
+      // A literal: refer to the name by index, the static one first (smaller index).
+      nameIndex = record.staticIndex !== 0 ? record.staticIndex : record.newestId >= 0 ? table.indexOfId(record.newestId) : 0;
     }
     let index = false;
     if (sensitive) {
       pos = writeInteger(out, pos, 0x10, 4, nameIndex);
     } else {
       const entrySize = name.length + value.length + ENTRY_OVERHEAD;
-      index =
-        this.indexing === 'always'
-          ? entrySize <= table.maxSize
-          : this.indexing === 'auto' && shouldIndex(name, value, entrySize, table.maxSize);
+      if (this.indexing === 'auto') index = (policy & POLICY_DO_NOT_INDEX) === 0 && fitsPolicy(entrySize, table.maxSize);
+      else index = this.indexing === 'always' && entrySize <= table.maxSize;
       pos = index ? writeInteger(out, pos, 0x40, 6, nameIndex) : writeInteger(out, pos, 0x00, 4, nameIndex);
     }
     if (nameIndex === 0) pos = this.writeString(pos, name);
@@ -182,10 +218,21 @@ export class HDDeflater {
     return pos;
   }
 
+  /**
+   * A string literal, Huffman-coded if strictly shorter. For strings under 127 octets (the
+   * common case) both lengths fit the 1-octet prefix, so we Huffman-encode straight after it and
+   * fall back to the raw octets if the code reached the raw length: one pass, not two.
+   */
   private writeString(pos: number, s: string): number {
     const out = this.out;
     const len = s.length;
-    if (this.huffman !== 'never') {
+    if (this.huffman === 'shorter' && len < 127) {
+      const end = huffmanEncodeShorter(s, out, pos + 1, pos + 1 + len);
+      if (end >= 0) {
+        out[pos] = 0x80 | (end - pos - 1);
+        return end;
+      }
+    } else if (this.huffman !== 'never') {
       const huffmanLength = huffmanEncodedLengthOfString(s);
       if (huffmanLength < len || this.huffman === 'always') {
         pos = writeInteger(out, pos, 0x80, 7, huffmanLength);
@@ -201,13 +248,17 @@ export class HDDeflater {
     return pos + len;
   }
 
-  /** Makes room for `extra` more octets after `pos`, keeping what is written. */
-  private ensure(pos: number, extra: number): void {
-    if (pos + extra <= this.out.length) return;
-    let size = this.out.length * 2;
-    while (size < pos + extra) size *= 2;
-    const grown = Buffer.allocUnsafe(size);
-    this.out.copy(grown, 0, 0, pos);
-    this.out = grown;
+  /**
+   * Makes room for `extra` more octets after `pos`: if the slab is full, moves the block so far
+   * to a new slab. Returns the (possibly moved) position.
+   */
+  private ensure(pos: number, extra: number): number {
+    if (pos + extra <= this.out.length) return pos;
+    const written = pos - this.blockStart;
+    const slab = Buffer.allocUnsafeSlow(Math.max(SLAB_SIZE, (written + extra) * 2));
+    this.out.copy(slab, 0, this.blockStart, pos);
+    this.out = slab;
+    this.blockStart = 0;
+    return written;
   }
 }

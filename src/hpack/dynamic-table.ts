@@ -11,6 +11,11 @@
  * name and name+value to ids (see EncoderTable): indexes shift on every insert, ids never do.
  */
 
+import { STATIC_NAME_INDEX, STATIC_PAIR_INDEX, STATIC_TABLE_LENGTH } from './static-table.js';
+
+/** An octet >= 0x80 in an octet string. */
+const HIGH_OCTET = /[\u0080-\u00ff]/;
+
 /** Per-entry overhead of RFC 7541 section 4.1. */
 export const ENTRY_OVERHEAD = 32;
 
@@ -97,46 +102,106 @@ export class DynamicTable {
 }
 
 /**
+ * What the encoder knows about one name: its static table entries, its policy flags, and its
+ * live dynamic entries (the id trick). One Map lookup per field finds it all.
+ */
+export class NameRecord {
+  /** Lowest static index with this name, or 0. */
+  readonly staticIndex: number;
+  /** value -> static index, or null. */
+  readonly staticValues: ReadonlyMap<string, number> | null;
+  /** index-policy.ts flags. */
+  readonly policy: number;
+  /**
+   * The name has no octet >= 0x80. Then a caller's string equal to it is ASCII, so is its own
+   * octet string: the encoder can skip converting it (see HDDeflater.deflate).
+   */
+  readonly asciiName: boolean;
+  /** Newest live dynamic entry with this name, or -1. */
+  newestId = -1;
+  /** Live dynamic entries with this name. */
+  live = 0;
+  /**
+   * value -> newest live id with that value, as `id` for values without an octet >= 0x80 and
+   * `~id` (negative) for the others: a hit on a non-negative key proves the caller's string
+   * equal to it is ASCII, like `asciiName`.
+   */
+  values: Map<string, number> | null = null;
+
+  constructor(name: string, staticIndex: number, staticValues: ReadonlyMap<string, number> | null, policy: number) {
+    this.staticIndex = staticIndex;
+    this.staticValues = staticValues;
+    this.policy = policy;
+    this.asciiName = !HIGH_OCTET.test(name);
+  }
+}
+
+/**
  * The encoder's table: the ring plus O(1) lookups by name and by name+value (the id trick
- * described above). A map holds the newest id for its key; eviction removes the key only if it
- * still points at the evicted id, so the maps never need rewriting when indexes shift.
+ * described above). A record holds the newest id for its name and for each of its values;
+ * eviction removes a key only if it still points at the evicted id, so nothing is rewritten
+ * when indexes shift. Records of static names live forever; others go with their last entry.
  */
 export class EncoderTable extends DynamicTable {
-  /** name -> newest id with that name. */
-  private readonly byName = new Map<string, number>();
-  /** name -> (value -> newest id with that pair). */
-  private readonly byPair = new Map<string, Map<string, number>>();
+  private readonly records = new Map<string, NameRecord>();
+  private readonly policyOf: (name: string) => number;
+
+  constructor(maxSize: number, policyOf: (name: string) => number = () => 0) {
+    super(maxSize);
+    this.policyOf = policyOf;
+  }
+
+  /** The record of `name`, if it is in either table (static names' records are made on first use). */
+  record(name: string): NameRecord | undefined {
+    const record = this.records.get(name);
+    if (record !== undefined) return record;
+    const staticValues = STATIC_PAIR_INDEX.get(name);
+    if (staticValues === undefined) return undefined;
+    const created = new NameRecord(name, STATIC_NAME_INDEX.get(name) ?? 0, staticValues, this.policyOf(name));
+    this.records.set(name, created);
+    return created;
+  }
+
+  /** HPACK index (static + dynamic address space) of a live entry id. */
+  indexOfId(id: number): number {
+    return STATIC_TABLE_LENGTH + this.insertCount - id;
+  }
 
   /** Dynamic index (1 = newest) of an entry equal to (name, value), or 0. */
   findPair(name: string, value: string): number {
-    const values = this.byPair.get(name);
-    if (values === undefined) return 0;
-    const id = values.get(value);
-    return id === undefined ? 0 : this.insertCount - id;
+    const id = this.records.get(name)?.values?.get(value);
+    return id === undefined ? 0 : this.insertCount - (id < 0 ? ~id : id);
   }
 
   /** Dynamic index of the newest entry named `name`, or 0. */
   findName(name: string): number {
-    const id = this.byName.get(name);
-    return id === undefined ? 0 : this.insertCount - id;
+    const record = this.records.get(name);
+    return record === undefined || record.newestId < 0 ? 0 : this.insertCount - record.newestId;
   }
 
   protected override onAdd(name: string, value: string, id: number): void {
-    this.byName.set(name, id);
-    let values = this.byPair.get(name);
-    if (values === undefined) {
-      values = new Map();
-      this.byPair.set(name, values);
+    let record = this.record(name);
+    if (record === undefined) {
+      record = new NameRecord(name, 0, null, this.policyOf(name));
+      this.records.set(name, record);
     }
-    values.set(value, id);
+    record.newestId = id;
+    record.live++;
+    if (record.values === null) record.values = new Map();
+    record.values.set(value, HIGH_OCTET.test(value) ? ~id : id);
   }
 
   protected override onEvict(name: string, value: string, id: number): void {
-    if (this.byName.get(name) === id) this.byName.delete(name);
-    const values = this.byPair.get(name);
-    if (values !== undefined && values.get(value) === id) {
-      values.delete(value);
-      if (values.size === 0) this.byPair.delete(name);
+    const record = this.records.get(name);
+    if (record === undefined) return;
+    if (record.newestId === id) record.newestId = -1;
+    if (record.values !== null) {
+      const stored = record.values.get(value);
+      if (stored === id || stored === ~id) record.values.delete(value);
+    }
+    if (--record.live === 0) {
+      record.values = null;
+      if (record.staticIndex === 0) this.records.delete(name);
     }
   }
 }

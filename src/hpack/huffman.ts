@@ -180,6 +180,48 @@ export function huffmanEncodeStringInto(s: string, out: Uint8Array, pos: number)
   return pos;
 }
 
+/**
+ * Huffman-encodes `s` into `out` from `pos`, giving up as soon as the code would reach `limit`
+ * (the end the raw string would have): returns the end position, or -1 if not shorter.
+ * `out` must have room up to `limit`.
+ */
+export function huffmanEncodeShorter(s: string, out: Uint8Array, pos: number, limit: number): number {
+  const codes = HUFFMAN_CODES;
+  const lengths = HUFFMAN_LENGTHS;
+  let acc = 0;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const sym = s.charCodeAt(i);
+    const code = codes[sym];
+    const len = lengths[sym];
+    if (len <= 24) {
+      acc = (acc << len) | code;
+      n += len;
+    } else {
+      const high = len - 16;
+      acc = (acc << high) | (code >>> 16);
+      n += high;
+      while (n >= 8) {
+        if (pos >= limit) return -1;
+        n -= 8;
+        out[pos++] = acc >>> n;
+      }
+      acc = (acc << 16) | (code & 0xffff);
+      n += 16;
+    }
+    while (n >= 8) {
+      if (pos >= limit) return -1;
+      n -= 8;
+      out[pos++] = acc >>> n;
+    }
+  }
+  if (n > 0) {
+    if (pos >= limit) return -1;
+    out[pos++] = (acc << (8 - n)) | (0xff >>> n);
+  }
+  return pos < limit ? pos : -1;
+}
+
 /** Huffman-encodes `src` (for tools and tests). */
 export function huffmanEncode(src: Uint8Array): Buffer {
   const s = Buffer.from(src.buffer, src.byteOffset, src.byteLength).toString('latin1');

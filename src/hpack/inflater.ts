@@ -110,12 +110,27 @@ export class HDInflater {
     return this.table.size;
   }
 
-  /** Decodes one header block into `[name, value]` Buffer pairs, in order (the seed's API). */
+  /**
+   * Decodes one header block into `[name, value]` Buffer pairs, in order (the seed's API). The
+   * Buffers are views into one buffer allocated per block (one allocation, not two per field).
+   */
   inflate(data: Uint8Array): Array<[Buffer, Buffer]> {
-    const headers: Array<[Buffer, Buffer]> = [];
+    const strings: string[] = [];
+    let total = 0;
     this.decodeTo(data, (name, value) => {
-      headers.push([Buffer.from(name, 'latin1'), Buffer.from(value, 'latin1')]);
+      strings.push(name, value);
+      total += name.length + value.length;
     });
+    const slab = Buffer.allocUnsafe(total);
+    const headers: Array<[Buffer, Buffer]> = new Array(strings.length >>> 1);
+    let offset = 0;
+    for (let i = 0; i < strings.length; i += 2) {
+      const nameStart = offset;
+      offset = writeLatin1(slab, offset, strings[i]);
+      const valueStart = offset;
+      offset = writeLatin1(slab, offset, strings[i + 1]);
+      headers[i >>> 1] = [slab.subarray(nameStart, valueStart), slab.subarray(valueStart, offset)];
+    }
     return headers;
   }
 
@@ -280,3 +295,14 @@ export class HDInflater {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Writes an octet string at `offset`; returns the end. Short strings by hand: a native call costs more. */
+function writeLatin1(out: Buffer, offset: number, s: string): number {
+  const len = s.length;
+  if (len < 24) {
+    for (let i = 0; i < len; i++) out[offset + i] = s.charCodeAt(i);
+  } else {
+    out.write(s, offset, len, 'latin1');
+  }
+  return offset + len;
+}

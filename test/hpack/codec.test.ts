@@ -243,6 +243,33 @@ test('bad arguments throw typed errors', () => {
   assert.throws(() => new HDInflater().changeTableSize(Number.NaN), UsageError);
 });
 
+test('a deflate that throws on a bad field encodes nothing: the table is unchanged', () => {
+  const deflater = new HDDeflater();
+  const inflater = new HDInflater();
+  assert.throws(() => deflater.deflate([['x-a', 'a'], ['x-b', null as unknown as string]]), HpackEncodingError);
+  assert.deepEqual(deflater.getHdTable(), []);
+  // The next block still decodes: nothing refers to an entry the peer never saw.
+  assert.deepEqual(strings(inflater.inflate(deflater.deflate([['x-a', 'a']]))), [['x-a', 'a']]);
+});
+
+test('deflate accepts any iterable and returns independent blocks', () => {
+  const deflater = new HDDeflater();
+  function* fields(): Generator<HeaderField> {
+    yield ['x-a', 'a'];
+    yield [':method', 'GET'];
+  }
+  const first = deflater.deflate(fields());
+  const copy = Buffer.from(first);
+  const blocks = [first];
+  for (let i = 0; i < 2000; i++) blocks.push(deflater.deflate([['x-' + i, 'v'.repeat(i % 50)]])); // fills several slabs
+  assert.deepEqual(first, copy);
+  const inflater = new HDInflater();
+  assert.deepEqual(strings(inflater.inflate(first)), [['x-a', 'a'], [':method', 'GET']]);
+  for (let i = 1; i < blocks.length; i++) {
+    assert.deepEqual(strings(inflater.inflate(blocks[i])), [['x-' + (i - 1), 'v'.repeat((i - 1) % 50)]]);
+  }
+});
+
 test('decoding errors: integers', () => {
   decodeError(hex('ff'), HpackErrorToken.TRUNCATED_INTEGER);
   decodeError(hex('ff ff'), HpackErrorToken.TRUNCATED_INTEGER);
