@@ -116,7 +116,9 @@ export class ServerSession {
   private flushScheduled = false;
   private timer: NodeJS.Timeout | null = null;
   private deadline = Infinity;
+  /** GOAWAY was sent or received: no new streams; the socket ends when the last one closes. */
   private goingAway = false;
+  private shutdownStarted = false;
   private ended = false;
   private torndown = false;
   private upgradeBody: Buffer | null = null;
@@ -153,7 +155,8 @@ export class ServerSession {
 
   /** Graceful shutdown: GOAWAY(NO_ERROR), streams in flight finish, then the socket closes. */
   shutdown(): void {
-    if (this.goingAway || this.torndown) return;
+    if (this.shutdownStarted || this.torndown) return;
+    this.shutdownStarted = true;
     this.goingAway = true;
     this.connection.goaway(ErrorCode.NO_ERROR);
     this.flush();
