@@ -118,6 +118,7 @@ test('a client that stops reading never makes the server buffer more than a boun
   try {
     const req = session.request({ ':path': '/endless' }, { endStream: true });
     req.pause(); // never read: node's client stops granting window
+    await until(() => pulled > 0, 'the body to be pulled');
     let last = -1;
     while (pulled !== last) {
       last = pulled;

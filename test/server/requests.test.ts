@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
-import { closeSession, connect, readResponse, request, startServer } from './support.js';
+import { closeSession, connect, readResponse, request, startServer, until } from './support.js';
 
 class Digest extends BaseRequestHandler {
   private hash = createHash('sha256');
@@ -146,6 +146,7 @@ test('an async onData runs one at a time, in order, and holds back flow-control 
     req.end(body);
     // While the first onData is pending no credit goes back, so the client can put at most the
     // stream window (65535) on the wire: wait until its byte count stops moving, then check.
+    await until(() => received > 0, 'the first onData');
     let last = -1;
     while (session.socket.bytesWritten !== last) {
       last = session.socket.bytesWritten;
