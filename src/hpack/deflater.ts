@@ -9,7 +9,7 @@
  */
 import { HpackEncodingError, UsageError } from '../errors.js';
 import { DEFAULT_HEADER_TABLE_SIZE, DEFLATE_MAX_HEADER_TABLE_SIZE } from './constants.js';
-import { ENTRY_OVERHEAD, EncoderTable } from './dynamic-table.js';
+import { ENTRY_OVERHEAD, EncoderTable, type NameRecord } from './dynamic-table.js';
 import { huffmanEncodedLengthOfString, huffmanEncodeShorter, huffmanEncodeStringInto } from './huffman.js';
 import { fitsPolicy, namePolicy, POLICY_DO_NOT_INDEX, POLICY_NEVER_INDEX, POLICY_NEVER_INDEX_IF_SHORT, SHORT_SECRET_LENGTH } from './index-policy.js';
 import { MAX_HPACK_INTEGER, writeInteger } from './integer.js';
@@ -159,8 +159,10 @@ export class HDDeflater {
       // Fast path, the common case on a connection: a field already in a table, given as
       // strings. A hit on an ASCII key proves the caller's string ASCII, hence its own octet
       // string, so no conversion or scan is needed (see NameRecord).
+      let record: NameRecord | undefined | null = null; // null: not looked up
+      let valueLookedUp = false;
       if (typeof rawName === 'string' && typeof rawValue === 'string' && !sensitive) {
-        const record = this.table.record(rawName);
+        record = this.table.record(rawName);
         if (record !== undefined && record.asciiName && (record.policy & ~POLICY_DO_NOT_INDEX) === 0) {
           const staticIndex = record.staticValues?.get(rawValue);
           const id = staticIndex === undefined ? record.values?.get(rawValue) : undefined;
@@ -169,32 +171,36 @@ export class HDDeflater {
             pos = writeInteger(this.out, pos, 0x80, 7, staticIndex ?? this.table.indexOfId(id!));
             continue;
           }
+          valueLookedUp = id === undefined; // a negative id needs a second look with the octets
         }
       }
       const name = toOctets(rawName);
       const value = toOctets(rawValue);
+      // What we looked up with the caller's strings holds for the octet strings if they are equal.
+      if (name !== rawName) record = null;
+      if (value !== rawValue) valueLookedUp = false;
       // Bound: three integers (6 octets each at most) and the strings (Huffman only if shorter,
       // or at most 30/8 per octet when forced).
       const strings = name.length + value.length;
       pos = this.ensure(pos, 18 + (this.huffman === 'always' ? strings * 4 : strings));
-      pos = this.encodeField(pos, name, value, sensitive);
+      pos = this.encodeField(pos, name, value, sensitive, record === null ? this.table.record(name) : record, valueLookedUp);
     }
     const block = this.out.subarray(this.blockStart, pos);
     this.blockStart = pos;
     return block;
   }
 
-  private encodeField(pos: number, name: string, value: string, sensitive: boolean): number {
+  /** One field, by the policy; `valueLookedUp`: the caller already found no entry equal to the field. */
+  private encodeField(pos: number, name: string, value: string, sensitive: boolean, record: NameRecord | undefined, valueLookedUp: boolean): number {
     const out = this.out;
     const table = this.table;
-    const record = table.record(name);
     const policy = record !== undefined ? record.policy : namePolicy(name);
     if (policy !== 0 && (policy & POLICY_NEVER_INDEX || (policy & POLICY_NEVER_INDEX_IF_SHORT && value.length < SHORT_SECRET_LENGTH))) {
       sensitive = true;
     }
     let nameIndex = 0;
     if (record !== undefined) {
-      if (!sensitive) {
+      if (!sensitive && !valueLookedUp) {
         const staticIndex = record.staticValues?.get(value);
         if (staticIndex !== undefined) return writeInteger(out, pos, 0x80, 7, staticIndex);
         const id = record.values?.get(value);
