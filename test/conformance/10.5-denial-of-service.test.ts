@@ -31,7 +31,7 @@ test('10.5.1: a field section over SETTINGS_MAX_HEADER_LIST_SIZE is answered 431
   assert.equal((await c.expectResponse(3)).status, '200');
 });
 
-const strict = useServer({ maxControlFramesPerWindow: 50, maxResetsPerWindow: 20, floodWindowMs: 60000 });
+const strict = useServer({ maxControlFramesPerWindow: 50, maxResetsPerWindow: 20, maxGlitchesPerWindow: 50, floodWindowMs: 60000 });
 
 test('10.5: a PING flood beyond the configured limit -> connection error ENHANCE_YOUR_CALM', async () => {
   const c = await strict.client();
@@ -64,6 +64,16 @@ test('10.5 (CVE-2023-44487): rapid reset — streams opened and reset beyond the
   assert.equal(r.frame.errorCode, ErrorCode.ENHANCE_YOUR_CALM);
 });
 
+test('10.5: a flood of empty DATA frames (no END_STREAM) beyond the configured limit -> connection error ENHANCE_YOUR_CALM', async () => {
+  const c = await strict.client();
+  c.request(1, { method: 'POST', endStream: false });
+  for (let i = 0; i < 200; i++) c.writer.data(1, Buffer.alloc(0), false);
+  c.flush();
+  const r = await c.waitFor('GOAWAY', (f) => (f.type === FrameType.GOAWAY ? 'take' : 'skip'));
+  assert.ok(r.frame.type === FrameType.GOAWAY);
+  assert.equal(r.frame.errorCode, ErrorCode.ENHANCE_YOUR_CALM);
+});
+
 test('10.5: traffic within the limits is not flagged', async () => {
   const c = await strict.client();
   for (let i = 0; i < 10; i++) c.ping(Buffer.alloc(8, i));
@@ -71,5 +81,9 @@ test('10.5: traffic within the limits is not flagged', async () => {
     c.request(id, { path: '/hold', endStream: false });
     c.rstStream(id, ErrorCode.CANCEL);
   }
+  c.request(21, { method: 'POST', endStream: false });
+  for (let i = 0; i < 10; i++) c.data(21, Buffer.alloc(0));
+  c.data(21, 'done', true);
+  assert.equal((await c.expectResponse(21)).body.toString(), 'done');
   await c.expectAlive();
 });

@@ -28,3 +28,20 @@ test('6.8: after the client sends GOAWAY, a request already sent is still answer
   const events = h2.server.connections.at(-1)!.events;
   assert.ok(events.some((e) => e.type === 'goaway' && e.errorCode === ErrorCode.NO_ERROR && e.debugData.toString() === 'client leaving'));
 });
+
+test('6.8: a graceful GOAWAY from the server: in-flight streams finish, newer streams are not processed, then the connection closes', async () => {
+  const c = await h2.client();
+  c.request(1, { method: 'POST', endStream: false });
+  c.request(3, { path: '/goaway' });
+  const goaway = await c.waitFor('GOAWAY', (f) => (f.type === FrameType.GOAWAY ? 'take' : 'skip'));
+  assert.ok(goaway.frame.type === FrameType.GOAWAY);
+  assert.equal(goaway.frame.errorCode, ErrorCode.NO_ERROR);
+  assert.equal(goaway.frame.lastStreamId, 3, 'the last stream the server processed');
+  c.request(5); // above the last stream id: ignored
+  c.data(1, 'in flight', true);
+  assert.equal((await c.expectResponse(1)).body.toString(), 'in flight');
+  await c.expectClosed();
+  assert.ok(!c.log.some((r) => r.frame.streamId === 5), 'nothing on stream 5');
+  const events = h2.server.connections.at(-1)!.events;
+  assert.ok(!events.some((e) => e.type === 'headers' && e.streamId === 5), 'stream 5 never reached the application');
+});

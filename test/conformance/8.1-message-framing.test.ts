@@ -60,3 +60,23 @@ test('8.1.1: a content-length that is not a number -> stream error PROTOCOL_ERRO
   c.request(1, { method: 'POST', endStream: false, headers: [['content-length', 'abc']] });
   await c.expectRstStream(1, ErrorCode.PROTOCOL_ERROR);
 });
+
+test('8.1.1: two content-length fields with different values -> stream error PROTOCOL_ERROR', async () => {
+  const c = await h2.client();
+  c.request(1, {
+    method: 'POST',
+    endStream: false,
+    headers: [
+      ['content-length', '4'],
+      ['content-length', '5'],
+    ],
+  });
+  c.data(1, 'abcd', true);
+  await c.expectRstStream(1, ErrorCode.PROTOCOL_ERROR);
+});
+
+test('8.1.1: content-length 0 with END_STREAM on the HEADERS is fine', async () => {
+  const c = await h2.client();
+  c.request(1, { method: 'POST', endStream: true, headers: [['content-length', '0']] });
+  assert.equal((await c.expectResponse(1)).status, '200');
+});

@@ -11,7 +11,8 @@
  * - path `/early` is answered as soon as its HEADERS arrive, before the request ends (the
  *   stream is then half-closed (local) on the server until the client ends it);
  * - path `/push` promises `/pushed` (when the client allows push) and answers both streams;
- *   `/push-hold` promises `/pushed` and leaves the promised stream reserved (local).
+ *   `/push-hold` promises `/pushed` and leaves the promised stream reserved (local);
+ * - path `/goaway` is answered, then the server starts a graceful shutdown (GOAWAY NO_ERROR).
  * Every event of every connection is recorded, so a test can check what the core reported.
  */
 import net from 'node:net';
@@ -74,6 +75,7 @@ export async function startServer(options: Partial<ConnectionOptions> = {}): Pro
       else body = state.hasBody ? Buffer.concat(state.body) : Buffer.from(RESPONSE_BODY);
       connection.sendHeaders(streamId, [[':status', '200'], ['content-type', 'text/plain']], false);
       connection.sendData(streamId, body, true);
+      if (state.path === '/goaway') connection.goaway(0, 'graceful');
     };
 
     const handle = (events: ConnectionEvent[]): void => {
