@@ -79,10 +79,13 @@ export interface H2cUpgrade {
   headers: Array<[string, string]>;
   /** Request body length announced by content-length (0 when none). */
   contentLength: number;
+  /** The client sent `Expect: 100-continue` and may wait for `100 Continue` before the body. */
+  expectContinue: boolean;
 }
 
 // Connection-specific fields (RFC 9113 section 8.2.2) and the ones the upgrade itself uses.
-const DROPPED = new Set(['connection', 'upgrade', 'http2-settings', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'host']);
+// `expect` too: the body is read whole over HTTP/1.1 before HTTP/2 starts, so it is already answered.
+const DROPPED = new Set(['connection', 'upgrade', 'http2-settings', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'host', 'expect']);
 
 /**
  * Whether `head` asks for `Upgrade: h2c`; if so, the pieces needed to start HTTP/2 with it.
@@ -121,7 +124,8 @@ export function h2cUpgradeOf(head: Http1RequestHead): H2cUpgrade | null {
     headers.push(field);
   }
   if (te.includes('trailers')) headers.push(['te', 'trailers']);
-  return { settingsPayload, headers, contentLength };
+  const expectContinue = contentLength > 0 && tokens(head.headers, 'expect').includes('100-continue');
+  return { settingsPayload, headers, contentLength, expectContinue };
 }
 
 const REASONS: Record<number, string> = {
@@ -137,6 +141,9 @@ export function http1Response(status: number, body: string, extraHeaders: Array<
   head += `content-type: text/plain; charset=utf-8\r\ncontent-length: ${bytes.length}\r\nconnection: close\r\n\r\n`;
   return Buffer.concat([Buffer.from(head, 'latin1'), bytes]);
 }
+
+/** The interim answer to `Expect: 100-continue`. */
+export const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 
 /** The 101 answer that switches the connection to HTTP/2 (RFC 7540 section 3.2). */
 export const SWITCHING_PROTOCOLS = Buffer.from('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n', 'latin1');

@@ -17,7 +17,7 @@ import type { ConnectionOptions } from '../connection/index.js';
 import { UsageError } from '../errors.js';
 import { accessLogger, type AccessLogTarget } from './access-log.js';
 import { Http1RequestError } from './errors.js';
-import { SWITCHING_PROTOCOLS, h2cUpgradeOf, http1Response, parseHttp1RequestHead } from './http1.js';
+import { CONTINUE, SWITCHING_PROTOCOLS, h2cUpgradeOf, http1Response, parseHttp1RequestHead, type H2cUpgrade } from './http1.js';
 import type { RequestHandlerClass } from './request-handler.js';
 import { ServerSession, type ServerLogger, type SessionContext } from './session.js';
 
@@ -275,7 +275,27 @@ export class HTTP2Server {
       cleanup();
       socket.destroy();
     };
+    // Once the head of an upgrade request is parsed, the body is gathered in `parts` (no re-parsing, no quadratic concat).
+    let upgrade: H2cUpgrade | null = null;
+    let headLength = 0;
+    const parts: Buffer[] = [];
+    let gathered = 0;
+    const finishUpgrade = (up: H2cUpgrade): void => {
+      const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      const end = headLength + up.contentLength;
+      cleanup();
+      socket.write(SWITCHING_PROTOCOLS);
+      const session = this.startSession(socket, null, scheme);
+      session.acceptUpgrade(up.settingsPayload, up.headers, all.subarray(headLength, end));
+      session.start(all.subarray(end));
+    };
     const onData = (chunk: Buffer): void => {
+      if (upgrade !== null) {
+        parts.push(chunk);
+        gathered += chunk.length;
+        if (gathered >= headLength + upgrade.contentLength) finishUpgrade(upgrade);
+        return;
+      }
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       const n = Math.min(buf.length, PREFACE.length);
       if (buf.compare(PREFACE, 0, n, 0, n) === 0) {
@@ -284,27 +304,29 @@ export class HTTP2Server {
         this.startSession(socket, buf, scheme);
         return;
       }
-      let head;
       try {
-        head = parseHttp1RequestHead(buf, this.maxHeadSize);
+        const head = parseHttp1RequestHead(buf, this.maxHeadSize);
         if (head === null) return;
-        const upgrade = scheme === 'http' && this.allowUpgrade ? h2cUpgradeOf(head) : null;
-        if (upgrade === null) {
+        const up = scheme === 'http' && this.allowUpgrade ? h2cUpgradeOf(head) : null;
+        if (up === null) {
           const how = scheme === 'https' ? 'TLS with ALPN "h2"' : 'HTTP/2 with prior knowledge or "Upgrade: h2c"';
           refuse(505, `This server speaks HTTP/2 only; connect with ${how}.`);
           return;
         }
-        if (upgrade.contentLength > this.maxUpgradeBodySize) {
+        if (up.contentLength > this.maxUpgradeBodySize) {
           refuse(413, `An Upgrade: h2c request body may have at most ${this.maxUpgradeBodySize} bytes; send it over HTTP/2.`);
           return;
         }
-        const end = head.headLength + upgrade.contentLength;
-        if (buf.length < end) return; // the body is still coming
-        cleanup();
-        socket.write(SWITCHING_PROTOCOLS);
-        const session = this.startSession(socket, null, scheme);
-        session.acceptUpgrade(upgrade.settingsPayload, upgrade.headers, buf.subarray(head.headLength, end));
-        session.start(buf.subarray(end));
+        headLength = head.headLength;
+        parts.push(buf);
+        gathered = buf.length;
+        if (gathered >= headLength + up.contentLength) {
+          finishUpgrade(up);
+          return;
+        }
+        upgrade = up;
+        // The client may wait for 100 Continue before sending the body (curl does for large ones).
+        if (up.expectContinue) socket.write(CONTINUE);
       } catch (err) {
         if (err instanceof Http1RequestError) refuse(err.status, err.message);
         else throw err;

@@ -137,6 +137,18 @@ test('curl --http2 over cleartext: Upgrade: h2c, 101, the answer over HTTP/2 (GE
   const info = JSON.parse(post.stdout);
   assert.equal(info.size, 12);
   assert.equal(info.sha256, createHash('sha256').update('upgrade body').digest('hex'));
+
+  // A bigger upgrade body behind Expect: 100-continue: we answer 100, read the body, then switch.
+  const body = Buffer.alloc(300_000, 0x42);
+  const file = join(tmp, 'upgrade.bin');
+  writeFileSync(file, body);
+  const big = await run('curl', ['-sS', '-v', '--http2', '-H', 'Expect: 100-continue', '--data-binary', `@${file}`, `${plainUrl}/echo`]);
+  assert.equal(big.code, 0, big.stderr);
+  assert.match(big.stderr, /HTTP\/1\.1 100 Continue/);
+  assert.match(big.stderr, /101 Switching Protocols/);
+  const bigInfo = JSON.parse(big.stdout);
+  assert.equal(bigInfo.size, body.length);
+  assert.equal(bigInfo.sha256, createHash('sha256').update(body).digest('hex'));
 });
 
 test('curl over TLS: ALPN negotiates h2; an HTTP/1.1-only client gets a clear 505', async (t) => {

@@ -78,6 +78,14 @@ test('bad HTTP2-Settings and chunked upgrade bodies are refused', () => {
   assert.equal(bad('', 'Content-Length: -1\r\n').token, 'http1_bad_content_length');
   const withBody = parseHttp1RequestHead(Buffer.from('POST / HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nHTTP2-Settings: \r\nContent-Length: 5\r\n\r\n'), 1000)!;
   assert.equal(h2cUpgradeOf(withBody)!.contentLength, 5);
+  assert.equal(h2cUpgradeOf(withBody)!.expectContinue, false);
+  const expecting = parseHttp1RequestHead(
+    Buffer.from('POST / HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nHTTP2-Settings: \r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n'),
+    1000,
+  )!;
+  const up = h2cUpgradeOf(expecting)!;
+  assert.equal(up.expectContinue, true);
+  assert.equal(up.headers.some(([n]) => n === 'expect'), false, 'expect is answered before HTTP/2 starts');
 });
 
 test('http1Response is a complete, closing HTTP/1.1 response', () => {
