@@ -9,7 +9,7 @@
  */
 import { HpackEncodingError, UsageError } from '../errors.js';
 import { DEFAULT_HEADER_TABLE_SIZE, DEFLATE_MAX_HEADER_TABLE_SIZE } from './constants.js';
-import { ENTRY_OVERHEAD, EncoderTable, type NameRecord } from './dynamic-table.js';
+import { ENTRY_OVERHEAD, EncoderTable, isAsciiString, type NameRecord } from './dynamic-table.js';
 import { huffmanEncodedLengthOfString, huffmanEncodeShorter, huffmanEncodeStringInto } from './huffman.js';
 import { fitsPolicy, namePolicy, POLICY_DO_NOT_INDEX, POLICY_NEVER_INDEX, POLICY_NEVER_INDEX_IF_SHORT, SHORT_SECRET_LENGTH } from './index-policy.js';
 import { MAX_HPACK_INTEGER, writeInteger } from './integer.js';
@@ -32,18 +32,8 @@ export interface DeflaterOptions {
 /** An octet string (chars 0-255, one per octet) from a UTF-8 string or bytes. */
 function toOctets(x: HeaderString): string {
   if (typeof x === 'string') {
-    // All chars below 0x80 (UTF-8 length = length): the string is its own octet string.
-    // Short strings are scanned here; long ones by Buffer.byteLength, a native scan that
-    // beats a charCodeAt loop once its call cost is paid.
-    const len = x.length;
-    if (len < 16) {
-      let i = 0;
-      while (i < len && x.charCodeAt(i) < 0x80) i++;
-      if (i === len) return x;
-    } else if (Buffer.byteLength(x, 'utf8') === len) {
-      return x;
-    }
-    return Buffer.from(x, 'utf8').toString('latin1');
+    // All chars below 0x80: the string is its own octet string (UTF-8 = latin1 = ASCII).
+    return isAsciiString(x) ? x : Buffer.from(x, 'utf8').toString('latin1');
   }
   return (x instanceof Buffer ? x : Buffer.from(x.buffer, x.byteOffset, x.byteLength)).toString('latin1');
 }

@@ -13,8 +13,16 @@
 
 import { STATIC_NAME_INDEX, STATIC_PAIR_INDEX, STATIC_TABLE_LENGTH } from './static-table.js';
 
-/** An octet >= 0x80 in an octet string. */
-const HIGH_OCTET = /[\u0080-\u00ff]/;
+/**
+ * True if an octet string has no octet >= 0x80. Short strings by hand; long ones by
+ * Buffer.byteLength (UTF-8 length equals length only for ASCII), a native scan.
+ */
+export function isAsciiString(s: string): boolean {
+  const len = s.length;
+  if (len >= 16) return Buffer.byteLength(s, 'utf8') === len;
+  for (let i = 0; i < len; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
 
 /** Per-entry overhead of RFC 7541 section 4.1. */
 export const ENTRY_OVERHEAD = 32;
@@ -132,7 +140,7 @@ export class NameRecord {
     this.staticIndex = staticIndex;
     this.staticValues = staticValues;
     this.policy = policy;
-    this.asciiName = !HIGH_OCTET.test(name);
+    this.asciiName = isAsciiString(name);
   }
 }
 
@@ -188,7 +196,7 @@ export class EncoderTable extends DynamicTable {
     record.newestId = id;
     record.live++;
     if (record.values === null) record.values = new Map();
-    record.values.set(value, HIGH_OCTET.test(value) ? ~id : id);
+    record.values.set(value, isAsciiString(value) ? id : ~id);
   }
 
   protected override onEvict(name: string, value: string, id: number): void {
