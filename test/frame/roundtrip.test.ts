@@ -258,3 +258,19 @@ test('decoder maxFrameSize defaults to 16384 and is settable', () => {
   const f = decoder.next();
   assert.ok(f && f.type === FrameType.DATA && f.data.length === 20000);
 });
+
+test('HEADERS with priority and padding split into CONTINUATION: overhead only in the first frame, every frame within the size', () => {
+  const block = Buffer.alloc(40000);
+  for (let i = 0; i < block.length; i++) block[i] = (i * 7) & 0xff;
+  const writer = new FrameWriter();
+  writer.headers(5, block, true, 16384, { dependency: 3, weight: 42, exclusive: true }, 100);
+  const bytes = Buffer.concat(writer.take());
+  const frames = decodeAll(bytes, [], 16384);
+  assert.deepEqual(frames.map((f) => f.type), [FrameType.HEADERS, FrameType.CONTINUATION, FrameType.CONTINUATION]);
+  const first = frames[0]!;
+  assert.ok(first.type === FrameType.HEADERS);
+  assert.equal(first.fragment.length, 16384 - 5 - 1 - 100);
+  assert.deepEqual(first.priority, { dependency: 3, weight: 42, exclusive: true });
+  assert.equal(bytes.readUIntBE(0, 3), 16384, 'the first frame is exactly maxFrameSize');
+  assert.deepEqual(Buffer.concat(frames.map((f) => ('fragment' in f ? f.fragment : Buffer.alloc(0)))), block);
+});
