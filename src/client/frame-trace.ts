@@ -1,0 +1,79 @@
+/**
+ * A frame trace for debugging tools (`h2kit get -v`): decodes a copy of the bytes going each
+ * way with its own FrameDecoder and HDInflater, so the trace sees exactly what crossed the
+ * wire (header blocks included, decoded in step with the peer's encoder table). It costs
+ * nothing when no observer is given: the client only creates tracers on request.
+ */
+import type { HeaderList } from '../connection/index.js';
+import { CONNECTION_PREFACE, FrameType } from '../frame/constants.js';
+import { FrameDecoder } from '../frame/decoder.js';
+import type { Frame } from '../frame/types.js';
+import { HDInflater } from '../hpack/inflater.js';
+
+export type FrameDirection = 'send' | 'recv';
+
+/**
+ * Called once per frame, in wire order per direction. `headers` is the decoded header list on
+ * the frame that completes a header block (HEADERS / PUSH_PROMISE / CONTINUATION with
+ * END_HEADERS), else null. `error` is set (and `frame` null) once when the trace cannot go on.
+ */
+export type FrameObserver = (direction: FrameDirection, frame: Frame | null, headers: HeaderList | null, error?: unknown) => void;
+
+/** Largest frame RFC 9113 allows: the trace accepts whatever either side may legally send. */
+const MAX_FRAME_SIZE = 16777215;
+
+export class FrameTracer {
+  private readonly direction: FrameDirection;
+  private readonly observer: FrameObserver;
+  private readonly decoder = new FrameDecoder({ maxFrameSize: MAX_FRAME_SIZE });
+  private readonly inflater = new HDInflater({ maxHeaderListSize: 0xffffffff, maxTableSize: 0xffffffff });
+  private readonly fragments: Buffer[] = [];
+  /** Octets of connection preface still to skip (the client's first bytes out). */
+  private skip: number;
+  private broken = false;
+
+  constructor(direction: FrameDirection, observer: FrameObserver) {
+    this.direction = direction;
+    this.observer = observer;
+    this.skip = direction === 'send' ? CONNECTION_PREFACE.length : 0;
+  }
+
+  /** Feeds bytes that crossed the wire in this direction. */
+  push(chunk: Buffer): void {
+    if (this.broken) return;
+    if (this.skip > 0) {
+      const n = Math.min(this.skip, chunk.length);
+      this.skip -= n;
+      chunk = chunk.subarray(n);
+      if (chunk.length === 0) return;
+    }
+    try {
+      // A copy: the trace must not hold on to (or see changes in) buffers the client reuses.
+      this.decoder.push(Buffer.from(chunk));
+      for (let frame = this.decoder.next(); frame !== null; frame = this.decoder.next()) {
+        this.observer(this.direction, frame, this.headersOf(frame));
+      }
+    } catch (err) {
+      this.broken = true;
+      this.observer(this.direction, null, null, err);
+    }
+  }
+
+  private headersOf(frame: Frame): HeaderList | null {
+    let fragment: Buffer;
+    let endHeaders: boolean;
+    if (frame.type === FrameType.HEADERS || frame.type === FrameType.PUSH_PROMISE || frame.type === FrameType.CONTINUATION) {
+      fragment = frame.fragment;
+      endHeaders = frame.endHeaders;
+    } else {
+      return null;
+    }
+    this.fragments.push(fragment);
+    if (!endHeaders) return null;
+    const block = this.fragments.length === 1 ? this.fragments[0]! : Buffer.concat(this.fragments);
+    this.fragments.length = 0;
+    const headers: HeaderList = [];
+    this.inflater.decodeTo(block, (name, value) => headers.push([name, value]));
+    return headers;
+  }
+}

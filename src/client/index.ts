@@ -1,0 +1,15 @@
+/** The HTTP/2 client: HTTP2Client (h2c and TLS+ALPN) on the connection core, with promise and handler APIs. */
+export { HTTP2Client, type HTTP2ClientOptions, type RequestOptions, type PromiseRequestOptions, type RequestBody } from './client.js';
+export { BaseResponseHandler, type PushPromise, type ResponseHandlerClass } from './response-handler.js';
+export { CollectingHandler, StreamingHandler, type ClientResponse, type StreamingResponse, type PushedResponse, type PushCallback } from './responses.js';
+export {
+  RequestRefusedError,
+  StreamResetError,
+  ClientConnectionError,
+  ConnectError,
+  RequestTimeoutError,
+  ResponseHandlerError,
+  isRetryable,
+} from './errors.js';
+export { FrameTracer, type FrameObserver, type FrameDirection } from './frame-trace.js';
+export { targetOf, type Target } from './transport.js';
