@@ -76,6 +76,7 @@ export class HTTP2Server {
   private closing: Promise<void> | null = null;
   private readonly closed: Promise<void>;
   private resolveClosed!: () => void;
+  private onAllSessionsClosed: (() => void) | null = null;
 
   constructor(address: readonly [string | null, number], RequestHandlerClass: RequestHandlerClass, options: HTTP2ServerOptions = {}) {
     if (!Array.isArray(address) || address.length !== 2 || !Number.isInteger(address[1]) || address[1] < 0 || address[1] > 65535) {
@@ -100,7 +101,10 @@ export class HTTP2Server {
       // At least the socket's own mark (16 KiB), so that stopping at ours always ends in a 'drain'.
       socketHighWaterMark: Math.max(16384, options.socketHighWaterMark ?? 262144),
       idleTimeout: options.idleTimeout ?? 120000,
-      sessionClosed: (session) => this.sessions.delete(session),
+      sessionClosed: (session) => {
+        this.sessions.delete(session);
+        if (this.sessions.size === 0) this.onAllSessionsClosed?.();
+      },
     };
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
 
@@ -151,6 +155,7 @@ export class HTTP2Server {
   async serveForever(): Promise<void> {
     await this.listen();
     await this.closed;
+    if (this.closing !== null) await this.closing;
   }
 
   /** The bound address (after `listen()`). */
@@ -193,7 +198,12 @@ export class HTTP2Server {
       for (const session of this.sessions) session.destroy();
     }, this.closeTimeout);
     force.unref();
-    this.closing = this.closed.then(() => clearTimeout(force));
+    // Resolve once the listener is closed and every session has torn down (its handlers saw onClose).
+    const sessionsGone = new Promise<void>((resolve) => {
+      if (this.sessions.size === 0) resolve();
+      else this.onAllSessionsClosed = resolve;
+    });
+    this.closing = Promise.all([this.closed, sessionsGone]).then(() => clearTimeout(force));
     return this.closing;
   }
 

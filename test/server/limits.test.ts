@@ -5,6 +5,7 @@ import net from 'node:net';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
 import { DATA_DEFERRED, DATA_EOF } from '../../src/server/constants.js';
 import { PushRefusedError } from '../../src/server/errors.js';
+import { ErrorCode } from '../../src/errors.js';
 import { closeSession, connect, request, startServer, until } from './support.js';
 
 class Hello extends BaseRequestHandler {
@@ -146,6 +147,55 @@ test('a client that keeps its window shut on a response for a whole idle period 
     await until(() => server.sessionCount === 0, 'the server to drop the session');
   } finally {
     session.destroy();
+    await server.close();
+  }
+});
+
+test('close() drops the connections still busy after closeTimeout; their handlers see onClose', async () => {
+  let closedWith = -1;
+  class Never extends BaseRequestHandler {
+    override onClose(errorCode: number): void {
+      closedWith = errorCode;
+    }
+  }
+  const { server, url } = await startServer(Never, { closeTimeout: 100 });
+  const session = await connect(url);
+  session.on('error', () => {});
+  try {
+    const req = session.request({ ':path': '/never' }, { endStream: true });
+    req.on('error', () => {});
+    await until(() => server.sessionCount === 1, 'the session');
+    await new Promise((r) => setTimeout(r, 20));
+    await server.close(); // resolves only once the stuck connection was dropped
+    assert.equal(server.sessionCount, 0);
+    await until(() => closedWith !== -1, 'onClose');
+    assert.equal(closedWith, ErrorCode.CANCEL);
+  } finally {
+    session.destroy();
+  }
+});
+
+test('random bytes instead of a preface or request never crash the server; it keeps serving', async () => {
+  const { server, url } = await startServer(Hello, { handshakeTimeout: 200 });
+  try {
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const prefixes = ['', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'GET / HTTP/1.1\r\n', 'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABk\r\n\r\n', 'PRI * HTTP/2.0\r\n'];
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => {
+        const junk = Buffer.alloc(1 + rand(300));
+        for (let j = 0; j < junk.length; j++) junk[j] = rand(256);
+        const prefix = prefixes[i % prefixes.length]!;
+        return rawExchange(server.port, prefix + junk.toString('latin1'));
+      }),
+    );
+    const session = await connect(url);
+    assert.equal((await request(session, { ':path': '/' })).body.toString(), 'hello');
+    await closeSession(session);
+  } finally {
     await server.close();
   }
 });
