@@ -14,9 +14,10 @@ import { H2Error } from '../errors.js';
 import { type CliCommand, type CliIO, CliUsageError } from './command.js';
 import { deflatehd } from './deflatehd.js';
 import { inflatehd } from './inflatehd.js';
+import { serve } from './serve.js';
 
 /** Every subcommand, in the order `--help` lists them. New commands (serve, get) register here. */
-export const commands: readonly CliCommand[] = [deflatehd, inflatehd];
+export const commands: readonly CliCommand[] = [deflatehd, inflatehd, serve];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

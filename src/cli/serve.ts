@@ -1,0 +1,321 @@
+/**
+ * `h2kit serve [DIR]`: a static HTTP/2 file server in the spirit of `nghttpd -d DIR`.
+ *
+ *   h2kit serve examples/site                 https on 127.0.0.1:8443 with a development certificate
+ *   h2kit serve site --cert c.pem --key k.pem --host :: --port 443
+ *   h2kit serve site --no-tls --port 0        h2c (prior knowledge or Upgrade: h2c) on a free port
+ *
+ * What is served and how (validators, ranges, push) is in `static/site.ts`; this file is the
+ * command: flags, start-up checks that fail with one clear line, TLS material, the listening
+ * line with the URL to open, `--workers` (node:cluster: one process per worker sharing the
+ * port) and a graceful stop on SIGINT/SIGTERM.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { createSecureContext } from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { HTTP2Server } from '../server/index.js';
+import { type CliCommand, type CliIO, CliInputError, CliUsageError, parseSize } from './command.js';
+import { traceAllSessions } from './serve-trace.js';
+import { fingerprintOf, generateDevCertificate } from './static/dev-cert.js';
+import { loadPushManifest } from './static/push-sources.js';
+import { StaticSite } from './static/site.js';
+
+const USAGE = `Usage: h2kit serve [OPTIONS] [DIR]
+
+Serves the files of DIR (default: the current folder) over HTTP/2, like nghttpd -d DIR:
+content-type, content-length, etag/last-modified and 304, byte ranges (206/416), index.html
+for folders, HEAD; GET and HEAD only. No request reaches a file outside DIR.
+
+Options:
+  --host HOST           address to listen on (default 127.0.0.1; "::" or "0.0.0.0" for all)
+  --port N              port (default 8443 with TLS, 8080 with --no-tls; 0 picks a free one)
+  --cert FILE           TLS certificate chain (PEM); with --key
+  --key FILE            TLS private key (PEM); with --cert
+                        Without both, a development certificate for localhost is made at start
+                        and its SHA-256 fingerprint printed.
+  --no-tls              cleartext HTTP/2 (h2c: prior knowledge or Upgrade: h2c)
+  --push-preload        push what an HTML page's <link rel="preload" href="..."> tags name
+                        (a tag with a "nopush" attribute is not pushed)
+  --push-manifest FILE  push per page from a JSON file {"/page": ["/asset", ...]}
+  --access-log          one line per response on stdout (pushed responses marked "pushed")
+  -v, --verbose         one line per HTTP/2 frame received and sent (like nghttp -v)
+  --workers N           N processes sharing the port (node:cluster; default 1)
+  -h, --help            this text
+
+Nothing is pushed to a client that disabled push (browsers do). Stop with Ctrl-C.
+`;
+
+/** Everything a serving process needs; plain data so `--workers` can hand it to each worker. */
+export interface ServeConfig {
+  root: string;
+  host: string;
+  port: number;
+  tls: { cert: string; key: string } | null;
+  pushPreload: boolean;
+  pushManifest: string | null;
+  verbose: boolean;
+  accessLog: boolean;
+}
+
+export interface RunningServe {
+  server: HTTP2Server;
+  site: StaticSite;
+  port: number;
+  close(): Promise<void>;
+}
+
+const WORKER_ENV = 'H2KIT_SERVE_WORKER';
+const MAX_WORKERS = 256;
+
+/** The URL a user opens: loopback and wildcard hosts are shown as `localhost` (the certificate's name). */
+export function urlOf(config: Pick<ServeConfig, 'host' | 'tls'>, port: number): string {
+  const scheme = config.tls === null ? 'http' : 'https';
+  const local = ['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].includes(config.host);
+  const host = local ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `${scheme}://${host}:${port}/`;
+}
+
+/** A listen() failure as one line. */
+function listenErrorMessage(err: unknown, host: string, port: number): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return `cannot listen on ${where}: the port is already in use (pick another with --port, or --port 0 for a free one)`;
+    case 'EACCES':
+      return `cannot listen on ${where}: permission denied (ports below 1024 need privileges)`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${where}: no such address on this machine (--host)`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot listen on ${where}: unknown host ${JSON.stringify(host)} (--host)`;
+    default:
+      return `cannot listen on ${where}: ${(err as Error).message}`;
+  }
+}
+
+async function readPem(file: string, flag: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : code ?? String(err);
+    throw new CliInputError(`cannot read ${flag} ${file}: ${why}`);
+  }
+}
+
+/** Starts one serving process (the only one, or one worker) and resolves once it listens. */
+export async function startServe(config: ServeConfig, out: CliIO['stdout'] = process.stdout): Promise<RunningServe> {
+  const manifest = config.pushManifest === null ? null : await loadPushManifest(config.pushManifest);
+  const site = new StaticSite({ root: config.root, pushPreload: config.pushPreload, pushManifest: manifest });
+  if (config.verbose) traceAllSessions((text) => out.write(text));
+  const server = new HTTP2Server([config.host, config.port], site.handlerClass, {
+    ssl: config.tls,
+    accessLog: config.accessLog ? (line) => out.write(line + '\n') : false,
+    logger: { error: (message, ...details) => process.stderr.write(`${message} ${details.map((d) => (d instanceof Error ? d.message : String(d))).join(' ')}\n`) },
+  });
+  try {
+    await server.listen();
+  } catch (err) {
+    throw new CliInputError(listenErrorMessage(err, config.host, config.port));
+  }
+  return { server, site, port: server.port, close: () => server.close() };
+}
+
+/** Parses the command line and checks everything that can be checked before listening. */
+async function configFrom(args: string[], io: CliIO): Promise<{ config: ServeConfig; workers: number; fingerprint: string | null; devCert: boolean } | null> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      'no-tls': { type: 'boolean' },
+      'push-preload': { type: 'boolean' },
+      'push-manifest': { type: 'string' },
+      'access-log': { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      workers: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) {
+    io.stdout.write(USAGE);
+    return null;
+  }
+  if (positionals.length > 1) throw new CliUsageError(`expected at most one DIR, got ${positionals.length}: ${positionals.join(' ')}`);
+  const noTls = values['no-tls'] === true;
+  if (noTls && (values.cert !== undefined || values.key !== undefined)) throw new CliUsageError('--no-tls cannot be used with --cert/--key');
+  if ((values.cert === undefined) !== (values.key === undefined)) throw new CliUsageError('--cert and --key go together: give both or neither');
+  const port = values.port === undefined ? (noTls ? 8080 : 8443) : parseSize(values.port, '--port', 65535);
+  const workers = values.workers === undefined ? 1 : parseSize(values.workers, '--workers', MAX_WORKERS);
+  if (workers < 1) throw new CliUsageError(`--workers expects an integer from 1 to ${MAX_WORKERS}, got ${values.workers}`);
+  const host = values.host ?? '127.0.0.1';
+  if (host.length === 0) throw new CliUsageError('--host expects an address, got ""');
+
+  const dir = positionals[0] ?? '.';
+  let root: string;
+  try {
+    root = await realpath(dir);
+    if (!(await stat(root)).isDirectory()) throw new CliInputError(`${dir} is not a directory`);
+  } catch (err) {
+    if (err instanceof CliInputError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliInputError(`cannot serve ${dir}: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code ?? String(err)}`);
+  }
+  const pushManifest = values['push-manifest'] ?? null;
+  if (pushManifest !== null) await loadPushManifest(pushManifest); // fail now, with one line, not in a worker
+
+  let tlsMaterial: ServeConfig['tls'] = null;
+  let fingerprint: string | null = null;
+  let devCert = false;
+  if (!noTls) {
+    if (values.cert !== undefined && values.key !== undefined) {
+      const cert = await readPem(values.cert, '--cert');
+      const key = await readPem(values.key, '--key');
+      try {
+        createSecureContext({ cert, key });
+        fingerprint = fingerprintOf(cert);
+      } catch (err) {
+        throw new CliInputError(`cannot use --cert ${values.cert} / --key ${values.key}: ${(err as Error).message}`);
+      }
+      tlsMaterial = { cert, key };
+    } else {
+      const dev = await generateDevCertificate();
+      tlsMaterial = { cert: dev.cert, key: dev.key };
+      fingerprint = dev.fingerprint256;
+      devCert = true;
+    }
+  }
+  const config: ServeConfig = {
+    root,
+    host,
+    port,
+    tls: tlsMaterial,
+    pushPreload: values['push-preload'] === true,
+    pushManifest,
+    verbose: values.verbose === true,
+    accessLog: values['access-log'] === true,
+  };
+  return { config, workers, fingerprint, devCert };
+}
+
+/** Resolves when SIGINT or SIGTERM arrives (listeners removed afterwards). */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+function banner(io: CliIO, config: ServeConfig, port: number, fingerprint: string | null, devCert: boolean, workers: number): void {
+  const out = io.stdout;
+  out.write(`h2kit serve: serving ${config.root}\n`);
+  if (fingerprint !== null) {
+    out.write(`h2kit serve: ${devCert ? 'development certificate for localhost (self-signed: the browser will warn)' : 'certificate'}, SHA-256 fingerprint ${fingerprint}\n`);
+  }
+  const how = config.tls === null ? 'h2c, cleartext' : 'h2 over TLS';
+  const extra = workers > 1 ? `, ${workers} workers` : '';
+  out.write(`h2kit serve: listening on ${config.host} port ${port} (${how}${extra})\n`);
+  out.write(`h2kit serve: open ${urlOf(config, port)}\n`);
+}
+
+/** The single-process server: serve until a signal, then close gracefully. */
+async function serveHere(io: CliIO, config: ServeConfig, fingerprint: string | null, devCert: boolean): Promise<number> {
+  const running = await startServe(config, io.stdout);
+  banner(io, config, running.port, fingerprint, devCert, 1);
+  await untilSignal();
+  await running.close();
+  io.stdout.write(`h2kit serve: stopped (${running.site.pushes} responses pushed)\n`);
+  return 0;
+}
+
+type WorkerMessage = { type: 'listening'; port: number } | { type: 'error'; message: string };
+
+/** The cluster primary: forks the workers, prints the URL once all listen, stops them on a signal. */
+async function servePrimary(io: CliIO, config: ServeConfig, workers: number, fingerprint: string | null, devCert: boolean): Promise<number> {
+  const main = fileURLToPath(new URL('./main.js', import.meta.url));
+  cluster.setupPrimary({ exec: main, args: ['serve'] });
+  const env = { [WORKER_ENV]: JSON.stringify(config) };
+  let stopping = false;
+  const failed = new Promise<string>((resolve) => {
+    let listening = 0;
+    let port = config.port;
+    const fork = (): Worker => {
+      const worker = cluster.fork(env);
+      worker.on('message', (msg: WorkerMessage) => {
+        if (msg.type === 'error') resolve(msg.message);
+        else if (msg.type === 'listening') {
+          port = msg.port;
+          if (++listening === workers) banner(io, config, port, fingerprint, devCert, workers);
+        }
+      });
+      worker.on('exit', (code, signal) => {
+        if (stopping) return;
+        if (listening < workers) {
+          resolve(`worker ${worker.process.pid} exited before listening (code ${code ?? signal})`);
+          return;
+        }
+        // A worker that dies while serving is replaced; the others kept serving meanwhile.
+        io.stderr.write(`h2kit serve: worker ${worker.process.pid} exited (${code ?? signal}); starting another\n`);
+        listening--;
+        fork();
+      });
+      return worker;
+    };
+    for (let i = 0; i < workers; i++) fork();
+  });
+  const outcome = await Promise.race([failed.then((message) => ({ message })), untilSignal().then(() => null)]);
+  stopping = true;
+  const exits = Object.values(cluster.workers ?? {}).map(
+    (w) => new Promise<void>((resolve) => {
+      if (w === undefined || w.isDead()) return resolve();
+      w.once('exit', () => resolve());
+      w.process.kill('SIGTERM');
+    }),
+  );
+  await Promise.all(exits);
+  if (outcome !== null) throw new CliInputError(outcome.message);
+  io.stdout.write('h2kit serve: stopped\n');
+  return 0;
+}
+
+/** A worker process of `--workers`: config from the primary, outcome reported back to it. */
+async function serveWorker(io: CliIO, configText: string): Promise<number> {
+  const config = JSON.parse(configText) as ServeConfig;
+  let running: RunningServe;
+  try {
+    running = await startServe(config, io.stdout);
+  } catch (err) {
+    process.send?.({ type: 'error', message: (err as Error).message } satisfies WorkerMessage);
+    return 1;
+  }
+  process.send?.({ type: 'listening', port: running.port } satisfies WorkerMessage);
+  await untilSignal();
+  await running.close();
+  process.disconnect?.(); // the IPC channel to the primary would keep this process alive
+  return 0;
+}
+
+export const serve: CliCommand = {
+  name: 'serve',
+  summary: 'serve a folder over HTTP/2 (TLS or h2c), with push, like nghttpd -d DIR',
+  usage: USAGE,
+  async run(args: string[], io: CliIO): Promise<number> {
+    const workerConfig = process.env[WORKER_ENV];
+    if (cluster.isWorker && workerConfig !== undefined) return serveWorker(io, workerConfig);
+    const parsed = await configFrom(args, io);
+    if (parsed === null) return 0;
+    const { config, workers, fingerprint, devCert } = parsed;
+    return workers > 1 ? servePrimary(io, config, workers, fingerprint, devCert) : serveHere(io, config, fingerprint, devCert);
+  },
+};

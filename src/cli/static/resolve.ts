@@ -1,0 +1,100 @@
+/**
+ * Request path -> file inside the served folder, with no way out of it.
+ *
+ * Two checks, because each alone has holes:
+ *  1. Lexical: the `:path` is decoded once; a decoded path that still holds an encoded dot,
+ *     slash, backslash or NUL (a double-encoded attack: `%252e%252e`) is refused, as are NUL,
+ *     backslashes and `.`/`..` segments. Nothing of the request ever reaches `path.join` raw.
+ *  2. Physical: the candidate is resolved with `realpath` (every symlink followed) and must
+ *     still lie under the folder's own realpath. A symlink inside the site that points out of
+ *     it is therefore not served, whatever the URL looked like.
+ * A refusal is "not found" to the client (404): the server does not confirm that something
+ * exists outside the site. Bad syntax is 400.
+ */
+import { realpath, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { join, sep } from 'node:path';
+
+export type Resolution =
+  | { kind: 'file'; file: string; stats: Stats; urlPath: string }
+  /** A folder asked for without its trailing slash: redirect so relative links in its index work. */
+  | { kind: 'redirect'; location: string }
+  | { kind: 'bad'; reason: string }
+  | { kind: 'missing' };
+
+/** Encoded `.`, `/`, `\` or NUL left after one decoding: the request was encoded twice. */
+const STILL_ENCODED = /%(2e|2f|5c|00)/i;
+
+/** The URL path of a `:path` (query and fragment cut), decoded and checked; null when refused. */
+export function decodeRequestPath(rawPath: string): { path: string } | { bad: string } {
+  let end = rawPath.length;
+  const q = rawPath.indexOf('?');
+  if (q >= 0) end = q;
+  const h = rawPath.indexOf('#');
+  if (h >= 0 && h < end) end = h;
+  const raw = rawPath.slice(0, end);
+  if (raw.length === 0 || raw.charCodeAt(0) !== 0x2f) return { bad: 'the path must start with "/"' };
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    return { bad: 'the path has a malformed percent-encoding' };
+  }
+  if (decoded.includes('\0')) return { bad: 'the path holds a NUL' };
+  if (decoded.includes('\\')) return { bad: 'the path holds a backslash' };
+  if (STILL_ENCODED.test(decoded)) return { bad: 'the path is percent-encoded twice' };
+  const segments = decoded.split('/');
+  for (const s of segments) {
+    if (s === '.' || s === '..') return { bad: 'the path has a "." or ".." segment' };
+  }
+  return { path: decoded };
+}
+
+/** Whether `candidate` (a realpath) is `root` or lies under it. */
+export function isInside(root: string, candidate: string): boolean {
+  return candidate === root || candidate.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/**
+ * Finds the file for a request path under `root` (which must already be a realpath).
+ * Directories are answered with their `index.html`.
+ */
+export async function resolveRequestPath(root: string, rawPath: string): Promise<Resolution> {
+  const decoded = decodeRequestPath(rawPath);
+  if ('bad' in decoded) return { kind: 'bad', reason: decoded.bad };
+  const urlPath = decoded.path;
+  const segments = urlPath.split('/').filter((s) => s.length > 0);
+  let real: string;
+  try {
+    real = await realpath(join(root, ...segments));
+  } catch {
+    return { kind: 'missing' };
+  }
+  if (!isInside(root, real)) return { kind: 'missing' };
+  let stats: Stats;
+  try {
+    stats = await stat(real);
+  } catch {
+    return { kind: 'missing' };
+  }
+  if (stats.isDirectory()) {
+    if (!urlPath.endsWith('/')) {
+      // Rebuilt from the segments, not echoed: `//host` would otherwise redirect off-site.
+      const q = rawPath.indexOf('?');
+      const location = '/' + segments.map(encodeURIComponent).join('/') + '/' + (q >= 0 ? rawPath.slice(q) : '');
+      return { kind: 'redirect', location };
+    }
+    let index: string;
+    try {
+      index = await realpath(join(real, 'index.html'));
+      if (!isInside(root, index)) return { kind: 'missing' };
+      stats = await stat(index);
+    } catch {
+      return { kind: 'missing' };
+    }
+    if (!stats.isFile()) return { kind: 'missing' };
+    return { kind: 'file', file: index, stats, urlPath: urlPath + 'index.html' };
+  }
+  if (!stats.isFile()) return { kind: 'missing' };
+  return { kind: 'file', file: real, stats, urlPath };
+}

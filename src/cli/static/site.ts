@@ -1,0 +1,185 @@
+/**
+ * The static site: answers one request with a file of the served folder, in the spirit of
+ * `nghttpd -d DIR`, plus the validators, ranges and pushes a browser and a CDN expect.
+ *
+ *   GET/HEAD only (405 otherwise); 400 for a refused path, 404 for nothing there (or outside),
+ *   301 to add the slash of a folder, its index.html served; 304 for a fresh cache, 206/416
+ *   for a range; the rest 200 with content-type, content-length, etag and last-modified.
+ *
+ * Bodies are file streams (`fs.createReadStream`, 64 KiB reads) handed to `sendResponse`,
+ * which pulls them only as flow control and the socket allow: a 100 GiB file costs the server
+ * a few reads' worth of memory, not the file.
+ */
+import { createReadStream, type ReadStream, type Stats } from 'node:fs';
+import { BaseRequestHandler, type RequestHandlerClass } from '../../server/index.js';
+import type { ServerSession } from '../../server/index.js';
+import { etagOf, ifRangeAllows, isNotModified, lastModifiedOf, parseRange } from './conditional.js';
+import { contentTypeOf } from './mime.js';
+import { PreloadCache, sameOriginPath, type PushManifest } from './push-sources.js';
+import { resolveRequestPath } from './resolve.js';
+
+/** Bytes per file read: a few DATA frames' worth, and the most a stream holds in memory at once. */
+export const FILE_READ_SIZE = 64 * 1024;
+/** Most resources pushed with one page (a manifest or a page could list many). */
+const MAX_PUSHES_PER_PAGE = 32;
+
+export interface StaticSiteOptions {
+  /** The served folder, already a realpath. */
+  root: string;
+  /** Push the `<link rel=preload>` resources of HTML pages. */
+  pushPreload?: boolean;
+  /** Push the assets a manifest lists for a page. */
+  pushManifest?: PushManifest | null;
+}
+
+type Fields = Map<string, string>;
+
+function fieldsOf(headers: ReadonlyArray<readonly [string, string]>): Fields {
+  const fields: Fields = new Map();
+  for (const [name, value] of headers) if (name.charCodeAt(0) !== 0x3a) fields.set(name, value);
+  return fields;
+}
+
+function textResponse(handler: BaseRequestHandler, status: number, text: string, extra: Record<string, string> = {}): void {
+  handler.sendResponse({ status, headers: { 'content-type': 'text/plain; charset=utf-8', ...extra }, body: `${status} ${text}\n` });
+}
+
+/** Hands `stream` to the response; destroys it when the stream was gone already (no fd left open). */
+function sendStream(handler: BaseRequestHandler, status: number, headers: Record<string, string>, stream: ReadStream): void {
+  try {
+    handler.sendResponse({ status, headers, body: stream });
+  } finally {
+    // sendResponse ignores a stream the client already closed: then nobody took the body.
+    if (stream.listenerCount('readable') === 0 && !stream.destroyed) stream.destroy();
+  }
+}
+
+/** The server builds one handler per stream with (session, streamId): the site is bound here. */
+function handlerClassFor(site: StaticSite): RequestHandlerClass {
+  return class StaticFileHandler extends BaseRequestHandler {
+    constructor(session: ServerSession, streamId: number) {
+      super(session, streamId);
+    }
+    override onHeaders(): Promise<void> {
+      return site.answer(this);
+    }
+  };
+}
+
+export class StaticSite {
+  readonly root: string;
+  readonly pushPreload: boolean;
+  readonly pushManifest: PushManifest | null;
+  /** PUSH_PROMISEs sent (all connections of this process). */
+  pushes = 0;
+  private readonly preload = new PreloadCache();
+  readonly handlerClass: RequestHandlerClass;
+
+  constructor(options: StaticSiteOptions) {
+    this.root = options.root;
+    this.pushPreload = options.pushPreload ?? false;
+    this.pushManifest = options.pushManifest ?? null;
+    this.handlerClass = handlerClassFor(this);
+  }
+
+  /** Answers one request. */
+  async answer(h: BaseRequestHandler): Promise<void> {
+    if (h.method !== 'GET' && h.method !== 'HEAD') {
+      textResponse(h, 405, 'Method Not Allowed', { allow: 'GET, HEAD' });
+      return;
+    }
+    const found = await resolveRequestPath(this.root, h.path);
+    switch (found.kind) {
+      case 'bad':
+        textResponse(h, 400, `Bad Request: ${found.reason}`);
+        return;
+      case 'missing':
+        textResponse(h, 404, 'Not Found');
+        return;
+      case 'redirect':
+        textResponse(h, 301, 'Moved Permanently', { location: found.location });
+        return;
+    }
+    const { file, stats } = found;
+    const fields = fieldsOf(h.headers);
+    const etag = etagOf(stats);
+    const headers: Record<string, string> = {
+      etag,
+      'last-modified': lastModifiedOf(stats),
+      'cache-control': 'no-cache',
+    };
+    if (isNotModified(fields, stats, etag)) {
+      h.sendResponse({ status: 304, headers });
+      return;
+    }
+    headers['content-type'] = contentTypeOf(file);
+    headers['accept-ranges'] = 'bytes';
+    const size = stats.size;
+    const range = fields.get('range');
+    if (h.method === 'GET' && range !== undefined && ifRangeAllows(fields.get('if-range'), stats, etag)) {
+      const answer = parseRange(range, size);
+      if (answer.kind === 'unsatisfiable') {
+        textResponse(h, 416, 'Range Not Satisfiable', { 'content-range': `bytes */${size}` });
+        return;
+      }
+      if (answer.kind === 'partial') {
+        headers['content-range'] = `bytes ${answer.start}-${answer.end}/${size}`;
+        headers['content-length'] = String(answer.end - answer.start + 1);
+        sendStream(h, 206, headers, createReadStream(file, { start: answer.start, end: answer.end, highWaterMark: FILE_READ_SIZE }));
+        return;
+      }
+    }
+    if (h.method === 'GET') await this.pushFor(h, found.urlPath, file, stats);
+    headers['content-length'] = String(size);
+    if (h.method === 'HEAD' || size === 0) {
+      h.sendResponse({ status: 200, headers });
+      return;
+    }
+    sendStream(h, 200, headers, createReadStream(file, { highWaterMark: FILE_READ_SIZE }));
+  }
+
+  /** The URL paths to push with the page at `urlPath` (from the manifest and the preload links). */
+  async pushListFor(requestPath: string, urlPath: string, file: string, stats: Stats): Promise<string[]> {
+    const list: string[] = [];
+    if (this.pushManifest !== null) {
+      const q = requestPath.indexOf('?');
+      const asked = q >= 0 ? requestPath.slice(0, q) : requestPath;
+      for (const key of new Set([asked, urlPath])) {
+        for (const asset of this.pushManifest.get(key) ?? []) if (!list.includes(asset)) list.push(asset);
+      }
+    }
+    if (this.pushPreload) {
+      for (const href of await this.preload.linksOf(file, stats)) {
+        const path = sameOriginPath(href, urlPath);
+        if (path !== null && !list.includes(path)) list.push(path);
+      }
+    }
+    return list.slice(0, MAX_PUSHES_PER_PAGE);
+  }
+
+  private async pushFor(h: BaseRequestHandler, urlPath: string, file: string, stats: Stats): Promise<void> {
+    if (!h.canPush || (!this.pushPreload && this.pushManifest === null)) return;
+    const assets = await this.pushListFor(h.path, urlPath, file, stats);
+    for (const assetPath of assets) {
+      if (!h.canPush) return; // the client disabled push, or a limit was reached
+      const asset = await resolveRequestPath(this.root, assetPath);
+      if (asset.kind !== 'file' || !h.canPush) continue;
+      const headers: Record<string, string> = {
+        'content-type': contentTypeOf(asset.file),
+        'content-length': String(asset.stats.size),
+        etag: etagOf(asset.stats),
+        'last-modified': lastModifiedOf(asset.stats),
+        'cache-control': 'no-cache',
+      };
+      const body = asset.stats.size === 0 ? null : createReadStream(asset.file, { highWaterMark: FILE_READ_SIZE });
+      try {
+        h.push({ path: assetPath, headers, body });
+        this.pushes++;
+      } catch {
+        // Refused (the client closed push meanwhile): the page is still answered.
+        body?.destroy();
+        return;
+      }
+    }
+  }
+}
