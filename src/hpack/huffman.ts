@@ -180,20 +180,58 @@ export function huffmanEncodeStringInto(s: string, out: Uint8Array, pos: number)
   return pos;
 }
 
+// Pairs of ASCII octets coded at once: half the loop iterations for typical header text.
+// Entry (c1 << 7) | c2 holds the two codes concatenated, and their total length, or 0 when
+// that exceeds 24 bits (then the pair goes symbol by symbol).
+const PAIR_CODES = new Uint32Array(128 * 128);
+const PAIR_LENGTHS = new Uint8Array(128 * 128);
+for (let c1 = 0; c1 < 128; c1++) {
+  for (let c2 = 0; c2 < 128; c2++) {
+    const len = HUFFMAN_LENGTHS[c1] + HUFFMAN_LENGTHS[c2];
+    if (len > 24) continue;
+    PAIR_CODES[(c1 << 7) | c2] = (HUFFMAN_CODES[c1] << HUFFMAN_LENGTHS[c2]) | HUFFMAN_CODES[c2];
+    PAIR_LENGTHS[(c1 << 7) | c2] = len;
+  }
+}
+
 /**
  * Huffman-encodes `s` into `out` from `pos`, giving up as soon as the code would reach `limit`
  * (the end the raw string would have): returns the end position, or -1 if not shorter.
- * `out` must have room up to `limit`.
+ * `out` must have room up to `limit`. The accumulator keeps fewer than 8 pending bits between
+ * steps, so a step of up to 24 bits (a pair, or one symbol) fits in 32 bits.
  */
 export function huffmanEncodeShorter(s: string, out: Uint8Array, pos: number, limit: number): number {
   const codes = HUFFMAN_CODES;
   const lengths = HUFFMAN_LENGTHS;
+  const pairCodes = PAIR_CODES;
+  const pairLengths = PAIR_LENGTHS;
+  const length = s.length;
   let acc = 0;
   let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const sym = s.charCodeAt(i);
-    const code = codes[sym];
-    const len = lengths[sym];
+  let i = 0;
+  while (i < length) {
+    const c1 = s.charCodeAt(i);
+    if (i + 1 < length) {
+      const c2 = s.charCodeAt(i + 1);
+      if ((c1 | c2) < 128) {
+        const pair = (c1 << 7) | c2;
+        const len = pairLengths[pair];
+        if (len !== 0) {
+          acc = (acc << len) | pairCodes[pair];
+          n += len;
+          i += 2;
+          while (n >= 8) {
+            if (pos >= limit) return -1;
+            n -= 8;
+            out[pos++] = acc >>> n;
+          }
+          continue;
+        }
+      }
+    }
+    const code = codes[c1];
+    const len = lengths[c1];
+    i++;
     if (len <= 24) {
       acc = (acc << len) | code;
       n += len;

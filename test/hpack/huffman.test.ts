@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { HpackDecodingError } from '../../src/errors.js';
 import { huffmanDecode, huffmanEncode, huffmanEncodedLength } from '../../src/hpack/index.js';
 import { HUFFMAN_CODES, HUFFMAN_LENGTHS } from '../../src/hpack/huffman-table.generated.js';
+import { huffmanEncodeShorter } from '../../src/hpack/huffman.js';
 
 function rejects(bytes: Uint8Array, token: string, message: string): void {
   assert.throws(
@@ -87,4 +88,38 @@ test('the EOS symbol inside a string is rejected', () => {
   rejects(Buffer.from([0xff, 0xff, 0xff, 0xff]), 'hpack_huffman_eos', 'EOS alone');
   // 'a', EOS, 'a', padding.
   rejects(referenceEncode([0x61, 256, 0x61]), 'hpack_huffman_eos', 'EOS between symbols');
+});
+
+test('the encoder fast path (octet pairs, give up when not shorter) agrees with the reference', () => {
+  let seed = 7;
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const out = Buffer.alloc(600);
+  let shorter = 0;
+  let notShorter = 0;
+  for (let k = 0; k < 3000; k++) {
+    // Header-like text (short codes), any printable, or any octet (long codes, the single-symbol path).
+    const length = rand(120);
+    const octets = Buffer.alloc(length);
+    const common = 'abcdefghijklmnopqrstuvwxyz0123456789-./=:;, ';
+    const mix = rand(3);
+    for (let i = 0; i < length; i++) {
+      const r = rand(20);
+      octets[i] = r === 0 && mix > 0 ? rand(256) : r < 16 - mix * 4 ? common.charCodeAt(rand(common.length)) : 0x20 + rand(95);
+    }
+    const s = octets.toString('latin1');
+    const reference = referenceEncode([...octets]);
+    const end = huffmanEncodeShorter(s, out, 3, 3 + length);
+    if (reference.length < length) {
+      shorter++;
+      assert.equal(end, 3 + reference.length, `string ${k}: end`);
+      assert.deepEqual(out.subarray(3, end), reference, `string ${k}: octets`);
+    } else {
+      notShorter++;
+      assert.equal(end, -1, `string ${k}: Huffman is not shorter`);
+    }
+  }
+  assert.ok(shorter > 100 && notShorter > 100, `both outcomes exercised (${shorter}, ${notShorter})`);
 });
