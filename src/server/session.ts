@@ -67,6 +67,8 @@ class ServerStream {
   handler: BaseRequestHandler | null = null;
   /** A callback returned a promise that has not settled yet: later items wait in `queue`. */
   busy = false;
+  /** A callback of this stream is on the call stack: items it causes (e.g. via shutdown()) wait in `queue`. */
+  running = false;
   queue: CallbackItem[] = [];
   /** A callback or the body failed: no more callbacks except onClose. */
   failed = false;
@@ -381,11 +383,16 @@ export class ServerSession {
   // ---- callbacks, in order per stream ----
 
   private deliver(stream: ServerStream, item: CallbackItem): void {
-    if (stream.busy) {
+    if (stream.busy || stream.running) {
       stream.queue.push(item);
       return;
     }
-    this.run(stream, item);
+    stream.running = true;
+    try {
+      this.run(stream, item);
+    } finally {
+      stream.running = false;
+    }
   }
 
   /** Runs `item` and then queued items until one returns a promise. */
@@ -420,7 +427,14 @@ export class ServerSession {
     stream.busy = false;
     this.afterCallback(stream, item);
     const next = stream.queue.shift();
-    if (next !== undefined) this.run(stream, next);
+    if (next !== undefined) {
+      stream.running = true;
+      try {
+        this.run(stream, next);
+      } finally {
+        stream.running = false;
+      }
+    }
     if (!this.torndown) this.flush();
   }
 
