@@ -67,6 +67,7 @@ type CloseCause = (typeof CloseCause)[keyof typeof CloseCause];
 
 const MAX_STREAM_ID = 0x7fffffff;
 const EMPTY = Buffer.alloc(0);
+const NO_EVENTS = Object.freeze([]) as unknown as ConnectionEvent[];
 
 /** A header block being gathered across CONTINUATION frames. */
 const BlockKind = { NONE: 0, HEADERS: 1, PUSH_PROMISE: 2 } as const;
@@ -252,7 +253,8 @@ export class Connection {
   /** Events caused by commands since the last receive()/tick()/takeEvents(). */
   takeEvents(): ConnectionEvent[] {
     const events = this.events;
-    if (events.length === 0) return events;
+    // The common "nothing happened" answer allocates nothing; frozen, so no caller can write into it.
+    if (events.length === 0) return NO_EVENTS;
     this.events = [];
     return events;
   }
