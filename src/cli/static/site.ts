@@ -11,6 +11,7 @@
  * a few reads' worth of memory, not the file.
  */
 import { createReadStream, type ReadStream, type Stats } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { BaseRequestHandler, type RequestHandlerClass } from '../../server/index.js';
 import type { ServerSession } from '../../server/index.js';
 import { etagOf, ifRangeAllows, isNotModified, lastModifiedOf, parseRange } from './conditional.js';
@@ -20,6 +21,13 @@ import { resolveRequestPath } from './resolve.js';
 
 /** Bytes per file read: a few DATA frames' worth, and the most a stream holds in memory at once. */
 export const FILE_READ_SIZE = 64 * 1024;
+/**
+ * Files up to this size are read whole (and kept in a small cache while unchanged): one DATA
+ * frame with END_STREAM instead of a stream's read, then an empty END_STREAM frame after 'end'.
+ */
+export const SMALL_FILE_SIZE = 64 * 1024;
+/** Total bytes the small-file cache holds (per process). */
+const SMALL_FILE_CACHE_BYTES = 8 * 1024 * 1024;
 /** Most resources pushed with one page (a manifest or a page could list many). */
 const MAX_PUSHES_PER_PAGE = 32;
 
@@ -73,6 +81,8 @@ export class StaticSite {
   /** PUSH_PROMISEs sent (all connections of this process). */
   pushes = 0;
   private readonly preload = new PreloadCache();
+  private readonly smallFiles = new Map<string, { size: number; mtimeMs: number; ino: number; data: Buffer }>();
+  private smallFileBytes = 0;
   readonly handlerClass: RequestHandlerClass;
 
   constructor(options: StaticSiteOptions) {
@@ -125,17 +135,45 @@ export class StaticSite {
       if (answer.kind === 'partial') {
         headers['content-range'] = `bytes ${answer.start}-${answer.end}/${size}`;
         headers['content-length'] = String(answer.end - answer.start + 1);
-        sendStream(h, 206, headers, createReadStream(file, { start: answer.start, end: answer.end, highWaterMark: FILE_READ_SIZE }));
+        const small = await this.smallFile(file, stats);
+        if (small !== null) h.sendResponse({ status: 206, headers, body: small.subarray(answer.start, answer.end + 1) });
+        else sendStream(h, 206, headers, createReadStream(file, { start: answer.start, end: answer.end, highWaterMark: FILE_READ_SIZE }));
         return;
       }
     }
     if (h.method === 'GET') await this.pushFor(h, found.urlPath, file, stats);
-    headers['content-length'] = String(size);
     if (h.method === 'HEAD' || size === 0) {
+      headers['content-length'] = String(size);
       h.sendResponse({ status: 200, headers });
       return;
     }
+    const small = await this.smallFile(file, stats);
+    if (small !== null) {
+      h.sendResponse({ status: 200, headers, body: small }); // content-length from the bytes themselves
+      return;
+    }
+    headers['content-length'] = String(size);
     sendStream(h, 200, headers, createReadStream(file, { highWaterMark: FILE_READ_SIZE }));
+  }
+
+  /** The bytes of a small file (cached while size, mtime and inode stay), or null for a large one. */
+  private async smallFile(file: string, stats: Stats): Promise<Buffer | null> {
+    if (stats.size > SMALL_FILE_SIZE) return null;
+    const cached = this.smallFiles.get(file);
+    if (cached !== undefined && cached.size === stats.size && cached.mtimeMs === stats.mtimeMs && cached.ino === stats.ino) return cached.data;
+    const data = await readFile(file);
+    if (data.length > SMALL_FILE_SIZE) return null; // it grew meanwhile: stream it instead
+    if (cached !== undefined) {
+      this.smallFileBytes -= cached.data.length;
+      this.smallFiles.delete(file);
+    }
+    if (this.smallFileBytes + data.length > SMALL_FILE_CACHE_BYTES) {
+      this.smallFiles.clear();
+      this.smallFileBytes = 0;
+    }
+    this.smallFiles.set(file, { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, data });
+    this.smallFileBytes += data.length;
+    return data;
   }
 
   /** The URL paths to push with the page at `urlPath` (from the manifest and the preload links). */
@@ -171,13 +209,16 @@ export class StaticSite {
         'last-modified': lastModifiedOf(asset.stats),
         'cache-control': 'no-cache',
       };
-      const body = asset.stats.size === 0 ? null : createReadStream(asset.file, { highWaterMark: FILE_READ_SIZE });
+      const small = await this.smallFile(asset.file, asset.stats);
+      if (!h.canPush) return;
+      if (small !== null) headers['content-length'] = String(small.length);
+      const body = small ?? createReadStream(asset.file, { highWaterMark: FILE_READ_SIZE });
       try {
         h.push({ path: assetPath, headers, body });
         this.pushes++;
       } catch {
         // Refused (the client closed push meanwhile): the page is still answered.
-        body?.destroy();
+        if (body !== small) (body as ReadStream).destroy();
         return;
       }
     }
