@@ -368,3 +368,52 @@ test('closed stream bookkeeping is bounded', () => {
   p.send((w) => w.data(1, Buffer.from('x'), false));
   assert.equal(rst(p.frames(), 1), ErrorCode.STREAM_CLOSED);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Settings that shape our encoder and decoder
+// ---------------------------------------------------------------------------------------------
+
+test('the peer\'s SETTINGS_HEADER_TABLE_SIZE 0: our next block starts with a size update to 0 and indexes nothing', async () => {
+  const { HDInflater } = await import('../../src/hpack/index.js');
+  const p = server();
+  p.send((w) => w.settings([[SettingId.HEADER_TABLE_SIZE, 0]]));
+  p.frames();
+  p.send((w) => w.headers(1, p.block(GET), true, 16384));
+  p.conn.sendHeaders(1, [[':status', '200'], ['x-custom', 'value']], true);
+  const out = Buffer.concat(p.conn.takeOutput());
+  // HEADERS payload after the 9-octet header: first octet 0x20 = dynamic table size update to 0.
+  assert.equal(out[9], 0x20);
+  const strict = new HDInflater({ maxTableSize: 0 });
+  const fields: string[] = [];
+  strict.decodeTo(out.subarray(9), (n, v) => fields.push(`${n}: ${v}`));
+  assert.deepEqual(fields, [':status: 200', 'x-custom: value']);
+  assert.equal(strict.getHdTable().length, 0);
+});
+
+test('a larger SETTINGS_MAX_FRAME_SIZE of ours binds only after the ACK', () => {
+  const p = server({ role: 'server', settings: { maxFrameSize: 32768 } });
+  // handshake() ACKed our SETTINGS: a 20000-octet DATA frame is now fine.
+  p.send((w) => w.headers(1, p.block(post()), false, 16384));
+  p.send((w) => w.data(1, Buffer.alloc(20000), false));
+  assert.equal(eventsOf(p.events, 'data')[0]?.data.length, 20000);
+  // Without the ACK, the same frame is a FRAME_SIZE_ERROR.
+  const q = new ScriptedPeer({ role: 'server', settings: { maxFrameSize: 32768 } });
+  q.frames();
+  q.feed(CONNECTION_PREFACE);
+  q.send((w) => {
+    w.settings([]);
+    w.headers(1, q.block(post()), false, 16384);
+    w.data(1, Buffer.alloc(20000), false);
+  });
+  assert.equal(eventsOf(q.events, 'connectionError')[0]?.error.code, ErrorCode.FRAME_SIZE_ERROR);
+});
+
+test('updateSettings: a lower MAX_CONCURRENT_STREAMS refuses new streams at once', () => {
+  const p = server();
+  p.send((w) => w.headers(1, p.block(post()), false, 16384));
+  p.conn.updateSettings({ maxConcurrentStreams: 1 });
+  const sent = ofType(p.frames(), FrameType.SETTINGS);
+  assert.deepEqual(sent[0]!.settings, [[SettingId.MAX_CONCURRENT_STREAMS, 1]]);
+  p.send((w) => w.headers(3, p.block(GET), true, 16384));
+  assert.equal(rst(p.frames(), 3), ErrorCode.REFUSED_STREAM);
+});
