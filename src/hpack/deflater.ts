@@ -1,9 +1,10 @@
 /**
  * HDDeflater: the HPACK encoder (RFC 7541), with the seed's API.
  *
- * Blocks are written one after another into a slab (16 KiB, or bigger for a bigger block) and
+ * Blocks are written one after another into a slab (4 KiB, or bigger for a bigger block) and
  * returned as views of it: no copy and no allocation per block besides the view; a new slab is
  * taken when one is full (like Node's Buffer pool, a returned block keeps its slab alive).
+ * The slab is per deflater (per connection): small, and no sharing hazards.
  * Each field is encoded in the cheapest form the tables allow, following the policy in
  * `index-policy.ts` (what to index, what never to index).
  */
@@ -38,7 +39,7 @@ function toOctets(x: HeaderString): string {
   return (x instanceof Buffer ? x : Buffer.from(x.buffer, x.byteOffset, x.byteLength)).toString('latin1');
 }
 
-const SLAB_SIZE = 16384;
+const SLAB_SIZE = 4096;
 
 function isHeaderString(x: unknown): x is HeaderString {
   return typeof x === 'string' || x instanceof Uint8Array;
@@ -145,6 +146,7 @@ export class HDDeflater {
       const field = fields[i];
       const rawName: HeaderString = field[0];
       const rawValue: HeaderString = field[1];
+      if (!isHeaderString(rawName) || !isHeaderString(rawValue)) throw new HpackEncodingError(`header field ${i} changed while being encoded`, 'hpack_bad_field_type');
       const sensitive = field.length > 2 && field[2]?.sensitive === true;
       // Fast path, the common case on a connection: a field already in a table, given as
       // strings. A hit on an ASCII key proves the caller's string ASCII, hence its own octet

@@ -67,8 +67,6 @@ export class HDInflater {
   private stringSource: Buffer = Buffer.alloc(0);
   private stringStart = 0;
   private stringLength = 0;
-  /** Huffman output, reused; grows up to maxStringLength. */
-  private scratch: Buffer = Buffer.allocUnsafe(256);
 
   constructor(options: InflaterOptions = {}) {
     this.maxHeaderListSize = checkLimit(options.maxHeaderListSize ?? DEFAULT_MAX_HEADER_LIST_SIZE, 'maxHeaderListSize');
@@ -277,12 +275,12 @@ export class HDInflater {
       return length;
     }
     const bound = huffmanDecodedBound(length);
-    if (bound > this.scratch.length) this.scratch = Buffer.allocUnsafe(Math.max(bound, this.scratch.length * 2));
-    const decoded = huffmanDecodeInto(c.data, start, start + length, this.scratch);
+    if (bound > huffmanScratch.length) huffmanScratch = Buffer.allocUnsafeSlow(Math.max(bound, huffmanScratch.length * 2));
+    const decoded = huffmanDecodeInto(c.data, start, start + length, huffmanScratch);
     if (decoded > this.maxStringLength) {
       throw new HpackDecodingError(`Huffman string decodes to ${decoded} octets, over maxStringLength ${this.maxStringLength}`, HpackErrorToken.STRING_TOO_LONG);
     }
-    this.stringSource = this.scratch;
+    this.stringSource = huffmanScratch;
     this.stringStart = 0;
     this.stringLength = decoded;
     return decoded;
@@ -295,6 +293,13 @@ export class HDInflater {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * Huffman output, shared by every inflater (grows to the largest string decoded, at most
+ * maxStringLength * 8/5). Safe to share: a decoded string is turned into a JS string
+ * (`takeString`) before `emit` runs any caller code.
+ */
+let huffmanScratch: Buffer = Buffer.allocUnsafeSlow(1024);
 
 /** Writes an octet string at `offset`; returns the end. Short strings by hand: a native call costs more. */
 function writeLatin1(out: Buffer, offset: number, s: string): number {
