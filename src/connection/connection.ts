@@ -750,6 +750,10 @@ export class Connection {
     }
     const next = nextState(s.state, StreamInput.RECV_HEADERS);
     if (next < 0) throw this.receiveError(s, FrameType.HEADERS);
+    // Section 5.1.2: a pushed response makes its stream active; beyond our advertised limit it is refused.
+    if (s.state === StreamState.RESERVED_REMOTE && this.peerActive >= this.local.maxConcurrentStreams) {
+      throw new StreamError(id, `pushed stream ${id} exceeds SETTINGS_MAX_CONCURRENT_STREAMS ${this.local.maxConcurrentStreams}`, ErrorCode.REFUSED_STREAM, 'max_concurrent_streams');
+    }
     if (tooLarge) {
       throw new StreamError(id, `header list on stream ${id} exceeds ${this.inflater.maxHeaderListSize} octets`, ErrorCode.CANCEL, 'header_list_too_large');
     }

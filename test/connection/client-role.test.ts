@@ -159,3 +159,16 @@ test('GOAWAY from the server refuses our streams above its last id, and no new r
   assert.equal(p.conn.canOpenStream, false);
   assert.throws(() => p.conn.request(GET, true), { name: 'UsageError' });
 });
+
+test('push: a pushed response beyond our MAX_CONCURRENT_STREAMS is refused with REFUSED_STREAM', () => {
+  const p = client({ settings: { maxConcurrentStreams: 1 } });
+  p.send((w) => {
+    w.pushPromise(1, 2, p.block(PUSHED), 16384);
+    w.pushPromise(1, 4, p.block(PUSHED), 16384);
+    w.headers(2, p.block([[':status', '200']]), false, 16384);
+    w.headers(4, p.block([[':status', '200']]), false, 16384);
+  });
+  assert.deepEqual(rstOf(p), [[4, ErrorCode.REFUSED_STREAM]]);
+  assert.deepEqual(eventsOf(p.events, 'headers').map((e) => e.streamId), [2]);
+  assert.deepEqual(eventsOf(p.events, 'streamReset').map((e) => [e.streamId, e.byPeer]), [[4, false]]);
+});
