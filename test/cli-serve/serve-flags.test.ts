@@ -1,0 +1,283 @@
+/**
+ * `h2kit serve` flags, each run as a user would run the command: TLS with the development
+ * certificate and with --cert/--key, --no-tls, --host, --port, --push-preload,
+ * --push-manifest (and nothing pushed when the client disabled push), --access-log,
+ * --verbose, --workers.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http2 from 'node:http2';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { generate } from 'selfsigned';
+import { connect, fetchOnce, makeSite, request, startServe } from './support.js';
+
+/** The SHA-256 fingerprint of the certificate a TLS server presents. */
+async function presentedFingerprint(origin: string): Promise<string> {
+  const session = await connect(origin);
+  try {
+    const socket = session.socket as TLSSocket;
+    assert.equal(socket.alpnProtocol, 'h2');
+    return socket.getPeerCertificate().fingerprint256;
+  } finally {
+    session.close();
+  }
+}
+
+/** GETs `path` with push enabled and collects the pushed streams (path, body). */
+async function getWithPushes(origin: string, path: string, enablePush = true): Promise<{ status: number; pushed: Map<string, string> }> {
+  const session = await connect(origin, { settings: { enablePush } });
+  const pushed = new Map<string, string>();
+  const pushDone: Promise<void>[] = [];
+  session.on('stream', (stream: http2.ClientHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    pushDone.push(new Promise((resolve) => stream.on('end', () => {
+      pushed.set(String(headers[':path']), Buffer.concat(chunks).toString());
+      resolve();
+    })));
+  });
+  try {
+    const r = await request(session, path);
+    await Promise.all(pushDone);
+    return { status: r.status, pushed };
+  } finally {
+    session.close();
+  }
+}
+
+describe('TLS', () => {
+  test('without --cert/--key: a development certificate, its SHA-256 fingerprint printed, h2 by ALPN', async () => {
+    const site = makeSite();
+    const serve = await startServe([site.site, '--port', '0']);
+    try {
+      assert.match(serve.url, /^https:\/\/localhost:\d+\/$/);
+      const m = /SHA-256 fingerprint ([0-9A-F:]{95})/.exec(serve.stdout());
+      assert.ok(m, `fingerprint printed: ${serve.stdout()}`);
+      assert.equal(await presentedFingerprint(serve.origin), m[1], 'the printed fingerprint is the presented certificate');
+      const r = await fetchOnce(serve.origin, '/hello.txt');
+      assert.equal(r.body.toString(), 'hello, world\n');
+      // The certificate names localhost: a client checking names (with the cert as CA) accepts it.
+      const session = http2.connect(`https://localhost:${serve.port}`, { rejectUnauthorized: false });
+      await new Promise<void>((resolve, reject) => session.once('connect', () => resolve()).once('error', reject));
+      const cert = (session.socket as TLSSocket).getPeerCertificate();
+      assert.match(String(cert.subjectaltname), /DNS:localhost/);
+      assert.match(String(cert.subjectaltname), /IP Address:127\.0\.0\.1/);
+      session.close();
+    } finally {
+      assert.equal(await serve.stop(), 0);
+      site.cleanup();
+    }
+  });
+
+  test('--cert/--key: that certificate is served and its fingerprint printed', async () => {
+    const site = makeSite();
+    const pems = await generate([{ name: 'commonName', value: 'h2kit-test' }], { keyType: 'ec', algorithm: 'sha256' });
+    writeFileSync(join(site.dir, 'cert.pem'), pems.cert);
+    writeFileSync(join(site.dir, 'key.pem'), pems.private);
+    const serve = await startServe([site.site, '--port', '0', '--cert', join(site.dir, 'cert.pem'), '--key', join(site.dir, 'key.pem')]);
+    try {
+      const fp = await presentedFingerprint(serve.origin);
+      assert.ok(serve.stdout().includes(`fingerprint ${fp}`), serve.stdout());
+      assert.ok(!serve.stdout().includes('development certificate'));
+      assert.equal((await fetchOnce(serve.origin, '/hello.txt')).status, 200);
+    } finally {
+      await serve.stop();
+      site.cleanup();
+    }
+  });
+
+  test('--no-tls: cleartext h2 (prior knowledge), http:// URL', async () => {
+    const site = makeSite();
+    const serve = await startServe([site.site, '--no-tls', '--port', '0']);
+    try {
+      assert.match(serve.url, /^http:\/\/localhost:\d+\/$/);
+      assert.ok(!serve.stdout().includes('fingerprint'));
+      assert.equal((await fetchOnce(serve.origin, '/hello.txt')).body.toString(), 'hello, world\n');
+    } finally {
+      await serve.stop();
+      site.cleanup();
+    }
+  });
+});
+
+describe('--host and --port', () => {
+  test('--host ::1 listens on IPv6 loopback only; --port 0 picks a port and prints it', async () => {
+    const site = makeSite();
+    const serve = await startServe([site.site, '--no-tls', '--host', '::1', '--port', '0']);
+    try {
+      assert.ok(serve.port > 0);
+      assert.match(serve.stdout(), new RegExp(`listening on ::1 port ${serve.port}`));
+      assert.equal((await fetchOnce(`http://[::1]:${serve.port}`, '/hello.txt')).status, 200);
+      await assert.rejects(fetchOnce(`http://127.0.0.1:${serve.port}`, '/hello.txt'), /ECONNREFUSED/);
+    } finally {
+      await serve.stop();
+      site.cleanup();
+    }
+  });
+
+  test('--port N listens on that port', async () => {
+    const site = makeSite();
+    // Find a free port, then ask for it by number.
+    const probe = await startServe([site.site, '--no-tls', '--port', '0']);
+    const port = probe.port;
+    await probe.stop();
+    const serve = await startServe([site.site, '--no-tls', '--port', String(port)]);
+    try {
+      assert.equal(serve.port, port);
+      assert.equal((await fetchOnce(serve.origin, '/hello.txt')).status, 200);
+    } finally {
+      await serve.stop();
+      site.cleanup();
+    }
+  });
+});
+
+describe('push', () => {
+  test('--push-preload pushes the page\'s same-origin <link rel=preload> targets (not nopush, not other origins)', async () => {
+    const site = makeSite();
+    const serve = await startServe([site.site, '--no-tls', '--port', '0', '--push-preload', '--access-log']);
+    try {
+      const { status, pushed } = await getWithPushes(serve.origin, '/');
+      assert.equal(status, 200);
+      assert.deepEqual([...pushed.keys()].sort(), ['/app.js', '/style.css']);
+      assert.equal(pushed.get('/style.css'), 'body { color: red }\n');
+      assert.equal(pushed.get('/app.js'), 'console.log(1);\n');
+      // A page with no preload links, and a non-HTML file: nothing pushed.
+      assert.equal((await getWithPushes(serve.origin, '/sub/page.html')).pushed.size, 0);
+      assert.equal((await getWithPushes(serve.origin, '/hello.txt')).pushed.size, 0);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(serve.stdout().split('\n').filter((l) => l.endsWith(' pushed')).length, 2, serve.stdout());
+    } finally {
+      await serve.stop();
+      assert.match(serve.stdout(), /stopped \(2 responses pushed\)/);
+      site.cleanup();
+    }
+  });
+
+  test('nothing is pushed to a client that disabled push (SETTINGS_ENABLE_PUSH = 0)', async () => {
+    const site = makeSite();
+    writeFileSync(join(site.dir, 'manifest.json'), JSON.stringify({ '/': ['/hello.txt'] }));
+    const serve = await startServe([site.site, '--no-tls', '--port', '0', '--push-preload', '--push-manifest', join(site.dir, 'manifest.json'), '--access-log']);
+    try {
+      const { status, pushed } = await getWithPushes(serve.origin, '/', false);
+      assert.equal(status, 200);
+      assert.equal(pushed.size, 0);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(!serve.stdout().includes(' pushed\n'), serve.stdout());
+    } finally {
+      await serve.stop();
+      assert.match(serve.stdout(), /stopped \(0 responses pushed\)/);
+      site.cleanup();
+    }
+  });
+
+  test('--push-manifest pushes the assets listed for the page (by the asked path and by its index path)', async () => {
+    const site = makeSite();
+    writeFileSync(join(site.dir, 'manifest.json'), JSON.stringify({ '/sub/': ['/hello.txt', '/missing.css'], '/sub/index.html': ['/digits.txt'], '/hello.txt': ['/app.js'] }));
+    const serve = await startServe([site.site, '--no-tls', '--port', '0', '--push-manifest', join(site.dir, 'manifest.json')]);
+    try {
+      const sub = await getWithPushes(serve.origin, '/sub/');
+      assert.deepEqual([...sub.pushed.keys()].sort(), ['/digits.txt', '/hello.txt'], 'a missing asset is skipped');
+      assert.equal(sub.pushed.get('/digits.txt'), '0123456789');
+      const hello = await getWithPushes(serve.origin, '/hello.txt');
+      assert.deepEqual([...hello.pushed.keys()], ['/app.js'], 'any page kind can have pushes in a manifest');
+      assert.equal((await getWithPushes(serve.origin, '/')).pushed.size, 0, 'no --push-preload: link tags are not pushed');
+    } finally {
+      await serve.stop();
+      site.cleanup();
+    }
+  });
+
+  test('the example site: --push-preload pushes its stylesheet and script', async () => {
+    const serve = await startServe([join(process.cwd(), 'examples', 'site'), '--no-tls', '--port', '0', '--push-preload']);
+    try {
+      const { status, pushed } = await getWithPushes(serve.origin, '/');
+      assert.equal(status, 200);
+      assert.deepEqual([...pushed.keys()].sort(), ['/app.js', '/style.css']);
+      assert.equal(pushed.get('/style.css'), readFileSync(join(process.cwd(), 'examples', 'site', 'style.css'), 'utf8'));
+    } finally {
+      await serve.stop();
+    }
+  });
+});
+
+describe('--access-log and --verbose', () => {
+  test('--access-log: one line per response with method, path, status, bytes', async () => {
+    const site = makeSite();
+    const serve = await startServe([site.site, '--no-tls', '--port', '0', '--access-log']);
+    try {
+      await fetchOnce(serve.origin, '/hello.txt');
+      await fetchOnce(serve.origin, '/nope');
+      await new Promise((r) => setTimeout(r, 100));
+      const lines = serve.stdout().split('\n').filter((l) => l.includes('" '));
+      assert.equal(lines.length, 2, serve.stdout());
+      assert.match(lines[0]!, /^127\.0\.0\.1:\d+ \[[^\]]+\] "GET \/hello\.txt" 200 13 h2 stream=1$/);
+      assert.match(lines[1]!, /"GET \/nope" 404 14 h2 stream=1$/);
+    } finally {
+      await serve.stop();
+      site.cleanup();
+    }
+  });
+
+  test('without --access-log nothing is logged per request', async () => {
+    const site = makeSite();
+    const serve = await startServe([site.site, '--no-tls', '--port', '0']);
+    try {
+      await fetchOnce(serve.origin, '/hello.txt');
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(!serve.stdout().includes('GET /hello.txt'));
+    } finally {
+      await serve.stop();
+      site.cleanup();
+    }
+  });
+
+  test('--verbose: one line per frame received and sent, header blocks decoded', async () => {
+    const site = makeSite();
+    const serve = await startServe([site.site, '--port', '0', '--verbose']);
+    try {
+      await fetchOnce(serve.origin, '/hello.txt');
+      await new Promise((r) => setTimeout(r, 200));
+      const out = serve.stdout();
+      assert.match(out, /\[id=1\] \[ *\d+\.\d{3}\] recv connection preface/);
+      assert.match(out, /recv SETTINGS frame <length=\d+, flags=0x00, stream_id=0>/);
+      assert.match(out, /send SETTINGS frame <length=0, flags=0x01, stream_id=0> ; ACK/);
+      assert.match(out, /recv HEADERS frame <length=\d+, flags=0x05, stream_id=1> ; END_STREAM \| END_HEADERS\n/);
+      assert.match(out, / +:method: GET\n/);
+      assert.match(out, / +:path: \/hello\.txt\n/);
+      assert.match(out, /send HEADERS frame <length=\d+, flags=0x04, stream_id=1> ; END_HEADERS\n +:status: 200\n/);
+      assert.match(out, /send DATA frame <length=13, flags=0x01, stream_id=1> ; END_STREAM/);
+      assert.match(out, /recv GOAWAY frame/);
+    } finally {
+      await serve.stop();
+      site.cleanup();
+    }
+  });
+});
+
+describe('--workers', () => {
+  test('--workers 2: two worker processes share the port and all serve', async () => {
+    const site = makeSite();
+    const serve = await startServe([site.site, '--no-tls', '--port', '0', '--workers', '2']);
+    try {
+      assert.match(serve.stdout(), /2 workers/);
+      // The workers are the primary's children (Linux /proc).
+      const children = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+        try {
+          const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === serve.child.pid;
+        } catch {
+          return false;
+        }
+      });
+      assert.equal(children.length, 2, `worker processes: ${children.join(', ')}`);
+      const results = await Promise.all(Array.from({ length: 12 }, () => fetchOnce(serve.origin, '/hello.txt')));
+      assert.ok(results.every((r) => r.status === 200 && r.body.toString() === 'hello, world\n'));
+    } finally {
+      assert.equal(await serve.stop(), 0);
+      site.cleanup();
+    }
+  });
+});
