@@ -12,7 +12,7 @@ import { HpackEncodingError, UsageError } from '../errors.js';
 import { DEFAULT_HEADER_TABLE_SIZE, DEFLATE_MAX_HEADER_TABLE_SIZE } from './constants.js';
 import { ENTRY_OVERHEAD, EncoderTable, isAsciiString, type NameRecord } from './dynamic-table.js';
 import { huffmanEncodedLengthOfString, huffmanEncodeShorter, huffmanEncodeStringInto } from './huffman.js';
-import { fitsPolicy, namePolicy, POLICY_DO_NOT_INDEX, POLICY_NEVER_INDEX, POLICY_NEVER_INDEX_IF_SHORT, SHORT_SECRET_LENGTH } from './index-policy.js';
+import { fitsPolicy, namePolicy, stillWorthIndexing, POLICY_DO_NOT_INDEX, POLICY_NEVER_INDEX, POLICY_NEVER_INDEX_IF_SHORT, SHORT_SECRET_LENGTH } from './index-policy.js';
 import { MAX_HPACK_INTEGER, writeInteger } from './integer.js';
 import type { HDTableEntry, HeaderField, HeaderString } from './types.js';
 
@@ -160,6 +160,7 @@ export class HDDeflater {
           const id = staticIndex === undefined ? record.values?.get(rawValue) : undefined;
           if (staticIndex !== undefined || (id !== undefined && id >= 0)) {
             pos = this.ensure(pos, 6);
+            if (staticIndex === undefined) record.reuses++;
             pos = writeInteger(this.out, pos, 0x80, 7, staticIndex ?? this.table.indexOfId(id!));
             continue;
           }
@@ -196,7 +197,10 @@ export class HDDeflater {
         const staticIndex = record.staticValues?.get(value);
         if (staticIndex !== undefined) return writeInteger(out, pos, 0x80, 7, staticIndex);
         const id = record.values?.get(value);
-        if (id !== undefined) return writeInteger(out, pos, 0x80, 7, table.indexOfId(id < 0 ? ~id : id));
+        if (id !== undefined) {
+          record.reuses++;
+          return writeInteger(out, pos, 0x80, 7, table.indexOfId(id < 0 ? ~id : id));
+        }
       }
       // A literal: refer to the name by index, the static one first (smaller index).
       nameIndex = record.staticIndex !== 0 ? record.staticIndex : record.newestId >= 0 ? table.indexOfId(record.newestId) : 0;
@@ -206,7 +210,10 @@ export class HDDeflater {
       pos = writeInteger(out, pos, 0x10, 4, nameIndex);
     } else {
       const entrySize = name.length + value.length + ENTRY_OVERHEAD;
-      if (this.indexing === 'auto') index = (policy & POLICY_DO_NOT_INDEX) === 0 && fitsPolicy(entrySize, table.maxSize);
+      if (this.indexing === 'auto') {
+        index = (policy & POLICY_DO_NOT_INDEX) === 0 && fitsPolicy(entrySize, table.maxSize);
+        if (index && record !== undefined) index = stillWorthIndexing(++record.indexAttempts, record.reuses);
+      }
       else index = this.indexing === 'always' && entrySize <= table.maxSize;
       pos = index ? writeInteger(out, pos, 0x40, 6, nameIndex) : writeInteger(out, pos, 0x00, 4, nameIndex);
     }

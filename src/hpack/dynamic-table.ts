@@ -129,6 +129,9 @@ export class NameRecord {
   newestId = -1;
   /** Live dynamic entries with this name. */
   live = 0;
+  /** Times the encoder wanted to index a field of this name, and times such an entry was reused. */
+  indexAttempts = 0;
+  reuses = 0;
   /**
    * value -> newest live id with that value, as `id` for values without an octet >= 0x80 and
    * `~id` (negative) for the others: a hit on a non-negative key proves the caller's string

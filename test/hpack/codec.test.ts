@@ -155,6 +155,25 @@ test('fields that would churn the table are not indexed', () => {
   assert.deepEqual(deflater.getHdTable(), []);
 });
 
+test('a name whose values never repeat stops being indexed, one whose values repeat does not', () => {
+  const deflater = new HDDeflater();
+  const inflater = new HDInflater();
+  const kinds = (name: string, value: (i: number) => string): string => {
+    let out = '';
+    for (let i = 0; i < 64; i++) {
+      const block = deflater.deflate([[name, value(i)]]);
+      inflater.inflate(block);
+      out += (block[0] & 0xc0) === 0x40 ? 'I' : (block[0] & 0x80) !== 0 ? '=' : '-';
+    }
+    return out;
+  };
+  const unique = kinds('x-request-id', (i) => `req-${i}-${i * 7919}`);
+  assert.match(unique, /^I{9}-{7}I-{15}I-{15}I-{15}$/);
+  const repeating = kinds('x-shard', (i) => `shard-${i % 3}`);
+  assert.equal(repeating, 'III' + '='.repeat(61));
+  assert.deepEqual(inflater.getHdTable(), deflater.getHdTable());
+});
+
 test('Huffman coding is used only when strictly shorter', () => {
   const deflater = new HDDeflater(4096, { indexing: 'never' });
   // Literal without indexing, new name: 0x00, name string, value string.
