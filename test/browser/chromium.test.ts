@@ -1,0 +1,96 @@
+/**
+ * The example site in a real browser: Debian's Chromium, headless, driven by playwright-core,
+ * loads `h2kit serve examples/site` over TLS (the development certificate) and we check:
+ *  - every resource (the page, its stylesheet, script and images) came over h2, from the
+ *    browser's own performance entries (`nextHopProtocol`);
+ *  - the page rendered: the script ran, the stylesheet applied, the images decoded, and a
+ *    screenshot is saved to test-artifacts/;
+ *  - the server sent Chromium no PUSH_PROMISE, although it runs with --push-preload: Chromium
+ *    disables push in its SETTINGS (seen in the --verbose frame trace), and the server's access
+ *    log marks no response "pushed" and its push counter stays 0.
+ * Run by `npm run test:browser` (and .ci/run, which installs chromium), not by `npm test`.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { repoPath } from '../helpers/paths.js';
+import { startServe, type ServeProcess } from '../cli-serve/support.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = repoPath('test-artifacts');
+
+let serve: ServeProcess;
+let context: BrowserContext;
+let profile: string;
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
+  serve = await startServe([repoPath('examples', 'site'), '--port', '0', '--push-preload', '--access-log', '--verbose']);
+  profile = mkdtempSync(join(tmpdir(), 'h2kit-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    ignoreHTTPSErrors: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--ignore-certificate-errors'],
+  });
+});
+
+after(async () => {
+  await context?.close();
+  await serve?.stop();
+  if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
+});
+
+interface Entry {
+  name: string;
+  nextHopProtocol: string;
+}
+
+test('Chromium loads the example site over h2, renders it, and is sent no push', async () => {
+  const page = context.pages()[0] ?? (await context.newPage());
+  const response = await page.goto(serve.url, { waitUntil: 'load', timeout: 30_000 });
+  assert.ok(response !== null);
+  assert.equal(response.status(), 200);
+  await page.waitForFunction(() => (globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset.rendered === 'yes', null, { timeout: 10_000 });
+
+  const entries = (await page.evaluate(`(() => {
+    const all = [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')];
+    return all.map((e) => ({ name: e.name, nextHopProtocol: e.nextHopProtocol }));
+  })()`)) as Entry[];
+  const origin = new URL(serve.url).origin;
+  const paths = entries.map((e) => e.name.replace(origin, ''));
+  console.log(`# resources: ${entries.map((e) => `${e.name.replace(origin, '')}=${e.nextHopProtocol}`).join(', ')}`);
+  for (const expected of ['/', '/style.css', '/app.js', '/img/logo.svg', '/img/dot.png']) {
+    assert.ok(paths.includes(expected), `${expected} was loaded (loaded: ${paths.join(', ')})`);
+  }
+  for (const e of entries) assert.equal(e.nextHopProtocol, 'h2', `${e.name} came over ${e.nextHopProtocol}`);
+
+  const rendered = (await page.evaluate(`(() => ({
+    protocol: document.getElementById('protocol').textContent,
+    h1Color: getComputedStyle(document.querySelector('h1')).color,
+    images: [...document.images].map((i) => ({ src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0 })),
+  }))()`)) as { protocol: string; h1Color: string; images: Array<{ src: string; ok: boolean }> };
+  assert.equal(rendered.protocol, 'h2', 'the page script ran and saw h2');
+  assert.equal(rendered.h1Color, 'rgb(36, 86, 214)', 'the stylesheet applied');
+  assert.equal(rendered.images.length, 2);
+  for (const img of rendered.images) assert.ok(img.ok, `${img.src} decoded`);
+
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const shot = join(ARTIFACTS, 'browser-example-site.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  assert.ok(statSync(shot).size > 1000, 'a screenshot was written');
+  console.log(`# screenshot: ${shot}`);
+
+  await context.close();
+  assert.equal(await serve.stop(), 0);
+  const out = serve.stdout();
+  assert.match(out, /recv SETTINGS frame [^\n]*\n(?: +\[[^\n]*\n)* +\[SETTINGS_ENABLE_PUSH\(0x02\):0\]/, 'Chromium disabled push in its SETTINGS');
+  assert.ok(!/send PUSH_PROMISE frame/.test(out), 'no PUSH_PROMISE frame was sent');
+  const logLines = out.split('\n').filter((l) => /"GET \//.test(l));
+  assert.ok(logLines.length >= 5, `access log lines: ${logLines.length}`);
+  assert.ok(logLines.every((l) => !l.endsWith(' pushed')), 'no response marked pushed');
+  assert.match(out, /stopped \(0 responses pushed\)/);
+});
