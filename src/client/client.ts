@@ -503,7 +503,8 @@ export class HTTP2Client {
     const socket = this.socket;
     if (socket === null || socket.writableEnded) return;
     this.writeOutput();
-    socket.end();
+    // The core ignores input once closed, so nothing is left to read: close as soon as our last bytes are out.
+    socket.end(() => socket.destroy());
     setTimeout(() => socket.destroy(), 2000).unref();
   }
 

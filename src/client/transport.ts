@@ -61,9 +61,12 @@ export function openTransport(target: Target, options: TransportOptions): Promis
       socket.destroy();
       reject(err);
     };
+    let tcpConnected = false;
     const onError = (err: NodeJS.ErrnoException): void => {
       const code = err.code ?? '';
-      fail(new ConnectError(`cannot connect to ${describe(target)}: ${err.message}`, code.startsWith('ERR_TLS') || code.includes('CERT') ? 'tls_failed' : 'connect_failed', err));
+      // A server that speaks no h2 answers our ALPN offer with a no_application_protocol alert.
+      const token = code.includes('NO_APPLICATION_PROTOCOL') ? 'alpn_no_h2' : target.secure && tcpConnected ? 'tls_failed' : 'connect_failed';
+      fail(new ConnectError(`cannot connect to ${describe(target)}: ${err.message}`, token, err));
     };
     const onTimeout = (): void => {
       fail(new ConnectError(`cannot connect to ${describe(target)}: no connection within ${options.connectTimeout} ms`, 'connect_timeout'));
@@ -99,6 +102,7 @@ export function openTransport(target: Target, options: TransportOptions): Promis
       socket = net.connect({ host: target.host, port: target.port }, ready);
     }
     socket.setNoDelay(true);
+    socket.once('connect', () => (tcpConnected = true));
     socket.on('error', onError);
     socket.on('timeout', onTimeout);
     if (options.connectTimeout > 0) socket.setTimeout(options.connectTimeout);
