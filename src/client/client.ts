@@ -85,8 +85,6 @@ export interface HTTP2ClientOptions {
 const PULL_SIZE = 65536;
 /** Body bytes handed to the connection before its output is written mid-burst (keeps socket backpressure truthful). */
 const WRITE_THRESHOLD = 65536;
-/** Concurrent streams before the server's SETTINGS arrive (RFC 9113 section 6.5.2 recommends allowing at least 100). */
-const INITIAL_STREAM_LIMIT = 100;
 const EMPTY = Buffer.alloc(0);
 
 type Item = { type: 'headers' } | DataEvent | { type: 'done' } | { type: 'close'; errorCode: number };
@@ -522,16 +520,13 @@ export class HTTP2Client {
   // Starting requests
   // ---------------------------------------------------------------------------------------
 
-  private streamLimit(): number {
-    const max = this.conn!.peerSettings.maxConcurrentStreams;
-    return this.settingsSeen ? max : Math.min(max, INITIAL_STREAM_LIMIT);
-  }
-
   /** Starts queued requests while the server's concurrency limit allows. */
   private startPending(): void {
     const conn = this.conn;
-    if (conn === null || this.state !== State.OPEN) return;
-    while (this.pending.length > 0 && conn.canOpenStream && this.openRequests < this.streamLimit()) {
+    // Requests wait for the server's SETTINGS (it sends them at once, so this costs at most half
+    // a round trip): opening streams past a limit we do not know yet would get them refused.
+    if (conn === null || this.state !== State.OPEN || !this.settingsSeen) return;
+    while (this.pending.length > 0 && conn.canOpenStream && this.openRequests < conn.peerSettings.maxConcurrentStreams) {
       const stream = this.pending.shift()!;
       this.start(conn, stream);
     }

@@ -24,6 +24,8 @@ import {
 import { DATA_EOF, DATA_OK } from '../../src/server/constants.js';
 import { ErrorCode } from '../../src/errors.js';
 import { FrameType } from '../../src/frame/constants.js';
+import { FrameWriter } from '../../src/frame/writer.js';
+import { FrameDecoder } from '../../src/frame/decoder.js';
 import { FrameLog, header, makeTestCert, patterned, sha256, startNodeServer } from './support.js';
 
 test('GET: status, headers in order, body; :authority and :scheme from the URL', async () => {
@@ -406,7 +408,41 @@ test('a throwing handler callback resets only its stream (CANCEL) and reports Re
   }
 });
 
-test('a connection error from the server side (garbage instead of HTTP/2) rejects with ClientConnectionError', async () => {
+test('connection errors are typed: a protocol error mid-flight fails the request with its code and token', async () => {
+  // A raw peer: valid SETTINGS, then, once the request's HEADERS arrived, WINDOW_UPDATE 0 on stream 0 (a connection error).
+  const raw = net.createServer((s) => {
+    s.on('error', () => {});
+    const w = new FrameWriter();
+    w.settings([]);
+    s.write(Buffer.concat(w.take()));
+    const decoder = new FrameDecoder({ maxFrameSize: 16384 });
+    let preface = 24;
+    s.on('data', (c: Buffer) => {
+      const skip = Math.min(preface, c.length);
+      preface -= skip;
+      decoder.push(c.subarray(skip));
+      for (let f = decoder.next(); f !== null; f = decoder.next()) {
+        if (f.type !== FrameType.HEADERS) continue;
+        w.raw(FrameType.WINDOW_UPDATE, 0, 0, Buffer.alloc(4));
+        s.write(Buffer.concat(w.take()));
+      }
+    });
+  });
+  await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+  const client = new HTTP2Client(`http://127.0.0.1:${(raw.address() as net.AddressInfo).port}`);
+  try {
+    const err = await client.request({ path: '/' }).catch((e: unknown) => e);
+    assert.ok(err instanceof ClientConnectionError, String(err));
+    assert.equal(err.retryable, false);
+    assert.equal(err.code, ErrorCode.PROTOCOL_ERROR);
+    assert.equal(err.token, 'window_update_zero');
+  } finally {
+    await client.close();
+    await new Promise<void>((r) => raw.close(() => r()));
+  }
+});
+
+test('a server that is not HTTP/2 at all: requests not yet sent fail with a retryable ClientConnectionError naming the cause', async () => {
   const raw = net.createServer((s) => {
     s.on('error', () => {});
     s.once('data', () => s.write(Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n')));
@@ -416,8 +452,9 @@ test('a connection error from the server side (garbage instead of HTTP/2) reject
   try {
     const err = await client.request({ path: '/' }).catch((e: unknown) => e);
     assert.ok(err instanceof ClientConnectionError, String(err));
-    assert.equal(err.retryable, false);
-    assert.notEqual(err.code, ErrorCode.NO_ERROR);
+    assert.equal(err.token, 'connection_closed_before_send');
+    assert.equal(err.retryable, true);
+    assert.ok(err.cause instanceof ClientConnectionError && err.cause.code !== ErrorCode.NO_ERROR, String(err.cause));
   } finally {
     await client.close();
     await new Promise<void>((r) => raw.close(() => r()));
