@@ -1,14 +1,15 @@
 #!/usr/bin/python3
 """An HTTP/2 client on python-hyper's h2 (Debian's python3-h2), used by the interop suite.
 
-Usage: h2_client.py HOST PORT
-Over one h2c (prior knowledge) connection it sends GET /push and POST /echo (200000 bytes with
+Usage: h2_client.py HOST PORT [--tls]
+Over one connection (h2c with prior knowledge, or TLS with ALPN h2 given --tls) it sends GET /push and POST /echo (200000 bytes with
 trailers), follows flow control both ways, collects server pushes, and prints one JSON object
 with what came back, for the TypeScript test to assert on.
 """
 import hashlib
 import json
 import socket
+import ssl
 import sys
 
 import h2.config
@@ -16,16 +17,26 @@ import h2.connection
 import h2.events
 
 host, port = sys.argv[1], int(sys.argv[2])
+use_tls = '--tls' in sys.argv[3:]
 sock = socket.create_connection((host, port), timeout=10)
+alpn = None
+if use_tls:
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE  # the test's throwaway self-signed certificate
+    ctx.set_alpn_protocols(['h2'])
+    sock = ctx.wrap_socket(sock, server_hostname=host)
+    alpn = sock.selected_alpn_protocol()
+scheme = 'https' if use_tls else 'http'
 conn = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=True, header_encoding='utf-8'))
 conn.initiate_connection()
 sock.sendall(conn.data_to_send())
 
 authority = f'{host}:{port}'
 get_id = conn.get_next_available_stream_id()
-conn.send_headers(get_id, [(':method', 'GET'), (':path', '/push'), (':scheme', 'http'), (':authority', authority)], end_stream=True)
+conn.send_headers(get_id, [(':method', 'GET'), (':path', '/push'), (':scheme', scheme), (':authority', authority)], end_stream=True)
 post_id = conn.get_next_available_stream_id()
-conn.send_headers(post_id, [(':method', 'POST'), (':path', '/echo'), (':scheme', 'http'), (':authority', authority)])
+conn.send_headers(post_id, [(':method', 'POST'), (':path', '/echo'), (':scheme', scheme), (':authority', authority)])
 upload = bytes((i * 7) & 0xFF for i in range(200000))
 sent = 0
 
@@ -94,4 +105,4 @@ for sid, info in pushes.items():
     info['body'] = bodies.get(sid, b'').decode('utf-8', 'replace')
     info['ended'] = sid in ended
 print(json.dumps({'streams': {info.get('path', str(sid)): info for sid, info in streams.items()},
-                  'pushes': list(pushes.values()), 'uploaded': sent}))
+                  'pushes': list(pushes.values()), 'uploaded': sent, 'alpn': alpn}))

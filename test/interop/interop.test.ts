@@ -274,3 +274,17 @@ test('a python h2 client: GET with push, POST of 200000 bytes with trailers, flo
   assert.deepEqual(echo.trailers, [['x-served-by', 'h2kit']]);
   assert.equal(out.uploaded, 200000);
 });
+
+test('a python h2 client over TLS: ALPN h2 from the ssl module of Python, :scheme https pushed', async (t) => {
+  if (!(await has('python3-h2'))) return t.skip('/usr/bin/python3 cannot import h2 (Debian python3-h2)');
+  if (tlsServer === null) return t.skip('openssl is not available to make a test certificate');
+  const port = new URL(tlsUrl).port;
+  const r = await run('/usr/bin/python3', [join(REPO_ROOT, 'test', 'interop', 'h2_client.py'), '127.0.0.1', port, '--tls']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.alpn, 'h2');
+  assert.equal(out.streams['/push'].body, PAGE);
+  assert.equal(out.pushes.length, 2);
+  for (const p of out.pushes) assert.deepEqual(p.request_headers.find(([n]: string[]) => n === ':scheme'), [':scheme', 'https']);
+  assert.equal(JSON.parse(out.streams['/echo'].body).size, 200000);
+});
