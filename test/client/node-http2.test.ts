@@ -26,7 +26,7 @@ import { ErrorCode } from '../../src/errors.js';
 import { FrameType } from '../../src/frame/constants.js';
 import { FrameWriter } from '../../src/frame/writer.js';
 import { FrameDecoder } from '../../src/frame/decoder.js';
-import { FrameLog, header, makeTestCert, patterned, sha256, startNodeServer } from './support.js';
+import { FrameLog, header, makeTestCert, patterned, sha256, startNodeServer, waitFor } from './support.js';
 
 test('GET: status, headers in order, body; :authority and :scheme from the URL', async () => {
   const peer = await startNodeServer();
@@ -212,7 +212,7 @@ test('push accepted: the pushed responses arrive with the page; refused: RST_STR
 
     const refused = await client.request({ path: '/push-held', onPush: () => false });
     assert.equal(refused.pushes.length, 0);
-    while (peer.pushResets.length < 2) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => peer.pushResets.length >= 2, 'the server to see both pushes cancelled');
     const resets = log.of('send', FrameType.RST_STREAM) as Array<{ streamId: number; errorCode: number }>;
     const promised = (log.of('recv', FrameType.PUSH_PROMISE) as Array<{ promisedStreamId: number }>).slice(2).map((f) => f.promisedStreamId);
     assert.deepEqual(resets.map((f) => [f.streamId, f.errorCode]), promised.map((id) => [id, ErrorCode.CANCEL]));
@@ -270,7 +270,7 @@ test('GOAWAY mid-flight: requests above lastStreamId are rejected as retryable, 
       (r) => r,
       (e: unknown) => e,
     ));
-    while (peer.held.length < 6) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => peer.held.length >= 6, 'six requests held by the server');
     // Streams 1, 3, 5 are processed; 7, 9, 11 are not.
     peer.sessions[0]!.goaway(http2.constants.NGHTTP2_NO_ERROR, 5);
     for (const s of peer.held.slice(0, 3)) {
@@ -466,7 +466,7 @@ test('the server closing the socket mid-response rejects in-flight requests with
   const client = new HTTP2Client(peer.url);
   try {
     const pending = client.request({ path: '/hold' }).catch((e: unknown) => e);
-    while (peer.held.length < 1) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => peer.held.length >= 1, 'the request held by the server');
     peer.sessions[0]!.destroy();
     const err = await pending;
     assert.ok(err instanceof ClientConnectionError, String(err));

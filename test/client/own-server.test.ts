@@ -13,7 +13,7 @@ import { BaseRequestHandler } from '../../src/server/request-handler.js';
 import { HTTP2Server, type HTTP2ServerOptions } from '../../src/server/server.js';
 import { DATA_DEFERRED } from '../../src/server/constants.js';
 import { ErrorCode, H2Error } from '../../src/errors.js';
-import { header, makeTestCert, patterned, sha256 } from './support.js';
+import { header, makeTestCert, patterned, sha256, waitFor } from './support.js';
 
 /** What the handlers saw, for assertions on the server side. */
 const state = {
@@ -142,7 +142,7 @@ test('own server: pushes accepted (bodies arrive) and refused (the server sees e
     state.pushCloses.length = 0;
     const refused = await client.request({ path: '/push-held', onPush: () => false });
     assert.equal(refused.body.toString(), 'page');
-    while (state.pushCloses.length < 2) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => state.pushCloses.length >= 2, 'both pushed streams closed on the server');
     assert.deepEqual(state.pushCloses, [
       ['/a.css', ErrorCode.CANCEL],
       ['/b.js', ErrorCode.CANCEL],
@@ -179,7 +179,7 @@ test('own server: graceful close mid-flight: held requests complete, requests cr
   try {
     await client.connect();
     const held = [0, 1, 2].map(() => client.request({ path: '/hold' }));
-    while (state.held.length < 3) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => state.held.length >= 3, 'three requests held by the server');
     // The server's GOAWAY (last stream id 5) is written first; these requests leave after it.
     const closing = server.close();
     const crossing = [0, 1, 2].map((i) => client.request({ path: `/late${i}` }).catch((e: unknown) => e));

@@ -242,3 +242,12 @@ export async function startNghttpd(files: Record<string, string | Buffer>, args:
   }
   return { url: `${cert !== null ? 'https' : 'http'}://127.0.0.1:${port}`, dir, child, stop };
 }
+
+/** Polls `condition` every 5 ms; throws (failing the test) if it is still false after `ms`. */
+export async function waitFor(condition: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
