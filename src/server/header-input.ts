@@ -2,37 +2,49 @@
 import { UsageError } from '../errors.js';
 import type { HeadersInput } from './request-handler.js';
 
-function text(v: string | Uint8Array | number): string {
+type Text = string | Uint8Array | number;
+
+function text(v: Text): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return String(v);
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
   throw new UsageError(`a header name or value must be a string, a number or a Uint8Array, got ${typeof v}`, 'header_bad_type');
 }
 
-/**
- * Appends `input`'s fields to `out` with lowercase names. Pseudo-header fields are the
- * library's to set (`:status`, `:method`, ...), so a user-given one is a UsageError.
- */
+/** One field: lowercase name; pseudo-header fields are the library's to set (`:status`, `:method`, ...). */
+function add(out: Array<[string, string]>, rawName: string | Uint8Array, rawValue: Text, what: string): void {
+  const name = text(rawName).toLowerCase();
+  if (name.length === 0 || name.charCodeAt(0) === 0x3a /* ':' */) {
+    throw new UsageError(`${what} may not contain the field ${JSON.stringify(name)}: pseudo-header fields are set by the library`, 'header_pseudo_by_user');
+  }
+  out.push([name, text(rawValue)]);
+}
+
+/** Appends `input`'s fields to `out` (see `add`). Throws UsageError for malformed input. */
 export function appendHeaders(out: Array<[string, string]>, input: HeadersInput | null | undefined, what: string): void {
   if (input === null || input === undefined) return;
-  const add = (rawName: string | Uint8Array, rawValue: string | Uint8Array | number): void => {
-    const name = text(rawName).toLowerCase();
-    if (name.length === 0 || name.charCodeAt(0) === 0x3a /* ':' */) {
-      throw new UsageError(`${what} may not contain the field ${JSON.stringify(name)}: pseudo-header fields are set by the library`, 'header_pseudo_by_user');
-    }
-    out.push([name, text(rawValue)]);
-  };
-  if (typeof (input as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    for (const field of input as Iterable<readonly [string | Uint8Array, string | Uint8Array | number]>) {
+  if (Array.isArray(input)) {
+    // The common form, without an iterator.
+    for (let i = 0; i < input.length; i++) {
+      const field = input[i] as unknown;
       if (!Array.isArray(field) || field.length < 2) {
         throw new UsageError(`${what} must be [name, value] pairs, got ${JSON.stringify(field)}`, 'header_bad_pair');
       }
-      add(field[0], field[1]);
+      add(out, field[0] as string | Uint8Array, field[1] as Text, what);
     }
     return;
   }
-  for (const [name, value] of Object.entries(input as Record<string, string | number | readonly string[]>)) {
-    if (Array.isArray(value)) for (const v of value as readonly string[]) add(name, v);
-    else add(name, value as string | number);
+  if (typeof (input as Iterable<unknown>)[Symbol.iterator] === 'function') {
+    for (const field of input as Iterable<unknown>) {
+      if (!Array.isArray(field) || field.length < 2) {
+        throw new UsageError(`${what} must be [name, value] pairs, got ${JSON.stringify(field)}`, 'header_bad_pair');
+      }
+      add(out, field[0] as string | Uint8Array, field[1] as Text, what);
+    }
+    return;
+  }
+  for (const [name, value] of Object.entries(input as Record<string, Text | readonly string[]>)) {
+    if (Array.isArray(value)) for (const v of value as readonly string[]) add(out, name, v, what);
+    else add(out, name, value as Text, what);
   }
 }
