@@ -13,6 +13,10 @@ const benches: Record<string, Bench> = {
     summary: 'HPACK encode/decode throughput and compression vs hpack.js over hpack-test-case',
     load: () => import('./hpack.js'),
   },
+  http2: {
+    summary: 'HTTP/2 server vs node:http2 and nghttpd under h2load (throughput, TLS, big bodies, latency, memory)',
+    load: () => import('./http2.js'),
+  },
 };
 
 async function main(argv: string[]): Promise<number> {
