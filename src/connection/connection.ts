@@ -36,7 +36,7 @@ import { HDDeflater } from '../hpack/deflater.js';
 import { HeaderListTooLargeError } from '../hpack/errors.js';
 import { HDInflater } from '../hpack/inflater.js';
 import type { ConnectionEvent, HeadersKind } from './events.js';
-import { checkPushRequest, checkRequest, checkResponse, checkTrailers, MessageInfo } from './field-validation.js';
+import { checkOutgoing, checkPushRequest, checkRequest, checkResponse, checkTrailers, MessageInfo } from './field-validation.js';
 import type { FlowWindows } from './flow-control.js';
 import { adjustReceiveWindow, adjustSendWindow, consumeFlow, increaseSendWindow, receiveFlow } from './flow-control.js';
 import type { ConnectionOptions, HeaderList, ResolvedOptions } from './options.js';
@@ -332,6 +332,7 @@ export class Connection {
   request(headers: HeaderList, endStream: boolean): number {
     if (this.isServer) throw new UsageError('request() is for a client connection', 'request_on_server');
     this.checkCanOpen();
+    this.checkSend(headers);
     if (this.localCount >= this.peer.maxConcurrentStreams) {
       throw new UsageError(`the server allows ${this.peer.maxConcurrentStreams} concurrent streams`, 'max_concurrent_streams');
     }
@@ -363,6 +364,7 @@ export class Connection {
     const s = this.sendableStream(streamId);
     if (s === null) return;
     if (s.endQueued) throw new UsageError(`stream ${streamId} already ended`, 'send_after_end_stream');
+    this.checkSend(headers);
     if (s.queuedBytes > 0) {
       if (!endStream) throw new UsageError(`header block without END_STREAM behind queued DATA on stream ${streamId}`, 'headers_behind_data');
       s.trailers = headers;
@@ -418,6 +420,7 @@ export class Connection {
     if (parent === undefined || parent.local || (parent.state !== StreamState.OPEN && parent.state !== StreamState.HALF_CLOSED_REMOTE) || parent.endQueued) {
       throw new UsageError(`cannot push on stream ${parentStreamId}: not a request stream we can send on`, 'push_parent_state');
     }
+    this.checkSend(requestHeaders);
     const id = this.allocateStreamId();
     const s = new Stream(id, true, this.peer.initialWindowSize, this.acked.initialWindowSize);
     this.addStream(s);
@@ -1076,6 +1079,12 @@ export class Connection {
     if (s !== undefined) return s;
     if (this.isIdle(id) || id === 0) throw new UsageError(`stream ${id} is not open`, 'stream_not_open');
     return null;
+  }
+
+  /** Throws UsageError if `headers` is not a well-formed field list to send (section 8.2). */
+  private checkSend(headers: HeaderList): void {
+    const bad = checkOutgoing(headers);
+    if (bad !== null) throw new UsageError(`cannot send this header list: ${bad}`, bad.slice(0, bad.indexOf(':')));
   }
 
   private writeHeaders(s: Stream, headers: HeaderList, endStream: boolean): void {

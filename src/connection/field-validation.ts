@@ -224,3 +224,30 @@ export function checkPushRequest(headers: HeaderList, info: MessageInfo): string
   if (info.contentLength > 0) return 'push_request_with_content';
   return null;
 }
+
+/**
+ * What we send must be well-formed too (section 8.2): a peer would reset the stream otherwise,
+ * and a CR/LF smuggled into a value must never reach an HTTP/1.1 hop behind the peer. Checks
+ * names, values, connection-specific fields, `te`, and pseudo-headers before regular fields.
+ * Returns the rejection (`token: detail`) or null.
+ */
+export function checkOutgoing(headers: HeaderList): string | null {
+  let regular = false;
+  for (let i = 0; i < headers.length; i++) {
+    const field = headers[i]!;
+    const name = field[0];
+    const value = field[1];
+    if (typeof name !== 'string' || typeof value !== 'string') return `field_not_string: field ${i}`;
+    if (!isValidFieldValue(value)) return `field_value_invalid: ${JSON.stringify(name)}`;
+    if (name.charCodeAt(0) === 0x3a) {
+      if (regular) return `pseudo_header_after_regular: ${name}`;
+      if (!isValidFieldName(name.slice(1))) return `field_name_invalid: ${JSON.stringify(name)}`;
+      continue;
+    }
+    regular = true;
+    if (!isValidFieldName(name)) return `field_name_invalid: ${JSON.stringify(name)}`;
+    if (CONNECTION_SPECIFIC.has(name)) return `connection_specific_field: ${name}`;
+    if (name === 'te' && value !== 'trailers') return `te_not_trailers: ${JSON.stringify(value)}`;
+  }
+  return null;
+}
