@@ -233,3 +233,24 @@ test('h2c upgrade: stream 1 is the upgraded request, half-closed (remote), answe
   pair.server.sendHeaders(1, [[':status', '200']], true);
   assert.deepEqual(pair.server.takeEvents(), [{ type: 'streamClosed', streamId: 1, errorCode: 0 }]);
 });
+
+test('header lists we send are checked: invalid ones throw UsageError and nothing is sent', () => {
+  const pair = new Pair();
+  pair.pump();
+  for (const [headers, token] of [
+    [[...GET, ['connection', 'close']], 'connection_specific_field'],
+    [[...GET, ['X-Upper', '1']], 'field_name_invalid'],
+    [[...GET, ['x-injected', 'a\r\nb: c']], 'field_value_invalid'],
+    [[...GET, ['te', 'gzip']], 'te_not_trailers'],
+    [[['x', '1'], ...GET], 'pseudo_header_after_regular'],
+  ] as Array<[HeaderList, string]>) {
+    assert.throws(() => pair.client.request(headers, true), { name: 'UsageError', token });
+  }
+  assert.equal(pair.client.takeOutput().length, 0);
+  const id = pair.client.request(GET, true);
+  pair.pump();
+  assert.throws(() => pair.server.sendHeaders(id, [[':status', '200'], ['transfer-encoding', 'chunked']], true), { name: 'UsageError' });
+  pair.server.sendHeaders(id, [[':status', '200']], true);
+  pair.pump();
+  assert.deepEqual(eventsOf(pair.clientEvents, 'headers').map((e) => e.headers), [[[':status', '200']]]);
+});
