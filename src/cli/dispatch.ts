@@ -15,9 +15,10 @@ import { type CliCommand, type CliIO, CliUsageError } from './command.js';
 import { deflatehd } from './deflatehd.js';
 import { inflatehd } from './inflatehd.js';
 import { serve } from './serve.js';
+import { get } from './get.js';
 
 /** Every subcommand, in the order `--help` lists them. New commands (serve, get) register here. */
-export const commands: readonly CliCommand[] = [deflatehd, inflatehd, serve];
+export const commands: readonly CliCommand[] = [deflatehd, inflatehd, serve, get];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -12,12 +12,21 @@ import { HDInflater } from '../hpack/inflater.js';
 
 export type FrameDirection = 'send' | 'recv';
 
-/**
- * Called once per frame, in wire order per direction. `headers` is the decoded header list on
- * the frame that completes a header block (HEADERS / PUSH_PROMISE / CONTINUATION with
- * END_HEADERS), else null. `error` is set (and `frame` null) once when the trace cannot go on.
- */
-export type FrameObserver = (direction: FrameDirection, frame: Frame | null, headers: HeaderList | null, error?: unknown) => void;
+/** One traced frame (or the end of the trace, when `error` is set and `frame` null). */
+export interface TraceEvent {
+  direction: FrameDirection;
+  frame: Frame | null;
+  /** Payload length and flags octet from the frame header, as on the wire. */
+  length: number;
+  flags: number;
+  /** The decoded header list on the frame that completes a header block (HEADERS / PUSH_PROMISE / CONTINUATION with END_HEADERS), else null. */
+  headers: HeaderList | null;
+  /** Set once when the trace cannot go on (bytes that do not decode). */
+  error?: unknown;
+}
+
+/** Called once per frame, in wire order per direction. */
+export type FrameObserver = (event: TraceEvent) => void;
 
 /** Largest frame RFC 9113 allows: the trace accepts whatever either side may legally send. */
 const MAX_FRAME_SIZE = 16777215;
@@ -31,6 +40,11 @@ export class FrameTracer {
   /** Octets of connection preface still to skip (the client's first bytes out). */
   private skip: number;
   private broken = false;
+  private readonly header = Buffer.alloc(9);
+  private headerFill = 0;
+  private payloadLeft = 0;
+  private readonly lengths: number[] = [];
+  private readonly flagsSeen: number[] = [];
 
   constructor(direction: FrameDirection, observer: FrameObserver) {
     this.direction = direction;
@@ -49,13 +63,40 @@ export class FrameTracer {
     }
     try {
       // A copy: the trace must not hold on to (or see changes in) buffers the client reuses.
-      this.decoder.push(Buffer.from(chunk));
+      const copy = Buffer.from(chunk);
+      this.scanHeaders(copy);
+      this.decoder.push(copy);
       for (let frame = this.decoder.next(); frame !== null; frame = this.decoder.next()) {
-        this.observer(this.direction, frame, this.headersOf(frame));
+        const length = this.lengths.shift() ?? 0;
+        const flags = this.flagsSeen.shift() ?? 0;
+        this.observer({ direction: this.direction, frame, length, flags, headers: this.headersOf(frame) });
       }
     } catch (err) {
       this.broken = true;
-      this.observer(this.direction, null, null, err);
+      this.observer({ direction: this.direction, frame: null, length: 0, flags: 0, headers: null, error: err });
+    }
+  }
+
+  /** Reads each frame header's length and flags as the bytes pass (the decoded frames do not keep them). */
+  private scanHeaders(chunk: Buffer): void {
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.payloadLeft > 0) {
+        const n = Math.min(this.payloadLeft, chunk.length - i);
+        this.payloadLeft -= n;
+        i += n;
+        continue;
+      }
+      const n = Math.min(9 - this.headerFill, chunk.length - i);
+      chunk.copy(this.header, this.headerFill, i, i + n);
+      this.headerFill += n;
+      i += n;
+      if (this.headerFill === 9) {
+        this.headerFill = 0;
+        this.payloadLeft = this.header.readUIntBE(0, 3);
+        this.lengths.push(this.payloadLeft);
+        this.flagsSeen.push(this.header[4]!);
+      }
     }
   }
 

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame } from '../../src/frame/types.js';
-import type { FrameDirection } from '../../src/client/frame-trace.js';
+import type { FrameDirection, TraceEvent } from '../../src/client/frame-trace.js';
 import type { HeaderList } from '../../src/connection/index.js';
 
 export { makeTestCert } from '../server/support.js';
@@ -32,13 +32,13 @@ export function header(fields: HeaderList | null | undefined, name: string): str
   return fields?.find((f) => f[0] === name)?.[1];
 }
 
-/** Records the client's frame trace: `[direction, frame, headers]`. */
+/** Records the client's frame trace. */
 export class FrameLog {
   readonly frames: Array<{ direction: FrameDirection; frame: Frame; headers: HeaderList | null }> = [];
   readonly errors: unknown[] = [];
-  readonly observer = (direction: FrameDirection, frame: Frame | null, headers: HeaderList | null, error?: unknown): void => {
-    if (frame === null) this.errors.push(error);
-    else this.frames.push({ direction, frame, headers });
+  readonly observer = (ev: TraceEvent): void => {
+    if (ev.frame === null) this.errors.push(ev.error);
+    else this.frames.push({ direction: ev.direction, frame: ev.frame, headers: ev.headers });
   };
 
   of(direction: FrameDirection, type: number): Frame[] {
