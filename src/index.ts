@@ -2,3 +2,4 @@
 export * from './errors.js';
 export * from './hpack/index.js';
 export * from './server/index.js';
+export * from './client/index.js';
