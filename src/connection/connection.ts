@@ -124,6 +124,8 @@ export class Connection {
   private closedRingAt = 0;
   /** Streams with data, trailers, END_STREAM or a `writable` notice pending. */
   private readonly sendSet = new Set<Stream>();
+  /** Streams whose queued DATA flow control holds back (see `maxSendStallMs`). */
+  private readonly stalled = new Set<Stream>();
   /** Connection-level flow control (stream 0). */
   private readonly flow: FlowWindows = { sendWindow: 65535, recvWindow: 65535, recvTarget: 65535, recvUnacked: 0 };
   /** Highest stream id the peer opened or promised. */
@@ -265,13 +267,26 @@ export class Connection {
     if (!this.dead && this.pendingSettings.length > 0 && this.pendingSettings[0]!.deadline <= now) {
       this.fail(new ConnectionError(`SETTINGS not acknowledged within ${this.options.settingsAckTimeout} ms`, ErrorCode.SETTINGS_TIMEOUT, 'settings_ack_timeout'));
     }
+    if (!this.dead && this.stalled.size > 0) {
+      const limit = this.options.maxSendStallMs;
+      for (const s of this.stalled) {
+        if (now - s.stalledSince >= limit) {
+          this.resetFromError(new StreamError(s.id, `stream ${s.id}: the peer's flow control held our DATA back for ${limit} ms`, ErrorCode.CANCEL, 'send_stalled'));
+        }
+      }
+    }
     return this.takeEvents();
   }
 
   /** When `tick()` next has something to do (ms on the caller's clock), Infinity if nothing. */
   nextDeadline(): number {
-    if (this.dead || this.pendingSettings.length === 0) return Infinity;
-    return this.pendingSettings[0]!.deadline;
+    if (this.dead) return Infinity;
+    let deadline = this.pendingSettings.length > 0 ? this.pendingSettings[0]!.deadline : Infinity;
+    if (this.stalled.size > 0) {
+      const limit = this.options.maxSendStallMs;
+      for (const s of this.stalled) if (s.stalledSince + limit < deadline) deadline = s.stalledSince + limit;
+    }
+    return deadline;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1118,6 +1133,10 @@ export class Connection {
       this.sendSet.delete(s);
       s.scheduled = false;
     }
+    if (s.stalledSince >= 0) {
+      s.stalledSince = -1;
+      this.stalled.delete(s);
+    }
     s.queue.length = 0;
     s.queueHead = 0;
     s.queuedBytes = 0;
@@ -1189,8 +1208,16 @@ export class Connection {
     if (s.queuedBytes > 0) {
       const window = Math.min(s.sendWindow, this.flow.sendWindow);
       if (window <= 0) {
+        if (s.stalledSince < 0 && this.options.maxSendStallMs !== Infinity) {
+          s.stalledSince = this.now;
+          this.stalled.add(s);
+        }
         if (s.sendWindow <= 0) this.unschedule(s);
         return false;
+      }
+      if (s.stalledSince >= 0) {
+        s.stalledSince = -1;
+        this.stalled.delete(s);
       }
       const buf = s.queue[s.queueHead]!;
       const n = Math.min(buf.length, window, this.peer.maxFrameSize);
@@ -1296,6 +1323,7 @@ export class Connection {
     }
     this.streams.clear();
     this.sendSet.clear();
+    this.stalled.clear();
     if (!this.closedEmitted) {
       this.closedEmitted = true;
       this.events.push({ type: 'closed' });

@@ -52,6 +52,13 @@ export interface ConnectionOptions {
   floodWindowMs?: number;
   /** Stream resets the peer may cause per `floodWindowMs` (rapid reset, CVE-2023-44487). Default 1000. */
   maxResetsPerWindow?: number;
+  /**
+   * A stream with DATA queued that the peer's flow control has kept from sending anything for
+   * this long is reset (RST_STREAM CANCEL): a peer that opens windows of zero and never reads
+   * must not hold our streams and buffers forever ("zero-window hoarding"). Like nginx's
+   * send_timeout. Infinity disables it. Default 60000 ms.
+   */
+  maxSendStallMs?: number;
   /** The time now, in ms (any monotonic clock; the caller passes later times to receive/tick). Default 0. */
   now?: number;
 }
@@ -71,6 +78,7 @@ export interface ResolvedOptions {
   maxGlitchesPerWindow: number;
   maxResetsPerWindow: number;
   floodWindowMs: number;
+  maxSendStallMs: number;
   now: number;
 }
 
@@ -102,6 +110,7 @@ export function resolveOptions(options: ConnectionOptions): ResolvedOptions {
     maxGlitchesPerWindow: options.maxGlitchesPerWindow ?? 1000,
     maxResetsPerWindow: options.maxResetsPerWindow ?? 1000,
     floodWindowMs: options.floodWindowMs ?? 10000,
+    maxSendStallMs: options.maxSendStallMs ?? 60000,
     now: options.now ?? 0,
   };
 }

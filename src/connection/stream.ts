@@ -42,6 +42,8 @@ export class Stream implements FlowWindows {
   scheduled = false;
   /** The producer was told to wait: emit `writable` when the queue drains with an open window. */
   wantWritable = false;
+  /** Since when (ms) queued DATA has been held back by flow control; -1 while it is not. */
+  stalledSince = -1;
 
   /** Received message bookkeeping (RFC 9113 section 8.1). */
   phase: MessagePhase = MessagePhase.NONE;

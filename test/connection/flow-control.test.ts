@@ -204,3 +204,30 @@ test('an empty DATA frame with END_STREAM goes out even with no window', () => {
   assert.equal(data.length, 1);
   assert.ok(data[0]!.endStream);
 });
+
+test('zero-window hoarding: DATA held back by flow control for maxSendStallMs resets the stream', () => {
+  const p = server({ role: 'server', maxSendStallMs: 1000 }, [[SettingId.INITIAL_WINDOW_SIZE, 0]]);
+  p.send((w) => {
+    w.headers(1, p.block(GET), true, 16384);
+    w.headers(3, p.block(GET), true, 16384);
+  });
+  p.now = 100;
+  p.conn.receive(Buffer.alloc(0), 100);
+  for (const id of [1, 3]) {
+    p.conn.sendHeaders(id, [[':status', '200']], false);
+    assert.equal(p.conn.sendData(id, Buffer.alloc(10), true), true);
+  }
+  p.frames();
+  assert.equal(p.conn.nextDeadline(), 1100);
+  // Stream 3 gets window and finishes; stream 1 stays at zero.
+  p.now = 600;
+  p.send((w) => w.windowUpdate(3, 100));
+  assert.deepEqual(ofType(p.frames(), FrameType.DATA).map((f) => f.streamId), [3]);
+  p.events.push(...p.conn.tick(1099));
+  assert.deepEqual(ofType(p.frames(), FrameType.RST_STREAM), []);
+  p.events.push(...p.conn.tick(1100));
+  assert.deepEqual(ofType(p.frames(), FrameType.RST_STREAM).map((f) => [f.streamId, f.errorCode]), [[1, ErrorCode.CANCEL]]);
+  assert.deepEqual(eventsOf(p.events, 'streamClosed').map((e) => [e.streamId, e.errorCode]), [[3, 0], [1, ErrorCode.CANCEL]]);
+  assert.equal(p.conn.nextDeadline(), Infinity);
+  assert.equal(p.conn.isClosed, false);
+});
