@@ -6,6 +6,11 @@
  * Buffers already handed out by `take()` are never written again (the socket may still hold
  * them); the writer goes on in the unused tail of the same buffer and allocates a new one
  * only when the tail is too small.
+ *
+ * Blocks are small (2 KiB) and come from Node's shared Buffer pool, allocated on first use:
+ * a server holds one writer per connection, and an idle connection should not pin a private
+ * 16 KiB buffer (that was most of an idle connection's memory). Bursts larger than a block
+ * continue in further blocks; `take()` then hands out one piece per block.
  */
 import { UsageError } from '../errors.js';
 import {
@@ -21,10 +26,13 @@ import type { Frame, PrioritySpec } from './types.js';
 
 /** DATA payloads at least this long are referenced rather than copied. */
 const REFERENCE_THRESHOLD = 1024;
-const MIN_BLOCK = 16384;
+/** Default block size: below half of Buffer.poolSize, so blocks are carved from Node's pool. */
+const DEFAULT_BLOCK = 2048;
 
 export class FrameWriter {
-  private block: Buffer;
+  /** The buffer frames are written into; empty until the first frame. */
+  private block: Buffer = EMPTY;
+  private readonly blockSize: number;
   /** Start of the bytes of `block` not yet handed out. */
   private start = 0;
   /** End of the bytes written into `block`. */
@@ -33,8 +41,9 @@ export class FrameWriter {
   private readonly pieces: Buffer[] = [];
   private piecesLength = 0;
 
-  constructor(initialSize = MIN_BLOCK) {
-    this.block = Buffer.allocUnsafe(initialSize);
+  /** `blockSize`: bytes per block (a frame larger than that gets a block of its own size). */
+  constructor(blockSize = DEFAULT_BLOCK) {
+    this.blockSize = blockSize;
   }
 
   /** Bytes gathered and not yet taken. */
@@ -293,7 +302,7 @@ export class FrameWriter {
     if (this.block.length - this.end >= n) return this.end;
     // The tail is too small: hand the gathered part of this block to `pieces` and start a new one.
     this.flushBlock();
-    this.block = Buffer.allocUnsafe(Math.max(MIN_BLOCK, n));
+    this.block = Buffer.allocUnsafe(Math.max(this.blockSize, n));
     this.start = 0;
     this.end = 0;
     return 0;
