@@ -165,6 +165,7 @@ export class Connection {
   private controlFrames = 0;
   private glitches = 0;
   private peerResets = 0;
+  private streamErrors = 0;
 
   constructor(options: ConnectionOptions) {
     this.options = resolveOptions(options);
@@ -224,6 +225,11 @@ export class Connection {
         } catch (err) {
           if (err instanceof StreamError) {
             this.resetFromError(err);
+            // Resets the peer provokes cost us as much as the ones it sends (MadeYouReset,
+            // CVE-2025-8671): the same limit applies, and a tighter one to stream errors only a
+            // broken peer causes. A flood ends in GOAWAY via the catch below.
+            this.countPeerReset();
+            if (err.code !== ErrorCode.REFUSED_STREAM) this.countStreamError();
             continue;
           }
           throw err;
@@ -840,6 +846,9 @@ export class Connection {
       this.rememberClosed(id, CloseCause.LOCAL_RESET);
       this.writer.headers(id, this.deflater.deflate([[':status', '431']]), true, this.peer.maxFrameSize);
       if (!endStream) this.writer.rstStream(id, ErrorCode.NO_ERROR);
+      // A refused request is a provoked reset too (HPACK bombs one after another).
+      this.countPeerReset();
+      this.countStreamError();
       return;
     }
     const info = this.info;
@@ -902,7 +911,10 @@ export class Connection {
       throw new StreamError(id, `stream ${id} depends on itself`, ErrorCode.PROTOCOL_ERROR, 'priority_self_dependency');
     }
     // RFC 9113 section 5.3.2: the priority scheme is deprecated; the frame is accepted and ignored.
-    // Ignoring it costs nothing (we keep no priority tree), so it is not counted as a glitch.
+    // We keep no priority tree, but each frame still costs a decode: PRIORITY on a stream that is
+    // not open (idle placeholders, closed streams: tree churn, CVE-2019-9513) counts as a glitch.
+    // Browsers send a handful at most.
+    if (!this.streams.has(id)) this.glitch('priority_churn');
   }
 
   private onRstStream(f: RstStreamFrame): void {
@@ -1340,6 +1352,7 @@ export class Connection {
       this.controlFrames = 0;
       this.glitches = 0;
       this.peerResets = 0;
+      this.streamErrors = 0;
     }
   }
 
@@ -1354,6 +1367,12 @@ export class Connection {
     this.rollFloodWindow();
     if (++this.glitches > this.options.maxGlitchesPerWindow) {
       throw new ConnectionError(`more than ${this.options.maxGlitchesPerWindow} useless frames (last: ${what}) in ${this.options.floodWindowMs} ms`, ErrorCode.ENHANCE_YOUR_CALM, 'flood_glitches');
+    }
+  }
+
+  private countStreamError(): void {
+    if (++this.streamErrors > this.options.maxStreamErrorsPerWindow) {
+      throw new ConnectionError(`more than ${this.options.maxStreamErrorsPerWindow} malformed or forbidden stream frames in ${this.options.floodWindowMs} ms`, ErrorCode.ENHANCE_YOUR_CALM, 'flood_stream_errors');
     }
   }
 

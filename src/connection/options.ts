@@ -43,15 +43,26 @@ export interface ConnectionOptions {
   maxConcurrentPushes?: number;
   /**
    * Flood limits: control frames the peer makes us answer (PING, SETTINGS) and "glitches"
-   * (frames that are legal but do nothing useful: empty DATA without END_STREAM, resets of streams
-   * just opened, PRIORITY storms) allowed per `floodWindowMs`; beyond them GOAWAY(ENHANCE_YOUR_CALM).
+   * (frames that are legal but do nothing useful: empty DATA without END_STREAM, frames on streams
+   * we reset, PRIORITY on streams that are not open) allowed per `floodWindowMs`; beyond them
+   * GOAWAY(ENHANCE_YOUR_CALM).
    * Defaults: 1000 control frames, 1000 glitches, per 10000 ms.
    */
   maxControlFramesPerWindow?: number;
   maxGlitchesPerWindow?: number;
   floodWindowMs?: number;
-  /** Stream resets the peer may cause per `floodWindowMs` (rapid reset, CVE-2023-44487). Default 1000. */
+  /**
+   * Stream resets the peer may cause per `floodWindowMs`: RST_STREAM it sends (Rapid Reset,
+   * CVE-2023-44487) and the ones it provokes from us (stream errors, refused streams, 431:
+   * MadeYouReset, CVE-2025-8671). Default 1000.
+   */
   maxResetsPerWindow?: number;
+  /**
+   * Of those, the ones only a broken or hostile peer causes: stream errors from malformed or
+   * forbidden input (RST_STREAM PROTOCOL_ERROR, STREAM_CLOSED, FLOW_CONTROL_ERROR...) and requests
+   * answered 431. Honest peers cause none, so the limit is low. Per `floodWindowMs`; default 50.
+   */
+  maxStreamErrorsPerWindow?: number;
   /**
    * A stream with DATA queued that the peer's flow control has kept from sending anything for
    * this long is reset (RST_STREAM CANCEL): a peer that opens windows of zero and never reads
@@ -77,6 +88,7 @@ export interface ResolvedOptions {
   maxControlFramesPerWindow: number;
   maxGlitchesPerWindow: number;
   maxResetsPerWindow: number;
+  maxStreamErrorsPerWindow: number;
   floodWindowMs: number;
   maxSendStallMs: number;
   now: number;
@@ -109,6 +121,7 @@ export function resolveOptions(options: ConnectionOptions): ResolvedOptions {
     maxControlFramesPerWindow: options.maxControlFramesPerWindow ?? 1000,
     maxGlitchesPerWindow: options.maxGlitchesPerWindow ?? 1000,
     maxResetsPerWindow: options.maxResetsPerWindow ?? 1000,
+    maxStreamErrorsPerWindow: options.maxStreamErrorsPerWindow ?? 50,
     floodWindowMs: options.floodWindowMs ?? 10000,
     maxSendStallMs: options.maxSendStallMs ?? 60000,
     now: options.now ?? 0,
