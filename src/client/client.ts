@@ -75,6 +75,8 @@ export interface HTTP2ClientOptions {
   connectTimeout?: number;
   /** Default per-request timeout in ms; 0: none. Default 0. */
   requestTimeout?: number;
+  /** `close()` waits this long for requests in flight, then destroys the connection, ms. Default 30000. */
+  closeTimeout?: number;
   /** Request bodies pause while the socket holds this many unsent bytes. Default 262144. */
   socketHighWaterMark?: number;
   /** Observe every frame sent and received (decoded from a copy of the bytes), e.g. for `h2kit get -v`. */
@@ -262,6 +264,7 @@ export class HTTP2Client {
       this.failUnsent(stream, new RequestRefusedError(0, 'the server is going away (GOAWAY received): the request was not sent', 'goaway_not_sent'));
       return h;
     }
+    h.canceller = (code) => this.cancel(stream, code);
     if (stream.timeout > 0) stream.timer = setTimeout(() => this.onRequestTimeout(stream), stream.timeout);
     this.pending.push(stream);
     if (this.state === State.IDLE) void this.connect();
@@ -293,8 +296,16 @@ export class HTTP2Client {
   close(): Promise<void> {
     if (!this.closing) {
       this.closing = true;
-      if (this.state === State.IDLE) this.end();
-      else this.maybeFinishClose();
+      if (this.state === State.IDLE) {
+        this.end();
+      } else {
+        this.maybeFinishClose();
+        const force = setTimeout(() => {
+          if (this.state !== State.ENDED) this.destroy(new ClientConnectionError(`close() gave up after ${this.options.closeTimeout ?? 30000} ms`, ErrorCode.CANCEL, 'close_timeout'));
+        }, this.options.closeTimeout ?? 30000);
+        force.unref();
+        void this.closed.then(() => clearTimeout(force));
+      }
     }
     return this.closed;
   }
@@ -585,7 +596,24 @@ export class HTTP2Client {
     this.resetStream(stream, ErrorCode.CANCEL);
   }
 
+  /** The handler's cancel(): drop a queued request, reset a stream. */
+  private cancel(stream: ClientStream, code: number): void {
+    if (stream.closed) return;
+    if (stream.id === 0) {
+      const i = this.pending.indexOf(stream);
+      if (i >= 0) this.pending.splice(i, 1);
+      this.failUnsent(stream, new StreamResetError(0, code, false));
+      this.maybeFinishClose();
+      return;
+    }
+    this.resetStream(stream, code);
+  }
+
   private resetStream(stream: ClientStream, code: number): void {
+    if (stream.resetCode < 0) {
+      stream.resetCode = code;
+      stream.resetByPeer = false;
+    }
     const conn = this.conn;
     if (conn !== null && this.state === State.OPEN && !stream.closed) {
       conn.resetStream(stream.id, code);
@@ -730,6 +758,7 @@ export class HTTP2Client {
     handler.path = push.path;
     const stream = new ClientStream(this, handler, true, null, null, null, 0);
     stream.id = ev.promisedStreamId;
+    handler.canceller = (code) => this.cancel(stream, code);
     this.streams.set(stream.id, stream);
   }
 

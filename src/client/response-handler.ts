@@ -11,7 +11,7 @@
  * Any callback may be async: an onData that returns a promise holds back flow-control credit
  * for that stream until it settles (backpressure on the server).
  */
-import type { H2Error } from '../errors.js';
+import { ErrorCode, type H2Error } from '../errors.js';
 import type { HeaderList } from '../connection/index.js';
 
 /** A promised (pushed) request, as the server announced it in PUSH_PROMISE. */
@@ -48,6 +48,16 @@ export class BaseResponseHandler {
   trailers: HeaderList | null = null;
   /** Why the exchange failed (set before onClose when it did not complete), else null. */
   error: H2Error | null = null;
+  /** Set by the client when the handler is attached: how `cancel()` reaches the stream. */
+  canceller: ((code: number) => void) | null = null;
+
+  /**
+   * Abandons the exchange: a queued request is dropped, a stream is reset (RST_STREAM `code`,
+   * CANCEL by default). onClose follows, with `error` a StreamResetError. Harmless once closed.
+   */
+  cancel(code: number = ErrorCode.CANCEL): void {
+    this.canceller?.(code);
+  }
 
   /** The final response headers arrived: `status` and `headers` are set. */
   onHeaders(): void | Promise<void> {}

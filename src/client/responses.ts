@@ -131,6 +131,13 @@ export class StreamingHandler extends BaseResponseHandler {
         waiter?.();
       },
     });
+    // A reader that gives up (destroy(), a broken pipeline) cancels the stream instead of stalling it.
+    this.body.once('close', () => {
+      const waiter = this.waiter;
+      this.waiter = null;
+      waiter?.();
+      if (!this.complete) this.cancel();
+    });
   }
 
   override onHeaders(): void {
@@ -139,6 +146,8 @@ export class StreamingHandler extends BaseResponseHandler {
   }
 
   override onData(data: Buffer): void | Promise<void> {
+    // The reader is gone (its cancel is on the way): nothing to hold back for.
+    if (this.body.destroyed) return;
     if (this.body.push(data)) return;
     // The reader is behind: hold this chunk's flow-control credit until it reads on.
     return new Promise((resolve) => (this.waiter = resolve));

@@ -540,3 +540,61 @@ test('close() is graceful: queued and in-flight requests finish, then GOAWAY and
   assert.ok(err instanceof ClientConnectionError && err.token === 'client_closed', String(err));
   await peer.close();
 });
+
+test('cancel(): an in-flight exchange is reset with CANCEL, a queued one is dropped; both get StreamResetError', async () => {
+  const peer = await startNodeServer({ settings: { maxConcurrentStreams: 1 } });
+  const log = new FrameLog();
+  const client = new HTTP2Client(peer.url, { onFrame: log.observer });
+  try {
+    await client.connect();
+    let closes = 0;
+    class H extends BaseResponseHandler {
+      override onClose(): void {
+        closes++;
+      }
+    }
+    const inFlight = client.send({ path: '/hold' }, H);
+    const queued = client.send({ path: '/hold' }, H);
+    await waitFor(() => peer.held.length >= 1, 'the first request at the server');
+    assert.equal(client.queuedRequests, 1);
+    queued.cancel();
+    inFlight.cancel();
+    await waitFor(() => closes === 2, 'both handlers closed');
+    assert.ok(inFlight.error instanceof StreamResetError && inFlight.error.byPeer === false && inFlight.error.code === ErrorCode.CANCEL, String(inFlight.error));
+    assert.ok(queued.error instanceof StreamResetError, String(queued.error));
+    assert.deepEqual((log.of('send', FrameType.RST_STREAM) as Array<{ streamId: number; errorCode: number }>).map((f) => [f.streamId, f.errorCode]), [[1, ErrorCode.CANCEL]]);
+    assert.equal(peer.held.length, 1, 'the queued request never reached the server');
+  } finally {
+    await client.close();
+    await peer.close();
+  }
+});
+
+test('a streamed body the reader destroys cancels the stream, and close() still completes', async () => {
+  const peer = await startNodeServer();
+  const log = new FrameLog();
+  const client = new HTTP2Client(peer.url, { onFrame: log.observer });
+  try {
+    const res = await client.stream({ path: `/bytes?n=${4 << 20}` });
+    for await (const _ of res.body) break; // reads one chunk, then destroys the Readable
+    await waitFor(() => log.of('send', FrameType.RST_STREAM).length === 1, 'our RST_STREAM');
+    await assert.rejects(res.trailers, (e: unknown) => e instanceof StreamResetError && e.code === ErrorCode.CANCEL);
+  } finally {
+    await client.close();
+    await peer.close();
+  }
+});
+
+test('close() gives up after closeTimeout: requests still in flight fail with ClientConnectionError', async () => {
+  const peer = await startNodeServer();
+  const client = new HTTP2Client(peer.url, { closeTimeout: 100 });
+  try {
+    const pending = client.request({ path: '/hold' }).catch((e: unknown) => e);
+    await waitFor(() => peer.held.length >= 1, 'the request at the server');
+    await client.close();
+    const err = await pending;
+    assert.ok(err instanceof ClientConnectionError && err.token === 'close_timeout', String(err));
+  } finally {
+    await peer.close();
+  }
+});
