@@ -585,9 +585,9 @@ export async function run(argv: string[]): Promise<void> {
   }
   const quick = values.quick === true;
   const opts: Options = {
-    rounds: Number(values.rounds ?? (quick ? 2 : 3)),
+    rounds: Number(values.rounds ?? (quick ? 2 : 4)),
     duration: Number(values.duration ?? (quick ? 1 : 2)),
-    warmUp: quick ? 0.5 : 1,
+    warmUp: 0.5,
     connections: Number(values.connections ?? (quick ? 1000 : 5000)),
     streamsPerConnection: 2,
     verbose: values.verbose === true,
