@@ -66,6 +66,8 @@ const CloseCause = {
 type CloseCause = (typeof CloseCause)[keyof typeof CloseCause];
 
 const MAX_STREAM_ID = 0x7fffffff;
+/** A send window this small, with more than it queued, after a WINDOW_UPDATE is a dribble glitch. */
+const DRIBBLE_WINDOW = 1024;
 const EMPTY = Buffer.alloc(0);
 const NO_EVENTS = Object.freeze([]) as unknown as ConnectionEvent[];
 
@@ -1011,6 +1013,7 @@ export class Connection {
       if (!increaseSendWindow(this.flow, f.increment)) {
         throw new FlowControlError(`WINDOW_UPDATE of ${f.increment} overflows the connection window ${this.flow.sendWindow}`, 'window_update_overflow');
       }
+      if (this.flow.sendWindow < DRIBBLE_WINDOW && this.sendSet.size > 0) this.glitch('window_dribble');
       // Streams blocked on the connection window are still in sendSet; the flush at the end of receive() serves them.
       return;
     }
@@ -1028,6 +1031,10 @@ export class Connection {
     if (!increaseSendWindow(s, f.increment)) {
       throw new StreamError(id, `WINDOW_UPDATE of ${f.increment} overflows stream ${id}'s window ${s.sendWindow}`, ErrorCode.FLOW_CONTROL_ERROR, 'window_update_overflow');
     }
+    // Data dribble (CVE-2019-9511): windows opened a few octets at a time while we have more to
+    // send (queued, or a producer waiting for `writable`) make us cut our DATA into tiny frames.
+    // Honest peers open windows in large steps.
+    if (s.sendWindow < DRIBBLE_WINDOW && (s.queuedBytes > s.sendWindow || s.wantWritable)) this.glitch('window_dribble');
     if (s.queuedBytes > 0 || s.wantWritable) this.schedule(s);
   }
 

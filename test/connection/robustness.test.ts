@@ -121,3 +121,65 @@ test('input after a connection error is ignored', () => {
   assert.equal(p.events.length, before);
   assert.deepEqual(p.frames().map((f) => f.type), [FrameType.GOAWAY]);
 });
+
+test('provoked resets (MadeYouReset): stream errors we send count toward maxResetsPerWindow', () => {
+  const p = server({ role: 'server', maxResetsPerWindow: 50, maxStreamErrorsPerWindow: 1000 });
+  p.send((w) => {
+    for (let i = 0; i < 51; i++) {
+      const id = 1 + 2 * i;
+      w.headers(id, p.block(GET), true, 16384);
+      w.windowUpdate(id, 0x7fffffff); // overflow: RST_STREAM FLOW_CONTROL_ERROR
+    }
+  });
+  assert.equal(goawayCode(p), ErrorCode.ENHANCE_YOUR_CALM);
+  assert.equal(eventsOf(p.events, 'connectionError')[0]!.error.token, 'flood_resets');
+});
+
+test('malformed requests past maxStreamErrorsPerWindow end the connection; refusals only count as resets', () => {
+  const p = server({ role: 'server', maxStreamErrorsPerWindow: 10 });
+  p.send((w) => {
+    for (let i = 0; i < 11; i++) w.headers(1 + 2 * i, p.block([...GET, ['connection', 'close']]), true, 16384);
+  });
+  assert.equal(goawayCode(p), ErrorCode.ENHANCE_YOUR_CALM);
+  assert.equal(eventsOf(p.events, 'connectionError')[0]!.error.token, 'flood_stream_errors');
+  // REFUSED_STREAM is not a stream error of the peer's making: 20 refusals stay under 10.
+  const q = server({ role: 'server', maxStreamErrorsPerWindow: 10, settings: { maxConcurrentStreams: 1 } });
+  q.send((w) => {
+    for (let i = 0; i < 21; i++) w.headers(1 + 2 * i, q.block(post()), false, 16384);
+  });
+  assert.equal(q.conn.isClosed, false);
+  assert.equal(ofType(q.frames(), FrameType.RST_STREAM).length, 20);
+});
+
+test('PRIORITY churn on idle streams is a glitch (CVE-2019-9513); on open streams it is free', () => {
+  const p = server({ role: 'server', maxGlitchesPerWindow: 100 });
+  p.send((w) => w.headers(1, p.block(post()), false, 16384));
+  p.send((w) => {
+    for (let i = 0; i < 500; i++) w.priority(1, { dependency: 0, weight: i & 0xff, exclusive: false });
+  });
+  assert.equal(p.conn.isClosed, false);
+  p.send((w) => {
+    for (let i = 0; i < 101; i++) w.priority(1001 + 2 * i, { dependency: 1, weight: 1, exclusive: false });
+  });
+  assert.equal(goawayCode(p), ErrorCode.ENHANCE_YOUR_CALM);
+});
+
+test('data dribble (CVE-2019-9511): windows opened an octet at a time while we wait to send are glitches', () => {
+  const p = server({ role: 'server', maxGlitchesPerWindow: 100 });
+  p.send((w) => w.settings([[4 /* INITIAL_WINDOW_SIZE */, 1]]));
+  p.send((w) => w.headers(1, p.block(GET), true, 16384));
+  p.conn.sendHeaders(1, [[':status', '200']], false);
+  assert.equal(p.conn.sendData(1, Buffer.alloc(5000), false), false);
+  for (let i = 0; i < 100; i++) p.send((w) => w.windowUpdate(1, 1));
+  assert.equal(p.conn.isClosed, false);
+  p.send((w) => w.windowUpdate(1, 1));
+  assert.equal(goawayCode(p), ErrorCode.ENHANCE_YOUR_CALM);
+  // Honest large steps are not glitches.
+  const q = server({ role: 'server', maxGlitchesPerWindow: 10 });
+  q.send((w) => w.settings([[4, 1]]));
+  q.send((w) => w.headers(1, q.block(GET), true, 16384));
+  q.conn.sendHeaders(1, [[':status', '200']], false);
+  q.conn.sendData(1, Buffer.alloc(500000), false);
+  for (let i = 0; i < 50; i++) q.send((w) => w.windowUpdate(1, 8192));
+  assert.equal(q.conn.isClosed, false);
+});
