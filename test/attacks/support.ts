@@ -24,6 +24,8 @@ import { CONNECTION_PREFACE, FrameDecoder, FrameType, FrameWriter } from '../../
 import { HDDeflater } from '../../src/hpack/index.js';
 import { HTTP2Server, type HTTP2ServerOptions } from '../../src/server/server.js';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
+import { DATA_EOF, DATA_OK } from '../../src/server/constants.js';
+import type { BodyGenerator } from '../../src/server/body-source.js';
 import type { ServerLogger } from '../../src/server/session.js';
 import { TestClient, literalBlock, type HeaderList } from '../conformance/helpers/client.js';
 
@@ -35,11 +37,23 @@ const MiB = 1024 * 1024;
 /** Handlers alive now (constructed, onClose not yet seen): a leak shows up here. */
 export const handlerStats = { created: 0, closed: 0, get live(): number { return this.created - this.closed; } };
 
+/** A body generator making `n` octets on demand, `size` at a time. */
+function lazyBody(n: number): BodyGenerator {
+  let left = n;
+  return (size: number) => {
+    const len = Math.min(size, left);
+    left -= len;
+    return [Buffer.alloc(len, 0x73), left === 0 ? DATA_EOF : DATA_OK];
+  };
+}
+
 /**
  * The application under attack:
  * - `/` answers `ok`;
  * - `/hold` is never answered (the stream stays open until the client resets it or leaves);
  * - `/big?n=N` answers N octets (flow-control and buffering attacks);
+ * - `/stream?n=N` answers N octets made on demand by a body generator (only what the pump asks for
+ *   exists in memory, so RSS measures the server's buffering, not the application's body);
  * - `/echo` answers the request body once it has ended.
  */
 export class TargetHandler extends BaseRequestHandler {
@@ -48,7 +62,9 @@ export class TargetHandler extends BaseRequestHandler {
   override onHeaders(): void {
     handlerStats.created++;
     const big = /^\/big\?n=(\d+)$/.exec(this.path);
+    const stream = /^\/stream\?n=(\d+)$/.exec(this.path);
     if (big) this.sendResponse({ body: Buffer.alloc(Number(big[1]), 0x62) });
+    else if (stream) this.sendResponse({ body: lazyBody(Number(stream[1])) });
     else if (this.path === '/') this.sendResponse({ body: 'ok' });
   }
 
@@ -235,7 +251,7 @@ export interface HonestStats {
 }
 
 /** Requests `/` back to back on one node:http2 connection until `stop()`; records every failure. */
-export function startHonestClient(url: string): { stats: HonestStats; stop(): Promise<void> } {
+export function startHonestClient(url: string): { stats: HonestStats; ready: Promise<void>; stop(): Promise<void> } {
   const stats: HonestStats = { ok: 0, failed: [] };
   let stopped = false;
   const session = http2.connect(url, { rejectUnauthorized: false });
@@ -258,7 +274,11 @@ export function startHonestClient(url: string): { stats: HonestStats; stop(): Pr
         resolve();
       });
     });
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
   const loop = (async () => {
+    await one();
+    markReady();
     while (!stopped && !session.destroyed) {
       await one();
       // A short pause: the honest client is a steady customer, not a second flood.
@@ -267,8 +287,10 @@ export function startHonestClient(url: string): { stats: HonestStats; stop(): Pr
   })();
   return {
     stats,
+    ready,
     async stop() {
       stopped = true;
+      markReady();
       await loop;
       await new Promise<void>((resolve) => session.close(() => resolve()));
     },
@@ -333,6 +355,8 @@ export async function runAttack(t: TestContext, options: AttackOptions): Promise
   await server.listen();
   const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${server.port}`;
   const honest = startHonestClient(url);
+  // The honest connection is up and served before the attack starts (the attack may count sessions).
+  await honest.ready;
   const memory = sampleMemory();
   const attacker = await Attacker.connect(server.port, { tls: options.tls !== undefined });
   const began = performance.now();
