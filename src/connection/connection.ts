@@ -424,6 +424,7 @@ export class Connection {
     if (s.state === StreamState.CLOSED || endStream) return true;
     if (s.queuedBytes > 0 || s.sendWindow <= 0 || this.flow.sendWindow <= 0) {
       s.wantWritable = true;
+      if (s.sendWindow <= 0 || this.flow.sendWindow <= 0) this.markStalled(s);
       // Blocked on the connection window only: wait in line for its WINDOW_UPDATE (a stream
       // WINDOW_UPDATE reschedules streams blocked on their own window).
       if (s.sendWindow > 0) this.schedule(s);
@@ -1227,17 +1228,11 @@ export class Connection {
     if (s.queuedBytes > 0) {
       const window = Math.min(s.sendWindow, this.flow.sendWindow);
       if (window <= 0) {
-        if (s.stalledSince < 0 && this.options.maxSendStallMs !== Infinity) {
-          s.stalledSince = this.now;
-          this.stalled.add(s);
-        }
+        this.markStalled(s);
         if (s.sendWindow <= 0) this.unschedule(s);
         return false;
       }
-      if (s.stalledSince >= 0) {
-        s.stalledSince = -1;
-        this.stalled.delete(s);
-      }
+      this.clearStall(s);
       const buf = s.queue[s.queueHead]!;
       const n = Math.min(buf.length, window, this.peer.maxFrameSize);
       let chunk: Buffer;
@@ -1283,14 +1278,32 @@ export class Connection {
     }
     if (s.wantWritable) {
       if (s.sendWindow > 0 && this.flow.sendWindow > 0) {
+        this.clearStall(s);
         s.wantWritable = false;
         this.events.push({ type: 'writable', streamId: s.id });
-      } else if (s.sendWindow > 0) {
+      } else {
+        // A producer waits on flow control: that counts as held back, like queued DATA.
+        this.markStalled(s);
         // Blocked on the connection window only: stay in line for its WINDOW_UPDATE.
-        this.schedule(s);
+        if (s.sendWindow > 0) this.schedule(s);
       }
     }
     return false;
+  }
+
+  /** `s` wants to send and flow control says no: start its stall clock (see `maxSendStallMs`). */
+  private markStalled(s: Stream): void {
+    if (s.stalledSince < 0 && this.options.maxSendStallMs !== Infinity) {
+      s.stalledSince = this.now;
+      this.stalled.add(s);
+    }
+  }
+
+  private clearStall(s: Stream): void {
+    if (s.stalledSince >= 0) {
+      s.stalledSince = -1;
+      this.stalled.delete(s);
+    }
   }
 
   /** END_STREAM already went out on `s` (its state says we can no longer send). */

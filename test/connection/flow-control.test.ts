@@ -231,3 +231,26 @@ test('zero-window hoarding: DATA held back by flow control for maxSendStallMs re
   assert.equal(p.conn.nextDeadline(), Infinity);
   assert.equal(p.conn.isClosed, false);
 });
+
+test('zero-window hoarding: a producer waiting for writable (nothing queued) is held back too', () => {
+  const p = server({ role: 'server', maxSendStallMs: 1000 }, [[SettingId.INITIAL_WINDOW_SIZE, 0]]);
+  p.send((w) => w.headers(1, p.block(GET), true, 16384));
+  p.conn.sendHeaders(1, [[':status', '200']], false);
+  assert.equal(p.conn.sendData(1, Buffer.alloc(0), false), false);
+  assert.equal(p.conn.nextDeadline(), 1000);
+  p.events.push(...p.conn.tick(1000));
+  assert.deepEqual(ofType(p.frames(), FrameType.RST_STREAM).map((f) => [f.streamId, f.errorCode]), [[1, ErrorCode.CANCEL]]);
+});
+
+test('a stream that gets window before the deadline is not reset', () => {
+  const p = server({ role: 'server', maxSendStallMs: 1000 }, [[SettingId.INITIAL_WINDOW_SIZE, 0]]);
+  p.send((w) => w.headers(1, p.block(GET), true, 16384));
+  p.conn.sendHeaders(1, [[':status', '200']], false);
+  p.conn.sendData(1, Buffer.alloc(0), false);
+  p.now = 500;
+  p.send((w) => w.windowUpdate(1, 100));
+  assert.deepEqual(eventsOf(p.events, 'writable'), [{ type: 'writable', streamId: 1 }]);
+  assert.equal(p.conn.nextDeadline(), Infinity);
+  p.events.push(...p.conn.tick(5000));
+  assert.deepEqual(ofType(p.frames(), FrameType.RST_STREAM), []);
+});
