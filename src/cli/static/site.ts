@@ -68,7 +68,7 @@ function handlerClassFor(site: StaticSite): RequestHandlerClass {
     constructor(session: ServerSession, streamId: number) {
       super(session, streamId);
     }
-    override onHeaders(): Promise<void> {
+    override onHeaders(): void | Promise<void> {
       return site.answer(this);
     }
   };
@@ -92,13 +92,16 @@ export class StaticSite {
     this.handlerClass = handlerClassFor(this);
   }
 
-  /** Answers one request. */
-  async answer(h: BaseRequestHandler): Promise<void> {
+  /**
+   * Answers one request. Synchronous when it can be (a cached small file, an error, a 304):
+   * a handler that returns no promise lets the server answer within the same burst.
+   */
+  answer(h: BaseRequestHandler): void | Promise<void> {
     if (h.method !== 'GET' && h.method !== 'HEAD') {
       textResponse(h, 405, 'Method Not Allowed', { allow: 'GET, HEAD' });
       return;
     }
-    const found = await resolveRequestPath(this.root, h.path);
+    const found = resolveRequestPath(this.root, h.path);
     switch (found.kind) {
       case 'bad':
         textResponse(h, 400, `Bad Request: ${found.reason}`);
@@ -135,38 +138,56 @@ export class StaticSite {
       if (answer.kind === 'partial') {
         headers['content-range'] = `bytes ${answer.start}-${answer.end}/${size}`;
         headers['content-length'] = String(answer.end - answer.start + 1);
-        const small = await this.smallFile(file, stats);
-        if (small !== null) h.sendResponse({ status: 206, headers, body: small.subarray(answer.start, answer.end + 1) });
-        else sendStream(h, 206, headers, createReadStream(file, { start: answer.start, end: answer.end, highWaterMark: FILE_READ_SIZE }));
-        return;
+        return this.sendBody(h, 206, headers, file, stats, answer.start, answer.end);
       }
     }
-    if (h.method === 'GET') await this.pushFor(h, found.urlPath, file, stats);
     if (h.method === 'HEAD' || size === 0) {
       headers['content-length'] = String(size);
       h.sendResponse({ status: 200, headers });
       return;
     }
-    const small = await this.smallFile(file, stats);
-    if (small !== null) {
-      h.sendResponse({ status: 200, headers, body: small }); // content-length from the bytes themselves
-      return;
+    if (h.canPush && (this.pushPreload || this.pushManifest !== null)) {
+      // Pushes go before the response (PUSH_PROMISE must precede the page's own frames).
+      return this.pushFor(h, found.urlPath, file, stats).then(() => this.sendBody(h, 200, headers, file, stats, 0, size - 1));
     }
-    headers['content-length'] = String(size);
-    sendStream(h, 200, headers, createReadStream(file, { highWaterMark: FILE_READ_SIZE }));
+    return this.sendBody(h, 200, headers, file, stats, 0, size - 1);
   }
 
-  /** The bytes of a small file (cached while size, mtime and inode stay), or null for a large one. */
-  private async smallFile(file: string, stats: Stats): Promise<Buffer | null> {
-    if (stats.size > SMALL_FILE_SIZE) return null;
+  /** Sends bytes start..end (inclusive) of the file: from memory for a small file, else as a stream. */
+  private sendBody(h: BaseRequestHandler, status: number, headers: Record<string, string>, file: string, stats: Stats, start: number, end: number): void | Promise<void> {
+    if (stats.size > SMALL_FILE_SIZE) {
+      headers['content-length'] = String(end - start + 1);
+      sendStream(h, status, headers, createReadStream(file, { start, end, highWaterMark: FILE_READ_SIZE }));
+      return;
+    }
+    const send = (data: Buffer): void => {
+      // The content-length comes from the bytes themselves (the file may have changed since stat).
+      delete headers['content-length'];
+      const body = start === 0 && end === data.length - 1 ? data : data.subarray(start, end + 1);
+      if (status === 206) headers['content-length'] = String(body.length);
+      h.sendResponse({ status, headers, body });
+    };
+    const cached = this.cachedSmallFile(file, stats);
+    if (cached !== null) return send(cached);
+    return this.loadSmallFile(file, stats).then(send);
+  }
+
+  /** A small file's bytes if the cache has them for this version (size, mtime, inode). */
+  private cachedSmallFile(file: string, stats: Stats): Buffer | null {
     const cached = this.smallFiles.get(file);
     if (cached !== undefined && cached.size === stats.size && cached.mtimeMs === stats.mtimeMs && cached.ino === stats.ino) return cached.data;
+    return null;
+  }
+
+  /** Reads a small file whole and caches it (the cache is bounded: cleared when full). */
+  private async loadSmallFile(file: string, stats: Stats): Promise<Buffer> {
     const data = await readFile(file);
-    if (data.length > SMALL_FILE_SIZE) return null; // it grew meanwhile: stream it instead
-    if (cached !== undefined) {
-      this.smallFileBytes -= cached.data.length;
+    const old = this.smallFiles.get(file);
+    if (old !== undefined) {
+      this.smallFileBytes -= old.data.length;
       this.smallFiles.delete(file);
     }
+    if (data.length > SMALL_FILE_SIZE) return data; // it grew meanwhile: send it, but do not cache it
     if (this.smallFileBytes + data.length > SMALL_FILE_CACHE_BYTES) {
       this.smallFiles.clear();
       this.smallFileBytes = 0;
@@ -196,11 +217,10 @@ export class StaticSite {
   }
 
   private async pushFor(h: BaseRequestHandler, urlPath: string, file: string, stats: Stats): Promise<void> {
-    if (!h.canPush || (!this.pushPreload && this.pushManifest === null)) return;
     const assets = await this.pushListFor(h.path, urlPath, file, stats);
     for (const assetPath of assets) {
       if (!h.canPush) return; // the client disabled push, or a limit was reached
-      const asset = await resolveRequestPath(this.root, assetPath);
+      const asset = resolveRequestPath(this.root, assetPath);
       if (asset.kind !== 'file' || !h.canPush) continue;
       const headers: Record<string, string> = {
         'content-type': contentTypeOf(asset.file),
@@ -209,7 +229,7 @@ export class StaticSite {
         'last-modified': lastModifiedOf(asset.stats),
         'cache-control': 'no-cache',
       };
-      const small = await this.smallFile(asset.file, asset.stats);
+      const small = asset.stats.size > SMALL_FILE_SIZE ? null : (this.cachedSmallFile(asset.file, asset.stats) ?? (await this.loadSmallFile(asset.file, asset.stats)));
       if (!h.canPush) return;
       if (small !== null) headers['content-length'] = String(small.length);
       const body = small ?? createReadStream(asset.file, { highWaterMark: FILE_READ_SIZE });
