@@ -254,3 +254,52 @@ test('header lists we send are checked: invalid ones throw UsageError and nothin
   pair.pump();
   assert.deepEqual(eventsOf(pair.clientEvents, 'headers').map((e) => e.headers), [[[':status', '200']]]);
 });
+
+test('API misuse throws UsageError with a stable token; moot commands are ignored', () => {
+  const pair = new Pair({}, { maxConcurrentPushes: 1 });
+  pair.pump();
+  assert.throws(() => pair.server.request(GET, true), { name: 'UsageError', token: 'request_on_server' });
+  assert.throws(() => pair.client.pushPromise(1, GET), { name: 'UsageError', token: 'push_from_client' });
+  assert.throws(() => pair.client.sendData(99, Buffer.from('x'), true), { name: 'UsageError', token: 'stream_not_open' });
+  assert.throws(() => pair.client.ping(Buffer.alloc(3)), { name: 'UsageError', token: 'ping_data_length' });
+  assert.throws(() => pair.client.acceptUpgrade(Buffer.alloc(0), GET), { name: 'UsageError', token: 'upgrade_misuse' });
+  const id = pair.client.request(post(), false);
+  pair.client.sendData(id, Buffer.from('x'), true);
+  assert.throws(() => pair.client.sendData(id, Buffer.from('y'), false), { name: 'UsageError', token: 'send_after_end_stream' });
+  pair.pump();
+  // One push allowed by maxConcurrentPushes; the second is refused until the first ends.
+  pair.server.pushPromise(id, [[':method', 'GET'], [':scheme', 'https'], [':path', '/a'], [':authority', 'example.com']]);
+  assert.equal(pair.server.canPush, false);
+  assert.throws(() => pair.server.pushPromise(id, GET), { name: 'UsageError', token: 'push_limit' });
+  // Resetting twice, consuming on a closed stream: harmless.
+  pair.server.resetStream(id, ErrorCode.CANCEL);
+  pair.server.resetStream(id, ErrorCode.CANCEL);
+  pair.server.consume(id, 10);
+  pair.pump();
+  assert.equal(eventsOf(pair.serverEvents, 'connectionError').length + eventsOf(pair.clientEvents, 'connectionError').length, 0);
+});
+
+test('ping() without data sends 8 octets and the answer comes back as a ping ack event', () => {
+  const pair = new Pair();
+  pair.pump();
+  pair.client.ping();
+  pair.pump();
+  const acks = eventsOf(pair.clientEvents, 'ping').filter((e) => e.ack);
+  assert.equal(acks.length, 1);
+  assert.equal(acks[0]!.data.length, 8);
+});
+
+test('goaway(code) with an error ends the connection at once: streams closed with the code, then closed', () => {
+  const pair = new Pair();
+  pair.pump();
+  const id = pair.client.request(post(), false);
+  pair.pump();
+  pair.server.goaway(ErrorCode.INTERNAL_ERROR, 'shutting down');
+  assert.deepEqual(pair.server.takeEvents(), [
+    { type: 'streamClosed', streamId: id, errorCode: ErrorCode.INTERNAL_ERROR },
+    { type: 'closed' },
+  ]);
+  pair.pump();
+  const g = eventsOf(pair.clientEvents, 'goaway');
+  assert.deepEqual(g.map((e) => [e.lastStreamId, e.errorCode, e.debugData.toString()]), [[id, ErrorCode.INTERNAL_ERROR, 'shutting down']]);
+});
