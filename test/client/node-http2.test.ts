@@ -598,3 +598,28 @@ test('close() gives up after closeTimeout: requests still in flight fail with Cl
     await peer.close();
   }
 });
+
+test('GOAWAY with an error code, then the socket closes: the stream below lastStreamId fails with that code, the one above is retryable', async () => {
+  const peer = await startNodeServer();
+  const client = new HTTP2Client(peer.url);
+  try {
+    await client.connect();
+    const first = client.request({ path: '/hold' }).catch((e: unknown) => e);
+    const second = client.request({ path: '/hold' }).catch((e: unknown) => e);
+    await waitFor(() => peer.held.length >= 2, 'two requests at the server');
+    const session = peer.sessions[0]!;
+    session.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM, 1, Buffer.from('calm down'));
+    const above = await second;
+    assert.ok(above instanceof RequestRefusedError && above.retryable, String(above));
+    session.destroy();
+    const below = await first;
+    assert.ok(below instanceof ClientConnectionError, String(below));
+    assert.equal(below.code, ErrorCode.ENHANCE_YOUR_CALM);
+    assert.equal(below.token, 'goaway_error');
+    assert.match(below.message, /GOAWAY ENHANCE_YOUR_CALM \(calm down\)/);
+    assert.equal(below.retryable, false);
+  } finally {
+    await peer.close();
+    await client.close();
+  }
+});
