@@ -1,0 +1,301 @@
+/**
+ * Fuzz targets, as fast-check properties, shared by the short run in `npm test`
+ * (`fuzz.test.ts`) and the long run (`npm run fuzz -- --runs 1000000`, `run.ts`):
+ *
+ * - `frameDecoder`: arbitrary bytes in arbitrary chunks into FrameDecoder;
+ * - `hpack`: arbitrary bytes, and mutated valid blocks, into one HDInflater per input (state kept
+ *   across blocks);
+ * - `connectionBytes`: a server Connection fed arbitrary bytes (in arbitrary chunks) after a valid
+ *   preface + SETTINGS;
+ * - `connectionFrames`: a server Connection fed sequences of valid-but-random frames built with
+ *   FrameWriter (requests, bodies, resets, windows, settings, pings, priorities, continuations,
+ *   unknown types, on a few stream ids), with time moving on and `tick()` in between.
+ *
+ * What must hold: only typed H2Error-derived errors surface from the decoders, nothing at all from
+ * the Connection (it turns errors into RST_STREAM / GOAWAY), every input is bounded (size, frame
+ * count, iterations), our own output always decodes as frames, the Connection's output stays within
+ * a small multiple of its input (no amplification), and it never holds more streams than it allows.
+ */
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { Connection } from '../../src/connection/index.js';
+import type { ConnectionEvent } from '../../src/connection/index.js';
+import { H2Error, HpackDecodingError } from '../../src/errors.js';
+import { CONNECTION_PREFACE, FrameDecoder, FrameType, FrameWriter } from '../../src/frame/index.js';
+import { HDDeflater, HDInflater } from '../../src/hpack/index.js';
+
+/** Splits `data` at the given cut points (taken modulo its length): arbitrary chunking. */
+function chunksOf(data: Uint8Array, cuts: number[]): Buffer[] {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (buf.length === 0) return [buf];
+  const points = [...new Set(cuts.map((c) => c % buf.length))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let at = 0;
+  for (const p of points) {
+    if (p > at) out.push(buf.subarray(at, p));
+    at = Math.max(at, p);
+  }
+  out.push(buf.subarray(at));
+  return out;
+}
+
+export function assertTyped(err: unknown, where: string): void {
+  if (!(err instanceof H2Error)) {
+    throw new assert.AssertionError({ message: `${where} threw an untyped error: ${String(err)}\n${(err as Error)?.stack ?? ''}` });
+  }
+}
+
+// ---- (a) the frame decoder --------------------------------------------------------------------
+
+/** A valid frame header with a random type/flags/stream and an arbitrary payload: reaches deeper than pure noise. */
+const frameLike = fc
+  .record({
+    type: fc.integer({ min: 0, max: 12 }),
+    flags: fc.integer({ min: 0, max: 255 }),
+    streamId: fc.oneof(fc.integer({ min: 0, max: 7 }), fc.constant(0x7fffffff), fc.constant(0x80000001)),
+    payload: fc.uint8Array({ maxLength: 64 }),
+  })
+  .map(({ type, flags, streamId, payload }) => {
+    const b = Buffer.alloc(9 + payload.length);
+    b.writeUIntBE(payload.length, 0, 3);
+    b[3] = type;
+    b[4] = flags;
+    b.writeUInt32BE(streamId >>> 0, 5);
+    b.set(payload, 9);
+    return b;
+  });
+
+const decoderInput = fc.oneof(
+  fc.uint8Array({ maxLength: 512 }),
+  fc.array(frameLike, { maxLength: 12 }).map((frames) => new Uint8Array(Buffer.concat(frames))),
+);
+
+export const frameDecoder = fc.property(
+  decoderInput,
+  fc.array(fc.nat(), { maxLength: 8 }),
+  fc.constantFrom(16384, 16385, 65535, 16777215),
+  (data, cuts, maxFrameSize) => {
+    const decoder = new FrameDecoder({ maxFrameSize });
+    let frames = 0;
+    for (const chunk of chunksOf(data, cuts)) {
+      decoder.push(chunk);
+      // Each frame is at least 9 octets: more than length/9 + 1 frames would mean a loop that does not advance.
+      for (let guard = 0; guard <= data.length / 9 + 1; guard++) {
+        let frame;
+        try {
+          frame = decoder.next();
+        } catch (err) {
+          assertTyped(err, 'FrameDecoder.next()');
+          if (err instanceof H2Error && err.constructor.name !== 'StreamError') return; // a connection error ends the input
+          continue; // a stream error consumed its frame: go on
+        }
+        if (frame === null) break;
+        frames++;
+      }
+    }
+    assert.ok(frames <= data.length / 9 + 1, 'no more frames than octets allow');
+  },
+);
+
+// ---- (b) the HPACK decoder -------------------------------------------------------------------------
+
+const fieldArb = fc.tuple(
+  fc.oneof(fc.constantFrom(':path', ':method', 'cookie', 'content-type', 'x-a', 'authorization'), fc.string({ maxLength: 12 })),
+  fc.string({ maxLength: 40 }),
+);
+
+/** Valid blocks from our encoder, then bytes flipped, cut or spliced in. */
+const mutatedBlocks = fc
+  .record({
+    lists: fc.array(fc.array(fieldArb, { maxLength: 8 }), { minLength: 1, maxLength: 4 }),
+    tableSize: fc.constantFrom(0, 64, 256, 4096),
+    flips: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }),
+    truncate: fc.option(fc.nat(), { nil: undefined }),
+  })
+  .map(({ lists, tableSize, flips, truncate }) => {
+    const deflater = new HDDeflater(tableSize);
+    const blocks = lists.map((l) => Buffer.from(deflater.deflate(l)));
+    for (const [at, value] of flips) {
+      const b = blocks[at % blocks.length]!;
+      if (b.length > 0) b[(at >>> 3) % b.length] = value;
+    }
+    if (truncate !== undefined) {
+      const i = truncate % blocks.length;
+      blocks[i] = blocks[i]!.subarray(0, truncate % (blocks[i]!.length + 1));
+    }
+    return blocks.map((b) => new Uint8Array(b));
+  });
+
+export const hpack = fc.property(
+  fc.oneof(fc.array(fc.uint8Array({ maxLength: 256 }), { minLength: 1, maxLength: 4 }), mutatedBlocks),
+  fc.constantFrom(64, 1024, 65536),
+  fc.constantFrom(0, 256, 4096),
+  (blocks, maxHeaderListSize, maxTableSize) => {
+    const inflater = new HDInflater({ maxHeaderListSize, maxTableSize });
+    let total = 0;
+    for (const block of blocks) {
+      try {
+        inflater.decodeTo(block, (name, value) => {
+          total += name.length + value.length + 32;
+        });
+      } catch (err) {
+        assertTyped(err, 'HDInflater.decodeTo()');
+        assert.ok(err instanceof HpackDecodingError, `an HPACK error is an HpackDecodingError, got ${(err as Error).constructor.name}`);
+        return; // after a decoding error the connection is dead (COMPRESSION_ERROR): stop
+      }
+    }
+    // Emitted fields are bounded by the limit (per block) — never a bomb.
+    assert.ok(total <= blocks.length * (maxHeaderListSize + 32 + 2 * 65536), `decoded ${total} octets of fields`);
+  },
+);
+
+// ---- (c) the Connection -------------------------------------------------------------------------------
+
+const MAX_STREAMS = 8;
+
+function newServer(): { conn: Connection; opening: Buffer } {
+  const conn = new Connection({
+    role: 'server',
+    now: 0,
+    settings: { maxConcurrentStreams: MAX_STREAMS, maxHeaderListSize: 4096 },
+    maxControlFramesPerWindow: 200,
+    maxGlitchesPerWindow: 200,
+    maxResetsPerWindow: 200,
+  });
+  const w = new FrameWriter();
+  w.settings([]);
+  w.settingsAck();
+  return { conn, opening: Buffer.concat([CONNECTION_PREFACE, ...w.take()]) };
+}
+
+/** Checks what one Connection did with `input` octets: events well-formed, output decodable and bounded. */
+class ConnectionChecker {
+  inputBytes = 0;
+  outputBytes = 0;
+  closed = false;
+  private readonly out = new FrameDecoder({ maxFrameSize: 16777215 });
+
+  events(events: readonly ConnectionEvent[], conn: Connection): void {
+    for (const e of events) {
+      if (e.type === 'closed') {
+        assert.equal(this.closed, false, 'closed comes once');
+        this.closed = true;
+      } else {
+        assert.equal(this.closed, false, `no ${e.type} event after closed`);
+      }
+      if (e.type === 'connectionError') assert.ok(e.error instanceof H2Error, 'connectionError carries an H2Error');
+    }
+    assert.ok(conn.activeStreams <= MAX_STREAMS + 1, `at most ${MAX_STREAMS} streams held (${conn.activeStreams})`);
+  }
+
+  output(conn: Connection): void {
+    for (const b of conn.takeOutput()) {
+      this.outputBytes += b.length;
+      this.out.push(b);
+    }
+    // Our own output must be valid HTTP/2 framing.
+    for (let f = this.out.next(); f !== null; f = this.out.next()) void f;
+    // No amplification: a few frames of our own (SETTINGS, WINDOW_UPDATE, GOAWAY) plus at most ~2x the input.
+    assert.ok(this.outputBytes <= 2 * this.inputBytes + 2048, `output ${this.outputBytes} octets for ${this.inputBytes} in`);
+  }
+}
+
+function drive(conn: Connection, check: ConnectionChecker, chunk: Buffer, now: number): void {
+  check.inputBytes += chunk.length;
+  let events: readonly ConnectionEvent[];
+  try {
+    events = conn.receive(chunk, now);
+  } catch (err) {
+    throw new assert.AssertionError({ message: `Connection.receive() threw: ${String(err)}\n${(err as Error)?.stack ?? ''}` });
+  }
+  check.events(events, conn);
+  check.output(conn);
+}
+
+export const connectionBytes = fc.property(
+  fc.oneof(fc.uint8Array({ maxLength: 512 }), fc.array(frameLike, { maxLength: 16 }).map((f) => new Uint8Array(Buffer.concat(f)))),
+  fc.array(fc.nat(), { maxLength: 8 }),
+  (data, cuts) => {
+    const { conn, opening } = newServer();
+    const check = new ConnectionChecker();
+    drive(conn, check, opening, 0);
+    let now = 0;
+    for (const chunk of chunksOf(data, cuts)) drive(conn, check, chunk, (now += 3));
+    check.events(conn.tick(now + 10000), conn);
+    check.output(conn);
+  },
+);
+
+const streamId = fc.constantFrom(0, 1, 3, 5, 7, 9, 11, 2, 0x7fffffff);
+const requestLists: Array<Array<[string, string]>> = [
+  [[':method', 'GET'], [':scheme', 'http'], [':authority', 'a'], [':path', '/']],
+  [[':method', 'POST'], [':scheme', 'https'], [':authority', 'a'], [':path', '/x'], ['content-length', '3']],
+  [[':method', 'CONNECT'], [':authority', 'a:443']],
+  [[':method', 'GET'], [':path', '/']],
+  [[':path', '/'], [':method', 'GET'], [':scheme', 'http'], ['te', 'trailers']],
+  [['x-trailer', '1']],
+  [[':method', 'GET'], [':scheme', 'http'], [':authority', 'a'], [':path', '/'], ['connection', 'close']],
+  [[':method', 'GET'], [':scheme', 'http'], [':authority', 'a'], [':path', '/'], ['x-big', 'v'.repeat(5000)]],
+];
+
+type FrameOp = (w: FrameWriter, hpack: HDDeflater) => void;
+
+const frameOp: fc.Arbitrary<FrameOp> = fc.oneof(
+  fc
+    .tuple(streamId, fc.nat({ max: requestLists.length - 1 }), fc.boolean(), fc.boolean())
+    .map(([id, which, endStream, split]): FrameOp => (w, h) => {
+      const block = h.deflate(requestLists[which]!);
+      if (split && block.length > 1) {
+        w.raw(FrameType.HEADERS, endStream ? 1 : 0, id, block.subarray(0, 1));
+        w.continuation(id, block.subarray(1), true);
+      } else {
+        w.headers(id, block, endStream, 16384);
+      }
+    }),
+  fc
+    .tuple(streamId, fc.uint8Array({ maxLength: 100 }), fc.boolean(), fc.option(fc.nat({ max: 20 }), { nil: undefined }))
+    .map(([id, data, end, pad]): FrameOp => (w) => w.data(id, data, end, pad)),
+  fc.tuple(streamId, fc.nat({ max: 13 })).map(([id, code]): FrameOp => (w) => w.rstStream(id, code)),
+  fc.tuple(streamId, fc.oneof(fc.integer({ min: 0, max: 70000 }), fc.constant(0x7fffffff))).map(([id, inc]): FrameOp => (w) => w.windowUpdate(id, inc)),
+  fc
+    .array(fc.tuple(fc.integer({ min: 1, max: 9 }), fc.oneof(fc.nat({ max: 70000 }), fc.constant(0), fc.constant(0x7fffffff), fc.constant(16777215))), { maxLength: 3 })
+    .map((pairs): FrameOp => (w) => w.settings(pairs)),
+  fc.constant<FrameOp>((w) => w.settingsAck()),
+  fc.boolean().map((ack): FrameOp => (w) => w.ping(Buffer.alloc(8, 1), ack)),
+  fc
+    .tuple(streamId, streamId, fc.nat({ max: 255 }), fc.boolean())
+    .map(([id, dependency, weight, exclusive]): FrameOp => (w) => w.priority(id, { dependency, weight, exclusive })),
+  fc.tuple(streamId, fc.boolean()).map(([id, end]): FrameOp => (w, h) => w.continuation(id, h.deflate([['x-c', 'c']]), end)),
+  fc.tuple(fc.nat({ max: 11 }), fc.nat({ max: 2 })).map(([last, code]): FrameOp => (w) => w.goaway(last, code)),
+  fc
+    .tuple(fc.integer({ min: 10, max: 255 }), fc.nat({ max: 255 }), streamId, fc.uint8Array({ maxLength: 16 }))
+    .map(([type, flags, id, payload]): FrameOp => (w) => w.raw(type, flags, id, payload)),
+);
+
+export const connectionFrames = fc.property(
+  fc.array(fc.tuple(frameOp, fc.nat({ max: 2000 })), { maxLength: 40 }),
+  fc.array(fc.nat(), { maxLength: 4 }),
+  (ops, cuts) => {
+    const { conn, opening } = newServer();
+    const check = new ConnectionChecker();
+    const hpack = new HDDeflater();
+    const w = new FrameWriter();
+    drive(conn, check, opening, 0);
+    let now = 0;
+    for (const [op, dt] of ops) {
+      op(w, hpack);
+      now += dt;
+      const bytes = Buffer.concat(w.take());
+      for (const chunk of chunksOf(bytes, cuts)) drive(conn, check, chunk, now);
+      if (dt > 1500) {
+        check.events(conn.tick(now), conn);
+        check.output(conn);
+      }
+      if (check.closed) break;
+    }
+  },
+);
+
+export type TargetName = 'frameDecoder' | 'hpack' | 'connectionBytes' | 'connectionFrames';
+/** Every target by name; all are synchronous properties (one type, so `fc.check` returns details directly). */
+export const TARGETS = { frameDecoder, hpack, connectionBytes, connectionFrames } as unknown as Record<TargetName, fc.IProperty<unknown[]>>;
