@@ -100,21 +100,42 @@ test('request bodies of every kind: string, Uint8Array, Readable, AsyncIterable,
   }
 });
 
-test('a slow Readable request body is read only as fast as the stream can send (backpressure)', async () => {
-  const peer = await startNodeServer({ settings: { initialWindowSize: 65535 } });
+test('a request body is pulled only as the server reads it (flow control backpressure into a Readable)', async () => {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const peer = await startNodeServer({}, {
+    '/stall': (stream) => {
+      // Do not read until released: node:http2 then withholds WINDOW_UPDATEs.
+      stream.pause();
+      void released.then(() => {
+        let length = 0;
+        stream.on('data', (c: Buffer) => (length += c.length));
+        stream.on('end', () => {
+          stream.respond({ ':status': 200, 'x-length': String(length) });
+          stream.end();
+        });
+        stream.resume();
+      });
+    },
+  });
   const client = new HTTP2Client(peer.url);
   try {
     let produced = 0;
-    const total = 4 * 1024 * 1024;
+    const total = 32 * 1024 * 1024;
     const readable = new Readable({
       highWaterMark: 16384,
       read() {
-        if (produced >= total) return this.push(null);
+        if (produced >= total) return void this.push(null);
         produced += 16384;
         this.push(Buffer.alloc(16384, 7));
       },
     });
-    const res = await client.request({ method: 'POST', path: '/echo', headers: { 'x-echo-body': 'no' }, body: readable });
+    const done = client.request({ method: 'POST', path: '/stall', body: readable });
+    await new Promise((r) => setTimeout(r, 300));
+    // Windows (64 KiB stream, 1 MiB connection at most) plus the socket's high-water mark and buffers.
+    assert.ok(produced < 4 * 1024 * 1024, `produced ${produced} bytes while the server read nothing`);
+    release();
+    const res = await done;
     assert.equal(header(res.headers, 'x-length'), String(total));
   } finally {
     await client.close();
