@@ -249,6 +249,7 @@ async function servePrimary(io: CliIO, config: ServeConfig, workers: number, fin
   let stopping = false;
   const failed = new Promise<string>((resolve) => {
     let listening = 0;
+    let announced = false;
     let port = config.port;
     const fork = (): Worker => {
       const worker = cluster.fork(env);
@@ -256,12 +257,15 @@ async function servePrimary(io: CliIO, config: ServeConfig, workers: number, fin
         if (msg.type === 'error') resolve(msg.message);
         else if (msg.type === 'listening') {
           port = msg.port;
-          if (++listening === workers) banner(io, config, port, fingerprint, devCert, workers);
+          if (++listening === workers && !announced) {
+            announced = true;
+            banner(io, config, port, fingerprint, devCert, workers);
+          }
         }
       });
       worker.on('exit', (code, signal) => {
         if (stopping) return;
-        if (listening < workers) {
+        if (!announced) {
           resolve(`worker ${worker.process.pid} exited before listening (code ${code ?? signal})`);
           return;
         }

@@ -257,24 +257,53 @@ describe('--access-log and --verbose', () => {
   });
 });
 
+/** Pids of the processes whose parent is `pid` (Linux /proc). */
+function childrenOf(pid: number | undefined): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
 describe('--workers', () => {
-  test('--workers 2: two worker processes share the port and all serve', async () => {
+  test('--workers 2 (TLS): two worker processes share the port, all serve, all present the printed certificate', async () => {
+    const site = makeSite();
+    const serve = await startServe([site.site, '--port', '0', '--workers', '2']);
+    try {
+      assert.match(serve.stdout(), /2 workers/);
+      const children = childrenOf(serve.child.pid);
+      assert.equal(children.length, 2, `worker processes: ${children.join(', ')}`);
+      const printed = /SHA-256 fingerprint ([0-9A-F:]{95})/.exec(serve.stdout())?.[1];
+      const fingerprints = await Promise.all(Array.from({ length: 6 }, () => presentedFingerprint(serve.origin)));
+      assert.ok(fingerprints.every((f) => f === printed), 'one development certificate, made by the primary, for every worker');
+      const results = await Promise.all(Array.from({ length: 12 }, () => fetchOnce(serve.origin, '/hello.txt')));
+      assert.ok(results.every((r) => r.status === 200 && r.body.toString() === 'hello, world\n'));
+    } finally {
+      assert.equal(await serve.stop(), 0);
+      site.cleanup();
+    }
+  });
+
+  test('a worker that dies is replaced and the port keeps serving', async () => {
     const site = makeSite();
     const serve = await startServe([site.site, '--no-tls', '--port', '0', '--workers', '2']);
     try {
-      assert.match(serve.stdout(), /2 workers/);
-      // The workers are the primary's children (Linux /proc).
-      const children = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
-        try {
-          const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === serve.child.pid;
-        } catch {
-          return false;
-        }
-      });
-      assert.equal(children.length, 2, `worker processes: ${children.join(', ')}`);
-      const results = await Promise.all(Array.from({ length: 12 }, () => fetchOnce(serve.origin, '/hello.txt')));
-      assert.ok(results.every((r) => r.status === 200 && r.body.toString() === 'hello, world\n'));
+      const [victim] = childrenOf(serve.child.pid);
+      assert.ok(victim !== undefined);
+      process.kill(victim, 'SIGKILL');
+      for (let i = 0; i < 100 && !serve.stderr().includes('starting another'); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.match(serve.stderr(), new RegExp(`worker ${victim} exited \\(SIGKILL\\); starting another`));
+      for (let i = 0; i < 100 && childrenOf(serve.child.pid).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      const now = childrenOf(serve.child.pid);
+      assert.equal(now.length, 2);
+      assert.ok(!now.includes(victim));
+      const results = await Promise.all(Array.from({ length: 8 }, () => fetchOnce(serve.origin, '/hello.txt')));
+      assert.ok(results.every((r) => r.status === 200));
+      assert.equal(serve.stdout().split('\n').filter((l) => l.includes('open http')).length, 1, 'the URL is announced once');
     } finally {
       assert.equal(await serve.stop(), 0);
       site.cleanup();
