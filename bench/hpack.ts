@@ -8,10 +8,12 @@
  * - compression: our total encoded bytes for raw-data against the nghttp2 folder's total wire
  *   bytes for the same stories (and the other encoders', for context).
  *
- * Rounds alternate between implementations (ours, hpack.js, ours, ...) after a warm-up, so
- * drift (thermal, other load) hits both alike; each round repeats the corpus enough times to
- * run ~0.3 s. We report the median round. Output is checked against the stories' headers
- * before timing: a fast wrong codec gets no number.
+ * After a warm-up, rounds interleave the implementations unit by unit (a folder of stories to
+ * decode, a quarter of raw-data to encode): ours, hpack.js, ours, hpack.js, ... so drift
+ * (thermal, other load on the machine) falls on both alike. A round covers the corpus enough
+ * times to take ~0.4 s per implementation. We report the median round and the median of the
+ * per-round ratios. Output is checked against the stories' headers before timing: a fast wrong
+ * codec gets no number.
  *
  *   npm run bench -- hpack [--rounds N] [--profile decode|encode]
  *   node --cpu-prof dist/bench/run.js hpack --profile decode   # our decoder alone, for a profile
@@ -43,17 +45,45 @@ interface Workload {
   headerBytes: number;
 }
 
-/** A timed implementation: one call = one pass over its corpus; returns a checksum (fields seen). */
+/**
+ * A timed implementation. Its corpus is cut into units (a folder of stories, a group of
+ * stories); the units of one operation are the same for every implementation, so a round can
+ * interleave them unit by unit. Each unit returns a checksum (fields or bytes seen).
+ */
 interface Contender {
   op: 'decode' | 'encode';
   name: string;
   work: Workload;
-  pass(): number;
+  units: Array<() => number>;
+  /** How many times each unit runs per round (sized in the warm-up to ~TARGET_ROUND_MS a round). */
+  repeat: number;
   /** Filled in: throughput per round. */
   rounds: number[];
-  passesPerRound: number;
   /** The hpack.js contender this one is compared with. */
   baseline?: Contender;
+}
+
+function contender(op: Contender['op'], name: string, work: Workload, units: Array<() => number>, baseline?: Contender): Contender {
+  return { op, name, work, units, repeat: 1, rounds: [], ...(baseline === undefined ? {} : { baseline }) };
+}
+
+/** One pass over the whole corpus. */
+function runAll(c: Contender): number {
+  let sum = 0;
+  for (const unit of c.units) sum += unit();
+  return sum;
+}
+
+/** Splits stories into `n` groups of about the same number of blocks. */
+function balance<T>(items: T[], weight: (item: T) => number, n: number): T[][] {
+  const groups: T[][] = Array.from({ length: n }, () => []);
+  const loads = new Array<number>(n).fill(0);
+  for (const item of [...items].sort((a, b) => weight(b) - weight(a))) {
+    const lightest = loads.indexOf(Math.min(...loads));
+    groups[lightest]!.push(item);
+    loads[lightest]! += weight(item);
+  }
+  return groups;
 }
 
 let sink = 0;
@@ -185,25 +215,36 @@ function verify(decode: DecodeStory[], encode: EncodeStory[]): string[] {
 
 // --- timing ---------------------------------------------------------------------------------
 
-const TARGET_ROUND_MS = 300;
+const TARGET_ROUND_MS = 400;
 
 function calibrate(c: Contender): void {
   // Warm-up: a few passes so the JIT has compiled the hot paths before we measure anything.
   const start = performance.now();
   let passes = 0;
   while (passes < 3 || performance.now() - start < 200) {
-    sink += c.pass();
+    sink += runAll(c);
     passes++;
   }
   const perPass = (performance.now() - start) / passes;
-  c.passesPerRound = Math.max(1, Math.ceil(TARGET_ROUND_MS / perPass));
+  c.repeat = Math.max(1, Math.ceil(TARGET_ROUND_MS / perPass));
 }
 
-function timeRound(c: Contender): void {
-  const start = performance.now();
-  for (let p = 0; p < c.passesPerRound; p++) sink += c.pass();
-  const seconds = (performance.now() - start) / 1000;
-  c.rounds.push((c.work.blocks * c.passesPerRound) / seconds);
+/**
+ * One round of a group of contenders of the same operation: unit by unit, each contender runs
+ * the unit in turn. The implementations compared are measured within tens of milliseconds of
+ * each other, so load from elsewhere on the machine falls on both.
+ */
+function timeRound(group: Contender[]): void {
+  const elapsed = group.map(() => 0);
+  for (let u = 0; u < group[0]!.units.length; u++) {
+    group.forEach((c, i) => {
+      const unit = c.units[u]!;
+      const start = performance.now();
+      for (let k = 0; k < c.repeat; k++) sink += unit();
+      elapsed[i]! += performance.now() - start;
+    });
+  }
+  group.forEach((c, i) => c.rounds.push((c.work.blocks * c.repeat) / (elapsed[i]! / 1000)));
 }
 
 function median(xs: number[]): number {
@@ -270,18 +311,30 @@ export async function run(args: string[]): Promise<void> {
     return;
   }
 
-  const hpackJsDecode: Contender = { op: 'decode', name: 'hpack.js', work: decodeWork, pass: () => theirsDecode(decodeStories), rounds: [], passesPerRound: 1 };
-  const hpackJsEncode: Contender = { op: 'encode', name: 'hpack.js', work: encodeWork, pass: () => theirsEncode(encodeStories), rounds: [], passesPerRound: 1 };
-  const oursDecodeToC: Contender = { op: 'decode', name: 'h2kit decodeTo', work: decodeWork, pass: () => oursDecodeTo(decodeStories), rounds: [], passesPerRound: 1, baseline: hpackJsDecode };
-  const oursInflateC: Contender = { op: 'decode', name: 'h2kit inflate', work: decodeWork, pass: () => oursInflate(decodeStories), rounds: [], passesPerRound: 1, baseline: hpackJsDecode };
-  const oursEncodeC: Contender = { op: 'encode', name: 'h2kit deflate', work: encodeWork, pass: () => oursEncode(encodeStories), rounds: [], passesPerRound: 1, baseline: hpackJsEncode };
-  // Each of ours runs next to its baseline, so a round's pair sees the same machine load.
-  const contenders: Contender[] = [oursDecodeToC, hpackJsDecode, oursInflateC, oursEncodeC, hpackJsEncode];
+  // Units: decode one folder (one encoder's stories) at a time; encode a quarter of raw-data.
+  const decodeUnits = corpusFolders()
+    .filter((f) => f !== RAW_DATA)
+    .map((folder) => decodeStories.filter((s) => s.name.startsWith(`${folder}/`)));
+  const encodeUnits = balance(encodeStories, (s) => s.ours.length, 4);
+  const hpackJsDecode = contender('decode', 'hpack.js', decodeWork, decodeUnits.map((u) => () => theirsDecode(u)));
+  const decodeGroup = [
+    contender('decode', 'h2kit decodeTo', decodeWork, decodeUnits.map((u) => () => oursDecodeTo(u)), hpackJsDecode),
+    hpackJsDecode,
+    contender('decode', 'h2kit inflate', decodeWork, decodeUnits.map((u) => () => oursInflate(u)), hpackJsDecode),
+  ];
+  const hpackJsEncode = contender('encode', 'hpack.js', encodeWork, encodeUnits.map((u) => () => theirsEncode(u)));
+  const encodeGroup = [
+    contender('encode', 'h2kit deflate', encodeWork, encodeUnits.map((u) => () => oursEncode(u)), hpackJsEncode),
+    hpackJsEncode,
+  ];
+  const [oursDecodeToC, , oursInflateC] = decodeGroup as [Contender, Contender, Contender];
+  const [oursEncodeC] = encodeGroup as [Contender, Contender];
+  const contenders = [...decodeGroup, ...encodeGroup];
 
   for (const c of contenders) calibrate(c);
   for (let r = 0; r < roundCount; r++) {
-    // Alternate: every implementation runs once per round, in turn.
-    for (const c of contenders) timeRound(c);
+    timeRound(decodeGroup);
+    timeRound(encodeGroup);
   }
 
   const rows: string[][] = [['op', 'implementation', 'blocks/s', 'MB/s', 'ours/hpack.js']];
@@ -299,7 +352,7 @@ export async function run(args: string[]): Promise<void> {
       ratio = `${fmtFixed(x, 2)}x`;
     }
     rows.push([c.op, c.name, fmtInt(blocksPerSec), fmtFixed(mbPerSec, 1), ratio]);
-    if (values.verbose) console.log(`${c.op} ${c.name}: rounds ${c.rounds.map(fmtInt).join(', ')} blocks/s (${c.passesPerRound} passes/round)`);
+    if (values.verbose) console.log(`${c.op} ${c.name}: rounds ${c.rounds.map(fmtInt).join(', ')} blocks/s (corpus x${c.repeat} a round)`);
   }
 
   // Compression: one encoder per raw-data story, as a connection would.
