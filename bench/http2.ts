@@ -121,6 +121,8 @@ interface RunningServer {
   child: ChildProcess;
   /** RSS in bytes, after a full GC for Node peers. */
   rss(): Promise<number>;
+  /** CPU time (user + system) the server process has used, seconds. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -160,6 +162,14 @@ function readRss(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(status);
   if (match === null) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(match[1]) * 1024;
+}
+
+/** utime + stime of a process from /proc/PID/stat (clock ticks of 1/100 s on Linux). */
+function readCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function freePort(): Promise<number> {
@@ -280,6 +290,7 @@ async function startNodePeer(peer: 'h2kit' | 'node:http2', env: Environment, tls
       await reader.next('gc done', 30000);
       return readRss(child.pid!);
     },
+    cpuSeconds: () => readCpuSeconds(child.pid!),
     stop: () => stopChild(child),
   };
 }
@@ -290,7 +301,7 @@ async function startNghttpd(env: Environment, tls: boolean): Promise<RunningServ
   const args = tls ? ['-d', htdocs, String(port), join(env.certDir, 'key.pem'), join(env.certDir, 'cert.pem')] : ['--no-tls', '-d', htdocs, String(port)];
   const child = spawn('nghttpd', args, { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitForPort(port, child, 10000);
-  return { peer: 'nghttpd', port, child, rss: () => Promise.resolve(readRss(child.pid!)), stop: () => stopChild(child) };
+  return { peer: 'nghttpd', port, child, rss: () => Promise.resolve(readRss(child.pid!)), cpuSeconds: () => readCpuSeconds(child.pid!), stop: () => stopChild(child) };
 }
 
 function startPeer(peer: PeerName, env: Environment, tls: boolean): Promise<RunningServer> {
@@ -384,6 +395,10 @@ interface Cell {
   value: Partial<Record<PeerName, number>>;
   /** Median of per-round ratios h2kit / node:http2. */
   ratio: number;
+  /** Throughput rows: the server's CPU time per request, microseconds (median per peer). */
+  cpu: Partial<Record<PeerName, number>> | null;
+  /** Median of per-round ratios node:http2 CPU / h2kit CPU per request (how many times less CPU h2kit used). */
+  cpuRatio: number;
   /** How the cell is printed. */
   unit: string;
   /** Higher is better (throughput) or lower (latency, memory). */
@@ -398,19 +413,32 @@ async function runThroughput(row: ThroughputRow, env: Environment, opts: Options
   try {
     for (const p of peers) servers.push(await startPeer(p, env, row.tls));
     const perRound: Array<Partial<Record<PeerName, number>>> = [];
+    const cpuRounds: Array<Partial<Record<PeerName, number>>> = [];
     for (let r = 0; r < opts.rounds; r++) {
       const round: Partial<Record<PeerName, number>> = {};
+      const cpuRound: Partial<Record<PeerName, number>> = {};
       for (const server of roundOrder(servers, r)) {
+        const cpuBefore = server.cpuSeconds();
         const res = await h2load(['-t', '1', ...rowArgs(row, env), '-D', String(opts.duration), '--warm-up-time', `${opts.warmUp * 1000}ms`, url(server, row.tls, row.path)]);
         if (res.failed > 0 || res.non2xx > 0) {
           throw new Error(`${row.key} on ${server.peer}: ${res.failed} failed and ${res.non2xx} non-2xx requests:\n${res.output}`);
         }
         round[server.peer] = row.unit === 'req/s' ? res.reqPerSec : (res.reqPerSec * row.bytesPerRequest) / (1024 * 1024);
+        // CPU covers the warm-up too: requests are estimated at the measured rate over warm-up + duration.
+        const requests = res.reqPerSec * (opts.duration + opts.warmUp);
+        cpuRound[server.peer] = ((server.cpuSeconds() - cpuBefore) * 1e6) / requests;
       }
       perRound.push(round);
-      if (opts.verbose) process.stdout.write(`  ${row.key} round ${r + 1}: ${peers.map((p) => `${p} ${fmt(round[p] ?? NaN)}`).join(', ')}\n`);
+      cpuRounds.push(cpuRound);
+      if (opts.verbose) {
+        process.stdout.write(`  ${row.key} round ${r + 1}: ${peers.map((p) => `${p} ${fmt(round[p] ?? NaN)} (${fmt(cpuRound[p] ?? NaN)} us CPU/req)`).join(', ')}\n`);
+      }
     }
-    return cellOf(row, perRound, peers, row.unit, true, opts);
+    const cell = cellOf(row, perRound, peers, row.unit, true, opts);
+    const cpuCell = cellOf(row, cpuRounds, peers, 'us', false, opts);
+    cell.cpu = cpuCell.value;
+    cell.cpuRatio = 1 / cpuCell.ratio;
+    return cell;
   } finally {
     for (const s of servers) await s.stop();
   }
@@ -514,7 +542,7 @@ function cellOf(row: { title: string; target: number } & Row, rounds: Array<Part
     if (vs.length > 0) value[p] = median(vs);
   }
   const ratios = rounds.filter((r) => r.h2kit !== undefined && r['node:http2'] !== undefined).map((r) => r.h2kit! / r['node:http2']!);
-  return { value, ratio: median(ratios), unit, higherIsBetter, target: row.target, title: row.title, command: describeCommand(row, opts) };
+  return { value, ratio: median(ratios), cpu: null, cpuRatio: NaN, unit, higherIsBetter, target: row.target, title: row.title, command: describeCommand(row, opts) };
 }
 
 // ---------------------------------------------------------------- output
@@ -546,6 +574,17 @@ function table(cells: Cell[]): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const render = (cols: string[]): string => cols.map((col, i) => (i === 0 || i === 1 || i === 6 ? col.padEnd(widths[i]!) : col.padStart(widths[i]!))).join('  ').trimEnd();
+  return [render(header), render(widths.map((w) => '-'.repeat(w))), ...lines.map(render)].join('\n');
+}
+
+/** Server CPU per request: what each request costs the server, steadier than throughput on a shared machine. */
+function cpuTable(cells: Cell[]): string {
+  const header = ['row', 'h2kit', 'node:http2', 'nghttpd', 'node/h2kit'];
+  const lines = cells
+    .filter((c) => c.cpu !== null)
+    .map((c) => [c.title, fmt(c.cpu!.h2kit ?? NaN), fmt(c.cpu!['node:http2'] ?? NaN), fmt(c.cpu!.nghttpd ?? NaN), Number.isNaN(c.cpuRatio) ? '-' : `${c.cpuRatio.toFixed(2)}x`]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const render = (cols: string[]): string => cols.map((col, i) => (i === 0 ? col.padEnd(widths[i]!) : col.padStart(widths[i]!))).join('  ').trimEnd();
   return [render(header), render(widths.map((w) => '-'.repeat(w))), ...lines.map(render)].join('\n');
 }
 
@@ -617,7 +656,11 @@ export async function run(argv: string[]): Promise<void> {
       else cells.push(...(await runMemory(row, env, opts, peers)));
       if (opts.verbose) process.stdout.write(`  (${row.key}: ${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
     }
-    process.stdout.write(`\n${table(cells)}\n\nCommands (PORT: each server's port):\n`);
+    process.stdout.write(`\n${table(cells)}\n`);
+    if (cells.some((c) => c.cpu !== null)) {
+      process.stdout.write(`\nServer CPU time per request (user + system, us; node/h2kit: times less CPU than node:http2):\n\n${cpuTable(cells)}\n`);
+    }
+    process.stdout.write(`\nCommands (PORT: each server's port):\n`);
     for (const c of cells) process.stdout.write(`  ${c.title}: ${c.command}\n`);
   } finally {
     if (existsSync(env.dir)) rmSync(env.dir, { recursive: true, force: true });
