@@ -19,7 +19,7 @@ export interface ServeProcess {
   /** Everything printed on stdout so far. */
   stdout(): string;
   stderr(): string;
-  /** SIGTERM, then the exit code. */
+  /** SIGTERM, then the exit code once the process is gone and its output read (idempotent). */
   stop(): Promise<number | null>;
 }
 
@@ -30,7 +30,8 @@ export function startServe(args: string[], timeoutMs = 20_000): Promise<ServePro
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': by then all of the child's output has been read.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
