@@ -414,9 +414,29 @@ export class Connection {
     if (nextState(s.state, StreamInput.SEND_DATA) < 0) {
       throw new UsageError(`cannot send DATA on stream ${streamId} in state ${STREAM_STATE_NAMES[s.state]}`, 'send_data_in_state');
     }
-    if (data.length > 0) {
+    const length = data.length;
+    if (s.queuedBytes === 0 && (length > 0 || endStream) && length <= s.sendWindow && length <= this.flow.sendWindow && length <= this.peer.maxFrameSize) {
+      // Fast path (most responses): nothing queued ahead and the windows take it all in one frame.
+      // Streams waiting in line are waiting on their own window or on a shut connection window,
+      // so going first here takes nothing from them.
+      s.sendWindow -= length;
+      this.flow.sendWindow -= length;
+      this.clearStall(s);
+      this.writer.data(s.id, data, endStream);
+      if (endStream) {
+        s.endQueued = true;
+        this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
+        return true;
+      }
+      if (s.sendWindow > 0 && this.flow.sendWindow > 0) return true;
+      s.wantWritable = true;
+      this.markStalled(s);
+      if (s.sendWindow > 0) this.schedule(s);
+      return false;
+    }
+    if (length > 0) {
       s.queue.push(data);
-      s.queuedBytes += data.length;
+      s.queuedBytes += length;
     }
     if (endStream) s.endQueued = true;
     this.schedule(s);
