@@ -257,7 +257,10 @@ export class HTTP2Client {
     h.path = path;
     const stream = new ClientStream(this, h, false, headers, source, trailers, options.timeout ?? this.options.requestTimeout ?? 0);
     if (this.closing || this.state === State.ENDED) {
-      this.failUnsent(stream, this.failure ?? new ClientConnectionError('the client is closed: no new requests', ErrorCode.NO_ERROR, 'client_closed', true));
+      const why = this.closing
+        ? new ClientConnectionError('the client is closed: no new requests', ErrorCode.NO_ERROR, 'client_closed', true)
+        : new ClientConnectionError(`the connection to ${this.target.authority} has ended; use a new HTTP2Client`, ErrorCode.NO_ERROR, 'connection_ended', true, this.failure);
+      this.failUnsent(stream, why);
       return h;
     }
     if (this.goawayLastId >= 0) {
