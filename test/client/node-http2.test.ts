@@ -644,3 +644,53 @@ test('GOAWAY with an error code, then the socket closes: the stream below lastSt
     await client.close();
   }
 });
+
+test('1xx responses are kept in `informational`; HEAD gets headers only despite content-length', async () => {
+  const peer = await startNodeServer({}, {
+    '/early': (stream) => {
+      stream.additionalHeaders({ ':status': 103, link: '</style.css>; rel=preload' });
+      stream.respond({ ':status': 200 });
+      stream.end('final');
+    },
+    '/head': (stream) => {
+      stream.respond({ ':status': 200, 'content-length': '1234' });
+      stream.end();
+    },
+  });
+  const client = new HTTP2Client(peer.url);
+  try {
+    class Early extends BaseResponseHandler {
+      body = '';
+      override onData(d: Buffer): void {
+        this.body += d.toString();
+      }
+    }
+    const early = client.send({ path: '/early' }, Early);
+    await waitFor(() => early.body === 'final', 'the final response');
+    assert.equal(early.status, 200);
+    assert.deepEqual(early.informational, [[103, [['link', '</style.css>; rel=preload']]]]);
+    const head = await client.request({ method: 'HEAD', path: '/head' });
+    assert.equal(head.status, 200);
+    assert.equal(header(head.headers, 'content-length'), '1234');
+    assert.equal(head.body.length, 0);
+  } finally {
+    await client.close();
+    await peer.close();
+  }
+});
+
+test('connectTimeout: a TLS server that never answers the handshake fails with ConnectError connect_timeout', async () => {
+  const sockets: net.Socket[] = [];
+  const silent = net.createServer((s) => void sockets.push(s));
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const client = new HTTP2Client(`https://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, { connectTimeout: 100 });
+  try {
+    const err = await client.request({ path: '/' }).catch((e: unknown) => e);
+    assert.ok(err instanceof ConnectError, String(err));
+    assert.equal(err.token, 'connect_timeout');
+  } finally {
+    await client.close();
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => silent.close(() => r()));
+  }
+});
