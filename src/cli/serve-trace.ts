@@ -44,8 +44,13 @@ function flagNames(type: number, flags: number): string[] {
   return names;
 }
 
-/** One direction of one connection: splits bytes into frames and describes each. */
-class DirectionTrace {
+/**
+ * One direction of one connection: splits bytes into frames and describes each, one line a
+ * frame (header blocks as indented field lines). `label` is what the lines say ('recv' or
+ * 'send'); `preface` says whether this direction starts with the 24-octet client preface
+ * (a server's 'recv', a client's 'send'). Exported for `h2kit get -v` to print the same lines.
+ */
+export class DirectionTrace {
   private pending: Buffer = Buffer.alloc(0);
   private prefaceLeft: number;
   private readonly decoder = new FrameDecoder({ maxFrameSize: LENIENT });
@@ -58,8 +63,9 @@ class DirectionTrace {
     private readonly label: 'recv' | 'send',
     private readonly prefix: () => string,
     private readonly write: (text: string) => void,
+    preface: boolean = label === 'recv',
   ) {
-    this.prefaceLeft = label === 'recv' ? CONNECTION_PREFACE.length : 0;
+    this.prefaceLeft = preface ? CONNECTION_PREFACE.length : 0;
   }
 
   feed(chunk: Buffer): void {
@@ -69,7 +75,7 @@ class DirectionTrace {
       const n = Math.min(this.prefaceLeft, bytes.length);
       this.prefaceLeft -= n;
       bytes = bytes.subarray(n);
-      if (this.prefaceLeft === 0) this.write(`${this.prefix()} recv connection preface\n`);
+      if (this.prefaceLeft === 0) this.write(`${this.prefix()} ${this.label} connection preface\n`);
     }
     this.pending = this.pending.length === 0 ? bytes : Buffer.concat([this.pending, bytes]);
     let offset = 0;
