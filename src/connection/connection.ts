@@ -37,6 +37,7 @@ import { HeaderListTooLargeError } from '../hpack/errors.js';
 import { HDInflater } from '../hpack/inflater.js';
 import type { ConnectionEvent, HeadersKind } from './events.js';
 import { checkOutgoing, checkPushRequest, checkRequest, checkResponse, checkTrailers, MessageInfo } from './field-validation.js';
+import { FloodGuard } from './flood-guard.js';
 import type { FlowWindows } from './flow-control.js';
 import { adjustReceiveWindow, adjustSendWindow, consumeFlow, increaseSendWindow, receiveFlow } from './flow-control.js';
 import type { ConnectionOptions, HeaderList, ResolvedOptions } from './options.js';
@@ -162,12 +163,7 @@ export class Connection {
   private dead = false;
   private closedEmitted = false;
 
-  // Flood counters over a sliding window of `floodWindowMs`.
-  private floodWindowStart: number;
-  private controlFrames = 0;
-  private glitches = 0;
-  private peerResets = 0;
-  private streamErrors = 0;
+  private readonly flood: FloodGuard;
 
   constructor(options: ConnectionOptions) {
     this.options = resolveOptions(options);
@@ -175,7 +171,7 @@ export class Connection {
     this.isServer = o.role === 'server';
     this.closedRing = new Uint32Array(Math.max(1, o.maxClosedStreams));
     this.now = o.now;
-    this.floodWindowStart = o.now;
+    this.flood = new FloodGuard(o);
     this.local = { ...o.settings };
     this.acked = { ...INITIAL_SETTINGS, enablePush: this.local.enablePush };
     this.prefaceChecked = this.isServer ? 0 : CONNECTION_PREFACE.length;
@@ -230,8 +226,8 @@ export class Connection {
             // Resets the peer provokes cost us as much as the ones it sends (MadeYouReset,
             // CVE-2025-8671): the same limit applies, and a tighter one to stream errors only a
             // broken peer causes. A flood ends in GOAWAY via the catch below.
-            this.countPeerReset();
-            if (err.code !== ErrorCode.REFUSED_STREAM) this.countStreamError();
+            this.flood.reset(this.now);
+            if (err.code !== ErrorCode.REFUSED_STREAM) this.flood.streamError(this.now);
             continue;
           }
           throw err;
@@ -690,7 +686,7 @@ export class Connection {
     // Padding is never delivered: credit it now.
     const padding = f.flowLength - length;
     if (padding > 0) this.consume(id, padding);
-    if (length === 0 && !f.endStream) this.glitch('empty_data');
+    if (length === 0 && !f.endStream) this.flood.glitch(this.now, 'empty_data');
     this.events.push({ type: 'data', streamId: id, data: f.data, endStream: f.endStream });
     if (f.endStream) this.receiveEndStream(s);
   }
@@ -870,8 +866,8 @@ export class Connection {
       this.writer.headers(id, this.deflater.deflate([[':status', '431']]), true, this.peer.maxFrameSize);
       if (!endStream) this.writer.rstStream(id, ErrorCode.NO_ERROR);
       // A refused request is a provoked reset too (HPACK bombs one after another).
-      this.countPeerReset();
-      this.countStreamError();
+      this.flood.reset(this.now);
+      this.flood.streamError(this.now);
       return;
     }
     const info = this.info;
@@ -937,7 +933,7 @@ export class Connection {
     // We keep no priority tree, but each frame still costs a decode: PRIORITY on a stream that is
     // not open (idle placeholders, closed streams: tree churn, CVE-2019-9513) counts as a glitch.
     // Browsers send a handful at most.
-    if (!this.streams.has(id)) this.glitch('priority_churn');
+    if (!this.streams.has(id)) this.flood.glitch(this.now, 'priority_churn');
   }
 
   private onRstStream(f: RstStreamFrame): void {
@@ -950,7 +946,7 @@ export class Connection {
       return;
     }
     // Rapid reset (CVE-2023-44487): bound how many streams the peer may open and cancel.
-    if (!s.local) this.countPeerReset();
+    if (!s.local) this.flood.reset(this.now);
     const seen = s.seenByUser;
     if (seen) this.events.push({ type: 'streamReset', streamId: id, errorCode: f.errorCode, byPeer: true });
     this.closeStream(s, f.errorCode, CloseCause.PEER_RESET);
@@ -965,7 +961,7 @@ export class Connection {
       this.events.push({ type: 'settingsAck' });
       return;
     }
-    if (this.peerSettingsSeen) this.countControlFrame();
+    if (this.peerSettingsSeen) this.flood.controlFrame(this.now);
     this.peerSettingsSeen = true;
     this.applyPeerSettings(f.settings);
     this.writer.settingsAck();
@@ -1009,7 +1005,7 @@ export class Connection {
 
   private onPing(f: PingFrame): void {
     if (!f.ack) {
-      this.countControlFrame();
+      this.flood.controlFrame(this.now);
       this.writer.ping(f.data, true);
     }
     this.events.push({ type: 'ping', data: f.data, ack: f.ack });
@@ -1034,7 +1030,7 @@ export class Connection {
       if (!increaseSendWindow(this.flow, f.increment)) {
         throw new FlowControlError(`WINDOW_UPDATE of ${f.increment} overflows the connection window ${this.flow.sendWindow}`, 'window_update_overflow');
       }
-      if (this.flow.sendWindow < DRIBBLE_WINDOW && this.sendSet.size > 0) this.glitch('window_dribble');
+      if (this.flow.sendWindow < DRIBBLE_WINDOW && this.sendSet.size > 0) this.flood.glitch(this.now, 'window_dribble');
       // Streams blocked on the connection window are still in sendSet; the flush at the end of receive() serves them.
       return;
     }
@@ -1055,7 +1051,7 @@ export class Connection {
     // Data dribble (CVE-2019-9511): windows opened a few octets at a time while we have more to
     // send (queued, or a producer waiting for `writable`) make us cut our DATA into tiny frames.
     // Honest peers open windows in large steps.
-    if (s.sendWindow < DRIBBLE_WINDOW && (s.queuedBytes > s.sendWindow || s.wantWritable)) this.glitch('window_dribble');
+    if (s.sendWindow < DRIBBLE_WINDOW && (s.queuedBytes > s.sendWindow || s.wantWritable)) this.flood.glitch(this.now, 'window_dribble');
     if (s.queuedBytes > 0 || s.wantWritable) this.schedule(s);
   }
 
@@ -1071,7 +1067,7 @@ export class Connection {
     }
     const cause = this.closedStreams.get(id);
     if (cause === CloseCause.LOCAL_RESET) {
-      this.glitch('frame_after_reset');
+      this.flood.glitch(this.now, 'frame_after_reset');
       return;
     }
     if (cause === CloseCause.NORMAL) {
@@ -1381,46 +1377,4 @@ export class Connection {
       this.events.push({ type: 'closed' });
     }
   }
-
-  // ---------------------------------------------------------------------------------------
-  // Flood limits
-  // ---------------------------------------------------------------------------------------
-
-  private rollFloodWindow(): void {
-    if (this.now - this.floodWindowStart >= this.options.floodWindowMs) {
-      this.floodWindowStart = this.now;
-      this.controlFrames = 0;
-      this.glitches = 0;
-      this.peerResets = 0;
-      this.streamErrors = 0;
-    }
-  }
-
-  private countControlFrame(): void {
-    this.rollFloodWindow();
-    if (++this.controlFrames > this.options.maxControlFramesPerWindow) {
-      throw new ConnectionError(`more than ${this.options.maxControlFramesPerWindow} PING/SETTINGS frames in ${this.options.floodWindowMs} ms`, ErrorCode.ENHANCE_YOUR_CALM, 'flood_control_frames');
-    }
-  }
-
-  private glitch(what: string): void {
-    this.rollFloodWindow();
-    if (++this.glitches > this.options.maxGlitchesPerWindow) {
-      throw new ConnectionError(`more than ${this.options.maxGlitchesPerWindow} useless frames (last: ${what}) in ${this.options.floodWindowMs} ms`, ErrorCode.ENHANCE_YOUR_CALM, 'flood_glitches');
-    }
-  }
-
-  private countStreamError(): void {
-    if (++this.streamErrors > this.options.maxStreamErrorsPerWindow) {
-      throw new ConnectionError(`more than ${this.options.maxStreamErrorsPerWindow} malformed or forbidden stream frames in ${this.options.floodWindowMs} ms`, ErrorCode.ENHANCE_YOUR_CALM, 'flood_stream_errors');
-    }
-  }
-
-  private countPeerReset(): void {
-    this.rollFloodWindow();
-    if (++this.peerResets > this.options.maxResetsPerWindow) {
-      throw new ConnectionError(`more than ${this.options.maxResetsPerWindow} stream resets in ${this.options.floodWindowMs} ms`, ErrorCode.ENHANCE_YOUR_CALM, 'flood_resets');
-    }
-  }
 }
-
