@@ -49,6 +49,8 @@ export interface RequestOptions {
   trailers?: HeadersInput | null;
   /** Milliseconds the whole exchange may take (queueing included); 0: no limit. Default: the client's `requestTimeout`. */
   timeout?: number;
+  /** Aborting it cancels the exchange (RST_STREAM CANCEL, or dropped from the queue). */
+  signal?: AbortSignal | null;
 }
 
 export interface PromiseRequestOptions extends RequestOptions {
@@ -104,6 +106,8 @@ class ClientStream {
   trailers: HeaderList | null;
   timeout: number;
   timer: NodeJS.Timeout | null = null;
+  signal: AbortSignal | null = null;
+  onAbort: (() => void) | null = null;
   busy = false;
   queue: Item[] = [];
   /** A callback failed: only onClose is still called. */
@@ -269,6 +273,16 @@ export class HTTP2Client {
     }
     h.canceller = (code) => this.cancel(stream, code);
     if (stream.timeout > 0) stream.timer = setTimeout(() => this.onRequestTimeout(stream), stream.timeout);
+    const signal = options.signal;
+    if (signal !== undefined && signal !== null) {
+      if (signal.aborted) {
+        this.failUnsent(stream, new StreamResetError(0, ErrorCode.CANCEL, false));
+        return h;
+      }
+      stream.signal = signal;
+      stream.onAbort = () => this.cancel(stream, ErrorCode.CANCEL);
+      signal.addEventListener('abort', stream.onAbort, { once: true });
+    }
     this.pending.push(stream);
     if (this.state === State.IDLE) void this.connect();
     else if (this.state === State.OPEN) {
@@ -857,6 +871,10 @@ export class HTTP2Client {
     if (error !== null && stream.handler.error === null) stream.handler.error = error;
     if (stream.timer !== null) clearTimeout(stream.timer);
     stream.timer = null;
+    if (stream.signal !== null) {
+      stream.signal.removeEventListener('abort', stream.onAbort!);
+      stream.signal = null;
+    }
     this.stopBody(stream);
     if (stream.id !== 0 && !stream.pushed && this.streams.get(stream.id) === stream) {
       this.openRequests--;

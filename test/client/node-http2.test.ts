@@ -694,3 +694,24 @@ test('connectTimeout: a TLS server that never answers the handshake fails with C
     await new Promise<void>((r) => silent.close(() => r()));
   }
 });
+
+test('an AbortSignal cancels a request in flight (RST_STREAM CANCEL) and refuses one already aborted', async () => {
+  const peer = await startNodeServer();
+  const log = new FrameLog();
+  const client = new HTTP2Client(peer.url, { onFrame: log.observer });
+  try {
+    const controller = new AbortController();
+    const pending = client.request({ path: '/hold', signal: controller.signal }).catch((e: unknown) => e);
+    await waitFor(() => peer.held.length >= 1, 'the request at the server');
+    controller.abort();
+    const err = await pending;
+    assert.ok(err instanceof StreamResetError && err.code === ErrorCode.CANCEL && !err.byPeer, String(err));
+    await waitFor(() => log.of('send', FrameType.RST_STREAM).length === 1, 'our RST_STREAM');
+    const early = await client.request({ path: '/x', signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    assert.ok(early instanceof StreamResetError, String(early));
+    assert.equal(peer.seen.includes('/x'), false);
+  } finally {
+    await client.close();
+    await peer.close();
+  }
+});
