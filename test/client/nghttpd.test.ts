@@ -2,13 +2,16 @@
  * HTTP2Client against nghttpd (nghttp2's own server, Debian nghttp2-server), h2c and TLS:
  * GET, a 16 MiB POST echoed back (`--echo-upload`, sha256 checked), a 16 MiB download,
  * 200 concurrent streams over its limit, pushes (`--push`) accepted and refused, response
- * trailers (`--trailer`). Skipped when nghttpd is not installed (.ci/run installs it).
+ * trailers (`--trailer`), GOAWAY mid-flight. Skipped when nghttpd is not installed (.ci/run installs it).
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { HTTP2Client } from '../../src/client/client.js';
 import { ErrorCode } from '../../src/errors.js';
 import { FrameType } from '../../src/frame/constants.js';
+import { FrameWriter } from '../../src/frame/writer.js';
+import { isRetryable, RequestRefusedError } from '../../src/client/errors.js';
+import type { Socket } from 'node:net';
 import { FrameLog, hasCommand, header, makeTestCert, patterned, sha256, startNghttpd, waitFor } from './support.js';
 
 const available = hasCommand('nghttpd');
@@ -93,6 +96,36 @@ for (const tls of [false, true]) {
       // The connection is fine afterwards.
       assert.equal((await client.request({ path: '/app.js' })).body.toString(), files['app.js']);
       assert.deepEqual(log.errors, []);
+    } finally {
+      await client.close();
+      await server.stop();
+    }
+  });
+
+  test(`nghttpd (${kind}): GOAWAY mid-flight: requests the server did not process are rejected as retryable`, { skip: !available && 'nghttpd is not installed' }, async (t) => {
+    const cert = tls ? await makeTestCert() : null;
+    if (tls && cert === null) return t.skip('openssl is not available');
+    const server = await startNghttpd(files, [], cert);
+    const log = new FrameLog();
+    const client = new HTTP2Client(server.url, { rejectUnauthorized: false, onFrame: log.observer });
+    try {
+      assert.equal((await client.request({ path: '/app.js' })).status, 200);
+      // nghttpd has no "GOAWAY now" switch: make it send one by a connection error of ours
+      // (WINDOW_UPDATE 0 on stream 0, written straight to the socket, test only). The requests
+      // below leave after that frame, so nghttpd does not process them.
+      const w = new FrameWriter();
+      w.raw(FrameType.WINDOW_UPDATE, 0, 0, Buffer.alloc(4));
+      (client as unknown as { socket: Socket }).socket.write(Buffer.concat(w.take()));
+      const late = await Promise.all([0, 1, 2].map(() => client.request({ path: '/style.css' }).catch((e: unknown) => e)));
+      for (const err of late) {
+        assert.ok(err instanceof RequestRefusedError, String(err));
+        assert.equal(err.token, 'goaway_not_processed');
+        assert.equal(isRetryable(err), true);
+      }
+      const goaway = log.of('recv', FrameType.GOAWAY) as Array<{ lastStreamId: number; errorCode: number }>;
+      assert.equal(goaway.length, 1);
+      assert.equal(goaway[0]!.lastStreamId, 1);
+      assert.equal(goaway[0]!.errorCode, ErrorCode.PROTOCOL_ERROR);
     } finally {
       await client.close();
       await server.stop();
