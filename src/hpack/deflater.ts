@@ -167,7 +167,8 @@ export class HDDeflater {
           valueLookedUp = id === undefined; // a negative id needs a second look with the octets
         }
       }
-      const name = toOctets(rawName);
+      // A string name found with an ASCII record is ASCII (see NameRecord): no need to scan it.
+      const name = record !== null && record !== undefined && record.asciiName ? (rawName as string) : toOctets(rawName);
       const value = toOctets(rawValue);
       // What we looked up with the caller's strings holds for the octet strings if they are equal.
       if (name !== rawName) record = null;
@@ -176,7 +177,9 @@ export class HDDeflater {
       // or at most 30/8 per octet when forced).
       const strings = name.length + value.length;
       pos = this.ensure(pos, 18 + (this.huffman === 'always' ? strings * 4 : strings));
-      pos = this.encodeField(pos, name, value, sensitive, record === null ? this.table.record(name) : record, valueLookedUp);
+      // A string caller value equal to its octets is ASCII: the table need not scan it again.
+      const valueAscii = typeof rawValue === 'string' && value === rawValue;
+      pos = this.encodeField(pos, name, value, sensitive, record === null ? this.table.record(name) : record, valueLookedUp, valueAscii);
     }
     const block = this.out.subarray(this.blockStart, pos);
     this.blockStart = pos;
@@ -184,7 +187,15 @@ export class HDDeflater {
   }
 
   /** One field, by the policy; `valueLookedUp`: the caller already found no entry equal to the field. */
-  private encodeField(pos: number, name: string, value: string, sensitive: boolean, record: NameRecord | undefined, valueLookedUp: boolean): number {
+  private encodeField(
+    pos: number,
+    name: string,
+    value: string,
+    sensitive: boolean,
+    record: NameRecord | undefined,
+    valueLookedUp: boolean,
+    valueAscii: boolean,
+  ): number {
     const out = this.out;
     const table = this.table;
     const policy = record !== undefined ? record.policy : namePolicy(name);
@@ -219,7 +230,10 @@ export class HDDeflater {
     }
     if (nameIndex === 0) pos = this.writeString(pos, name);
     pos = this.writeString(pos, value);
-    if (index) table.add(name, value);
+    if (index) {
+      if (valueAscii) table.addField(name, value, true);
+      else table.add(name, value);
+    }
     return pos;
   }
 

@@ -155,11 +155,20 @@ export class NameRecord {
  */
 export class EncoderTable extends DynamicTable {
   private readonly records = new Map<string, NameRecord>();
+  /** Set by addField for onAdd: the value is known to be ASCII (-1: unknown, test it). */
+  private valueAscii = -1;
   private readonly policyOf: (name: string) => number;
 
   constructor(maxSize: number, policyOf: (name: string) => number = () => 0) {
     super(maxSize);
     this.policyOf = policyOf;
+  }
+
+  /** add(), when the caller knows whether `value` is ASCII (saves a scan). */
+  addField(name: string, value: string, valueAscii: boolean): void {
+    this.valueAscii = valueAscii ? 1 : 0;
+    this.add(name, value);
+    this.valueAscii = -1;
   }
 
   /** The record of `name`, if it is in either table (static names' records are made on first use). */
@@ -199,7 +208,8 @@ export class EncoderTable extends DynamicTable {
     record.newestId = id;
     record.live++;
     if (record.values === null) record.values = new Map();
-    record.values.set(value, isAsciiString(value) ? id : ~id);
+    const ascii = this.valueAscii === -1 ? isAsciiString(value) : this.valueAscii === 1;
+    record.values.set(value, ascii ? id : ~id);
   }
 
   protected override onEvict(name: string, value: string, id: number): void {
