@@ -37,6 +37,7 @@ import { HeaderListTooLargeError } from '../hpack/errors.js';
 import { HDInflater } from '../hpack/inflater.js';
 import type { ConnectionEvent, HeadersKind } from './events.js';
 import { checkOutgoing, checkPushRequest, checkRequest, checkResponse, checkTrailers, MessageInfo } from './field-validation.js';
+import { ClosedStreams } from './closed-streams.js';
 import { FloodGuard } from './flood-guard.js';
 import type { FlowWindows } from './flow-control.js';
 import { adjustReceiveWindow, adjustSendWindow, consumeFlow, increaseSendWindow, receiveFlow } from './flow-control.js';
@@ -122,9 +123,7 @@ export class Connection {
 
   private readonly streams = new Map<number, Stream>();
   /** Recently closed stream ids and how they closed; bounded (oldest forgotten first). */
-  private readonly closedStreams = new Map<number, CloseCause>();
-  private readonly closedRing: Uint32Array;
-  private closedRingAt = 0;
+  private readonly closedStreams: ClosedStreams;
   /** Streams with data, trailers, END_STREAM or a `writable` notice pending. */
   private readonly sendSet = new Set<Stream>();
   /** Streams whose queued DATA flow control holds back (see `maxSendStallMs`). */
@@ -169,7 +168,7 @@ export class Connection {
     this.options = resolveOptions(options);
     const o = this.options;
     this.isServer = o.role === 'server';
-    this.closedRing = new Uint32Array(Math.max(1, o.maxClosedStreams));
+    this.closedStreams = new ClosedStreams(o.maxClosedStreams);
     this.now = o.now;
     this.flood = new FloodGuard(o);
     this.local = { ...o.settings };
@@ -1065,7 +1064,7 @@ export class Connection {
     if (this.isIdle(id)) {
       throw new ConnectionError(`${frameName(type)} on idle stream ${id}`, ErrorCode.PROTOCOL_ERROR, 'frame_on_idle_stream');
     }
-    const cause = this.closedStreams.get(id);
+    const cause = this.closedStreams.get(id); // -1: forgotten (or never opened)
     if (cause === CloseCause.LOCAL_RESET) {
       this.flood.glitch(this.now, 'frame_after_reset');
       return;
@@ -1073,7 +1072,7 @@ export class Connection {
     if (cause === CloseCause.NORMAL) {
       throw new ConnectionError(`${frameName(type)} on stream ${id} after it ended`, ErrorCode.STREAM_CLOSED, 'frame_on_closed_stream');
     }
-    if (cause === undefined && type === FrameType.HEADERS) {
+    if (cause === -1 && type === FrameType.HEADERS) {
       // Section 5.1.1: a stream id lower than one already used that we do not remember opening
       // (ids only increase). A stream closed so long ago that we forgot it is just as wrong here.
       throw new ConnectionError(`HEADERS on stream ${id}, below the highest stream id already used`, ErrorCode.PROTOCOL_ERROR, 'stream_id_not_increasing');
@@ -1182,20 +1181,9 @@ export class Connection {
     if (this.goawaySent || this.goawayReceived) this.maybeFinish();
   }
 
-  /** Remembers a closed id (bounded: the oldest is forgotten first; forgotten ids count as closed). */
+  /** Remembers a closed id (bounded: see ClosedStreams; forgotten ids still count as closed, not idle). */
   private rememberClosed(id: number, cause: CloseCause): void {
-    const closed = this.closedStreams;
-    if (closed.has(id)) {
-      closed.set(id, cause);
-      return;
-    }
-    // A ring of the ids in insertion order: the slot we overwrite holds the oldest.
-    const ring = this.closedRing;
-    const old = ring[this.closedRingAt];
-    if (old !== 0) closed.delete(old!);
-    ring[this.closedRingAt] = id;
-    this.closedRingAt = (this.closedRingAt + 1) % ring.length;
-    closed.set(id, cause);
+    this.closedStreams.set(id, cause);
   }
 
   /** A StreamError becomes RST_STREAM; the stream (if kept) closes. */
