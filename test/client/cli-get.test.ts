@@ -14,6 +14,9 @@ import { assetsOf } from '../../src/cli/get.js';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
 import { HTTP2Server } from '../../src/server/server.js';
 import { freePort, makeTestCert, patterned, sha256 } from './support.js';
+import { startServe } from '../cli-serve/support.js';
+import { CLI_MAIN, repoPath } from '../helpers/paths.js';
+import { spawnSync } from 'node:child_process';
 
 const PAGE = '<html><link rel="stylesheet" href="/style.css"><script src="app.js"></script><img src="/img/a.png"><a href="/not-an-asset">x</a>' +
   '<img src="https://elsewhere.example/x.png"></html>';
@@ -187,4 +190,21 @@ test('assetsOf: stylesheets, preloads, icons, scripts and images of the same ori
   const html = '<link rel="preload" href="a.css" as="style"><link rel=stylesheet href=a.css><link rel="alternate" href="/feed">' +
     "<script src='/s.js'></script><img src=\"img/p.png#x\"><link rel=\"icon\" href=\"//h/i.svg\"><img src=\"http://other/x.png\">";
   assert.deepEqual(assetsOf(html, base).map((u) => u.pathname), ['/dir/a.css', '/s.js', '/dir/img/p.png', '/i.svg']);
+});
+
+test('h2kit get -a over TLS against h2kit serve --push-preload examples/site lists the pushed assets (real processes)', async () => {
+  const site = await startServe(['--port', '0', '--push-preload', repoPath('examples', 'site')]);
+  try {
+    const run = spawnSync(process.execPath, [CLI_MAIN, 'get', '-a', '-n', '-k', `${site.origin}/`], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^GET https:\/\/127\.0\.0\.1:\d+\/ -> 200/m);
+    assert.match(run.stdout, /^pushed: \/style\.css -> 200/m);
+    assert.match(run.stdout, /^pushed: \/app\.js -> 200/m);
+    assert.match(run.stdout, /^asset: \/img\/logo\.svg -> 200/m);
+    assert.match(run.stdout, /^asset: \/img\/dot\.png -> 200/m);
+    assert.match(run.stdout, /^2 pushed: \/style\.css \/app\.js$/m);
+    assert.equal(run.stderr, '');
+  } finally {
+    await site.stop();
+  }
 });
