@@ -102,6 +102,17 @@ describe('files', () => {
     }
   });
 
+  test('hidden names (.git, .env, dot segments anywhere) are 404; /.well-known/ is served', async () => {
+    for (const path of ['/.git/config', '/.env', '/.git/', '/sub/.hidden', '/%2egit/config']) {
+      const r = await request(session, path);
+      assert.equal(r.status, 404, path);
+      assert.ok(!r.body.toString().includes('SECRET') && !r.body.toString().includes('secret'), path);
+    }
+    const wk = await request(session, '/.well-known/security.txt');
+    assert.equal(wk.status, 200);
+    assert.equal(wk.body.toString(), 'Contact: mailto:x@example.org\n');
+  });
+
   test('a symlink that stays inside the folder is served', async () => {
     const r = await request(session, '/inner-link.txt');
     assert.equal(r.status, 200);

@@ -145,6 +145,11 @@ export function makeSite(): { dir: string; site: string; cleanup(): void } {
   writeFileSync(join(site, 'sub', 'index.html'), '<p>sub index</p>');
   writeFileSync(join(site, 'sub', 'page.html'), '<p>sub page</p>');
   writeFileSync(join(site, '%2e%2e'), 'a file literally named %2e%2e');
+  mkdirSync(join(site, '.git'));
+  writeFileSync(join(site, '.git', 'config'), '[core] secret = yes\n');
+  writeFileSync(join(site, '.env'), 'SECRET=1\n');
+  mkdirSync(join(site, '.well-known'));
+  writeFileSync(join(site, '.well-known', 'security.txt'), 'Contact: mailto:x@example.org\n');
   symlinkSync('..', join(site, 'link-out'));
   symlinkSync('../secret.txt', join(site, 'secret-link.txt'));
   symlinkSync('hello.txt', join(site, 'inner-link.txt'));

@@ -9,7 +9,9 @@
  *     still lie under the folder's own realpath. A symlink inside the site that points out of
  *     it is therefore not served, whatever the URL looked like.
  * A refusal is "not found" to the client (404): the server does not confirm that something
- * exists outside the site. Bad syntax is 400.
+ * exists outside the site. Bad syntax is 400. Hidden names (a segment starting with ".", such
+ * as `.git/` or `.env`) are not served either (404), except `/.well-known/`: serving a
+ * project folder should not publish its repository or secrets by accident.
  *
  * `realpath(3)` and `stat(2)` are called synchronously: on a local disk each is a few
  * microseconds from the kernel's caches, while their promise forms cost a thread-pool round
@@ -90,6 +92,9 @@ export function resolveRequestPath(root: string, rawPath: string, realpaths: Rea
   if ('bad' in decoded) return { kind: 'bad', reason: decoded.bad };
   const urlPath = decoded.path;
   const segments = urlPath.split('/').filter((s) => s.length > 0);
+  for (let i = 0; i < segments.length; i++) {
+    if (segments[i]!.charCodeAt(0) === 0x2e && !(i === 0 && segments[i] === '.well-known')) return { kind: 'missing' };
+  }
   let real: string;
   let stats: Stats;
   try {
