@@ -26,7 +26,8 @@ const USAGE = `Usage: h2kit serve [OPTIONS] [DIR]
 
 Serves the files of DIR (default: the current folder) over HTTP/2, like nghttpd -d DIR:
 content-type, content-length, etag/last-modified and 304, byte ranges (206/416), index.html
-for folders, HEAD; GET and HEAD only. No request reaches a file outside DIR.
+for folders, HEAD; GET and HEAD only. No request reaches a file outside DIR, nor a hidden
+one (.git/, .env: names starting with ".", except /.well-known/).
 
 Options:
   --host HOST           address to listen on (default 127.0.0.1; "::" or "0.0.0.0" for all)
