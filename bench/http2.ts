@@ -56,11 +56,13 @@ interface ThroughputRow {
   title: string;
   tls: boolean;
   path: string;
-  /** h2load options besides -t, -D, --warm-up-time and the URL. */
+  /** h2load options besides -t, -D / -n and the URL. */
   args: string[];
   /** 'req/s', or 'MiB/s' computed as req/s x bytesPerRequest. */
   unit: 'req/s' | 'MiB/s';
   bytesPerRequest: number;
+  /** Requests of the warm-up run before each measured run (JIT, connections, windows). */
+  warmUp: number;
   /** Target ratio h2kit / node:http2 (higher is better). */
   target: number;
 }
@@ -90,15 +92,15 @@ const UPLOAD_SIZE = 1024 * 1024;
 const LARGE_SIZE = 10 * 1024 * 1024;
 
 const ROWS: Row[] = [
-  { kind: 'throughput', key: 'get-c10', title: 'small GET h2c -c 10 -m 10', tls: false, path: '/small', args: ['-c', '10', '-m', '10'], unit: 'req/s', bytesPerRequest: 0, target: 3 },
-  { kind: 'throughput', key: 'get-c100', title: 'small GET h2c -c 100 -m 1', tls: false, path: '/small', args: ['-c', '100', '-m', '1'], unit: 'req/s', bytesPerRequest: 0, target: 2 },
-  { kind: 'throughput', key: 'tls-c10', title: 'small GET TLS -c 10 -m 10', tls: true, path: '/small', args: ['-c', '10', '-m', '10'], unit: 'req/s', bytesPerRequest: 0, target: 2 },
+  { kind: 'throughput', key: 'get-c10', title: 'small GET h2c -c 10 -m 10', tls: false, path: '/small', args: ['-c', '10', '-m', '10'], unit: 'req/s', bytesPerRequest: 0, warmUp: 5000, target: 3 },
+  { kind: 'throughput', key: 'get-c100', title: 'small GET h2c -c 100 -m 1', tls: false, path: '/small', args: ['-c', '100', '-m', '1'], unit: 'req/s', bytesPerRequest: 0, warmUp: 5000, target: 2 },
+  { kind: 'throughput', key: 'tls-c10', title: 'small GET TLS -c 10 -m 10', tls: true, path: '/small', args: ['-c', '10', '-m', '10'], unit: 'req/s', bytesPerRequest: 0, warmUp: 5000, target: 2 },
   {
     kind: 'throughput', key: 'headers', title: '20 browser headers -c 10 -m 10', tls: false, path: '/small',
-    args: ['-c', '10', '-m', '10', ...BROWSER_HEADERS.flatMap((h) => ['-H', h])], unit: 'req/s', bytesPerRequest: 0, target: 3,
+    args: ['-c', '10', '-m', '10', ...BROWSER_HEADERS.flatMap((h) => ['-H', h])], unit: 'req/s', bytesPerRequest: 0, warmUp: 5000, target: 3,
   },
-  { kind: 'throughput', key: 'large', title: '10 MiB responses -c 4 -m 1', tls: false, path: '/10m', args: ['-c', '4', '-m', '1'], unit: 'MiB/s', bytesPerRequest: LARGE_SIZE, target: 1 },
-  { kind: 'throughput', key: 'upload', title: '1 MiB POST uploads -c 4 -m 1', tls: false, path: '/small', args: ['-c', '4', '-m', '1', '-d', '@UPLOAD'], unit: 'MiB/s', bytesPerRequest: UPLOAD_SIZE, target: 1 },
+  { kind: 'throughput', key: 'large', title: '10 MiB responses -c 4 -m 1', tls: false, path: '/10m', args: ['-c', '4', '-m', '1'], unit: 'MiB/s', bytesPerRequest: LARGE_SIZE, warmUp: 20, target: 1 },
+  { kind: 'throughput', key: 'upload', title: '1 MiB POST uploads -c 4 -m 1', tls: false, path: '/small', args: ['-c', '4', '-m', '1', '-d', '@UPLOAD'], unit: 'MiB/s', bytesPerRequest: UPLOAD_SIZE, warmUp: 40, target: 1 },
   { kind: 'latency', key: 'latency', title: 'latency at 2,000 req/s (-c 10 --rps 200)', clients: 10, rps: 200, target: 1 },
   { kind: 'memory', key: 'memory', title: 'RSS per idle connection / per active stream', target: 0.7 },
 ];
@@ -106,7 +108,6 @@ const ROWS: Row[] = [
 interface Options {
   rounds: number;
   duration: number;
-  warmUp: number;
   connections: number;
   streamsPerConnection: number;
   verbose: boolean;
@@ -354,8 +355,8 @@ function rowArgs(row: ThroughputRow, env: Environment): string[] {
 
 /** The command line of a row as printed in the README (PORT standing for the server's port). */
 function describeCommand(row: Row, opts: Options): string {
-  const timing = `-D ${opts.duration} --warm-up-time ${opts.warmUp * 1000}ms`;
   if (row.kind === 'throughput') {
+    const timing = `-D ${opts.duration} (after a warm-up run with -n ${row.warmUp})`;
     const args = row.args.map((a) => (a === '@UPLOAD' ? 'upload-1MiB' : /\s/.test(a) ? `'${a}'` : a));
     if (row.key === 'headers') {
       return `h2load -t 1 -c 10 -m 10 ${timing} -H '...' (x${BROWSER_HEADERS.length}, see BROWSER_HEADERS) http://127.0.0.1:PORT/small`;
@@ -418,15 +419,15 @@ async function runThroughput(row: ThroughputRow, env: Environment, opts: Options
       const round: Partial<Record<PeerName, number>> = {};
       const cpuRound: Partial<Record<PeerName, number>> = {};
       for (const server of roundOrder(servers, r)) {
+        // A warm-up run by count, then the measured run: its request count and the server's CPU time cover the same span.
+        await h2load(['-t', '1', ...rowArgs(row, env), '-n', String(row.warmUp), url(server, row.tls, row.path)]);
         const cpuBefore = server.cpuSeconds();
-        const res = await h2load(['-t', '1', ...rowArgs(row, env), '-D', String(opts.duration), '--warm-up-time', `${opts.warmUp * 1000}ms`, url(server, row.tls, row.path)]);
+        const res = await h2load(['-t', '1', ...rowArgs(row, env), '-D', String(opts.duration), url(server, row.tls, row.path)]);
         if (res.failed > 0 || res.non2xx > 0) {
           throw new Error(`${row.key} on ${server.peer}: ${res.failed} failed and ${res.non2xx} non-2xx requests:\n${res.output}`);
         }
         round[server.peer] = row.unit === 'req/s' ? res.reqPerSec : (res.reqPerSec * row.bytesPerRequest) / (1024 * 1024);
-        // CPU covers the warm-up too: requests are estimated at the measured rate over warm-up + duration.
-        const requests = res.reqPerSec * (opts.duration + opts.warmUp);
-        cpuRound[server.peer] = ((server.cpuSeconds() - cpuBefore) * 1e6) / requests;
+        cpuRound[server.peer] = ((server.cpuSeconds() - cpuBefore) * 1e6) / res.succeeded;
       }
       perRound.push(round);
       cpuRounds.push(cpuRound);
@@ -457,7 +458,7 @@ async function runLatency(row: LatencyRow, env: Environment, opts: Options, peer
         const log = join(env.dir, `latency-${server.peer.replace(':', '-')}.log`);
         rmSync(log, { force: true });
         // Warm up first (JIT), then measure at the fixed rate.
-        await h2load(['-t', '1', '-c', String(row.clients), '-m', '1', '-n', String(opts.warmUp * 4000), url(server, false, '/small')]);
+        await h2load(['-t', '1', '-c', String(row.clients), '-m', '1', '-n', '2000', url(server, false, '/small')]);
         const res = await h2load(['-t', '1', '-c', String(row.clients), '-m', '1', '--rps', String(row.rps), '-D', String(opts.duration + 1), '--log-file', log, url(server, false, '/small')]);
         if (res.failed > 0 || res.non2xx > 0) throw new Error(`latency on ${server.peer}: ${res.failed} failed and ${res.non2xx} non-2xx requests`);
         // --log-file: one line per request: start (us since epoch), status, duration (us).
@@ -597,7 +598,8 @@ async function profile(rowKey: string, env: Environment, opts: Options): Promise
   mkdirSync(dir, { recursive: true });
   const server = await startNodePeer('h2kit', env, row.tls, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `h2kit-${row.key}.cpuprofile`]);
   try {
-    const res = await h2load(['-t', '1', ...rowArgs(row, env), '-D', String(opts.duration), '--warm-up-time', `${opts.warmUp * 1000}ms`, url(server, row.tls, row.path)]);
+    await h2load(['-t', '1', ...rowArgs(row, env), '-n', String(row.warmUp), url(server, row.tls, row.path)]);
+    const res = await h2load(['-t', '1', ...rowArgs(row, env), '-D', String(opts.duration), url(server, row.tls, row.path)]);
     process.stdout.write(res.output);
   } finally {
     await server.stop();
@@ -624,9 +626,8 @@ export async function run(argv: string[]): Promise<void> {
   }
   const quick = values.quick === true;
   const opts: Options = {
-    rounds: Number(values.rounds ?? (quick ? 2 : 4)),
+    rounds: Number(values.rounds ?? (quick ? 2 : 5)),
     duration: Number(values.duration ?? (quick ? 1 : 2)),
-    warmUp: 0.5,
     connections: Number(values.connections ?? (quick ? 1000 : 5000)),
     streamsPerConnection: 2,
     verbose: values.verbose === true,
@@ -646,7 +647,7 @@ export async function run(argv: string[]): Promise<void> {
     }
     const peers = PEERS.filter((p) => p !== 'nghttpd' || env.hasNghttpd);
     process.stdout.write(
-      `http2: ${peers.join(', ')}; h2load -t 1; ${opts.rounds} rounds of ${opts.duration} s (+${opts.warmUp} s warm-up) per peer and row, alternating; medians\n`,
+      `http2: ${peers.join(', ')}; h2load -t 1; ${opts.rounds} rounds of ${opts.duration} s (after a warm-up run) per peer and row, alternating; medians\n`,
     );
     const cells: Cell[] = [];
     for (const row of opts.rows) {
