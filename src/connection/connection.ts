@@ -45,7 +45,7 @@ import type { ConnectionOptions, HeaderList, ResolvedOptions } from './options.j
 import { resolveOptions } from './options.js';
 import type { PendingSettings, Settings } from './settings.js';
 import { applySetting, decodeSettingsPayload, INITIAL_SETTINGS, settingsDiff, settingsToPairs } from './settings.js';
-import { MessagePhase, Stream } from './stream.js';
+import { MessagePhase, NO_QUEUE, Stream } from './stream.js';
 import {
   isActiveState,
   nextState,
@@ -430,6 +430,7 @@ export class Connection {
       return false;
     }
     if (length > 0) {
+      if (s.queue === NO_QUEUE) s.queue = [];
       s.queue.push(data);
       s.queuedBytes += length;
     }

@@ -19,6 +19,9 @@ export const MessagePhase = {
 } as const;
 export type MessagePhase = (typeof MessagePhase)[keyof typeof MessagePhase];
 
+/** The shared empty queue: never pushed to (Connection replaces it with its own array first). */
+export const NO_QUEUE: Buffer[] = [];
+
 export class Stream implements FlowWindows {
   readonly id: number;
   state: StreamState = StreamState.IDLE;
@@ -30,8 +33,11 @@ export class Stream implements FlowWindows {
   recvTarget: number;
   recvUnacked = 0;
 
-  /** DATA waiting for window: buffers from `queueHead` on, `queuedBytes` octets in all. */
-  queue: Buffer[] = [];
+  /**
+   * DATA waiting for window: buffers from `queueHead` on, `queuedBytes` octets in all. Most
+   * streams never queue (their DATA leaves at once), so they share one empty array until then.
+   */
+  queue: Buffer[] = NO_QUEUE;
   queueHead = 0;
   queuedBytes = 0;
   /** END_STREAM goes with the last queued octet (or alone, after trailers). */

@@ -187,3 +187,8 @@ test('random legal use of a client and a server never produces a protocol error 
     { numRuns: 150 },
   );
 });
+
+test('the shared empty send queue is never written to', async () => {
+  const { NO_QUEUE } = await import('../../src/connection/stream.js');
+  assert.equal(NO_QUEUE.length, 0);
+});
