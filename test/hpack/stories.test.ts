@@ -137,3 +137,26 @@ test('compression: our raw-data encoding is no larger in total than the nghttp2 
   assert.ok(nghttp2 > 300_000, `nghttp2 folder total ${nghttp2}`);
   assert.ok(ours <= nghttp2, `h2kit ${ours} bytes > nghttp2 ${nghttp2} bytes (ratio ${(ours / nghttp2).toFixed(4)})`);
 });
+
+test('one context mixing string (UTF-8) and byte inputs that look alike as latin1 keeps every block byte-exact', () => {
+  // 'é' as a string is sent as C3 A9; the byte E9 is latin1 'é'. An encoder that keyed its
+  // table on the caller's strings could confuse them and send the wrong octets.
+  const e9 = Buffer.from([0xe9]);
+  const blocks: Array<Array<[string | Buffer, string | Buffer]>> = [
+    [['x-v', 'é'], ['é', 'v']],
+    [['x-v', e9], [e9, 'v']],
+    [['x-v', 'é'], ['é', 'v']],
+    [['x-v', Buffer.from('é')], [Buffer.from('é'), 'v']],
+    [['x-v', e9], [e9, 'v']],
+    [['x-v', 'é'], ['é', 'v']],
+  ];
+  const deflater = new HDDeflater();
+  const inflater = new HDInflater();
+  const peer = new HpackJsDecoder();
+  for (const [i, headers] of blocks.entries()) {
+    const block = deflater.deflate(headers);
+    const want = headers.map(([n, v]) => [Buffer.from(n).toString('latin1'), Buffer.from(v).toString('latin1')]);
+    assert.deepEqual(latin1Pairs(inflater.inflate(block)), want, `block ${i} (HDInflater)`);
+    assert.deepEqual(peer.decode(block), want, `block ${i} (hpack.js)`);
+  }
+});
