@@ -22,8 +22,9 @@ import { resolveRequestPath } from './resolve.js';
 /** Bytes per file read: a few DATA frames' worth, and the most a stream holds in memory at once. */
 export const FILE_READ_SIZE = 64 * 1024;
 /**
- * Files up to this size are read whole (and kept in a small cache while unchanged): one DATA
- * frame with END_STREAM instead of a stream's read, then an empty END_STREAM frame after 'end'.
+ * Files up to this size are read whole (and kept in a small cache while unchanged), so the
+ * body leaves as DATA frames with END_STREAM on the last; a stream only learns it has ended
+ * after its last read, which costs an extra empty DATA frame and a turn of the event loop.
  */
 export const SMALL_FILE_SIZE = 64 * 1024;
 /** Total bytes the small-file cache holds (per process). */
