@@ -37,12 +37,17 @@ const MiB = 1024 * 1024;
 /** Handlers alive now (constructed, onClose not yet seen): a leak shows up here. */
 export const handlerStats = { created: 0, closed: 0, get live(): number { return this.created - this.closed; } };
 
+/** What the application's body generators were asked for: calls and octets made. */
+export const bodyStats = { pulls: 0, generated: 0 };
+
 /** A body generator making `n` octets on demand, `size` at a time. */
 function lazyBody(n: number): BodyGenerator {
   let left = n;
   return (size: number) => {
     const len = Math.min(size, left);
     left -= len;
+    bodyStats.pulls++;
+    bodyStats.generated += len;
     return [Buffer.alloc(len, 0x73), left === 0 ? DATA_EOF : DATA_OK];
   };
 }
@@ -111,6 +116,10 @@ export class Attacker {
   /** Answer the server's SETTINGS with an ACK (an attacker that wants to stay connected does). */
   autoAck = true;
   dataBytes = 0;
+  /** Streams that ended (END_STREAM from the server, or RST_STREAM either way we saw). */
+  readonly finished = new Set<number>();
+  /** Return connection-level credit for every DATA received (a reading client), so responses keep flowing. */
+  autoCredit = false;
   private closeWaiters: Array<() => void> = [];
 
   private constructor(socket: net.Socket) {
@@ -222,8 +231,11 @@ export class Attacker {
   private onData(chunk: Buffer): void {
     try {
       this.decoder.push(chunk);
+      let credit = 0;
       for (let f = this.decoder.next(); f !== null; f = this.decoder.next()) {
         this.received.set(f.type, (this.received.get(f.type) ?? 0) + 1);
+        if (f.type === FrameType.RST_STREAM || ((f.type === FrameType.DATA || f.type === FrameType.HEADERS) && f.endStream)) this.finished.add(f.streamId);
+        if (f.type === FrameType.DATA) credit += f.flowLength;
         if (f.type === FrameType.SETTINGS && !f.ack && this.autoAck) {
           this.writer.settingsAck();
           void this.send();
@@ -236,6 +248,10 @@ export class Attacker {
         } else if (f.type === FrameType.DATA) {
           this.dataBytes += f.data.length;
         }
+      }
+      if (this.autoCredit && credit > 0) {
+        this.writer.windowUpdate(0, credit);
+        void this.send();
       }
     } catch {
       this.socket.destroy();

@@ -1,0 +1,120 @@
+/**
+ * 10,000 streams opened, reset and closed in every way, over 20 connections that end in three
+ * ways; afterwards the server holds no session, stream, handler or timer.
+ *
+ * Ways a stream ends (stream index mod 10): answered; client RST while held; client RST right after
+ * asking for a body; POST answered with its echo; client RST mid-upload; handler throws
+ * (server RST INTERNAL_ERROR); backend never answers then client RST; malformed request (server RST
+ * PROTOCOL_ERROR); onData rejects (server RST); answered late from a timer.
+ * Ways a connection ends (connection index mod 3): client GOAWAY then FIN; socket destroyed with
+ * held streams still open; client resets everything it holds, then destroys.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ErrorCode } from '../../src/errors.js';
+import { HTTP2Server } from '../../src/server/server.js';
+import { Attacker, QuietLogger } from '../attacks/support.js';
+import { literalBlock, TestClient } from '../conformance/helpers/client.js';
+import { assertNothingHeld, FaultHandler, stats, timerCount } from './support.js';
+
+const CONNECTIONS = 20;
+const STREAMS_PER_CONNECTION = 500;
+const BATCH = 50;
+
+const MALFORMED = literalBlock([...TestClient.requestHeaders({ path: '/' }), ['Upper-Case', 'x']]);
+
+/** Writes stream `id` of kind `kind`; returns true when the client itself ends it (so nothing needs to come back). */
+function openStream(a: Attacker, id: number, kind: number): boolean {
+  const w = a.writer;
+  switch (kind) {
+    case 0:
+      w.headers(id, a.requestBlock('/'), true, 16384);
+      return false;
+    case 1:
+      w.headers(id, a.requestBlock('/hold'), true, 16384);
+      w.rstStream(id, ErrorCode.CANCEL);
+      return true;
+    case 2:
+      w.headers(id, a.requestBlock('/stream?n=1000'), true, 16384);
+      w.rstStream(id, ErrorCode.CANCEL);
+      return true;
+    case 3:
+      w.headers(id, a.requestBlock('/echo', 'POST'), false, 16384);
+      w.data(id, Buffer.from('echo me'), true);
+      return false;
+    case 4:
+      w.headers(id, a.requestBlock('/echo', 'POST'), false, 16384);
+      w.data(id, Buffer.alloc(500, 0x75), false);
+      w.rstStream(id, ErrorCode.CANCEL);
+      return true;
+    case 5:
+      w.headers(id, a.requestBlock('/throw/onHeaders'), true, 16384);
+      return false;
+    case 6:
+      w.headers(id, a.requestBlock('/deferred'), true, 16384);
+      w.rstStream(id, ErrorCode.CANCEL);
+      return true;
+    case 7:
+      w.headers(id, MALFORMED, true, 16384);
+      return false;
+    case 8:
+      w.headers(id, a.requestBlock('/reject/onData', 'POST'), false, 16384);
+      w.data(id, Buffer.from('x'), true);
+      return false;
+    default:
+      w.headers(id, a.requestBlock('/async-late'), true, 16384);
+      return false;
+  }
+}
+
+test('10,000 streams opened, reset and closed in every way: the server holds no stream, handler, session or timer', { timeout: 120000 }, async (t) => {
+  const baseline = timerCount();
+  const server = new HTTP2Server(['127.0.0.1', 0], FaultHandler, { logger: new QuietLogger() });
+  await server.listen();
+  const createdBefore = stats.created;
+  let streams = 0;
+  try {
+    for (let n = 0; n < CONNECTIONS; n++) {
+      const a = await Attacker.connect(server.port);
+      a.autoCredit = true;
+      a.start();
+      let id = 1;
+      for (let b = 0; b < STREAMS_PER_CONNECTION / BATCH; b++) {
+        const waiting: number[] = [];
+        for (let k = 0; k < BATCH; k++, id += 2, streams++) {
+          if (!openStream(a, id, streams % 10)) waiting.push(id);
+          else a.finished.add(id);
+        }
+        await a.send();
+        const deadline = Date.now() + 5000;
+        while (!waiting.every((s) => a.finished.has(s))) {
+          assert.ok(!a.closed, `connection ${n} closed by the server (GOAWAY ${a.goawayCode ?? '-'} ${a.goawayDebug})`);
+          assert.ok(Date.now() < deadline, `connection ${n}: streams ${waiting.filter((s) => !a.finished.has(s)).join(',')} never ended`);
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      }
+      // Leave some streams in flight for the connection's end.
+      for (let k = 0; k < 10; k++, id += 2) a.writer.headers(id, a.requestBlock(k % 2 ? '/hold' : '/deferred'), true, 16384);
+      await a.send();
+      if (n % 3 === 0) {
+        a.writer.goaway(id - 2, ErrorCode.NO_ERROR);
+        await a.send();
+        a.socket.end();
+        await a.waitClosed(3000);
+        a.close();
+      } else if (n % 3 === 1) {
+        a.close();
+      } else {
+        for (let s = id - 20; s < id; s += 2) a.writer.rstStream(s, ErrorCode.CANCEL);
+        await a.send();
+        a.close();
+      }
+    }
+    const summary = await assertNothingHeld(server, baseline, 6000);
+    t.diagnostic(`${streams} streams over ${CONNECTIONS} connections (+${CONNECTIONS * 10} left in flight at the end), ${stats.created - createdBefore} handlers run; after: ${summary}`);
+    assert.ok(streams >= 10000);
+    assert.ok(stats.created - createdBefore >= 8000, 'most streams reached a handler');
+  } finally {
+    await server.close();
+  }
+});
