@@ -12,6 +12,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { readFile, realpath, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { createSecureContext } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -42,7 +43,7 @@ Options:
   --push-manifest FILE  push per page from a JSON file {"/page": ["/asset", ...]}
   --access-log          one line per response on stdout (pushed responses marked "pushed")
   -v, --verbose         one line per HTTP/2 frame received and sent (like nghttp -v)
-  --workers N           N processes sharing the port (node:cluster; default 1)
+  --workers N|auto      N processes sharing the port (node:cluster; "auto": one per CPU; default 1)
   -h, --help            this text
 
 Nothing is pushed to a client that disabled push (browsers do). Stop with Ctrl-C.
@@ -153,8 +154,10 @@ async function configFrom(args: string[], io: CliIO): Promise<{ config: ServeCon
   if (noTls && (values.cert !== undefined || values.key !== undefined)) throw new CliUsageError('--no-tls cannot be used with --cert/--key');
   if ((values.cert === undefined) !== (values.key === undefined)) throw new CliUsageError('--cert and --key go together: give both or neither');
   const port = values.port === undefined ? (noTls ? 8080 : 8443) : parseSize(values.port, '--port', 65535);
-  const workers = values.workers === undefined ? 1 : parseSize(values.workers, '--workers', MAX_WORKERS);
-  if (workers < 1) throw new CliUsageError(`--workers expects an integer from 1 to ${MAX_WORKERS}, got ${values.workers}`);
+  const workers = values.workers === undefined ? 1 : values.workers === 'auto' ? Math.min(MAX_WORKERS, availableParallelism()) : Number(values.workers);
+  if (!/^(auto|\d+)$/.test(values.workers ?? '1') || workers < 1 || workers > MAX_WORKERS) {
+    throw new CliUsageError(`--workers expects "auto" or an integer from 1 to ${MAX_WORKERS}, got ${JSON.stringify(values.workers)}`);
+  }
   const host = values.host ?? '127.0.0.1';
   if (host.length === 0) throw new CliUsageError('--host expects an address, got ""');
 

@@ -28,9 +28,10 @@ describe('bad command lines (exit 2)', () => {
     await expectFailure([site.site, '--port', 'http'], 2, /--port expects an integer from 0 to 65535, got "http"/);
     await expectFailure([site.site, '--port', '70000'], 2, /--port expects an integer from 0 to 65535, got "70000"/);
   });
-  test('--workers 0 or not a number', async () => {
-    await expectFailure([site.site, '--workers', '0'], 2, /--workers expects an integer from 1/);
-    await expectFailure([site.site, '--workers', 'many'], 2, /--workers expects an integer/);
+  test('--workers 0, too many, or not a number', async () => {
+    await expectFailure([site.site, '--workers', '0'], 2, /--workers expects "auto" or an integer from 1 to 256, got "0"/);
+    await expectFailure([site.site, '--workers', 'many'], 2, /--workers expects "auto" or an integer from 1 to 256, got "many"/);
+    await expectFailure([site.site, '--workers', '1000'], 2, /--workers expects "auto" or an integer from 1 to 256, got "1000"/);
   });
   test('--cert without --key, and --no-tls with a certificate', async () => {
     await expectFailure([site.site, '--cert', 'c.pem'], 2, /--cert and --key go together/);

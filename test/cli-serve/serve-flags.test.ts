@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http2 from 'node:http2';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { generate } from 'selfsigned';
@@ -281,6 +282,23 @@ describe('--workers', () => {
       assert.ok(fingerprints.every((f) => f === printed), 'one development certificate, made by the primary, for every worker');
       const results = await Promise.all(Array.from({ length: 12 }, () => fetchOnce(serve.origin, '/hello.txt')));
       assert.ok(results.every((r) => r.status === 200 && r.body.toString() === 'hello, world\n'));
+    } finally {
+      assert.equal(await serve.stop(), 0);
+      site.cleanup();
+    }
+  });
+
+  test('--workers auto: one worker per CPU', async () => {
+    const site = makeSite();
+    const serve = await startServe([site.site, '--no-tls', '--port', '0', '--workers', 'auto']);
+    try {
+      const cpus = availableParallelism();
+      // One CPU: one process, serving by itself (no cluster).
+      const expected = cpus > 1 ? cpus : 0;
+      if (cpus > 1) assert.match(serve.stdout(), new RegExp(`${cpus} workers`));
+      for (let i = 0; i < 100 && childrenOf(serve.child.pid).length < expected; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(childrenOf(serve.child.pid).length, expected);
+      assert.equal((await fetchOnce(serve.origin, '/hello.txt')).status, 200);
     } finally {
       assert.equal(await serve.stop(), 0);
       site.cleanup();
