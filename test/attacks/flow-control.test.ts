@@ -13,6 +13,7 @@ import { assertCutOff, assertServerHealthy, runAttack, sleep, type AttackResult 
 const SETTINGS_INITIAL_WINDOW_SIZE = 4;
 const MAX_WINDOW = 0x7fffffff;
 const IDLE_MS = 400;
+const STALL_MS = 300;
 
 let dribble: AttackResult | null = null;
 
@@ -38,9 +39,7 @@ test('Data dribble (CVE-2019-9511): 1-octet windows opened one octet at a time; 
   assert.ok(dribble.attacker.dataBytes <= 20 * 501, `data sent stays within the windows opened (${dribble.attacker.dataBytes})`);
 });
 
-test('Data dribble (CVE-2019-9511): a client opening windows one octet at a time is cut off', {
-  todo: 'missing defence: tiny WINDOW_UPDATEs that keep a window tiny are not counted as glitches (hardening-requests.md #3)',
-}, () => {
+test('Data dribble (CVE-2019-9511): a client opening windows one octet at a time is cut off (tiny updates are glitches)', () => {
   assert.ok(dribble);
   assertCutOff(dribble, [ErrorCode.ENHANCE_YOUR_CALM]);
 });
@@ -82,9 +81,9 @@ test('Zero-window hoarding: 20 responses on SETTINGS_INITIAL_WINDOW_SIZE 0, neve
 
 let hoardingWithPings: AttackResult | null = null;
 
-test('Zero-window hoarding kept "active" with a PING every 100 ms: server healthy', async (t) => {
+test('Zero-window hoarding kept "active" with a PING every 100 ms: the stalled streams are reset after maxSendStallMs', async (t) => {
   hoardingWithPings = await runAttack(t, {
-    server: { idleTimeout: IDLE_MS },
+    server: { idleTimeout: IDLE_MS, connection: { maxSendStallMs: STALL_MS } },
     settings: [[SETTINGS_INITIAL_WINDOW_SIZE, 0]],
     cutOffWithin: 100,
     async attack(a) {
@@ -97,11 +96,14 @@ test('Zero-window hoarding kept "active" with a PING every 100 ms: server health
       }
     },
   });
+  const cancelled = hoardingWithPings.attacker.resets.get(ErrorCode.CANCEL) ?? 0;
+  t.diagnostic(`streams reset CANCEL by the server: ${cancelled} of 20`);
   assertServerHealthy(hoardingWithPings, 32);
+  assert.ok(cancelled === 20 || hoardingWithPings.cutOff, `every hoarded stream was released (${cancelled} reset)`);
 });
 
-test('Zero-window hoarding kept "active" with PINGs is still cut off within a few idle timeouts', {
-  todo: 'missing defence: the stalled-response check runs on the socket idle timer, which any inbound byte resets (hardening-requests.md #4)',
+test('Zero-window hoarding kept "active" with PINGs: the connection itself is cut off within a few idle timeouts', {
+  todo: 'missing defence: PINGs keep a connection with no stream open past idleTimeout (hardening-requests.md #4, #6)',
 }, () => {
   assert.ok(hoardingWithPings);
   assertCutOff(hoardingWithPings, null, IDLE_MS * 4);
