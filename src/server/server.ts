@@ -78,7 +78,19 @@ export class HTTP2Server {
   private resolveClosed!: () => void;
   private onAllSessionsClosed: (() => void) | null = null;
 
-  constructor(address: readonly [string | null, number], RequestHandlerClass: RequestHandlerClass, options: HTTP2ServerOptions = {}) {
+  /**
+   * `options` may also be the TLS settings themselves, as the seed's positional `ssl` argument:
+   * a `tls.SecureContext`, or TLS options with `key`/`cert`/`pfx` (our options have none of those).
+   */
+  constructor(
+    address: readonly [string | null, number],
+    RequestHandlerClass: RequestHandlerClass,
+    optionsOrSsl: HTTP2ServerOptions | tls.SecureContext | tls.TlsOptions | null = {},
+  ) {
+    const options: HTTP2ServerOptions =
+      optionsOrSsl === null ? {} : isSecureContext(optionsOrSsl) || 'key' in optionsOrSsl || 'cert' in optionsOrSsl || 'pfx' in optionsOrSsl
+        ? { ssl: optionsOrSsl as tls.SecureContext | tls.TlsOptions }
+        : (optionsOrSsl as HTTP2ServerOptions);
     if (!Array.isArray(address) || address.length !== 2 || !Number.isInteger(address[1]) || address[1] < 0 || address[1] > 65535) {
       throw new UsageError(`address must be [host | null, port 0..65535], got ${JSON.stringify(address)}`, 'server_bad_address');
     }

@@ -88,16 +88,27 @@ test('TLS with ALPN h2: https scheme; an HTTP/1.1-only TLS client gets a clear 5
   }
 });
 
-test('a tls.SecureContext works as options.ssl', async (t) => {
+test('a tls.SecureContext works as options.ssl, and as the third argument like the seed\'s ssl', async (t) => {
   const cert = await makeTestCert();
   if (cert === null) return t.skip('openssl is not available to make a test certificate');
   const { server, url } = await startServer(Hello, { ssl: tls.createSecureContext(cert) });
+  const positional = new HTTP2Server(['127.0.0.1', 0], Hello, tls.createSecureContext(cert));
+  const positionalOptions = new HTTP2Server(['127.0.0.1', 0], Hello, cert);
   try {
     const session = await connect(url);
     assert.equal((await request(session, { ':path': '/ctx' })).body.toString(), 'hello https /ctx');
     await closeSession(session);
+    for (const s of [positional, positionalOptions]) {
+      assert.equal(s.isSecure, true);
+      await s.listen();
+      const other = await connect(`https://127.0.0.1:${s.port}`);
+      assert.equal((await request(other, { ':path': '/seed' })).body.toString(), 'hello https /seed');
+      await closeSession(other);
+    }
   } finally {
     await server.close();
+    await positional.close();
+    await positionalOptions.close();
   }
 });
 
