@@ -9,8 +9,8 @@
  *   node dist/examples/reverse-proxy.js --port 8080 --backend http://127.0.0.1:8000      # h2c
  *
  * An HTTP/2 backend: `--backend h2c://host:port` (prior knowledge) or `--backend h2://host:port`
- * (TLS, ALPN h2; the backend's certificate is not verified in this example). Every request goes
- * over one multiplexed HTTP2Client connection, reopened if the backend closes it.
+ * (TLS, ALPN h2; the backend's certificate is not verified in this example). Requests share one
+ * multiplexed connection (ReconnectingHTTP2Client: a new one when the backend ends it).
  */
 import http from 'node:http';
 import {
@@ -19,8 +19,8 @@ import {
   DATA_DEFERRED,
   DATA_EOF,
   DATA_OK,
-  HTTP2Client,
   HTTP2Server,
+  ReconnectingHTTP2Client,
   type DataFlag,
 } from '../src/index.js';
 import { parseArgs, serverOptions } from './cli-args.js';
@@ -89,13 +89,13 @@ class BackendResponse extends BaseResponseHandler {
   }
 }
 
-const h2Backend = /^h2c?:\/\//.test(args.backend) ? args.backend.replace(/^h2c:/, 'http:').replace(/^h2:/, 'https:') : null;
-let backendClient: HTTP2Client | null = null;
+const h2Backend = /^h2c?:\/\//.test(args.backend)
+  ? new ReconnectingHTTP2Client(args.backend.replace(/^h2c:/, 'http:').replace(/^h2:/, 'https:'), { rejectUnauthorized: false })
+  : null;
 
-/** Fetches `path` from the HTTP/2 backend on the shared connection (a new one if it closed). */
+/** Fetches `path` from the HTTP/2 backend on the shared connection. */
 function getH2Body(body: Body, path: string): void {
-  if (backendClient === null || backendClient.isClosed) backendClient = new HTTP2Client(h2Backend!, { rejectUnauthorized: false });
-  backendClient.send({ path }, new BackendResponse(body));
+  h2Backend!.send({ path }, new BackendResponse(body));
 }
 
 class Handler extends BaseRequestHandler {
@@ -113,4 +113,4 @@ console.log(`reverse-proxy listening on ${args.ssl ? 'https' : 'http'}://${args.
 process.once('SIGINT', () => void server.close());
 process.once('SIGTERM', () => void server.close());
 await server.serveForever();
-await (backendClient as HTTP2Client | null)?.close(); // assigned by getH2Body; TS cannot see that here
+await h2Backend?.close();

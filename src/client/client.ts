@@ -361,6 +361,14 @@ export class HTTP2Client {
     return this.state === State.ENDED;
   }
 
+  /**
+   * True when this connection takes no new requests: closing, ended, or the server sent GOAWAY
+   * (requests in flight may still complete). Time for a new HTTP2Client (ReconnectingHTTP2Client does this).
+   */
+  get isDraining(): boolean {
+    return this.closing || this.state === State.ENDED || this.goawayLastId >= 0;
+  }
+
   /** The connection's low-level core, for tools and tests (null before connecting). */
   get connection(): Connection | null {
     return this.conn;

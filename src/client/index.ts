@@ -1,5 +1,6 @@
 /** The HTTP/2 client: HTTP2Client (h2c and TLS+ALPN) on the connection core, with promise and handler APIs. */
 export { HTTP2Client, type HTTP2ClientOptions, type RequestOptions, type PromiseRequestOptions, type RequestBody } from './client.js';
+export { ReconnectingHTTP2Client, type ReconnectingClientOptions } from './reconnecting-client.js';
 export { BaseResponseHandler, type PushPromise, type ResponseHandlerClass } from './response-handler.js';
 export { CollectingHandler, StreamingHandler, type ClientResponse, type StreamingResponse, type PushedResponse, type PushCallback } from './responses.js';
 export {
