@@ -226,10 +226,45 @@ export const connectionBytes = fc.property(
   },
 );
 
-const streamId = fc.constantFrom(0, 1, 3, 5, 7, 9, 11, 2, 0x7fffffff);
+/**
+ * Stream ids are chosen relative to what the sequence opened so far, so most frames land on streams
+ * that exist (deep states) and a few on stream 0, idle, even or out-of-range ids (error paths).
+ */
+class StreamPicker {
+  nextId = 1;
+  readonly opened: number[] = [];
+  /** For HEADERS: mostly a new stream, sometimes one already used (trailers, or an error). */
+  forHeaders(sel: number): number {
+    if (sel < 28 || this.opened.length === 0) {
+      const id = this.nextId;
+      this.nextId += 2;
+      this.opened.push(id);
+      return id;
+    }
+    return this.other(sel);
+  }
+  /** For other frames: mostly an opened stream; sel 0..3 pick stream 0, an idle, an even or the largest id. */
+  other(sel: number): number {
+    switch (sel) {
+      case 0:
+        return 0;
+      case 1:
+        return this.nextId + 2;
+      case 2:
+        return 2;
+      case 3:
+        return 0x7fffffff;
+      default:
+        return this.opened.length === 0 ? 1 : this.opened[sel % this.opened.length]!;
+    }
+  }
+}
+
+const streamSel = fc.nat({ max: 39 });
 const requestLists: Array<Array<[string, string]>> = [
   [[':method', 'GET'], [':scheme', 'http'], [':authority', 'a'], [':path', '/']],
   [[':method', 'POST'], [':scheme', 'https'], [':authority', 'a'], [':path', '/x'], ['content-length', '3']],
+  [[':method', 'POST'], [':scheme', 'http'], [':authority', 'a'], [':path', '/up']],
   [[':method', 'CONNECT'], [':authority', 'a:443']],
   [[':method', 'GET'], [':path', '/']],
   [[':path', '/'], [':method', 'GET'], [':scheme', 'http'], ['te', 'trailers']],
@@ -238,38 +273,62 @@ const requestLists: Array<Array<[string, string]>> = [
   [[':method', 'GET'], [':scheme', 'http'], [':authority', 'a'], [':path', '/'], ['x-big', 'v'.repeat(5000)]],
 ];
 
-type FrameOp = (w: FrameWriter, hpack: HDDeflater) => void;
+type FrameOp = (w: FrameWriter, hpack: HDDeflater, ids: StreamPicker) => void;
 
 const frameOp: fc.Arbitrary<FrameOp> = fc.oneof(
-  fc
-    .tuple(streamId, fc.nat({ max: requestLists.length - 1 }), fc.boolean(), fc.boolean())
-    .map(([id, which, endStream, split]): FrameOp => (w, h) => {
-      const block = h.deflate(requestLists[which]!);
-      if (split && block.length > 1) {
-        w.raw(FrameType.HEADERS, endStream ? 1 : 0, id, block.subarray(0, 1));
-        w.continuation(id, block.subarray(1), true);
-      } else {
-        w.headers(id, block, endStream, 16384);
-      }
-    }),
-  fc
-    .tuple(streamId, fc.uint8Array({ maxLength: 100 }), fc.boolean(), fc.option(fc.nat({ max: 20 }), { nil: undefined }))
-    .map(([id, data, end, pad]): FrameOp => (w) => w.data(id, data, end, pad)),
-  fc.tuple(streamId, fc.nat({ max: 13 })).map(([id, code]): FrameOp => (w) => w.rstStream(id, code)),
-  fc.tuple(streamId, fc.oneof(fc.integer({ min: 0, max: 70000 }), fc.constant(0x7fffffff))).map(([id, inc]): FrameOp => (w) => w.windowUpdate(id, inc)),
-  fc
-    .array(fc.tuple(fc.integer({ min: 1, max: 9 }), fc.oneof(fc.nat({ max: 70000 }), fc.constant(0), fc.constant(0x7fffffff), fc.constant(16777215))), { maxLength: 3 })
-    .map((pairs): FrameOp => (w) => w.settings(pairs)),
-  fc.constant<FrameOp>((w) => w.settingsAck()),
-  fc.boolean().map((ack): FrameOp => (w) => w.ping(Buffer.alloc(8, 1), ack)),
-  fc
-    .tuple(streamId, streamId, fc.nat({ max: 255 }), fc.boolean())
-    .map(([id, dependency, weight, exclusive]): FrameOp => (w) => w.priority(id, { dependency, weight, exclusive })),
-  fc.tuple(streamId, fc.boolean()).map(([id, end]): FrameOp => (w, h) => w.continuation(id, h.deflate([['x-c', 'c']]), end)),
-  fc.tuple(fc.nat({ max: 11 }), fc.nat({ max: 2 })).map(([last, code]): FrameOp => (w) => w.goaway(last, code)),
-  fc
-    .tuple(fc.integer({ min: 10, max: 255 }), fc.nat({ max: 255 }), streamId, fc.uint8Array({ maxLength: 16 }))
-    .map(([type, flags, id, payload]): FrameOp => (w) => w.raw(type, flags, id, payload)),
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(streamSel, fc.nat({ max: requestLists.length - 1 }), fc.boolean(), fc.boolean())
+      .map(([sel, which, endStream, split]): FrameOp => (w, h, ids) => {
+        const id = ids.forHeaders(sel);
+        const block = h.deflate(requestLists[which]!);
+        if (split && block.length > 1) {
+          w.raw(FrameType.HEADERS, endStream ? 1 : 0, id, block.subarray(0, 1));
+          w.continuation(id, block.subarray(1), true);
+        } else {
+          w.headers(id, block, endStream, 16384);
+        }
+      }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(streamSel, fc.uint8Array({ maxLength: 100 }), fc.boolean(), fc.option(fc.nat({ max: 20 }), { nil: undefined }))
+      .map(([sel, data, end, pad]): FrameOp => (w, _h, ids) => w.data(ids.other(sel), data, end, pad)),
+  },
+  { weight: 2, arbitrary: fc.tuple(streamSel, fc.nat({ max: 13 })).map(([sel, code]): FrameOp => (w, _h, ids) => w.rstStream(ids.other(sel), code)) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(streamSel, fc.oneof(fc.integer({ min: 0, max: 70000 }), fc.constant(0x7fffffff)))
+      .map(([sel, inc]): FrameOp => (w, _h, ids) => w.windowUpdate(ids.other(sel), inc)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .array(fc.tuple(fc.integer({ min: 1, max: 9 }), fc.oneof(fc.nat({ max: 70000 }), fc.constant(0), fc.constant(0x7fffffff), fc.constant(16777215))), { maxLength: 3 })
+      .map((pairs): FrameOp => (w) => w.settings(pairs)),
+  },
+  { weight: 1, arbitrary: fc.constant<FrameOp>((w) => w.settingsAck()) },
+  { weight: 1, arbitrary: fc.boolean().map((ack): FrameOp => (w) => w.ping(Buffer.alloc(8, 1), ack)) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(streamSel, streamSel, fc.nat({ max: 255 }), fc.boolean())
+      .map(([sel, dep, weight, exclusive]): FrameOp => (w, _h, ids) => w.priority(ids.other(sel), { dependency: ids.other(dep), weight, exclusive })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(streamSel, fc.boolean()).map(([sel, end]): FrameOp => (w, h, ids) => w.continuation(ids.other(sel), h.deflate([['x-c', 'c']]), end)),
+  },
+  { weight: 1, arbitrary: fc.tuple(fc.nat({ max: 11 }), fc.nat({ max: 2 })).map(([last, code]): FrameOp => (w) => w.goaway(last, code)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 10, max: 255 }), fc.nat({ max: 255 }), streamSel, fc.uint8Array({ maxLength: 16 }))
+      .map(([type, flags, sel, payload]): FrameOp => (w, _h, ids) => w.raw(type, flags, ids.other(sel), payload)),
+  },
 );
 
 export const connectionFrames = fc.property(
@@ -280,10 +339,13 @@ export const connectionFrames = fc.property(
     const check = new ConnectionChecker();
     const hpack = new HDDeflater();
     const w = new FrameWriter();
-    drive(conn, check, opening, 0);
+    const ids = new StreamPicker();
+    // Every sequence starts with an upload in progress on stream 1, so the frames after it meet a live stream.
+    w.headers(ids.forHeaders(0), hpack.deflate(requestLists[2]!), false, 16384);
+    drive(conn, check, Buffer.concat([opening, ...w.take()]), 0);
     let now = 0;
     for (const [op, dt] of ops) {
-      op(w, hpack);
+      op(w, hpack, ids);
       now += dt;
       const bytes = Buffer.concat(w.take());
       for (const chunk of chunksOf(bytes, cuts)) drive(conn, check, chunk, now);
