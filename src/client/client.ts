@@ -18,120 +18,26 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { Connection } from '../connection/index.js';
-import type { ConnectionEvent, ConnectionOptions, DataEvent, HeaderList, PushPromiseEvent, Settings } from '../connection/index.js';
+import type { ConnectionEvent, HeaderList, PushPromiseEvent, Settings } from '../connection/index.js';
 import { ErrorCode, errorCodeName, H2Error, UsageError } from '../errors.js';
-import { bodySourceOf, type BodySource, type ResponseBody } from '../server/body-source.js';
+import { bodySourceOf } from '../server/body-source.js';
 import { appendHeaders } from '../server/header-input.js';
-import type { HeadersInput } from '../server/request-handler.js';
+import { ClientStream, DONE_ITEM, HEADERS_ITEM, type Item } from './client-stream.js';
 import { ClientConnectionError, ConnectError, RequestRefusedError, RequestTimeoutError, ResponseHandlerError, StreamResetError } from './errors.js';
-import { type FrameObserver, FrameTracer } from './frame-trace.js';
+import { FrameTracer } from './frame-trace.js';
 import { BaseResponseHandler, type PushPromise, type ResponseHandlerClass } from './response-handler.js';
 import { CollectingHandler, type ClientResponse, type PushCallback, StreamingHandler, type StreamingResponse } from './responses.js';
 import { openTransport, type Target, targetOf } from './transport.js';
 
-/** A request body: every kind the server accepts for responses (string, bytes, Readable, AsyncIterable, generator). */
-export type RequestBody = ResponseBody;
+import type { HTTP2ClientOptions, PromiseRequestOptions, RequestOptions } from './options.js';
 
-export interface RequestOptions {
-  /** Default GET. */
-  method?: string;
-  /** `:path`, default `/`. */
-  path?: string;
-  /** `:authority`; default the client's host (and port when not the default one). */
-  authority?: string;
-  /** `:scheme`; default `https` over TLS, `http` for h2c. */
-  scheme?: string;
-  /** Request header fields (names are lowercased; pseudo-headers are the library's). */
-  headers?: HeadersInput | null;
-  /** The request body; a string or bytes also get a content-length. */
-  body?: RequestBody;
-  /** Trailer fields sent after the body. */
-  trailers?: HeadersInput | null;
-  /** Milliseconds the whole exchange may take (queueing included); 0: no limit. Default: the client's `requestTimeout`. */
-  timeout?: number;
-  /** Aborting it cancels the exchange (RST_STREAM CANCEL, or dropped from the queue). */
-  signal?: AbortSignal | null;
-}
-
-export interface PromiseRequestOptions extends RequestOptions {
-  /** Called for each push promise on this request: return false to refuse it. Default: the client's `onPush`; none refuses. */
-  onPush?: PushCallback | null;
-}
-
-export interface HTTP2ClientOptions {
-  /** Trusted CA certificates (PEM) for TLS, replacing the default roots. */
-  ca?: string | Buffer | Array<string | Buffer>;
-  /** Verify the server's TLS certificate (default true; false for self-signed test servers). */
-  rejectUnauthorized?: boolean;
-  /** TLS SNI name and name checked against the certificate (default: the URL's host name). */
-  servername?: string;
-  /** Further `tls.connect` options. */
-  tls?: import('node:tls').ConnectionOptions;
-  /** Advertise SETTINGS_ENABLE_PUSH = 1 (default true). Promises nobody accepts are refused with CANCEL. */
-  enablePush?: boolean;
-  /** Default push decision for `request()`/`stream()`: return false to refuse. Without one, pushes are refused. */
-  onPush?: PushCallback | null;
-  /** Connection settings and limits (see ConnectionOptions for the defaults). */
-  connection?: Omit<ConnectionOptions, 'role' | 'now'>;
-  /** Milliseconds for TCP connect and TLS handshake. Default 10000. */
-  connectTimeout?: number;
-  /** Default per-request timeout in ms; 0: none. Default 0. */
-  requestTimeout?: number;
-  /** `close()` waits this long for requests in flight, then destroys the connection, ms. Default 30000. */
-  closeTimeout?: number;
-  /** Request bodies pause while the socket holds this many unsent bytes. Default 262144. */
-  socketHighWaterMark?: number;
-  /** Observe every frame sent and received (decoded from a copy of the bytes), e.g. for `h2kit get -v`. */
-  onFrame?: FrameObserver | null;
-}
+export type { RequestBody, RequestOptions, PromiseRequestOptions, HTTP2ClientOptions } from './options.js';
 
 /** Largest body chunk pulled at once: a few frames' worth, so streams interleave fairly. */
 const PULL_SIZE = 65536;
 /** Body bytes handed to the connection before its output is written mid-burst (keeps socket backpressure truthful). */
 const WRITE_THRESHOLD = 65536;
 const EMPTY = Buffer.alloc(0);
-
-type Item = { type: 'headers' } | DataEvent | { type: 'done' } | { type: 'close'; errorCode: number };
-const HEADERS_ITEM: Item = { type: 'headers' };
-const DONE_ITEM: Item = { type: 'done' };
-
-/** One exchange: a request (queued or on a stream) or an accepted push. Fields declared up front: one shape. */
-class ClientStream {
-  id = 0;
-  readonly handler: BaseResponseHandler;
-  readonly pushed: boolean;
-  /** Request fields, kept until the stream starts. */
-  requestHeaders: HeaderList | null;
-  source: BodySource | null;
-  trailers: HeaderList | null;
-  timeout: number;
-  timer: NodeJS.Timeout | null = null;
-  signal: AbortSignal | null = null;
-  onAbort: (() => void) | null = null;
-  busy = false;
-  queue: Item[] = [];
-  /** A callback failed: only onClose is still called. */
-  failed = false;
-  /** The response is complete (onResponseDone queued). */
-  done = false;
-  closed = false;
-  resetCode = -1;
-  resetByPeer = false;
-  waitingForDrain = false;
-  pumping = false;
-  pumpAgain = false;
-  readonly wake: () => void;
-
-  constructor(client: HTTP2Client, handler: BaseResponseHandler, pushed: boolean, requestHeaders: HeaderList | null, source: BodySource | null, trailers: HeaderList | null, timeout: number) {
-    this.handler = handler;
-    this.pushed = pushed;
-    this.requestHeaders = requestHeaders;
-    this.source = source;
-    this.trailers = trailers;
-    this.timeout = timeout;
-    this.wake = () => client.pumpStream(this);
-  }
-}
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && typeof v === 'object' && typeof (v as PromiseLike<unknown>).then === 'function';
@@ -259,7 +165,7 @@ export class HTTP2Client {
     h.scheme = scheme;
     h.authority = authority;
     h.path = path;
-    const stream = new ClientStream(this, h, false, headers, source, trailers, options.timeout ?? this.options.requestTimeout ?? 0);
+    const stream = new ClientStream(this.pumpStream, h, false, headers, source, trailers, options.timeout ?? this.options.requestTimeout ?? 0);
     if (this.closing || this.state === State.ENDED) {
       const why = this.closing
         ? new ClientConnectionError('the client is closed: no new requests', ErrorCode.NO_ERROR, 'client_closed', true)
@@ -781,7 +687,7 @@ export class HTTP2Client {
     handler.scheme = push.scheme;
     handler.authority = push.authority;
     handler.path = push.path;
-    const stream = new ClientStream(this, handler, true, null, null, null, 0);
+    const stream = new ClientStream(this.pumpStream, handler, true, null, null, null, 0);
     stream.id = ev.promisedStreamId;
     handler.canceller = (code) => this.cancel(stream, code);
     this.streams.set(stream.id, stream);
@@ -909,7 +815,7 @@ export class HTTP2Client {
   // ---------------------------------------------------------------------------------------
 
   /** Moves body bytes into the connection while the stream, the connection and the socket can take them. */
-  pumpStream(stream: ClientStream): void {
+  readonly pumpStream = (stream: ClientStream): void => {
     if (stream.pumping) {
       stream.pumpAgain = true;
       return;
@@ -924,7 +830,7 @@ export class HTTP2Client {
       stream.pumping = false;
     }
     this.scheduleFlush();
-  }
+  };
 
   private pumpOnce(stream: ClientStream): void {
     const conn = this.conn;
