@@ -41,6 +41,16 @@ function toOctets(x: HeaderString): string {
 
 const SLAB_SIZE = 4096;
 
+/**
+ * One slab for every deflater: `deflate()` is synchronous, so blocks of different deflaters
+ * never interleave, and blocks handed out are never written again (the offset only moves on).
+ * A server has one deflater per connection; a slab each pinned 4 KiB on every idle connection.
+ */
+let sharedSlab: Buffer = Buffer.allocUnsafeSlow(SLAB_SIZE);
+let sharedStart = 0;
+/** What a deflater holds between calls: nothing. */
+const NO_SLAB = Buffer.alloc(0);
+
 function isHeaderString(x: unknown): x is HeaderString {
   return typeof x === 'string' || x instanceof Uint8Array;
 }
@@ -56,8 +66,8 @@ export class HDDeflater {
   private readonly table: EncoderTable;
   private readonly huffman: 'shorter' | 'always' | 'never';
   private readonly indexing: 'auto' | 'always' | 'never';
-  /** The slab blocks are written into; the current block starts at `blockStart`. */
-  private out: Buffer = Buffer.allocUnsafeSlow(SLAB_SIZE);
+  /** During `deflate()`: the shared slab the block is written into, from `blockStart`. */
+  private out: Buffer = NO_SLAB;
   private blockStart = 0;
   /** Size updates owed at the start of the next block (RFC 7541 section 4.2). */
   private updatePending = false;
@@ -134,7 +144,9 @@ export class HDDeflater {
         );
       }
     }
-    let pos = this.blockStart;
+    this.out = sharedSlab;
+    this.blockStart = sharedStart;
+    let pos = sharedStart;
     if (this.updatePending) {
       pos = this.ensure(pos, 12);
       const size = this.table.maxSize;
@@ -182,7 +194,9 @@ export class HDDeflater {
       pos = this.encodeField(pos, name, value, sensitive, record === null ? this.table.record(name) : record, valueLookedUp, valueAscii);
     }
     const block = this.out.subarray(this.blockStart, pos);
-    this.blockStart = pos;
+    sharedSlab = this.out;
+    sharedStart = pos;
+    this.out = NO_SLAB;
     return block;
   }
 
