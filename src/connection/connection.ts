@@ -1221,8 +1221,12 @@ export class Connection {
     const set = this.sendSet;
     while (set.size > 0) {
       let progressed = false;
+      // At most one visit per stream per round, even if an entry were deleted and re-added
+      // while iterating (a Set iterator visits re-added entries again).
+      let budget = set.size;
       for (const s of set) {
         if (this.sendOneFrame(s)) progressed = true;
+        if (--budget === 0) break;
       }
       if (!progressed) return;
     }
@@ -1263,9 +1267,10 @@ export class Connection {
       }
       return true;
     }
-    // Queue empty: trailers, a bare END_STREAM, or a `writable` notice.
-    this.unschedule(s);
+    // Queue empty: trailers, a bare END_STREAM, or a `writable` notice. (Never unschedule and
+    // reschedule here: `flushData` is iterating the set, and a re-added entry is visited again.)
     if (s.trailers !== null) {
+      this.unschedule(s);
       const trailers = s.trailers;
       s.trailers = null;
       this.writer.headers(s.id, this.deflater.deflate(trailers), true, this.peer.maxFrameSize);
@@ -1273,6 +1278,7 @@ export class Connection {
       return true;
     }
     if (s.endQueued) {
+      this.unschedule(s);
       if (nextState(s.state, StreamInput.SEND_END_STREAM) >= 0 && !this.endSent(s)) {
         // Section 6.9.1: an empty DATA frame with END_STREAM needs no window.
         this.writer.data(s.id, EMPTY, true);
@@ -1283,16 +1289,20 @@ export class Connection {
     }
     if (s.wantWritable) {
       if (s.sendWindow > 0 && this.flow.sendWindow > 0) {
+        this.unschedule(s);
         this.clearStall(s);
         s.wantWritable = false;
         this.events.push({ type: 'writable', streamId: s.id });
-      } else {
-        // A producer waits on flow control: that counts as held back, like queued DATA.
-        this.markStalled(s);
-        // Blocked on the connection window only: stay in line for its WINDOW_UPDATE.
-        if (s.sendWindow > 0) this.schedule(s);
+        return false;
       }
+      // A producer waits on flow control: that counts as held back, like queued DATA.
+      this.markStalled(s);
+      // Blocked on the connection window only: stay in line (scheduled) for its WINDOW_UPDATE;
+      // blocked on its own window: leave, a stream WINDOW_UPDATE puts it back.
+      if (s.sendWindow <= 0) this.unschedule(s);
+      return false;
     }
+    this.unschedule(s);
     return false;
   }
 

@@ -254,3 +254,28 @@ test('a stream that gets window before the deadline is not reset', () => {
   p.events.push(...p.conn.tick(5000));
   assert.deepEqual(ofType(p.frames(), FrameType.RST_STREAM), []);
 });
+
+test('regression: a producer waiting while only the connection window is shut does not make flushData spin', async () => {
+  // Run in a child process: the bug was an endless synchronous loop, which no in-process timeout can catch.
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const peerUrl = new URL('./helpers/peer.js', import.meta.url).href;
+  const script = `
+    const { ScriptedPeer, GET } = await import(${JSON.stringify(peerUrl)});
+    const p = new ScriptedPeer({ role: 'server' });
+    p.handshake([[4, 1 << 20]]);
+    p.send((w) => { w.headers(1, p.block(GET), true, 16384); w.headers(3, p.block(GET), true, 16384); });
+    for (const id of [1, 3]) p.conn.sendHeaders(id, [[':status', '200']], false);
+    // Stream 1 takes the whole connection window; stream 3's producer then waits with nothing queued.
+    p.conn.sendData(1, Buffer.alloc(65535), false);
+    if (p.conn.sendData(3, Buffer.alloc(0), false) !== false) throw new Error('expected to wait');
+    p.conn.sendData(1, Buffer.alloc(10), false);      // another flush with stream 3 in line
+    p.send((w) => w.windowUpdate(0, 100));            // and one from input
+    const writable = p.events.filter((e) => e.type === "writable").map((e) => e.streamId).sort();
+    process.stdout.write(JSON.stringify(writable));
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 10000, encoding: 'utf8', cwd: fileURLToPath(new URL('.', import.meta.url)) });
+  assert.equal(r.signal, null, 'the child did not finish: flushData spins');
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), [1, 3]);
+});
