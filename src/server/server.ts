@@ -67,6 +67,7 @@ export class HTTP2Server {
   private readonly sessions = new Set<ServerSession>();
   /** Sockets not yet handed to a session (TLS handshake or sniffing). */
   private readonly pending = new Set<net.Socket>();
+  private readonly handshakeTimers = new Map<net.Socket, NodeJS.Timeout>();
   private readonly handshakeTimeout: number;
   private readonly closeTimeout: number;
   private readonly maxHeadSize: number;
@@ -134,11 +135,13 @@ export class HTTP2Server {
       server.on('connection', (socket: net.Socket) => {
         socket.setNoDelay(true);
         this.pending.add(socket);
+        this.handshakeDeadline(socket);
         socket.once('close', () => this.pending.delete(socket));
       });
       server.on('secureConnection', (socket: tls.TLSSocket) => this.onTlsConnection(socket));
-      server.on('tlsClientError', () => {
-        // Failed handshakes (wrong protocol, timeout, bad certificate on the client's side): the socket is already destroyed.
+      server.on('tlsClientError', (_err: Error, socket: tls.TLSSocket) => {
+        // Failed handshakes (wrong protocol, timeout, garbage): with a listener, Node leaves the socket to us.
+        socket.destroy();
       });
       this.netServer = server;
     } else {
@@ -192,6 +195,21 @@ export class HTTP2Server {
     return this.sessions.size;
   }
 
+  /** Counters for monitoring and leak checks, summed over the sessions. */
+  get stats(): { sessions: number; pendingSockets: number; streams: number; drainWaiters: number; timers: number } {
+    let streams = 0;
+    let drainWaiters = 0;
+    let timers = this.handshakeTimers.size;
+    for (const session of this.sessions) {
+      const st = session.stats;
+      streams += st.streams;
+      drainWaiters += st.drainWaiters;
+      if (st.timerArmed) timers++;
+      if (st.idleTimerArmed) timers++;
+    }
+    return { sessions: this.sessions.size, pendingSockets: this.pending.size, streams, drainWaiters, timers };
+  }
+
   /**
    * Graceful shutdown: stop accepting, GOAWAY(NO_ERROR) on every connection, let streams in
    * flight finish, then close the sockets (forcibly after `closeTimeout`). Resolves when closed.
@@ -229,28 +247,44 @@ export class HTTP2Server {
     raw.setNoDelay(true);
     this.pending.add(raw);
     raw.once('close', () => this.pending.delete(raw));
-    const onTimeout = (): void => {
-      raw.destroy();
-    };
-    raw.setTimeout(this.handshakeTimeout, onTimeout);
+    this.handshakeDeadline(raw);
     const socket = new tls.TLSSocket(raw, { isServer: true, secureContext, ALPNProtocols: ALPN_PROTOCOLS });
     const onHandshakeError = (): void => {
       socket.destroy();
     };
     socket.on('error', onHandshakeError);
     socket.once('secure', () => {
-      raw.setTimeout(0);
-      raw.off('timeout', onTimeout);
       socket.off('error', onHandshakeError);
       this.pending.delete(raw);
       this.onTlsConnection(socket);
     });
   }
 
+  /**
+   * An absolute deadline for the TLS handshake (from accept): socket.setTimeout would be re-armed
+   * by every octet, so a client dribbling its ClientHello could hold the socket forever.
+   */
+  private handshakeDeadline(raw: net.Socket): void {
+    const timer = setTimeout(() => raw.destroy(), this.handshakeTimeout);
+    timer.unref();
+    this.handshakeTimers.set(raw, timer);
+    raw.once('close', () => this.clearHandshakeDeadline(raw));
+  }
+
+  private clearHandshakeDeadline(raw: net.Socket): void {
+    const timer = this.handshakeTimers.get(raw);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.handshakeTimers.delete(raw);
+  }
+
   private onTlsConnection(socket: tls.TLSSocket): void {
     // The handshake is over: the raw TCP socket under it is no longer "pending" (close() must not cut it).
     const raw = (socket as unknown as { _parent?: net.Socket })._parent;
-    if (raw !== undefined) this.pending.delete(raw);
+    if (raw !== undefined) {
+      this.pending.delete(raw);
+      this.clearHandshakeDeadline(raw);
+    }
     if (this.closing !== null) {
       socket.destroy();
       return;
@@ -278,8 +312,8 @@ export class HTTP2Server {
     this.pending.add(socket);
     let buf: Buffer = Buffer.alloc(0);
     const cleanup = (): void => {
+      clearTimeout(deadline);
       socket.off('data', onData);
-      socket.off('timeout', onTimeout);
       socket.off('error', onError);
       this.pending.delete(socket);
     };
@@ -356,8 +390,9 @@ export class HTTP2Server {
     };
     socket.on('data', onData);
     socket.on('error', onError);
-    socket.on('timeout', onTimeout);
-    socket.setTimeout(this.handshakeTimeout);
+    // Absolute, not idle: a preface or head dribbled an octet at a time is cut off all the same.
+    const deadline = setTimeout(onTimeout, this.handshakeTimeout);
+    deadline.unref();
   }
 
   private startSession(socket: net.Socket, initial: Buffer | null, scheme: 'http' | 'https'): ServerSession {

@@ -12,7 +12,7 @@
  */
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Connection } from '../connection/index.js';
+import { Connection, StreamState } from '../connection/index.js';
 import type { ConnectionEvent, ConnectionOptions, DataEvent, HeaderList, HeadersEvent } from '../connection/index.js';
 import { ErrorCode, UsageError } from '../errors.js';
 import type { AccessLogEntry } from './access-log.js';
@@ -124,20 +124,63 @@ export class ServerSession {
   private ended = false;
   private torndown = false;
   private upgradeBody: Buffer | null = null;
+  /**
+   * Runs while the session has no stream: idleness is judged by streams, not socket bytes, so
+   * PINGs or other control frames cannot keep an unused connection open (as Go's IdleTimeout).
+   */
+  private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(ctx: SessionContext, socket: Socket, scheme: 'http' | 'https') {
     this.ctx = ctx;
     this.socket = socket;
     this.scheme = scheme;
     this.clientAddress = [socket.remoteAddress ?? '', socket.remotePort ?? 0];
-    this.connection = new Connection({ ...ctx.connectionOptions, role: 'server', now: performance.now() });
+    const connectionOptions = { ...ctx.connectionOptions, role: 'server' as const, now: performance.now() };
+    // A response the client's flow control holds back for a whole idle period is released (reset
+    // CANCEL by the core), whatever else the client sends; then the idle timer closes the connection.
+    if (connectionOptions.maxSendStallMs === undefined && ctx.idleTimeout > 0) connectionOptions.maxSendStallMs = ctx.idleTimeout;
+    this.connection = new Connection(connectionOptions);
     socket.on('data', this.onSocketData);
     socket.on('drain', this.onDrain);
     socket.on('close', this.onSocketClose);
     socket.on('error', this.onSocketError);
     socket.on('timeout', this.onSocketTimeout);
     socket.setTimeout(ctx.idleTimeout);
+    this.armIdleTimer();
   }
+
+  /** Counters for monitoring and leak checks. */
+  get stats(): { streams: number; drainWaiters: number; timerArmed: boolean; idleTimerArmed: boolean } {
+    return { streams: this.streams.size, drainWaiters: this.drainWaiters.size, timerArmed: this.timer !== null, idleTimerArmed: this.idleTimer !== null };
+  }
+
+  private addStream(stream: ServerStream): void {
+    this.streams.set(stream.id, stream);
+    if (this.idleTimer !== null) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = null;
+    }
+  }
+
+  private removeStream(stream: ServerStream): void {
+    this.streams.delete(stream.id);
+    this.drainWaiters.delete(stream);
+    if (this.streams.size === 0) this.armIdleTimer();
+  }
+
+  private armIdleTimer(): void {
+    if (this.ctx.idleTimeout <= 0 || this.torndown || this.idleTimer !== null) return;
+    this.idleTimer = setTimeout(this.onIdle, this.ctx.idleTimeout);
+    this.idleTimer.unref();
+  }
+
+  private readonly onIdle = (): void => {
+    this.idleTimer = null;
+    if (this.streams.size > 0 || this.torndown) return;
+    this.shutdown();
+    // A client that does not close its side after our GOAWAY is dropped.
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+  };
 
   /**
    * Starts HTTP/2 after an HTTP/1.1 `Upgrade: h2c` (the 101 is already written): stream 1 is
@@ -198,11 +241,8 @@ export class ServerSession {
   };
 
   private readonly onSocketTimeout = (): void => {
-    if (this.streams.size === 0) {
-      this.shutdown();
-      // A client that does not close its side after our GOAWAY is dropped.
-      setTimeout(() => this.socket.destroy(), 1000).unref();
-    } else if (this.socket.writableLength > 0 || this.hasStalledResponse()) {
+    // No bytes either way for a whole idle period (the stream-based idle timer handles no streams).
+    if (this.streams.size > 0 && (this.socket.writableLength > 0 || this.hasStalledResponse())) {
       // Streams are open but for a whole idle period the client has read nothing (TCP), or has
       // kept its flow-control window shut on a response we have data for (zero-window hoarding).
       this.socket.destroy();
@@ -237,6 +277,8 @@ export class ServerSession {
     this.ended = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     this.drainWaiters.clear();
     for (const stream of [...this.streams.values()]) {
       if (!stream.closed) this.closeStream(stream, ErrorCode.CANCEL);
@@ -361,7 +403,7 @@ export class ServerSession {
     }
     if (ev.kind !== 'request') return;
     const stream = new ServerStream(this, ev.streamId, false);
-    this.streams.set(ev.streamId, stream);
+    this.addStream(stream);
     let handler: BaseRequestHandler;
     try {
       handler = new this.ctx.handlerClass(this, ev.streamId);
@@ -459,8 +501,7 @@ export class ServerSession {
       // The credit goes back once the application is done with the bytes (after an async onData settles).
       if (!this.torndown) this.connection.consume(item.streamId, item.data.length);
     } else if (item.type === 'close') {
-      this.streams.delete(stream.id);
-      this.drainWaiters.delete(stream);
+      this.removeStream(stream);
     }
   }
 
@@ -514,7 +555,7 @@ export class ServerSession {
       }
     }
     if (stream.handler === null) {
-      this.streams.delete(stream.id);
+      this.removeStream(stream);
       return;
     }
     this.deliver(stream, { type: 'close', errorCode });
@@ -637,7 +678,7 @@ export class ServerSession {
       throw err;
     }
     const stream = new ServerStream(this, promisedId, true);
-    this.streams.set(promisedId, stream);
+    this.addStream(stream);
     let handler: BaseRequestHandler;
     try {
       handler = new this.ctx.handlerClass(this, promisedId);
@@ -684,6 +725,12 @@ export class ServerSession {
     while (true) {
       const source = stream.source;
       if (source === null || stream.closed || this.torndown) return;
+      // The connection may have closed the stream in this very batch (HEADERS + RST_STREAM in one
+      // packet) before its streamClosed event reached us: pull nothing for it.
+      if (conn.streamState(id) === StreamState.CLOSED) {
+        this.stopBody(stream);
+        return;
+      }
       if (this.socket.writableLength + this.unwritten >= this.ctx.socketHighWaterMark) {
         // Write what is gathered first: 'drain' only comes after the socket buffered past its own mark.
         this.writeOutput();
@@ -697,7 +744,9 @@ export class ServerSession {
       // Ask the body for no more than can leave now (the seed's generator gets this as `size`).
       // With no window, an empty sendData registers for the `writable` event that reopens it.
       if (conn.sendWindow(id) <= 0 && !conn.sendData(id, EMPTY, false)) return;
-      const size = Math.min(PULL_SIZE, Math.max(1, conn.sendWindow(id)));
+      const window = conn.sendWindow(id);
+      if (window <= 0) return; // not sendable (a `writable` or `streamClosed` event follows)
+      const size = Math.min(PULL_SIZE, window);
       let chunk: Buffer | null;
       try {
         chunk = source.pull(size);
