@@ -5,7 +5,7 @@
  *   npm run fuzz -- --runs 500000 --target hpack        # one target
  *   npm run fuzz -- --runs 1000 --seed 42 --target connectionFrames --path "12:3"   # replay a failure
  *
- * Targets: frameDecoder, hpack, connectionBytes, connectionFrames (see targets.ts). Runs in
+ * Targets: frameDecoder, hpack, connectionBytes, connectionFrames, connectionMutated (see targets.ts). Runs in
  * batches of 10,000 inputs with fresh seeds and prints progress, so a long run shows where it is and a
  * failure names the seed and path that replay it. Exit code 1 on the first failure.
  */
