@@ -2,7 +2,7 @@
  * `h2kit serve` start-up failures: one line on stderr naming the problem, a non-zero exit
  * (2 for a bad command line, 1 for a problem with the files or the port), no stack trace.
  */
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -22,6 +22,7 @@ async function expectFailure(args: string[], code: number, pattern: RegExp): Pro
 
 describe('bad command lines (exit 2)', () => {
   const site = makeSite();
+  after(() => site.cleanup());
   test('an unknown flag', () => expectFailure([site.site, '--bogus'], 2, /--bogus/));
   test('a flag missing its value', () => expectFailure([site.site, '--port'], 2, /--port/));
   test('a port that is not a number, or too large', async () => {
@@ -45,7 +46,6 @@ describe('bad command lines (exit 2)', () => {
     for (const flag of ['--host', '--port', '--cert', '--key', '--no-tls', '--push-preload', '--push-manifest', '--access-log', '--verbose', '--workers']) {
       assert.ok(r.stdout.includes(flag), flag);
     }
-    site.cleanup();
   });
 });
 
