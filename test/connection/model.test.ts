@@ -16,6 +16,7 @@ type Op =
   | { kind: 'clientData'; pick: number; size: number; end: boolean }
   | { kind: 'respond'; pick: number; end: boolean }
   | { kind: 'serverData'; pick: number; size: number; end: boolean }
+  | { kind: 'serverWait'; pick: number }
   | { kind: 'trailers'; pick: number; server: boolean }
   | { kind: 'reset'; pick: number; server: boolean }
   | { kind: 'consume' }
@@ -26,6 +27,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('clientData' as const), pick: fc.nat(), size: fc.integer({ min: 0, max: 70000 }), end: fc.boolean() }), weight: 4 },
   { arbitrary: fc.record({ kind: fc.constant('respond' as const), pick: fc.nat(), end: fc.boolean() }), weight: 3 },
   { arbitrary: fc.record({ kind: fc.constant('serverData' as const), pick: fc.nat(), size: fc.integer({ min: 0, max: 70000 }), end: fc.boolean() }), weight: 4 },
+  { arbitrary: fc.record({ kind: fc.constant('serverWait' as const), pick: fc.nat() }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('trailers' as const), pick: fc.nat(), server: fc.boolean() }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('reset' as const), pick: fc.nat(), server: fc.boolean() }), weight: 1 },
   { arbitrary: fc.constant({ kind: 'consume' as const }), weight: 2 },
@@ -45,8 +47,13 @@ function side(): Side {
 
 test('random legal use of a client and a server never produces a protocol error and loses no data', () => {
   fc.assert(
-    fc.property(fc.array(opArb, { minLength: 20, maxLength: 80, size: 'max' }), fc.boolean(), (ops, eagerConsume) => {
-      const pair = new Pair({ settings: { initialWindowSize: 30000 } }, { settings: { maxConcurrentStreams: 1000 } });
+    fc.property(fc.array(opArb, { minLength: 20, maxLength: 80, size: 'max' }), fc.boolean(), fc.boolean(), (ops, eagerConsume, smallConnectionWindows) => {
+      // Small connection windows (node:http2's 65535) make streams wait on the connection window, not only their own.
+      const connectionWindowSize = smallConnectionWindows ? 65535 : 1 << 20;
+      const pair = new Pair(
+        { settings: { initialWindowSize: 30000 }, connectionWindowSize },
+        { settings: { maxConcurrentStreams: 1000 }, connectionWindowSize },
+      );
       const client = side();
       const server = side();
       const responded = new Set<number>();
@@ -109,6 +116,13 @@ test('random legal use of a client and a server never produces a protocol error 
             pair.server.sendData(id, data, op.end);
             send(server, id, data);
             if (op.end) server.ended.add(id);
+            break;
+          }
+          case 'serverWait': {
+            // A pull-style producer: an empty sendData registers for `writable` when the windows are shut.
+            const id = live(op.pick);
+            if (id === undefined || !responded.has(id) || server.ended.has(id) || reset.has(id)) break;
+            pair.server.sendData(id, Buffer.alloc(0), false);
             break;
           }
           case 'trailers': {
