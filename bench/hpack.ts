@@ -15,7 +15,7 @@
  * per-round ratios. Output is checked against the stories' headers before timing: a fast wrong
  * codec gets no number.
  *
- *   npm run bench -- hpack [--rounds N] [--profile decode|encode]
+ *   npm run bench -- hpack [--rounds N] [--verbose] [--profile decode|inflate|encode]
  *   node --cpu-prof dist/bench/run.js hpack --profile decode   # our decoder alone, for a profile
  */
 import { parseArgs } from 'node:util';
@@ -293,14 +293,24 @@ export async function run(args: string[]): Promise<void> {
 
   if (values.profile !== undefined) {
     // Our side alone, for `node --cpu-prof`: ~5 s of the one operation, no hpack.js in the profile.
-    const pass = values.profile === 'encode' ? () => oursEncode(encodeStories) : () => oursDecodeTo(decodeStories);
+    const profiles: Record<string, () => number> = {
+      encode: () => oursEncode(encodeStories),
+      decode: () => oursDecodeTo(decodeStories),
+      inflate: () => oursInflate(decodeStories),
+    };
+    const pass = profiles[values.profile];
+    if (pass === undefined) {
+      console.log(`hpack bench: --profile takes ${Object.keys(profiles).join(', ')}`);
+      process.exitCode = 2;
+      return;
+    }
     const end = performance.now() + 5000;
     let passes = 0;
     while (performance.now() < end) {
       sink += pass();
       passes++;
     }
-    console.log(`profiled ${values.profile === 'encode' ? 'encode' : 'decode'}: ${passes} passes (checksum ${sink})`);
+    console.log(`profiled ${values.profile}: ${passes} passes (checksum ${sink})`);
     return;
   }
 
