@@ -639,6 +639,13 @@ export async function run(argv: string[]): Promise<void> {
     if (unknown.length > 0) throw new Error(`unknown rows ${unknown.join(', ')} (rows: ${ROWS.map((r) => r.key).join(', ')})`);
     opts.rows = ROWS.filter((r) => keys.includes(r.key));
   }
+  // Each of the server and the holder keeps one descriptor per connection (plus a few).
+  const fdLimit = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim());
+  if (Number.isInteger(fdLimit) && opts.connections + 200 > fdLimit) {
+    const fitting = Math.max(100, fdLimit - 200);
+    process.stdout.write(`http2: ulimit -n is ${fdLimit}: memory rows use ${fitting} connections instead of ${opts.connections} (raise it with ulimit -n)\n`);
+    opts.connections = fitting;
+  }
   const env = prepareEnvironment();
   try {
     if (values.profile !== undefined) {
