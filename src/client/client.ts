@@ -17,7 +17,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
-import { Connection } from '../connection/index.js';
+import { Connection, StreamState } from '../connection/index.js';
 import type { ConnectionEvent, HeaderList, PushPromiseEvent, Settings } from '../connection/index.js';
 import { ErrorCode, errorCodeName, H2Error, UsageError } from '../errors.js';
 import { bodySourceOf } from '../server/body-source.js';
@@ -839,7 +839,9 @@ export class HTTP2Client {
     const id = stream.id;
     while (true) {
       const source = stream.source;
-      if (source === null || stream.closed || this.state !== State.OPEN) return;
+      // The core may have closed the stream before we saw its event (a `writable` earlier in the
+      // same batch): then sendData ignores the bytes and the loop would drain the body for nothing.
+      if (source === null || stream.closed || this.state !== State.OPEN || conn.streamState(id) === StreamState.CLOSED) return;
       if (socket.writableLength + this.unwritten >= this.highWaterMark) this.writeOutput();
       if (socket.writableLength >= this.highWaterMark) {
         stream.waitingForDrain = true;

@@ -715,3 +715,26 @@ test('an AbortSignal cancels a request in flight (RST_STREAM CANCEL) and refuses
     await peer.close();
   }
 });
+
+test('a request body stops being pulled once the server resets the stream (no draining a closed stream)', async () => {
+  const peer = await startNodeServer({}, {
+    '/reject': (stream) => stream.close(http2.constants.NGHTTP2_REFUSED_STREAM),
+  });
+  const client = new HTTP2Client(peer.url);
+  try {
+    let pulled = 0;
+    const total = 256 * 1024 * 1024;
+    const generator = (size: number): [Buffer, typeof DATA_OK | typeof DATA_EOF] => {
+      const n = Math.min(size, total - pulled);
+      pulled += n;
+      return [Buffer.alloc(n, 1), pulled >= total ? DATA_EOF : DATA_OK];
+    };
+    const err = await client.request({ method: 'POST', path: '/reject', body: generator }).catch((e: unknown) => e);
+    assert.ok(err instanceof RequestRefusedError, String(err));
+    assert.ok(pulled < 8 * 1024 * 1024, `pulled ${pulled} octets of a body whose stream was reset`);
+    assert.equal((await client.request({ path: '/still-fine' })).status, 200);
+  } finally {
+    await client.close();
+    await peer.close();
+  }
+});
