@@ -16,7 +16,7 @@ import { Connection, StreamState } from '../connection/index.js';
 import type { ConnectionEvent, ConnectionOptions, DataEvent, HeaderList, HeadersEvent } from '../connection/index.js';
 import { ErrorCode, UsageError } from '../errors.js';
 import type { AccessLogEntry } from './access-log.js';
-import { bodySourceOf, type BodySource } from './body-source.js';
+import { BufferBodySource, bodySourceOf, type BodySource } from './body-source.js';
 import { HandlerError, PushRefusedError } from './errors.js';
 import { appendHeaders } from './header-input.js';
 import type { BaseRequestHandler, PushOptions, RequestHandlerClass, ResponseOptions } from './request-handler.js';
@@ -69,7 +69,8 @@ class ServerStream {
   busy = false;
   /** A callback of this stream is on the call stack: items it causes (e.g. via shutdown()) wait in `queue`. */
   running = false;
-  queue: CallbackItem[] = [];
+  /** Items waiting behind a pending callback; an array only once needed. */
+  queue: CallbackItem[] | null = null;
   /** A callback or the body failed: no more callbacks except onClose. */
   failed = false;
   /** The connection closed the stream (or the socket went away). */
@@ -85,12 +86,12 @@ class ServerStream {
   waitingForDrain = false;
   pumping = false;
   pumpAgain = false;
-  wake: () => void;
+  /** Made only for streaming bodies (a Buffer or string body never needs waking). */
+  wake: (() => void) | null = null;
 
-  constructor(session: ServerSession, id: number, pushed: boolean) {
+  constructor(id: number, pushed: boolean) {
     this.id = id;
     this.pushed = pushed;
-    this.wake = () => session.pumpStream(this);
   }
 }
 
@@ -320,11 +321,13 @@ export class ServerSession {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    queueMicrotask(() => {
-      this.flushScheduled = false;
-      if (!this.torndown) this.flush();
-    });
+    queueMicrotask(this.scheduledFlush);
   }
+
+  private readonly scheduledFlush = (): void => {
+    this.flushScheduled = false;
+    if (!this.torndown) this.flush();
+  };
 
   private armTimer(): void {
     const deadline = this.connection.nextDeadline();
@@ -402,7 +405,7 @@ export class ServerSession {
       return;
     }
     if (ev.kind !== 'request') return;
-    const stream = new ServerStream(this, ev.streamId, false);
+    const stream = new ServerStream(ev.streamId, false);
     this.addStream(stream);
     let handler: BaseRequestHandler;
     try {
@@ -426,7 +429,7 @@ export class ServerSession {
 
   private deliver(stream: ServerStream, item: CallbackItem): void {
     if (stream.busy || stream.running) {
-      stream.queue.push(item);
+      (stream.queue ??= []).push(item);
       return;
     }
     stream.running = true;
@@ -461,14 +464,14 @@ export class ServerSession {
         return;
       }
       this.afterCallback(stream, item);
-      item = stream.queue.shift();
+      item = stream.queue === null ? undefined : stream.queue.shift();
     }
   }
 
   private settled(stream: ServerStream, item: CallbackItem): void {
     stream.busy = false;
     this.afterCallback(stream, item);
-    const next = stream.queue.shift();
+    const next = stream.queue === null ? undefined : stream.queue.shift();
     if (next !== undefined) {
       stream.running = true;
       try {
@@ -586,7 +589,7 @@ export class ServerSession {
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new UsageError(`response status must be an integer from 200 to 599, got ${String(status)}`, 'response_bad_status');
     }
-    const headers: HeaderList = [[':status', String(status)]];
+    const headers: HeaderList = [[':status', statusText(status)]];
     appendHeaders(headers, options.headers, 'response headers');
     let trailers: HeaderList | null = null;
     if (options.trailers !== undefined && options.trailers !== null) {
@@ -597,13 +600,29 @@ export class ServerSession {
     let declared = -1;
     for (const [name, value] of headers) {
       if (name !== 'content-length') continue;
-      if (declared !== -1 || !/^\d+$/.test(value)) {
+      if (declared !== -1 || !isDigits(value)) {
         throw new UsageError(`response content-length must be one non-negative integer, got ${JSON.stringify(value)}`, 'response_bad_content_length');
       }
       declared = Number(value);
     }
-    let source = bodySourceOf(options.body);
+    // In-memory bodies (the common case) skip the body source and the pump when the window takes them whole.
+    const body = options.body;
+    let bytes: Buffer | null = null;
+    let source: BodySource | null = null;
+    if (typeof body === 'string') bytes = Buffer.from(body, 'utf8');
+    else if (body instanceof Uint8Array) bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    else source = bodySourceOf(body);
     const noBody = stream.handler?.method === 'HEAD' || status === 204 || status === 304;
+    if (bytes !== null) {
+      if (declared === -1) {
+        declared = bytes.length;
+        if (status !== 204 && status !== 304) headers.push(['content-length', String(declared)]);
+      } else if (declared !== bytes.length && !noBody) {
+        throw new UsageError(`response content-length ${declared} does not match the body of ${bytes.length} bytes`, 'response_content_length_mismatch');
+      }
+      if (bytes.length > 0) source = new BufferBodySource(bytes);
+      else bytes = null;
+    }
     if (source !== null && source.knownLength >= 0) {
       if (declared === -1) {
         declared = source.knownLength;
@@ -627,10 +646,15 @@ export class ServerSession {
     stream.expectedLength = declared;
     if (source === null) {
       if (trailers !== null) this.connection.sendHeaders(streamId, trailers, true);
+    } else if (bytes !== null && bytes.length <= this.connection.sendWindow(streamId)) {
+      source.destroy();
+      this.connection.sendData(streamId, bytes, trailers === null);
+      if (trailers !== null) this.connection.sendHeaders(streamId, trailers, true);
+      stream.bytesSent = bytes.length;
     } else {
       stream.source = source;
       stream.trailers = trailers;
-      source.onWake = stream.wake;
+      source.onWake = stream.wake ??= () => this.pumpStream(stream);
       this.pumpStream(stream);
     }
     this.scheduleFlush();
@@ -677,7 +701,7 @@ export class ServerSession {
       if (err instanceof UsageError) throw new PushRefusedError(`cannot push ${options.path}: ${err.message}`, err.token);
       throw err;
     }
-    const stream = new ServerStream(this, promisedId, true);
+    const stream = new ServerStream(promisedId, true);
     this.addStream(stream);
     let handler: BaseRequestHandler;
     try {
@@ -746,7 +770,8 @@ export class ServerSession {
       if (conn.sendWindow(id) <= 0 && !conn.sendData(id, EMPTY, false)) return;
       const window = conn.sendWindow(id);
       if (window <= 0) return; // not sendable (a `writable` or `streamClosed` event follows)
-      const size = Math.min(PULL_SIZE, window);
+      // In-memory bodies are sliced, not copied: hand the connection the whole window at once.
+      const size = source.knownLength >= 0 ? window : Math.min(PULL_SIZE, window);
       let chunk: Buffer | null;
       try {
         chunk = source.pull(size);
@@ -800,9 +825,28 @@ export class ServerSession {
   }
 }
 
+const STATUS_TEXT: string[] = [];
+
+/** `String(status)`, made once per status code. */
+function statusText(status: number): string {
+  return (STATUS_TEXT[status] ??= String(status));
+}
+
+function isDigits(value: string): boolean {
+  if (value.length === 0) return false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
 /** Sets the seed's request attributes from the request header fields. */
 function setRequestAttributes(handler: BaseRequestHandler, fields: HeaderList): void {
-  const headers: Array<[string, string]> = [];
+  // The event's list is handed over as is, unless several cookie fields must be joined (then a copy).
+  let cookies = 0;
+  for (let i = 0; i < fields.length; i++) if (fields[i]![0] === 'cookie') cookies++;
+  const headers: Array<[string, string]> = cookies > 1 ? [] : fields;
   let cookieIndex = -1;
   let hostField = '';
   let authority: string | null = null;
@@ -825,7 +869,7 @@ function setRequestAttributes(handler: BaseRequestHandler, fields: HeaderList): 
     } else if (name === 'host') {
       hostField = field[1];
     }
-    headers.push(field);
+    if (cookies > 1) headers.push(field);
   }
   handler.host = authority ?? hostField;
   handler.headers = headers;

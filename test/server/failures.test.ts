@@ -124,7 +124,7 @@ test('a client that stops reading never makes the server buffer more than a boun
       last = pulled;
       await new Promise((r) => setTimeout(r, 100));
     }
-    // Windows are 64 KiB, the pump holds at most one 64 KiB chunk, the socket a 256 KiB high-water mark.
+    // Windows are 64 KiB, the pump holds at most one 64 KiB chunk, the socket a 1 MiB high-water mark; a paused client bounds all of it by its windows.
     assert.ok(pulled > 0 && pulled <= 1 << 20, `the server pulled ${pulled} bytes from the body for a client that reads nothing`);
     req.close(http2.constants.NGHTTP2_CANCEL);
   } finally {
