@@ -16,13 +16,12 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { HTTP2Client } from '../client/client.js';
-import type { TraceEvent } from '../client/frame-trace.js';
+import type { FrameDirection } from '../client/frame-trace.js';
 import { BaseResponseHandler, type PushPromise } from '../client/response-handler.js';
 import type { HeaderList } from '../connection/index.js';
-import { errorCodeName, H2Error } from '../errors.js';
-import { FrameFlags, FrameType } from '../frame/constants.js';
-import { typeName } from '../frame/decoder.js';
+import { H2Error } from '../errors.js';
 import { type CliCommand, type CliIO, CliInputError, CliUsageError, parseSize } from './command.js';
+import { DirectionTrace } from './serve-trace.js';
 
 const USAGE = `Usage: h2kit get [OPTIONS] URL [URL...]
 
@@ -210,62 +209,12 @@ export function assetsOf(html: string, base: URL): URL[] {
   return found;
 }
 
-function flagText(type: number, flags: number): string {
-  const names: string[] = [];
-  if ((type === FrameType.DATA || type === FrameType.HEADERS) && flags & FrameFlags.END_STREAM) names.push('END_STREAM');
-  if ((type === FrameType.SETTINGS || type === FrameType.PING) && flags & FrameFlags.ACK) names.push('ACK');
-  if ((type === FrameType.HEADERS || type === FrameType.PUSH_PROMISE || type === FrameType.CONTINUATION) && flags & FrameFlags.END_HEADERS) names.push('END_HEADERS');
-  if ((type === FrameType.DATA || type === FrameType.HEADERS || type === FrameType.PUSH_PROMISE) && flags & FrameFlags.PADDED) names.push('PADDED');
-  if (type === FrameType.HEADERS && flags & FrameFlags.PRIORITY) names.push('PRIORITY');
-  return names.length === 0 ? '' : ` ; ${names.join(' | ')}`;
-}
-
-const SETTING_NAMES: Record<number, string> = {
-  1: 'SETTINGS_HEADER_TABLE_SIZE',
-  2: 'SETTINGS_ENABLE_PUSH',
-  3: 'SETTINGS_MAX_CONCURRENT_STREAMS',
-  4: 'SETTINGS_INITIAL_WINDOW_SIZE',
-  5: 'SETTINGS_MAX_FRAME_SIZE',
-  6: 'SETTINGS_MAX_HEADER_LIST_SIZE',
-  8: 'SETTINGS_ENABLE_CONNECT_PROTOCOL',
-};
-
-function codeText(code: number): string {
-  return `${errorCodeName(code)}(0x${code.toString(16).padStart(2, '0')})`;
-}
-
-/** One trace line a frame (nghttp -v style), header fields indented below it. */
-export function formatTrace(ev: TraceEvent, seconds: number): string {
-  const time = `[${seconds.toFixed(3).padStart(7)}]`;
-  const f = ev.frame;
-  if (f === null) return `${time} ${ev.direction} (trace stopped: ${ev.error instanceof Error ? ev.error.message : String(ev.error)})\n`;
-  const type = f.type as number;
-  let line = `${time} ${ev.direction} ${typeName(type)} frame <length=${ev.length}, flags=0x${ev.flags.toString(16).padStart(2, '0')}, stream_id=${f.streamId}>${flagText(type, ev.flags)}`;
-  switch (f.type) {
-    case FrameType.SETTINGS:
-      if (f.settings.length > 0) line += ` (${f.settings.map(([id, v]) => `${SETTING_NAMES[id] ?? `0x${id.toString(16)}`}=${v}`).join(', ')})`;
-      break;
-    case FrameType.WINDOW_UPDATE:
-      line += ` (window_size_increment=${f.increment})`;
-      break;
-    case FrameType.RST_STREAM:
-      line += ` (error_code=${codeText(f.errorCode)})`;
-      break;
-    case FrameType.GOAWAY:
-      line += ` (last_stream_id=${f.lastStreamId}, error_code=${codeText(f.errorCode)}${f.debugData.length > 0 ? `, opaque_data=${JSON.stringify(f.debugData.toString('latin1'))}` : ''})`;
-      break;
-    case FrameType.PING:
-      line += ` (opaque_data=${f.data.toString('hex')})`;
-      break;
-    case FrameType.PUSH_PROMISE:
-      line += ` (promised_stream_id=${f.promisedStreamId})`;
-      break;
-    default:
-      break;
-  }
-  let out = line + '\n';
-  if (ev.headers !== null) for (const [name, value] of ev.headers) out += `          ${name}: ${value}\n`;
-  return out;
+/** `-v`: nghttp-style lines for each frame each way, by the same printer as `h2kit serve -v` (one per connection). */
+function traceBytes(say: (text: string) => void, t0: number): (direction: FrameDirection, chunk: Buffer) => void {
+  const prefix = (): string => `[${((performance.now() - t0) / 1000).toFixed(3).padStart(7)}]`;
+  const sent = new DirectionTrace('send', prefix, say, true);
+  const received = new DirectionTrace('recv', prefix, say, false);
+  return (direction, chunk) => (direction === 'send' ? sent : received).feed(chunk);
 }
 
 function describeError(err: unknown): string {
@@ -308,7 +257,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
         ...(ca !== undefined ? { ca } : {}),
         enablePush: options.assets,
         requestTimeout: options.timeout,
-        onFrame: options.verbose ? (ev) => say(formatTrace(ev, (performance.now() - t0) / 1000)) : null,
+        onBytes: options.verbose ? traceBytes(say, t0) : null,
       });
       clients.set(url.origin, client);
     }

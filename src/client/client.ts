@@ -319,6 +319,7 @@ export class HTTP2Client {
     const conn = this.conn;
     if (conn === null || this.state !== State.OPEN) return;
     this.recvTrace?.push(chunk);
+    this.options.onBytes?.('recv', chunk);
     this.handleEvents(conn.receive(chunk, performance.now()));
     this.flush();
   };
@@ -396,9 +397,11 @@ export class HTTP2Client {
       process.nextTick(uncork, this);
     }
     const trace = this.sendTrace;
+    const onBytes = this.options.onBytes;
     for (let i = 0; i < output.length; i++) {
       socket.write(output[i]!);
       if (trace !== null) trace.push(output[i]!);
+      if (onBytes !== undefined && onBytes !== null) onBytes('send', output[i]!);
     }
   }
 

@@ -2,7 +2,7 @@
 import type { ConnectionOptions } from '../connection/index.js';
 import type { ResponseBody } from '../server/body-source.js';
 import type { HeadersInput } from '../server/request-handler.js';
-import type { FrameObserver } from './frame-trace.js';
+import type { FrameDirection, FrameObserver } from './frame-trace.js';
 import type { PushCallback } from './responses.js';
 
 /** A request body: every kind the server accepts for responses (string, bytes, Readable, AsyncIterable, generator). */
@@ -57,6 +57,8 @@ export interface HTTP2ClientOptions {
   closeTimeout?: number;
   /** Request bodies pause while the socket holds this many unsent bytes. Default 262144. */
   socketHighWaterMark?: number;
-  /** Observe every frame sent and received (decoded from a copy of the bytes), e.g. for `h2kit get -v`. */
+  /** Observe every frame sent and received (decoded from a copy of the bytes, header blocks included). */
   onFrame?: FrameObserver | null;
+  /** Observe the raw bytes each way (the preface included), e.g. for a frame printer; do not modify them. */
+  onBytes?: ((direction: FrameDirection, chunk: Buffer) => void) | null;
 }
