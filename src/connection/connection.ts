@@ -227,6 +227,8 @@ export class Connection {
             // broken peer causes. A flood ends in GOAWAY via the catch below.
             this.flood.reset(this.now);
             if (err.code !== ErrorCode.REFUSED_STREAM) this.flood.streamError(this.now);
+            // Resetting the last stream after a GOAWAY finishes the connection: nothing after `closed`.
+            if (this.dead) break;
             continue;
           }
           throw err;

@@ -183,3 +183,15 @@ test('data dribble (CVE-2019-9511): windows opened an octet at a time while we w
   for (let i = 0; i < 50; i++) q.send((w) => w.windowUpdate(1, 8192));
   assert.equal(q.conn.isClosed, false);
 });
+
+test('fuzz regression: a stream error that closes the last stream after the peer\'s GOAWAY ends input (nothing after closed)', () => {
+  const p = server({ role: 'server' });
+  p.send((w) => {
+    w.headers(1, p.block(post()), false, 16384);
+    w.goaway(0, ErrorCode.NO_ERROR);
+    w.windowUpdate(1, 0);
+    w.headers(3, p.block(GET), true, 16384);
+  });
+  assert.deepEqual(p.events.slice(-3).map((e) => e.type), ['streamReset', 'streamClosed', 'closed']);
+  assert.equal(eventsOf(p.events, 'headers').length, 1);
+});
