@@ -185,3 +185,21 @@ test('the leak check itself sees a held stream and a live handler (so the tests 
   }
   await assertNothingHeld(server, baseline);
 });
+
+test('onData awaiting a backend that never answers, then the client vanishes: onClose still runs (so the handler can cancel the backend)', {
+  todo: 'server: onClose waits behind the never-settling onData promise, so it never runs (hardening-requests.md #11)',
+}, async () => {
+  await withServer(async (server) => {
+    const closedBefore = stats.closed;
+    const a = await Attacker.connect(server.port);
+    a.start();
+    for (let id = 1; id <= 9; id += 2) {
+      a.writer.headers(id, a.requestBlock('/stuck-ondata', 'POST'), false, 16384);
+      a.writer.data(id, Buffer.from('x'), false);
+    }
+    await a.send();
+    await until(() => stats.live >= 5, 'the handlers');
+    a.close();
+    await until(() => stats.closed - closedBefore === 5, 'onClose of the 5 stuck handlers', 1000);
+  });
+});

@@ -12,6 +12,7 @@
  *   /reject/<callback>      that callback returns a rejected promise
  *   /gen-throws             the body generator throws on its second call
  *   /async-late             answers 20 ms later (from a timer), whether or not the client is still there
+ *   /stuck-ondata           onData returns a promise that never settles (a backend write that hangs)
  */
 import assert from 'node:assert/strict';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
@@ -78,6 +79,7 @@ export class FaultHandler extends BaseRequestHandler {
   override onData(data: Buffer): void | Promise<void> {
     const failed = fail(this, 'onData');
     if (failed !== undefined) return failed;
+    if (this.path === '/stuck-ondata') return new Promise<void>(() => {});
     if (this.path === '/echo') this.body.push(Buffer.from(data));
     return undefined;
   }
