@@ -241,13 +241,33 @@ export function checkOutgoing(headers: HeaderList): string | null {
     if (!isValidFieldValue(value)) return `field_value_invalid: ${JSON.stringify(name)}`;
     if (name.charCodeAt(0) === 0x3a) {
       if (regular) return `pseudo_header_after_regular: ${name}`;
-      if (!isValidFieldName(name.slice(1))) return `field_name_invalid: ${JSON.stringify(name)}`;
+      if (!GOOD_NAMES.has(name)) {
+        if (!isValidFieldName(name.slice(1))) return `field_name_invalid: ${JSON.stringify(name)}`;
+        rememberGoodName(name);
+      }
       continue;
     }
     regular = true;
+    if (name === 'te') {
+      if (value !== 'trailers') return `te_not_trailers: ${JSON.stringify(value)}`;
+      continue;
+    }
+    if (GOOD_NAMES.has(name)) continue;
     if (!isValidFieldName(name)) return `field_name_invalid: ${JSON.stringify(name)}`;
     if (CONNECTION_SPECIFIC.has(name)) return `connection_specific_field: ${name}`;
-    if (name === 'te' && value !== 'trailers') return `te_not_trailers: ${JSON.stringify(value)}`;
+    rememberGoodName(name);
   }
   return null;
+}
+
+/**
+ * Names already found valid to send (and not connection-specific): an application sends the
+ * same few names on every response, so each is scanned once. Bounded, so names made of user
+ * input cannot grow it without limit.
+ */
+const GOOD_NAMES = new Set<string>();
+const MAX_GOOD_NAMES = 1024;
+
+function rememberGoodName(name: string): void {
+  if (GOOD_NAMES.size < MAX_GOOD_NAMES) GOOD_NAMES.add(name);
 }
