@@ -1,6 +1,7 @@
 /**
  * Fault-test helpers: a handler whose path picks the fault, counters of live handlers and of the
- * sessions they ran on, and a leak check (no session, handler, stream or timer left).
+ * sessions they ran on, and a leak check (no session, handler, stream or timer left: the server's own
+ * `stats` counters, our handler count, and the process's active timers).
  *
  * Paths:
  *   /                       200 `ok`
@@ -104,12 +105,6 @@ export function timerCount(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 }
 
-/** The server's stream records of a session (private state, read for the leak check only); -1 if the shape changed. */
-function serverStreams(session: ServerSession): number {
-  const streams = (session as unknown as { streams?: Map<number, unknown> }).streams;
-  return streams instanceof Map ? streams.size : -1;
-}
-
 /**
  * Waits (bounded) until the server holds nothing, then asserts it: no session, no live handler,
  * no stream in any Connection or session, timers back to `baselineTimers`.
@@ -118,20 +113,25 @@ export async function assertNothingHeld(server: HTTP2Server, baselineTimers: num
   const deadline = Date.now() + ms;
   const held = (): string[] => {
     const out: string[] = [];
-    if (server.sessionCount !== 0) out.push(`${server.sessionCount} sessions`);
+    const st = server.stats;
+    if (st.sessions !== 0) out.push(`${st.sessions} sessions`);
+    if (st.pendingSockets !== 0) out.push(`${st.pendingSockets} sockets before HTTP/2`);
+    if (st.streams !== 0) out.push(`${st.streams} stream records`);
+    if (st.drainWaiters !== 0) out.push(`${st.drainWaiters} streams waiting for drain`);
+    if (st.timers !== 0) out.push(`${st.timers} server timers`);
     if (stats.live !== 0) out.push(`${stats.live} live handlers`);
     for (const s of sessions) {
       // A Connection whose socket is gone is dropped with its session (its stream table goes with it);
       // one still connected must have closed every stream.
       if (!s.socket.destroyed && s.connection.activeStreams !== 0) out.push(`a live connection with ${s.connection.activeStreams} active streams`);
-      const n = serverStreams(s);
-      if (n > 0) out.push(`a session with ${n} stream records`);
+      const ss = s.stats;
+      if (ss.streams !== 0 || ss.timerArmed || ss.idleTimerArmed) out.push(`a session with ${ss.streams} streams, timers ${ss.timerArmed}/${ss.idleTimerArmed}`);
     }
-    if (timerCount() > baselineTimers) out.push(`${timerCount() - baselineTimers} timers more than before`);
+    if (timerCount() > baselineTimers) out.push(`${timerCount() - baselineTimers} process timers more than before`);
     return out;
   };
   while (held().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const left = held();
   assert.deepEqual(left, [], `the server still holds: ${left.join(', ')}`);
-  return `sessions 0, live handlers 0, streams 0, timers ${timerCount()} (baseline ${baselineTimers})`;
+  return `server.stats ${JSON.stringify(server.stats)}, live handlers 0, process timers ${timerCount()} (baseline ${baselineTimers})`;
 }

@@ -3,7 +3,7 @@
  * ways; afterwards the server holds no session, stream, handler or timer.
  *
  * Ways a stream ends (stream index mod 10): answered; client RST while held; client RST right after
- * asking for a body; POST answered with its echo; client RST mid-upload; handler throws
+ * asking for a large body; POST answered with its echo; client RST mid-upload; handler throws
  * (server RST INTERNAL_ERROR); backend never answers then client RST; malformed request (server RST
  * PROTOCOL_ERROR); onData rejects (server RST); answered late from a timer.
  * Ways a connection ends (connection index mod 3): client GOAWAY then FIN; socket destroyed with
@@ -35,7 +35,7 @@ function openStream(a: Attacker, id: number, kind: number): boolean {
       w.rstStream(id, ErrorCode.CANCEL);
       return true;
     case 2:
-      w.headers(id, a.requestBlock('/stream?n=1000'), true, 16384);
+      w.headers(id, a.requestBlock('/stream?n=200000'), true, 16384);
       w.rstStream(id, ErrorCode.CANCEL);
       return true;
     case 3:

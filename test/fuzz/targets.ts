@@ -177,16 +177,12 @@ class ConnectionChecker {
   private readonly out = new FrameDecoder({ maxFrameSize: 16777215 });
 
   events(events: readonly ConnectionEvent[], conn: Connection): void {
-    // KNOWN ISSUE (hardening-requests.md #10, todo test in regressions.test.ts): frames after a stream
-    // error that finished the connection, in the same chunk, still yield events. Until it is fixed, events
-    // after `closed` are tolerated within the call that closed; any event in a later call still fails.
-    const closedBefore = this.closed;
     for (const e of events) {
       if (e.type === 'closed') {
         assert.equal(this.closed, false, 'closed comes once');
         this.closed = true;
       } else {
-        assert.equal(closedBefore, false, `no ${e.type} event after closed (events of this call: ${events.map((x) => x.type).join(', ')}; input so far ${this.inputBytes} octets)`);
+        assert.equal(this.closed, false, `no ${e.type} event after closed (events of this call: ${events.map((x) => x.type).join(', ')}; input so far ${this.inputBytes} octets)`);
       }
       if (e.type === 'connectionError') assert.ok(e.error instanceof H2Error, 'connectionError carries an H2Error');
     }
