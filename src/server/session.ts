@@ -561,7 +561,32 @@ export class ServerSession {
       this.removeStream(stream);
       return;
     }
+    if (stream.busy) {
+      // A callback is still pending (say onData awaiting a backend that may never answer): onClose
+      // must not wait behind it, or the handler could never cancel that call. Items not started are
+      // dropped (their credit returned); onClose runs now, once; the pending one settles unheard.
+      const queue = stream.queue;
+      stream.queue = null;
+      if (queue !== null && !this.torndown) {
+        for (const item of queue) if (item.type === 'data') this.connection.consume(item.streamId, item.data.length);
+      }
+      this.runClose(stream, errorCode);
+      return;
+    }
     this.deliver(stream, { type: 'close', errorCode });
+  }
+
+  private runClose(stream: ServerStream, errorCode: number): void {
+    const handler = stream.handler!;
+    try {
+      const result = handler.onClose(errorCode);
+      if (isThenable(result)) {
+        result.then(undefined, (err: unknown) => this.ctx.logger.error(`h2kit: ${this.describe(stream)}: onClose threw`, err));
+      }
+    } catch (err) {
+      this.ctx.logger.error(`h2kit: ${this.describe(stream)}: onClose threw`, err);
+    }
+    this.removeStream(stream);
   }
 
   private stopBody(stream: ServerStream): void {

@@ -132,3 +132,38 @@ test('a client that stops reading never makes the server buffer more than a boun
     await server.close();
   }
 });
+
+test('onClose runs even while an onData promise never settles (the handler can cancel its backend)', async () => {
+  const closed: number[] = [];
+  let started = 0;
+  class Stuck extends BaseRequestHandler {
+    override onData(): Promise<void> {
+      started++;
+      return new Promise(() => {}); // a backend that never answers
+    }
+    override onRequestDone(): void {
+      throw new Error('not reached: the request never completes');
+    }
+    override onClose(errorCode: number): void {
+      closed.push(errorCode);
+    }
+  }
+  const { server, url, logger } = await startServer(Stuck);
+  const session = await connect(url);
+  try {
+    const req = session.request({ ':method': 'POST', ':path': '/stuck' });
+    req.on('error', () => {});
+    req.write('first');
+    await until(() => started === 1, 'the first onData');
+    req.write('queued behind the pending onData');
+    req.close(http2.constants.NGHTTP2_CANCEL);
+    await until(() => closed.length === 1, 'onClose');
+    assert.deepEqual(closed, [ErrorCode.CANCEL]);
+    assert.equal(started, 1, 'queued callbacks are dropped, not run after onClose');
+    await until(() => server.stats.streams === 0, 'the stream to be released');
+    assert.deepEqual(logger.lines, []);
+  } finally {
+    await closeSession(session);
+    await server.close();
+  }
+});
