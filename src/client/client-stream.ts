@@ -4,7 +4,7 @@
  * fields drive the request-body pump. Fields are declared up front so all share one shape.
  */
 import type { DataEvent, HeaderList } from '../connection/index.js';
-import type { BodySource } from '../server/body-source.js';
+import type { BodySource } from '../io/body-source.js';
 import type { BaseResponseHandler } from './response-handler.js';
 
 /** A queued handler call: the connection's own data events, and three of ours. */

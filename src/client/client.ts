@@ -9,7 +9,7 @@
  *
  * Requests beyond the server's SETTINGS_MAX_CONCURRENT_STREAMS wait in a queue and start as
  * streams close. Request bodies are pulled from their source only while the stream's window,
- * the connection's window and the socket can take more (the server's body sources are reused).
+ * the connection's window and the socket can take more (the body sources are shared with the server, src/io/).
  * Three faces over one path: `send()` with a BaseResponseHandler (the seed's style),
  * `request()` (a promise of the whole response), `stream()` (a promise of the head, body as a
  * Readable).
@@ -20,8 +20,8 @@ import type { Readable } from 'node:stream';
 import { Connection, StreamState } from '../connection/index.js';
 import type { ConnectionEvent, HeaderList, PushPromiseEvent, Settings } from '../connection/index.js';
 import { ErrorCode, errorCodeName, H2Error, UsageError } from '../errors.js';
-import { bodySourceOf } from '../server/body-source.js';
-import { appendHeaders } from '../server/header-input.js';
+import { bodySourceOf } from '../io/body-source.js';
+import { appendHeaders } from '../io/header-input.js';
 import { ClientStream, DONE_ITEM, HEADERS_ITEM, type Item } from './client-stream.js';
 import { ClientConnectionError, ConnectError, RequestRefusedError, RequestTimeoutError, ResponseHandlerError, StreamResetError } from './errors.js';
 import { FrameTracer } from './frame-trace.js';

@@ -1,7 +1,7 @@
 /** The options of HTTP2Client and of each request. */
 import type { ConnectionOptions } from '../connection/index.js';
-import type { ResponseBody } from '../server/body-source.js';
-import type { HeadersInput } from '../server/request-handler.js';
+import type { ResponseBody } from '../io/body-source.js';
+import type { HeadersInput } from '../io/header-input.js';
 import type { FrameDirection, FrameObserver } from './frame-trace.js';
 import type { PushCallback } from './responses.js';
 

@@ -8,8 +8,8 @@ export {
   type HeadersInput,
   type HeaderInput,
 } from './request-handler.js';
-export { DATA_OK, DATA_EOF, DATA_DEFERRED, type DataFlag } from './constants.js';
-export type { BodyChunk, BodyGenerator, ResponseBody } from './body-source.js';
+export { DATA_OK, DATA_EOF, DATA_DEFERRED, type DataFlag } from '../io/data-flags.js';
+export type { BodyChunk, BodyGenerator, ResponseBody } from '../io/body-source.js';
 export { PushRefusedError, HandlerError, Http1RequestError } from './errors.js';
 export { ServerSession, type ServerLogger } from './session.js';
 export { formatAccessLogLine, type AccessLogEntry, type AccessLogTarget } from './access-log.js';

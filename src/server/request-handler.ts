@@ -7,13 +7,11 @@
  * closed (the client went away while a backend was slow) are ignored, not errors.
  */
 import type { Readable } from 'node:stream';
-import type { BodyChunk, BodyGenerator, ResponseBody } from './body-source.js';
+import type { BodyChunk, BodyGenerator, ResponseBody } from '../io/body-source.js';
+import type { HeadersInput } from '../io/header-input.js';
 import type { ServerSession } from './session.js';
 
-/** A header field as users may give it: names and values as strings (UTF-8) or bytes. */
-export type HeaderInput = readonly [string | Uint8Array, string | Uint8Array | number];
-/** Header fields as a list of pairs (order and duplicates kept) or as an object. */
-export type HeadersInput = Iterable<HeaderInput> | Record<string, string | number | readonly string[]>;
+export type { HeaderInput, HeadersInput } from '../io/header-input.js';
 
 export interface ResponseOptions {
   /** HTTP status code (200 by default); `:status` is added by the library. */

@@ -16,9 +16,9 @@ import { Connection, StreamState } from '../connection/index.js';
 import type { ConnectionEvent, ConnectionOptions, DataEvent, HeaderList, HeadersEvent } from '../connection/index.js';
 import { ErrorCode, UsageError } from '../errors.js';
 import type { AccessLogEntry } from './access-log.js';
-import { BufferBodySource, bodySourceOf, type BodySource } from './body-source.js';
+import { BufferBodySource, bodySourceOf, type BodySource } from '../io/body-source.js';
 import { HandlerError, PushRefusedError } from './errors.js';
-import { appendHeaders } from './header-input.js';
+import { appendHeaders } from '../io/header-input.js';
 import type { BaseRequestHandler, PushOptions, RequestHandlerClass, ResponseOptions } from './request-handler.js';
 
 /** Where errors of handlers and body sources are reported (console by default). */

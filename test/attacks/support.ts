@@ -24,8 +24,8 @@ import { CONNECTION_PREFACE, FrameDecoder, FrameType, FrameWriter } from '../../
 import { HDDeflater } from '../../src/hpack/index.js';
 import { HTTP2Server, type HTTP2ServerOptions } from '../../src/server/server.js';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
-import { DATA_EOF, DATA_OK } from '../../src/server/constants.js';
-import type { BodyGenerator } from '../../src/server/body-source.js';
+import { DATA_EOF, DATA_OK } from '../../src/io/data-flags.js';
+import type { BodyGenerator } from '../../src/io/body-source.js';
 import type { ServerLogger } from '../../src/server/session.js';
 import { TestClient, literalBlock, type HeaderList } from '../conformance/helpers/client.js';
 

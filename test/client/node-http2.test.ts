@@ -21,7 +21,7 @@ import {
   ResponseHandlerError,
   StreamResetError,
 } from '../../src/client/errors.js';
-import { DATA_EOF, DATA_OK } from '../../src/server/constants.js';
+import { DATA_EOF, DATA_OK } from '../../src/io/data-flags.js';
 import { ErrorCode } from '../../src/errors.js';
 import { FrameType } from '../../src/frame/constants.js';
 import { FrameWriter } from '../../src/frame/writer.js';

@@ -11,7 +11,7 @@ import { HTTP2Client } from '../../src/client/client.js';
 import { isRetryable, RequestRefusedError } from '../../src/client/errors.js';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
 import { HTTP2Server, type HTTP2ServerOptions } from '../../src/server/server.js';
-import { DATA_DEFERRED } from '../../src/server/constants.js';
+import { DATA_DEFERRED } from '../../src/io/data-flags.js';
 import { ErrorCode, H2Error } from '../../src/errors.js';
 import { header, makeTestCert, patterned, sha256, waitFor } from './support.js';
 

@@ -17,8 +17,8 @@
  */
 import assert from 'node:assert/strict';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
-import { DATA_DEFERRED, DATA_EOF, DATA_OK } from '../../src/server/constants.js';
-import type { BodyGenerator } from '../../src/server/body-source.js';
+import { DATA_DEFERRED, DATA_EOF, DATA_OK } from '../../src/io/data-flags.js';
+import type { BodyGenerator } from '../../src/io/body-source.js';
 import type { HTTP2Server } from '../../src/server/server.js';
 import type { ServerSession } from '../../src/server/session.js';
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
-import { DATA_OK, type DataFlag } from '../../src/server/constants.js';
+import { DATA_OK, type DataFlag } from '../../src/io/data-flags.js';
 import { ErrorCode } from '../../src/errors.js';
 import { closeSession, connect, request, startServer, until } from './support.js';
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
-import { DATA_DEFERRED, DATA_EOF } from '../../src/server/constants.js';
+import { DATA_DEFERRED, DATA_EOF } from '../../src/io/data-flags.js';
 import { PushRefusedError } from '../../src/server/errors.js';
 import { ErrorCode } from '../../src/errors.js';
 import { closeSession, connect, request, startServer, until } from './support.js';

@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
-import { DATA_DEFERRED, DATA_EOF, DATA_OK } from '../../src/server/constants.js';
-import type { BodyGenerator } from '../../src/server/body-source.js';
+import { DATA_DEFERRED, DATA_EOF, DATA_OK } from '../../src/io/data-flags.js';
+import type { BodyGenerator } from '../../src/io/body-source.js';
 import { UsageError } from '../../src/errors.js';
 import { closeSession, connect, request, startServer } from './support.js';
 

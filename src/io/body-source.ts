@@ -9,7 +9,7 @@
  */
 import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
-import { DATA_DEFERRED, DATA_EOF, DATA_OK, type DataFlag } from './constants.js';
+import { DATA_DEFERRED, DATA_EOF, DATA_OK, type DataFlag } from './data-flags.js';
 
 export type BodyChunk = Uint8Array | string;
 export type BodyGenerator = (size: number) => readonly [BodyChunk | null | undefined, DataFlag] | [BodyChunk | null | undefined, DataFlag];

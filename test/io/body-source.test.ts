@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { bodySourceOf, type BodySource } from '../../src/server/body-source.js';
-import { DATA_DEFERRED, DATA_EOF, DATA_OK } from '../../src/server/constants.js';
+import { bodySourceOf, type BodySource } from '../../src/io/body-source.js';
+import { DATA_DEFERRED, DATA_EOF, DATA_OK } from '../../src/io/data-flags.js';
 import { UsageError } from '../../src/errors.js';
 
 /** Pulls a source to its end the way the pump does: pull while data comes, wait for wake otherwise. */

@@ -1,6 +1,13 @@
-/** Turns the header forms users may give (pairs or an object; strings, numbers or bytes) into the connection's HeaderList. */
+/**
+ * Turns the header forms users may give (pairs or an object; strings, numbers or bytes) into the
+ * connection's HeaderList. Shared by server responses/pushes and client requests.
+ */
 import { UsageError } from '../errors.js';
-import type { HeadersInput } from './request-handler.js';
+
+/** A header field as users may give it: names and values as strings (UTF-8) or bytes. */
+export type HeaderInput = readonly [string | Uint8Array, string | Uint8Array | number];
+/** Header fields as a list of pairs (order and duplicates kept) or as an object. */
+export type HeadersInput = Iterable<HeaderInput> | Record<string, string | number | readonly string[]>;
 
 type Text = string | Uint8Array | number;
 

@@ -1,5 +1,5 @@
 /**
- * Flags a body generator returns with each chunk (the seed's `DATA_OK`, `DATA_EOF`,
+ * Flags a body generator (a response body on the server, a request body on the client) returns with each chunk (the seed's `DATA_OK`, `DATA_EOF`,
  * `DATA_DEFERRED`; same values as nghttp2's Python bindings).
  */
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendHeaders } from '../../src/server/header-input.js';
+import { appendHeaders } from '../../src/io/header-input.js';
 import { UsageError } from '../../src/errors.js';
 
 test('pairs, iterables and objects become lowercase [name, value] strings in order', () => {
