@@ -61,3 +61,19 @@ export function parseSize(value: string, option: string, max = 0xffffffff): numb
   }
   return Number(value);
 }
+
+/**
+ * The start every FILE-reading command shares: `--help` prints `usage` (exit 0), more than one
+ * FILE is refused (exit 2). Returns the exit code when the command is done, else null.
+ */
+export function helpOrExtraFiles(command: string, usage: string, help: boolean | undefined, positionals: readonly string[], io: CliIO): number | null {
+  if (help === true) {
+    io.stdout.write(usage);
+    return 0;
+  }
+  if (positionals.length > 1) {
+    io.stderr.write(`h2kit ${command}: one FILE at most, got ${positionals.length}\n`);
+    return 2;
+  }
+  return null;
+}

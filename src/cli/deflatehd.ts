@@ -8,22 +8,17 @@
  * that case, so the block starts with the dynamic table size update(s) RFC 7541 section 4.2 asks for.
  */
 import { parseArgs } from 'node:util';
-import {
-  DEFAULT_HEADER_TABLE_SIZE,
-  DEFLATE_MAX_HEADER_TABLE_SIZE,
-  HDDeflater,
-  printHdTable,
-} from '../hpack/index.js';
-import { type CliCommand, type CliIO, readInput, parseSize } from './command.js';
+import { DEFAULT_HEADER_TABLE_SIZE, DEFLATE_MAX_HEADER_TABLE_SIZE, HDDeflater } from '../hpack/index.js';
+import { type CliCommand, type CliIO, helpOrExtraFiles, parseSize } from './command.js';
 import {
   type StoryCase,
   type StoryCaseJson,
-  type StoryJson,
   StoryCaseError,
   StoryFormatError,
-  formatStory,
+  TableSizeInForce,
   headersToJson,
-  parseStory,
+  recodeStory,
+  tableDumper,
 } from './story.js';
 
 export interface DeflateStoryOptions {
@@ -46,22 +41,13 @@ export function deflateStory(cases: readonly StoryCase[], options: DeflateStoryO
     options.deflateTableSize ?? DEFLATE_MAX_HEADER_TABLE_SIZE,
     options.noHuffman === true ? { huffman: 'never' } : {},
   );
-  let inForce = DEFAULT_HEADER_TABLE_SIZE;
-  if (options.tableSize !== undefined && options.tableSize !== inForce) {
-    deflater.changeTableSize(options.tableSize);
-    inForce = options.tableSize;
-  }
+  const tableSize = new TableSizeInForce(deflater, options.tableSize);
   const out: StoryCaseJson[] = [];
   for (const c of cases) {
     if (c.headers === undefined) {
       throw new StoryFormatError(`${source}: seqno ${c.seqno}: no "headers" to encode`, 'story_bad_shape');
     }
-    // Only a real change is passed on: telling the deflater the same size again would make it
-    // spend a size-update byte on a block for nothing.
-    if (c.headerTableSize !== undefined && c.headerTableSize !== inForce) {
-      deflater.changeTableSize(c.headerTableSize);
-      inForce = c.headerTableSize;
-    }
+    tableSize.change(c.headerTableSize);
     let wire: Buffer;
     try {
       wire = deflater.deflate(c.headers);
@@ -70,7 +56,7 @@ export function deflateStory(cases: readonly StoryCase[], options: DeflateStoryO
     }
     const encoded: StoryCaseJson = { seqno: c.seqno, wire: wire.toString('hex'), headers: headersToJson(c.headers) };
     // State the size whenever it is not the default, so a decoder of our output can follow it.
-    if (c.headerTableSize !== undefined || inForce !== DEFAULT_HEADER_TABLE_SIZE) encoded.header_table_size = inForce;
+    if (c.headerTableSize !== undefined || tableSize.size !== DEFAULT_HEADER_TABLE_SIZE) encoded.header_table_size = tableSize.size;
     out.push(encoded);
     options.afterCase?.(c.seqno, deflater);
   }
@@ -108,32 +94,20 @@ export const deflatehd: CliCommand = {
         help: { type: 'boolean', short: 'h' },
       },
     });
-    if (values.help) {
-      io.stdout.write(usage);
-      return 0;
-    }
-    if (positionals.length > 1) {
-      io.stderr.write(`h2kit deflatehd: one FILE at most, got ${positionals.length}\n`);
-      return 2;
-    }
+    const done = helpOrExtraFiles('deflatehd', usage, values.help, positionals, io);
+    if (done !== null) return done;
     const options: DeflateStoryOptions = {};
     if (values['table-size'] !== undefined) options.tableSize = parseSize(values['table-size'], '--table-size');
     if (values['deflate-table-size'] !== undefined) {
       options.deflateTableSize = parseSize(values['deflate-table-size'], '--deflate-table-size');
     }
     if (values['no-huffman']) options.noHuffman = true;
-    if (values['dump-header-table']) {
-      options.afterCase = (seqno, deflater) => {
-        io.stderr.write(`# seqno ${seqno}: deflater dynamic table\n`);
-        printHdTable(deflater.getHdTable(), io.stderr);
-      };
-    }
-    const { text, source } = await readInput(positionals[0], io);
-    const { json, cases } = parseStory(text, source);
-    options.source = source;
-    const story: StoryJson = { ...json, cases: deflateStory(cases, options) };
-    story.description = 'Encoded by h2kit deflatehd (RFC 7541 HPACK, one compression context for the whole story).';
-    io.stdout.write(formatStory(story));
-    return 0;
+    if (values['dump-header-table']) options.afterCase = tableDumper(io, 'deflater');
+    return recodeStory(
+      positionals[0],
+      io,
+      (cases, source) => deflateStory(cases, { ...options, source }),
+      'Encoded by h2kit deflatehd (RFC 7541 HPACK, one compression context for the whole story).',
+    );
   },
 };

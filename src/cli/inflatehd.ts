@@ -8,17 +8,9 @@
  * before that case. Names and values are written as UTF-8 text.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_HEADER_TABLE_SIZE, HDInflater, printHdTable } from '../hpack/index.js';
-import { type CliCommand, type CliIO, readInput, parseSize } from './command.js';
-import {
-  type StoryCase,
-  type StoryCaseJson,
-  type StoryJson,
-  StoryCaseError,
-  StoryFormatError,
-  formatStory,
-  parseStory,
-} from './story.js';
+import { DEFAULT_HEADER_TABLE_SIZE, HDInflater } from '../hpack/index.js';
+import { type CliCommand, type CliIO, helpOrExtraFiles, parseSize } from './command.js';
+import { type StoryCase, type StoryCaseJson, StoryCaseError, StoryFormatError, TableSizeInForce, recodeStory, tableDumper } from './story.js';
 
 export interface InflateStoryOptions {
   /** SETTINGS_HEADER_TABLE_SIZE in force before the first case (default 4096). */
@@ -37,20 +29,13 @@ export function inflateStory(cases: readonly StoryCase[], options: InflateStoryO
   const inflater = new HDInflater(
     options.maxHeaderListSize === undefined ? undefined : { maxHeaderListSize: options.maxHeaderListSize },
   );
-  let inForce = DEFAULT_HEADER_TABLE_SIZE;
-  if (options.tableSize !== undefined && options.tableSize !== inForce) {
-    inflater.changeTableSize(options.tableSize);
-    inForce = options.tableSize;
-  }
+  const tableSize = new TableSizeInForce(inflater, options.tableSize);
   const out: StoryCaseJson[] = [];
   for (const c of cases) {
     if (c.wire === undefined) {
       throw new StoryFormatError(`${source}: seqno ${c.seqno}: no "wire" to decode`, 'story_bad_shape');
     }
-    if (c.headerTableSize !== undefined && c.headerTableSize !== inForce) {
-      inflater.changeTableSize(c.headerTableSize);
-      inForce = c.headerTableSize;
-    }
+    tableSize.change(c.headerTableSize);
     let fields: Array<[Buffer, Buffer]>;
     try {
       fields = inflater.inflate(c.wire);
@@ -100,30 +85,14 @@ export const inflatehd: CliCommand = {
         help: { type: 'boolean', short: 'h' },
       },
     });
-    if (values.help) {
-      io.stdout.write(usage);
-      return 0;
-    }
-    if (positionals.length > 1) {
-      io.stderr.write(`h2kit inflatehd: one FILE at most, got ${positionals.length}\n`);
-      return 2;
-    }
+    const done = helpOrExtraFiles('inflatehd', usage, values.help, positionals, io);
+    if (done !== null) return done;
     const options: InflateStoryOptions = {};
     if (values['table-size'] !== undefined) options.tableSize = parseSize(values['table-size'], '--table-size');
     if (values['max-header-list-size'] !== undefined) {
       options.maxHeaderListSize = parseSize(values['max-header-list-size'], '--max-header-list-size');
     }
-    if (values['dump-header-table']) {
-      options.afterCase = (seqno, inflater) => {
-        io.stderr.write(`# seqno ${seqno}: inflater dynamic table\n`);
-        printHdTable(inflater.getHdTable(), io.stderr);
-      };
-    }
-    const { text, source } = await readInput(positionals[0], io);
-    const { json, cases } = parseStory(text, source);
-    options.source = source;
-    const story: StoryJson = { ...json, cases: inflateStory(cases, options) };
-    io.stdout.write(formatStory(story));
-    return 0;
+    if (values['dump-header-table']) options.afterCase = tableDumper(io, 'inflater');
+    return recodeStory(positionals[0], io, (cases, source) => inflateStory(cases, { ...options, source }));
   },
 };

@@ -12,6 +12,8 @@
  * case and the field rather than halfway through their output.
  */
 import { ErrorCode, H2Error, UsageError } from '../errors.js';
+import { DEFAULT_HEADER_TABLE_SIZE, printHdTable, type HDTableEntry } from '../hpack/index.js';
+import { type CliIO, readInput } from './command.js';
 
 /** A story file as JSON: `cases` plus whatever else the producer wrote (`description`, `context`). */
 export interface StoryJson {
@@ -168,4 +170,58 @@ export class StoryCaseError extends H2Error {
     this.seqno = seqno;
     this.cause = cause;
   }
+}
+
+/** What deflatehd and inflatehd run a story through: an HDDeflater or an HDInflater. */
+export interface StoryCoder {
+  changeTableSize(size: number): void;
+  getHdTable(): HDTableEntry[];
+}
+
+/**
+ * The SETTINGS_HEADER_TABLE_SIZE in force while a story's cases go through one coder. Only a
+ * real change is passed on: telling a deflater the same size again would make it spend a
+ * size-update byte on a block for nothing.
+ */
+export class TableSizeInForce {
+  size = DEFAULT_HEADER_TABLE_SIZE;
+  private readonly coder: StoryCoder;
+
+  constructor(coder: StoryCoder, initial: number | undefined) {
+    this.coder = coder;
+    this.change(initial);
+  }
+
+  /** Applies a case's (or the command line's) size, if it states one that differs. */
+  change(size: number | undefined): void {
+    if (size === undefined || size === this.size) return;
+    this.coder.changeTableSize(size);
+    this.size = size;
+  }
+}
+
+/** `--dump-header-table`: after each case, the coder's dynamic table on stderr. */
+export function tableDumper(io: CliIO, what: 'deflater' | 'inflater'): (seqno: number, coder: StoryCoder) => void {
+  return (seqno, coder) => {
+    io.stderr.write(`# seqno ${seqno}: ${what} dynamic table\n`);
+    printHdTable(coder.getHdTable(), io.stderr);
+  };
+}
+
+/**
+ * The rest of a story command's run: reads the story from FILE (or stdin), re-codes its cases
+ * and writes it back with the producer's other fields kept (`description` replaced when given).
+ */
+export async function recodeStory(
+  file: string | undefined,
+  io: CliIO,
+  recode: (cases: readonly StoryCase[], source: string) => StoryCaseJson[],
+  description?: string,
+): Promise<number> {
+  const { text, source } = await readInput(file, io);
+  const { json, cases } = parseStory(text, source);
+  const story: StoryJson = { ...json, cases: recode(cases, source) };
+  if (description !== undefined) story.description = description;
+  io.stdout.write(formatStory(story));
+  return 0;
 }
