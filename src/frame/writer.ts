@@ -4,13 +4,15 @@
  * not copied (their header goes in the buffer, the payload follows as its own Buffer).
  *
  * Buffers already handed out by `take()` are never written again (the socket may still hold
- * them); the writer goes on in the unused tail of the same buffer and allocates a new one
+ * them); writing goes on in the unused tail of the same buffer, and a new one is allocated
  * only when the tail is too small.
  *
- * Blocks are small (2 KiB) and come from Node's shared Buffer pool, allocated on first use:
- * a server holds one writer per connection, and an idle connection should not pin a private
- * 16 KiB buffer (that was most of an idle connection's memory). Bursts larger than a block
- * continue in further blocks; `take()` then hands out one piece per block.
+ * That buffer (the arena) is shared by every writer in the process, like Node's own Buffer
+ * pool: a server has one writer per connection, and a private block each (16 KiB, then 2 KiB)
+ * was most of what an idle connection cost. A burst is written synchronously, so a writer's
+ * pending bytes normally sit at the arena's end and grow there; if another writer wrote in
+ * between, the pending bytes leave as a piece of their own. Between takes a writer holds no
+ * buffer.
  */
 import { UsageError } from '../errors.js';
 import {
@@ -26,11 +28,16 @@ import type { Frame, PrioritySpec } from './types.js';
 
 /** DATA payloads at least this long are referenced rather than copied. */
 const REFERENCE_THRESHOLD = 1024;
-/** Default block size: below half of Buffer.poolSize, so blocks are carved from Node's pool. */
-const DEFAULT_BLOCK = 2048;
+/** Size of a new arena (a frame larger than that gets a buffer of its own size). */
+const DEFAULT_ARENA_SIZE = 16384;
+const EMPTY = Buffer.alloc(0);
+
+/** The buffer all writers write into, and where its written part ends. Allocated on first use. */
+let arena: Buffer = EMPTY;
+let arenaEnd = 0;
 
 export class FrameWriter {
-  /** The buffer frames are written into; empty until the first frame. */
+  /** The arena our pending bytes are in (EMPTY between takes). */
   private block: Buffer = EMPTY;
   private readonly blockSize: number;
   /** Start of the bytes of `block` not yet handed out. */
@@ -41,8 +48,8 @@ export class FrameWriter {
   private readonly pieces: Buffer[] = [];
   private piecesLength = 0;
 
-  /** `blockSize`: bytes per block (a frame larger than that gets a block of its own size). */
-  constructor(blockSize = DEFAULT_BLOCK) {
+  /** `blockSize`: size of the arenas this writer allocates when the current one is full (small ones make tests cross arenas). */
+  constructor(blockSize = DEFAULT_ARENA_SIZE) {
     this.blockSize = blockSize;
   }
 
@@ -54,6 +61,10 @@ export class FrameWriter {
   /** Everything gathered since the last call, in order (an empty array when nothing). */
   take(): Buffer[] {
     this.flushBlock();
+    // Hold no arena between bursts: an idle connection pins no buffer.
+    this.block = EMPTY;
+    this.start = 0;
+    this.end = 0;
     if (this.pieces.length === 0) return [];
     const out = this.pieces.slice();
     this.pieces.length = 0;
@@ -75,13 +86,13 @@ export class FrameWriter {
       this.block.set(payload, at);
       at += payload.length;
       if (pad > 0) this.block.fill(0, at, at + pad);
-      this.end = at + pad;
+      this.commit(at + pad);
       return;
     }
     let at = this.reserve(FRAME_HEADER_SIZE + 1);
     at = writeFrameHeader(this.block, at, length, FrameType.DATA, flags, streamId);
     if (padded) this.block[at++] = pad;
-    this.end = at;
+    this.commit(at);
     this.flushBlock();
     const buf = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.length);
     this.pieces.push(buf);
@@ -89,7 +100,7 @@ export class FrameWriter {
     if (pad > 0) {
       at = this.reserve(pad);
       this.block.fill(0, at, at + pad);
-      this.end = at + pad;
+      this.commit(at + pad);
     }
   }
 
@@ -124,7 +135,7 @@ export class FrameWriter {
     this.block.set(block.subarray(0, first), at);
     at += first;
     if (pad > 0) this.block.fill(0, at, at + pad);
-    this.end = at + pad;
+    this.commit(at + pad);
     this.continuations(streamId, block, first, maxFrameSize);
   }
 
@@ -146,7 +157,7 @@ export class FrameWriter {
     this.block.set(block.subarray(0, first), at);
     at += first;
     if (pad > 0) this.block.fill(0, at, at + pad);
-    this.end = at + pad;
+    this.commit(at + pad);
     this.continuations(streamId, block, first, maxFrameSize);
   }
 
@@ -158,7 +169,7 @@ export class FrameWriter {
   priority(streamId: number, priority: PrioritySpec): void {
     let at = this.reserve(FRAME_HEADER_SIZE + 5);
     at = writeFrameHeader(this.block, at, 5, FrameType.PRIORITY, 0, streamId);
-    this.end = writePriority(this.block, at, priority);
+    this.commit(writePriority(this.block, at, priority));
   }
 
   rstStream(streamId: number, errorCode: number): void {
@@ -177,12 +188,12 @@ export class FrameWriter {
       this.block.writeUInt32BE(value >>> 0, at + 2);
       at += 6;
     }
-    this.end = at;
+    this.commit(at);
   }
 
   settingsAck(): void {
     const at = this.reserve(FRAME_HEADER_SIZE);
-    this.end = writeFrameHeader(this.block, at, 0, FrameType.SETTINGS, FrameFlags.ACK, 0);
+    this.commit(writeFrameHeader(this.block, at, 0, FrameType.SETTINGS, FrameFlags.ACK, 0));
   }
 
   /** PING with 8 octets of opaque data (shorter data is zero-filled, longer is a UsageError). */
@@ -192,7 +203,7 @@ export class FrameWriter {
     at = writeFrameHeader(this.block, at, 8, FrameType.PING, ack ? FrameFlags.ACK : 0, 0);
     this.block.set(data, at);
     this.block.fill(0, at + data.length, at + 8);
-    this.end = at + 8;
+    this.commit(at + 8);
   }
 
   goaway(lastStreamId: number, errorCode: number, debugData?: Uint8Array): void {
@@ -204,7 +215,7 @@ export class FrameWriter {
     this.block.writeUInt32BE((lastStreamId & STREAM_ID_MASK) >>> 0, at);
     this.block.writeUInt32BE(errorCode >>> 0, at + 4);
     if (debugData) this.block.set(debugData, at + 8);
-    this.end = at + length;
+    this.commit(at + length);
   }
 
   windowUpdate(streamId: number, increment: number): void {
@@ -287,25 +298,49 @@ export class FrameWriter {
     let at = this.reserve(FRAME_HEADER_SIZE + payload.length);
     at = writeFrameHeader(this.block, at, payload.length, type, flags, streamId);
     this.block.set(payload, at);
-    this.end = at + payload.length;
+    this.commit(at + payload.length);
   }
 
   private u32Frame(type: number, streamId: number, value: number): void {
     let at = this.reserve(FRAME_HEADER_SIZE + 4);
     at = writeFrameHeader(this.block, at, 4, type, 0, streamId);
     this.block.writeUInt32BE(value, at);
-    this.end = at + 4;
+    this.commit(at + 4);
   }
 
-  /** Makes room for `n` more bytes at `end` and returns `end`. */
+  /** Makes room for `n` more bytes at `end` (which is the arena's end) and returns `end`. */
   private reserve(n: number): number {
-    if (this.block.length - this.end >= n) return this.end;
-    // The tail is too small: hand the gathered part of this block to `pieces` and start a new one.
-    this.flushBlock();
-    this.block = Buffer.allocUnsafe(Math.max(this.blockSize, n));
+    if (this.block !== arena || this.end !== arenaEnd) {
+      // Another writer wrote after our pending bytes (or the arena moved on): they leave as a
+      // piece of their own, and we continue at the arena's end.
+      this.flushBlock();
+      this.block = arena;
+      this.start = arenaEnd;
+      this.end = arenaEnd;
+    }
+    if (arena.length - arenaEnd >= n) return this.end;
+    // The arena is full: a new one. Pending bytes are not handed out yet, so a small burst moves
+    // along with us and still leaves as one piece; a big one is cut here instead of copied.
+    const pending = this.end - this.start;
+    const next = Buffer.allocUnsafe(Math.max(this.blockSize, n));
+    if (pending > 0 && pending + n <= next.length >>> 1) {
+      this.block.copy(next, 0, this.start, this.end);
+    } else {
+      this.flushBlock();
+    }
+    const at = this.end - this.start;
+    arena = next;
+    arenaEnd = at;
+    this.block = next;
     this.start = 0;
-    this.end = 0;
-    return 0;
+    this.end = at;
+    return at;
+  }
+
+  /** The frame written by the caller ends at `at`: it is ours and the arena's new end. */
+  private commit(at: number): void {
+    this.end = at;
+    arenaEnd = at;
   }
 
   /** Moves the written, not yet handed out part of the block to `pieces` (a slice, no copy). */
@@ -318,7 +353,6 @@ export class FrameWriter {
   }
 }
 
-const EMPTY = Buffer.alloc(0);
 
 function writePriority(target: Buffer, at: number, priority: PrioritySpec): number {
   const word = (priority.dependency & STREAM_ID_MASK) | (priority.exclusive ? 0x80000000 : 0);

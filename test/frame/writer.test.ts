@@ -108,3 +108,53 @@ test('PING data shorter than 8 octets is zero-filled', () => {
   assert.ok(f?.type === FrameType.PING);
   assert.deepEqual(f.data, Buffer.from([1, 2, 0, 0, 0, 0, 0, 0]));
 });
+
+test('writers sharing the arena: interleaved frames of several writers stay intact, each in its own order', () => {
+  // Small arenas (64 octets) so the writers cross arenas often; random-ish interleaving by a fixed pattern.
+  const writers = [new FrameWriter(64), new FrameWriter(64), new FrameWriter()];
+  const expected: number[][] = writers.map(() => []);
+  const taken: Array<Array<{ out: Buffer[]; copy: Buffer }>> = writers.map(() => []);
+  for (let i = 0; i < 300; i++) {
+    const w = (i * 7 + (i >> 3)) % writers.length;
+    writers[w]!.ping(Buffer.alloc(8, i & 0xff), false);
+    if (i % 5 === 0) writers[w]!.data(1, Buffer.alloc(i % 40, i & 0xff), false);
+    expected[w]!.push(i & 0xff);
+    if (i % 4 === 3) {
+      // Take from one writer while the others keep bytes pending in the arena.
+      const t = i % writers.length;
+      const out = writers[t]!.take();
+      taken[t]!.push({ out, copy: Buffer.from(Buffer.concat(out)) });
+    }
+  }
+  for (let w = 0; w < writers.length; w++) {
+    const out = writers[w]!.take();
+    taken[w]!.push({ out, copy: Buffer.from(Buffer.concat(out)) });
+    for (const t of taken[w]!) assert.deepEqual(Buffer.concat(t.out), t.copy, 'a taken buffer was overwritten');
+    const pings = decodeAll(Buffer.concat(taken[w]!.map((t) => t.copy))).filter((f) => f.type === FrameType.PING);
+    assert.deepEqual(
+      pings.map((f) => (f.type === FrameType.PING ? f.data[0] : -1)),
+      expected[w],
+    );
+  }
+});
+
+test('a writer holds no buffer between takes, and a small burst after a full arena is still one piece', () => {
+  // A frame larger than any arena leaves the arena full, so the next frame starts a fresh one (of 64).
+  const filler = new FrameWriter(64);
+  filler.raw(0xee, 0, 0, Buffer.alloc(20000));
+  filler.take();
+  const a = new FrameWriter(64);
+  const b = new FrameWriter(64);
+  a.settingsAck();
+  assert.equal(a.take().length, 1);
+  // Fill the arena nearly to its end with b, then a burst from a must move to a new arena whole.
+  // Arena: 9 (a's first take) + 34 (b) = 43 of 64; a's SETTINGS ACK fits (52), its PING does not.
+  b.ping(Buffer.alloc(8), false);
+  b.ping(Buffer.alloc(8), false);
+  a.settingsAck();
+  a.ping(Buffer.alloc(8, 1), true);
+  const out = a.take();
+  assert.equal(out.length, 1);
+  assert.deepEqual(decodeAll(out[0]!).map((f) => f.type), [FrameType.SETTINGS, FrameType.PING]);
+  assert.equal(decodeAll(Buffer.concat(b.take())).length, 2);
+});
