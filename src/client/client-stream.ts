@@ -33,6 +33,10 @@ export class ClientStream {
   closed = false;
   resetCode = -1;
   resetByPeer = false;
+  /** Request body bytes handed to the connection. */
+  bytesSent = 0;
+  /** Request bodies are not checked against a content-length here (the server checks what it receives). */
+  readonly expectedLength = -1;
   waitingForDrain = false;
   pumping = false;
   pumpAgain = false;

@@ -9,7 +9,8 @@
  *
  * Requests beyond the server's SETTINGS_MAX_CONCURRENT_STREAMS wait in a queue and start as
  * streams close. Request bodies are pulled from their source only while the stream's window,
- * the connection's window and the socket can take more (the body sources are shared with the server, src/io/).
+ * the connection's window and the socket can take more (body sources and the pump are shared
+ * with the server: src/io/).
  * Three faces over one path: `send()` with a BaseResponseHandler (the seed's style),
  * `request()` (a promise of the whole response), `stream()` (a promise of the head, body as a
  * Readable).
@@ -17,10 +18,11 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
-import { Connection, StreamState } from '../connection/index.js';
+import { Connection } from '../connection/index.js';
 import type { ConnectionEvent, HeaderList, PushPromiseEvent, Settings } from '../connection/index.js';
 import { ErrorCode, errorCodeName, H2Error, UsageError } from '../errors.js';
 import { bodySourceOf } from '../io/body-source.js';
+import { BodyPump, type BodyPumpOwner } from '../io/body-pump.js';
 import { appendHeaders } from '../io/header-input.js';
 import { ClientStream, DONE_ITEM, HEADERS_ITEM, type Item } from './client-stream.js';
 import { ClientConnectionError, ConnectError, RequestRefusedError, RequestTimeoutError, ResponseHandlerError, StreamResetError } from './errors.js';
@@ -32,12 +34,6 @@ import { openTransport, type Target, targetOf } from './transport.js';
 import type { HTTP2ClientOptions, PromiseRequestOptions, RequestOptions } from './options.js';
 
 export type { RequestBody, RequestOptions, PromiseRequestOptions, HTTP2ClientOptions } from './options.js';
-
-/** Largest body chunk pulled at once: a few frames' worth, so streams interleave fairly. */
-const PULL_SIZE = 65536;
-/** Body bytes handed to the connection before its output is written mid-burst (keeps socket backpressure truthful). */
-const WRITE_THRESHOLD = 65536;
-const EMPTY = Buffer.alloc(0);
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && typeof v === 'object' && typeof (v as PromiseLike<unknown>).then === 'function';
@@ -58,7 +54,6 @@ export class HTTP2Client {
   readonly target: Target;
   private readonly options: HTTP2ClientOptions;
   private readonly enablePush: boolean;
-  private readonly highWaterMark: number;
   private state: State = State.IDLE;
   private socket: Socket | null = null;
   private conn: Connection | null = null;
@@ -67,10 +62,9 @@ export class HTTP2Client {
   private readonly pending: ClientStream[] = [];
   /** Request streams open on the connection (pushes excluded): what MAX_CONCURRENT_STREAMS bounds. */
   private openRequests = 0;
-  private readonly drainWaiters = new Set<ClientStream>();
+  private readonly pump: BodyPump<ClientStream>;
   private settingsSeen = false;
   private corked = false;
-  private unwritten = 0;
   private flushScheduled = false;
   private timer: NodeJS.Timeout | null = null;
   private deadline = Infinity;
@@ -91,7 +85,7 @@ export class HTTP2Client {
     this.target = targetOf(url);
     this.options = options;
     this.enablePush = options.enablePush ?? true;
-    this.highWaterMark = Math.max(16384, options.socketHighWaterMark ?? 262144);
+    this.pump = new BodyPump(this.pumpOwner, { socketHighWaterMark: Math.max(16384, options.socketHighWaterMark ?? 262144), wholeWindowForKnownLength: false });
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
   }
 
@@ -293,6 +287,7 @@ export class HTTP2Client {
     this.state = State.OPEN;
     const settings: Partial<Settings> = { enablePush: this.enablePush, ...this.options.connection?.settings };
     this.conn = new Connection({ ...this.options.connection, settings, role: 'client', now: performance.now() });
+    this.pump.start(this.conn, socket);
     const observer = this.options.onFrame;
     if (observer !== undefined && observer !== null) {
       this.sendTrace = new FrameTracer('send', observer);
@@ -325,14 +320,7 @@ export class HTTP2Client {
   };
 
   private readonly onDrain = (): void => {
-    if (this.drainWaiters.size === 0) return;
-    const waiting = [...this.drainWaiters];
-    this.drainWaiters.clear();
-    for (const stream of waiting) {
-      stream.waitingForDrain = false;
-      this.pumpStream(stream);
-    }
-    this.flush();
+    if (this.pump.resumeDrained()) this.flush();
   };
 
   private readonly onSocketError = (err: NodeJS.ErrnoException): void => {
@@ -357,7 +345,7 @@ export class HTTP2Client {
     this.state = State.ENDED;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    this.drainWaiters.clear();
+    this.pump.stop();
     const lost =
       this.failure ??
       new ClientConnectionError(
@@ -385,7 +373,7 @@ export class HTTP2Client {
 
   /** Writes what the connection has gathered, corked so that a burst leaves in one writev. */
   private writeOutput(): void {
-    this.unwritten = 0;
+    this.pump.unwritten = 0;
     const conn = this.conn;
     const socket = this.socket;
     if (conn === null || socket === null) return;
@@ -805,7 +793,7 @@ export class HTTP2Client {
     const source = stream.source;
     if (source === null) return;
     stream.source = null;
-    this.drainWaiters.delete(stream);
+    this.pump.forget(stream);
     try {
       source.destroy();
     } catch {
@@ -817,80 +805,18 @@ export class HTTP2Client {
   // The request body pump
   // ---------------------------------------------------------------------------------------
 
-  /** Moves body bytes into the connection while the stream, the connection and the socket can take them. */
+  /** Pumps `stream`'s request body (on a `writable` event, or when its source wakes). */
   readonly pumpStream = (stream: ClientStream): void => {
-    if (stream.pumping) {
-      stream.pumpAgain = true;
-      return;
-    }
-    stream.pumping = true;
-    try {
-      do {
-        stream.pumpAgain = false;
-        this.pumpOnce(stream);
-      } while (stream.pumpAgain);
-    } finally {
-      stream.pumping = false;
-    }
-    this.scheduleFlush();
+    this.pump.pump(stream);
   };
 
-  private pumpOnce(stream: ClientStream): void {
-    const conn = this.conn;
-    const socket = this.socket;
-    if (conn === null || socket === null) return;
-    const id = stream.id;
-    while (true) {
-      const source = stream.source;
-      // The core may have closed the stream before we saw its event (a `writable` earlier in the
-      // same batch): then sendData ignores the bytes and the loop would drain the body for nothing.
-      if (source === null || stream.closed || this.state !== State.OPEN || conn.streamState(id) === StreamState.CLOSED) return;
-      if (socket.writableLength + this.unwritten >= this.highWaterMark) this.writeOutput();
-      if (socket.writableLength >= this.highWaterMark) {
-        stream.waitingForDrain = true;
-        this.drainWaiters.add(stream);
-        return;
-      }
-      if (conn.queuedBytes(id) > 0) return; // a `writable` event calls us again
-      if (conn.sendWindow(id) <= 0 && !conn.sendData(id, EMPTY, false)) return;
-      const size = Math.min(PULL_SIZE, Math.max(1, conn.sendWindow(id)));
-      let chunk: Buffer | null;
-      try {
-        chunk = source.pull(size);
-      } catch (err) {
-        this.bodyFailed(stream, err);
-        return;
-      }
-      if (chunk === null) {
-        if (source.error !== undefined) this.bodyFailed(stream, source.error);
-        else if (source.ended) this.finishBody(stream, EMPTY);
-        return; // otherwise the source wakes us when it has more
-      }
-      if (source.ended) {
-        this.finishBody(stream, chunk);
-        return;
-      }
-      const flowing = chunk.length === 0 || conn.sendData(id, chunk, false);
-      this.unwritten += chunk.length;
-      if (this.unwritten >= WRITE_THRESHOLD) this.writeOutput();
-      if (!flowing) return;
-    }
-  }
-
-  private finishBody(stream: ClientStream, last: Buffer): void {
-    const conn = this.conn!;
-    stream.source = null;
-    const trailers = stream.trailers;
-    stream.trailers = null;
-    if (trailers === null) {
-      conn.sendData(stream.id, last, true);
-    } else {
-      if (last.length > 0) conn.sendData(stream.id, last, false);
-      conn.sendHeaders(stream.id, trailers, true);
-    }
-    this.unwritten += last.length;
-    if (this.unwritten >= WRITE_THRESHOLD) this.writeOutput();
-  }
+  /** The pump's view of this client: made once per client. */
+  private readonly pumpOwner: BodyPumpOwner<ClientStream> = {
+    writeOutput: () => this.writeOutput(),
+    scheduleFlush: () => this.scheduleFlush(),
+    bodyFailed: (stream, err) => this.bodyFailed(stream, err),
+    stopBody: (stream) => this.stopBody(stream),
+  };
 
   /** The request body failed: the stream is reset (CANCEL) and the handler gets the cause. */
   private bodyFailed(stream: ClientStream, err: unknown): void {

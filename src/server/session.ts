@@ -7,16 +7,17 @@
  *   nextDeadline() -> one timer -> tick()
  *
  * Per stream it keeps the callback queue (an async callback holds back the ones after it and,
- * for onData, the flow-control credit) and the body pump (pulls from the body source only while
- * the stream's queue in the connection is empty and the socket is below its high-water mark).
+ * for onData, the flow-control credit); the response bodies go through the body pump shared
+ * with the client (src/io/body-pump.ts).
  */
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Connection, StreamState } from '../connection/index.js';
+import { Connection } from '../connection/index.js';
 import type { ConnectionEvent, ConnectionOptions, DataEvent, HeaderList, HeadersEvent } from '../connection/index.js';
 import { ErrorCode, UsageError } from '../errors.js';
 import type { AccessLogEntry } from './access-log.js';
 import { BufferBodySource, bodySourceOf, type BodySource } from '../io/body-source.js';
+import { BodyPump, type BodyPumpOwner } from '../io/body-pump.js';
 import { HandlerError, PushRefusedError } from './errors.js';
 import { appendHeaders } from '../io/header-input.js';
 import type { BaseRequestHandler, PushOptions, RequestHandlerClass, ResponseOptions } from './request-handler.js';
@@ -39,16 +40,6 @@ export interface SessionContext {
   /** Called once when the session's socket has closed. */
   sessionClosed(session: ServerSession): void;
 }
-
-/** Largest body chunk pulled at once: a few frames' worth, so streams interleave fairly. */
-const PULL_SIZE = 65536;
-/**
- * Body bytes handed to the connection before its output is written to the socket mid-burst.
- * Small responses wait for the end of the burst and leave in one write; big ones are written
- * as they go so the socket's buffered length (our backpressure signal) stays truthful.
- */
-const WRITE_THRESHOLD = 65536;
-const EMPTY = Buffer.alloc(0);
 
 /** A queued callback: the connection's own events for headers and data, and two of ours. */
 type CallbackItem =
@@ -112,10 +103,8 @@ export class ServerSession {
   readonly scheme: 'http' | 'https';
   private readonly ctx: SessionContext;
   private readonly streams = new Map<number, ServerStream>();
-  private readonly drainWaiters = new Set<ServerStream>();
+  private readonly pump: BodyPump<ServerStream>;
   private corked = false;
-  /** Body bytes given to the connection since its output was last written to the socket. */
-  private unwritten = 0;
   private flushScheduled = false;
   private timer: NodeJS.Timeout | null = null;
   private deadline = Infinity;
@@ -141,6 +130,8 @@ export class ServerSession {
     // CANCEL by the core), whatever else the client sends; then the idle timer closes the connection.
     if (connectionOptions.maxSendStallMs === undefined && ctx.idleTimeout > 0) connectionOptions.maxSendStallMs = ctx.idleTimeout;
     this.connection = new Connection(connectionOptions);
+    this.pump = new BodyPump(this.pumpOwner, { socketHighWaterMark: ctx.socketHighWaterMark, wholeWindowForKnownLength: true });
+    this.pump.start(this.connection, socket);
     socket.on('data', this.onSocketData);
     socket.on('drain', this.onDrain);
     socket.on('close', this.onSocketClose);
@@ -152,7 +143,7 @@ export class ServerSession {
 
   /** Counters for monitoring and leak checks. */
   get stats(): { streams: number; drainWaiters: number; timerArmed: boolean; idleTimerArmed: boolean } {
-    return { streams: this.streams.size, drainWaiters: this.drainWaiters.size, timerArmed: this.timer !== null, idleTimerArmed: this.idleTimer !== null };
+    return { streams: this.streams.size, drainWaiters: this.pump.drainWaiters.size, timerArmed: this.timer !== null, idleTimerArmed: this.idleTimer !== null };
   }
 
   private addStream(stream: ServerStream): void {
@@ -165,7 +156,7 @@ export class ServerSession {
 
   private removeStream(stream: ServerStream): void {
     this.streams.delete(stream.id);
-    this.drainWaiters.delete(stream);
+    this.pump.forget(stream);
     if (this.streams.size === 0) this.armIdleTimer();
   }
 
@@ -224,14 +215,7 @@ export class ServerSession {
   };
 
   private readonly onDrain = (): void => {
-    if (this.drainWaiters.size === 0) return;
-    const waiting = [...this.drainWaiters];
-    this.drainWaiters.clear();
-    for (const stream of waiting) {
-      stream.waitingForDrain = false;
-      this.pumpStream(stream);
-    }
-    this.flush();
+    if (this.pump.resumeDrained()) this.flush();
   };
 
   private readonly onSocketError = (err: NodeJS.ErrnoException): void => {
@@ -280,7 +264,7 @@ export class ServerSession {
     this.timer = null;
     if (this.idleTimer !== null) clearTimeout(this.idleTimer);
     this.idleTimer = null;
-    this.drainWaiters.clear();
+    this.pump.stop();
     for (const stream of [...this.streams.values()]) {
       if (!stream.closed) this.closeStream(stream, ErrorCode.CANCEL);
     }
@@ -294,7 +278,7 @@ export class ServerSession {
 
   /** Writes what the connection has gathered, corked so a burst leaves in one writev. */
   private writeOutput(): void {
-    this.unwritten = 0;
+    this.pump.unwritten = 0;
     const output = this.connection.takeOutput();
     if (output.length === 0 || this.socket.destroyed || this.socket.writableEnded) return;
     if (!this.corked) {
@@ -593,7 +577,7 @@ export class ServerSession {
     const source = stream.source;
     if (source === null) return;
     stream.source = null;
-    this.drainWaiters.delete(stream);
+    this.pump.forget(stream);
     try {
       source.destroy();
     } catch (err) {
@@ -679,7 +663,7 @@ export class ServerSession {
     } else {
       stream.source = source;
       stream.trailers = trailers;
-      source.onWake = stream.wake ??= () => this.pumpStream(stream);
+      source.onWake = stream.wake ??= () => this.pump.pump(stream);
       this.pumpStream(stream);
     }
     this.scheduleFlush();
@@ -748,106 +732,20 @@ export class ServerSession {
     stream.source.resume();
   }
 
-  // ---- the body pump ----
+  // ---- the body pump (src/io/body-pump.ts) ----
 
-  /** Moves body bytes into the connection while the stream, the connection and the socket can take them. */
+  /** Pumps `stream`'s response body (on a `writable` event, or when its source wakes). */
   pumpStream(stream: ServerStream): void {
-    if (stream.pumping) {
-      stream.pumpAgain = true;
-      return;
-    }
-    stream.pumping = true;
-    try {
-      do {
-        stream.pumpAgain = false;
-        this.pumpOnce(stream);
-      } while (stream.pumpAgain);
-    } finally {
-      stream.pumping = false;
-    }
-    this.scheduleFlush();
+    this.pump.pump(stream);
   }
 
-  private pumpOnce(stream: ServerStream): void {
-    const id = stream.id;
-    const conn = this.connection;
-    while (true) {
-      const source = stream.source;
-      if (source === null || stream.closed || this.torndown) return;
-      // The connection may have closed the stream in this very batch (HEADERS + RST_STREAM in one
-      // packet) before its streamClosed event reached us: pull nothing for it.
-      if (conn.streamState(id) === StreamState.CLOSED) {
-        this.stopBody(stream);
-        return;
-      }
-      if (this.socket.writableLength + this.unwritten >= this.ctx.socketHighWaterMark) {
-        // Write what is gathered first: 'drain' only comes after the socket buffered past its own mark.
-        this.writeOutput();
-      }
-      if (this.socket.writableLength >= this.ctx.socketHighWaterMark) {
-        stream.waitingForDrain = true;
-        this.drainWaiters.add(stream);
-        return;
-      }
-      if (conn.queuedBytes(id) > 0) return; // a `writable` event will call us again
-      // Ask the body for no more than can leave now (the seed's generator gets this as `size`).
-      // With no window, an empty sendData registers for the `writable` event that reopens it.
-      if (conn.sendWindow(id) <= 0 && !conn.sendData(id, EMPTY, false)) return;
-      const window = conn.sendWindow(id);
-      if (window <= 0) return; // not sendable (a `writable` or `streamClosed` event follows)
-      // In-memory bodies are sliced, not copied: hand the connection the whole window at once.
-      const size = source.knownLength >= 0 ? window : Math.min(PULL_SIZE, window);
-      let chunk: Buffer | null;
-      try {
-        chunk = source.pull(size);
-      } catch (err) {
-        this.failStream(stream, err, 'the response body');
-        return;
-      }
-      if (chunk === null) {
-        if (source.error !== undefined) {
-          this.failStream(stream, source.error, 'the response body');
-        } else if (source.ended) {
-          this.finishBody(stream, EMPTY);
-        }
-        return; // otherwise the source wakes us when it has more
-      }
-      stream.bytesSent += chunk.length;
-      if (stream.expectedLength >= 0 && stream.bytesSent > stream.expectedLength) {
-        this.failStream(stream, new UsageError(`the response body exceeds its content-length ${stream.expectedLength}`, 'response_body_too_long'), 'the response body');
-        return;
-      }
-      if (source.ended) {
-        this.finishBody(stream, chunk);
-        return;
-      }
-      const flowing = chunk.length === 0 || conn.sendData(id, chunk, false);
-      this.unwritten += chunk.length;
-      if (this.unwritten >= WRITE_THRESHOLD) this.writeOutput();
-      if (!flowing) return;
-    }
-  }
-
-  private finishBody(stream: ServerStream, last: Buffer): void {
-    if (stream.expectedLength >= 0 && stream.bytesSent !== stream.expectedLength) {
-      this.failStream(
-        stream,
-        new UsageError(`the response body ended after ${stream.bytesSent} bytes, its content-length is ${stream.expectedLength}`, 'response_body_too_short'),
-        'the response body',
-      );
-      return;
-    }
-    stream.source = null;
-    const trailers = stream.trailers;
-    if (trailers === null) {
-      this.connection.sendData(stream.id, last, true);
-    } else {
-      if (last.length > 0) this.connection.sendData(stream.id, last, false);
-      this.connection.sendHeaders(stream.id, trailers, true);
-    }
-    this.unwritten += last.length;
-    if (this.unwritten >= WRITE_THRESHOLD) this.writeOutput();
-  }
+  /** The pump's view of this session: made once per connection. */
+  private readonly pumpOwner: BodyPumpOwner<ServerStream> = {
+    writeOutput: () => this.writeOutput(),
+    scheduleFlush: () => this.scheduleFlush(),
+    bodyFailed: (stream, err) => this.failStream(stream, err, 'the response body'),
+    stopBody: (stream) => this.stopBody(stream),
+  };
 }
 
 const STATUS_TEXT: string[] = [];

@@ -1,0 +1,213 @@
+/**
+ * The per-stream body pump both socket glues use (ServerSession for responses, HTTP2Client for
+ * requests): it moves bytes from a BodySource into the sans-I/O Connection only while the
+ * stream's window, the connection's window and the socket can take them, so a body is never
+ * read faster than the peer reads it.
+ *
+ * One BodyPump per connection. It keeps what pumping needs across streams (body bytes handed to
+ * the connection since its output was last written, the streams waiting for the socket's
+ * 'drain'); the owner writes the output, reports failures and schedules flushes through its
+ * `BodyPumpOwner`, made once per connection, so pumping allocates nothing per frame or stream.
+ */
+import type { Socket } from 'node:net';
+import { type Connection, type HeaderList, StreamState } from '../connection/index.js';
+import { UsageError } from '../errors.js';
+import type { BodySource } from './body-source.js';
+
+/** Largest body chunk pulled at once: a few frames' worth, so streams interleave fairly. */
+export const PULL_SIZE = 65536;
+/**
+ * Body bytes handed to the connection before its output is written to the socket mid-burst.
+ * Small bodies wait for the end of the burst and leave in one write; big ones are written as
+ * they go so the socket's buffered length (our backpressure signal) stays truthful.
+ */
+export const WRITE_THRESHOLD = 65536;
+const EMPTY = Buffer.alloc(0);
+
+/** The body fields of a stream (both sides' stream classes declare them up front). */
+export interface PumpedStream {
+  readonly id: number;
+  source: BodySource | null;
+  /** Sent after the body, with END_STREAM; null for none. */
+  trailers: HeaderList | null;
+  /** The owner saw the stream close: pull nothing more. */
+  closed: boolean;
+  bytesSent: number;
+  /** The content-length the body must match, -1 when none is checked. */
+  expectedLength: number;
+  waitingForDrain: boolean;
+  pumping: boolean;
+  pumpAgain: boolean;
+}
+
+/** What the pump asks of the socket glue that owns it. */
+export interface BodyPumpOwner<S extends PumpedStream> {
+  /** Writes the connection's output to the socket now (and sets the pump's `unwritten` to 0). */
+  writeOutput(): void;
+  /** Flushes after the current synchronous work. */
+  scheduleFlush(): void;
+  /** The body (or its length) failed: reset the stream, tell whoever should know. */
+  bodyFailed(stream: S, err: unknown): void;
+  /** Stop the body and release its source (the connection already closed the stream). */
+  stopBody(stream: S): void;
+}
+
+export interface BodyPumpOptions {
+  /** Stop pulling bodies while the socket holds this many unsent bytes. */
+  socketHighWaterMark: number;
+  /**
+   * Hand an in-memory body (known length) the whole window at once rather than PULL_SIZE at a
+   * time: its chunks are slices, not copies. The server does (responses from memory are its
+   * common case); the client pulls every body in PULL_SIZE chunks.
+   */
+  wholeWindowForKnownLength: boolean;
+}
+
+export class BodyPump<S extends PumpedStream> {
+  /** Body bytes given to the connection since its output was last written to the socket. */
+  unwritten = 0;
+  /** Streams waiting for the socket's 'drain'. */
+  readonly drainWaiters = new Set<S>();
+  private conn: Connection | null = null;
+  private socket: Socket | null = null;
+  private readonly owner: BodyPumpOwner<S>;
+  private readonly highWaterMark: number;
+  private readonly wholeWindowForKnownLength: boolean;
+
+  constructor(owner: BodyPumpOwner<S>, options: BodyPumpOptions) {
+    this.owner = owner;
+    this.highWaterMark = options.socketHighWaterMark;
+    this.wholeWindowForKnownLength = options.wholeWindowForKnownLength;
+  }
+
+  /** Pumping may start: the connection and its socket are up. */
+  start(conn: Connection, socket: Socket): void {
+    this.conn = conn;
+    this.socket = socket;
+  }
+
+  /** The socket is gone: nothing is pumped any more. */
+  stop(): void {
+    this.conn = null;
+    this.socket = null;
+    this.drainWaiters.clear();
+  }
+
+  /** The stream no longer waits for 'drain' (its body stopped, or it is gone). */
+  forget(stream: S): void {
+    this.drainWaiters.delete(stream);
+  }
+
+  /** On the socket's 'drain': pumps the streams that waited for it. Returns whether there were any. */
+  resumeDrained(): boolean {
+    if (this.drainWaiters.size === 0) return false;
+    const waiting = [...this.drainWaiters];
+    this.drainWaiters.clear();
+    for (const stream of waiting) {
+      stream.waitingForDrain = false;
+      this.pump(stream);
+    }
+    return true;
+  }
+
+  /** Moves body bytes into the connection while the stream, the connection and the socket can take them. */
+  pump(stream: S): void {
+    if (stream.pumping) {
+      stream.pumpAgain = true;
+      return;
+    }
+    stream.pumping = true;
+    try {
+      do {
+        stream.pumpAgain = false;
+        this.pumpOnce(stream);
+      } while (stream.pumpAgain);
+    } finally {
+      stream.pumping = false;
+    }
+    this.owner.scheduleFlush();
+  }
+
+  private pumpOnce(stream: S): void {
+    const conn = this.conn;
+    const socket = this.socket;
+    if (conn === null || socket === null) return;
+    const id = stream.id;
+    const mark = this.highWaterMark;
+    while (true) {
+      const source = stream.source;
+      if (source === null || stream.closed || this.conn === null) return;
+      // The connection may have closed the stream in this very batch (HEADERS + RST_STREAM in one
+      // packet) before its streamClosed event reached the owner: then sendData would ignore the
+      // bytes and the loop would drain the whole body for nothing. Pull nothing for it.
+      if (conn.streamState(id) === StreamState.CLOSED) {
+        this.owner.stopBody(stream);
+        return;
+      }
+      if (socket.writableLength + this.unwritten >= mark) {
+        // Write what is gathered first: 'drain' only comes after the socket buffered past its own mark.
+        this.owner.writeOutput();
+      }
+      if (socket.writableLength >= mark) {
+        stream.waitingForDrain = true;
+        this.drainWaiters.add(stream);
+        return;
+      }
+      if (conn.queuedBytes(id) > 0) return; // a `writable` event will call us again
+      // Ask the body for no more than can leave now (the seed's generator gets this as `size`).
+      // With no window, an empty sendData registers for the `writable` event that reopens it.
+      if (conn.sendWindow(id) <= 0 && !conn.sendData(id, EMPTY, false)) return;
+      const window = conn.sendWindow(id);
+      if (window <= 0) return; // not sendable (a `writable` or `streamClosed` event follows)
+      const size = this.wholeWindowForKnownLength && source.knownLength >= 0 ? window : Math.min(PULL_SIZE, window);
+      let chunk: Buffer | null;
+      try {
+        chunk = source.pull(size);
+      } catch (err) {
+        this.owner.bodyFailed(stream, err);
+        return;
+      }
+      if (chunk === null) {
+        if (source.error !== undefined) this.owner.bodyFailed(stream, source.error);
+        else if (source.ended) this.finish(stream, EMPTY);
+        return; // otherwise the source wakes us when it has more
+      }
+      stream.bytesSent += chunk.length;
+      if (stream.expectedLength >= 0 && stream.bytesSent > stream.expectedLength) {
+        this.owner.bodyFailed(stream, new UsageError(`the response body exceeds its content-length ${stream.expectedLength}`, 'response_body_too_long'));
+        return;
+      }
+      if (source.ended) {
+        this.finish(stream, chunk);
+        return;
+      }
+      const flowing = chunk.length === 0 || conn.sendData(id, chunk, false);
+      this.unwritten += chunk.length;
+      if (this.unwritten >= WRITE_THRESHOLD) this.owner.writeOutput();
+      if (!flowing) return;
+    }
+  }
+
+  /** The body ended with `last`: END_STREAM on it, or on the trailers after it. */
+  private finish(stream: S, last: Buffer): void {
+    if (stream.expectedLength >= 0 && stream.bytesSent !== stream.expectedLength) {
+      this.owner.bodyFailed(
+        stream,
+        new UsageError(`the response body ended after ${stream.bytesSent} bytes, its content-length is ${stream.expectedLength}`, 'response_body_too_short'),
+      );
+      return;
+    }
+    const conn = this.conn!;
+    stream.source = null;
+    const trailers = stream.trailers;
+    stream.trailers = null;
+    if (trailers === null) {
+      conn.sendData(stream.id, last, true);
+    } else {
+      if (last.length > 0) conn.sendData(stream.id, last, false);
+      conn.sendHeaders(stream.id, trailers, true);
+    }
+    this.unwritten += last.length;
+    if (this.unwritten >= WRITE_THRESHOLD) this.owner.writeOutput();
+  }
+}
