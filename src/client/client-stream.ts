@@ -24,8 +24,12 @@ export class ClientStream {
   timer: NodeJS.Timeout | null = null;
   signal: AbortSignal | null = null;
   onAbort: (() => void) | null = null;
+  /** A callback returned a promise that has not settled yet: later items wait in `queue`. */
   busy = false;
-  queue: Item[] = [];
+  /** Unused on the client (its queue runs items caused by a running callback at once); the shared queue's shape. */
+  running = false;
+  /** Items waiting behind a pending callback; an array only once needed. */
+  queue: Item[] | null = null;
   /** A callback failed: only onClose is still called. */
   failed = false;
   /** The response is complete (onResponseDone queued). */

@@ -23,6 +23,7 @@ import type { ConnectionEvent, HeaderList, PushPromiseEvent, Settings } from '..
 import { ErrorCode, errorCodeName, H2Error, UsageError } from '../errors.js';
 import { bodySourceOf } from '../io/body-source.js';
 import { BodyPump, type BodyPumpOwner } from '../io/body-pump.js';
+import { CallbackQueue, type CallbackQueueOwner } from '../io/callback-queue.js';
 import { appendHeaders } from '../io/header-input.js';
 import { ClientStream, DONE_ITEM, HEADERS_ITEM, type Item } from './client-stream.js';
 import { ClientConnectionError, ConnectError, RequestRefusedError, RequestTimeoutError, ResponseHandlerError, StreamResetError } from './errors.js';
@@ -34,10 +35,6 @@ import { openTransport, type Target, targetOf } from './transport.js';
 import type { HTTP2ClientOptions, PromiseRequestOptions, RequestOptions } from './options.js';
 
 export type { RequestBody, RequestOptions, PromiseRequestOptions, HTTP2ClientOptions } from './options.js';
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && typeof v === 'object' && typeof (v as PromiseLike<unknown>).then === 'function';
-}
 
 function uncork(client: HTTP2Client): void {
   client.uncork();
@@ -63,6 +60,8 @@ export class HTTP2Client {
   /** Request streams open on the connection (pushes excluded): what MAX_CONCURRENT_STREAMS bounds. */
   private openRequests = 0;
   private readonly pump: BodyPump<ClientStream>;
+  /** Items run at once even while a callback runs (a handler's cancel() delivers onClose from within it). */
+  private readonly callbacks = new CallbackQueue<ClientStream, Item>(this.callbackOwner(), false);
   private settingsSeen = false;
   private corked = false;
   private flushScheduled = false;
@@ -559,7 +558,7 @@ export class HTTP2Client {
           const handler = stream.handler;
           if (ev.kind === 'response') {
             setResponseHead(handler, ev.headers);
-            this.deliver(stream, HEADERS_ITEM);
+            this.callbacks.deliver(stream, HEADERS_ITEM);
           } else if (ev.kind === 'informational') {
             handler.informational.push([statusOf(ev.headers), ev.headers.filter((f) => f[0] !== ':status')]);
           } else if (ev.kind === 'trailers') {
@@ -567,7 +566,7 @@ export class HTTP2Client {
           }
           if (ev.endStream) {
             stream.done = true;
-            this.deliver(stream, DONE_ITEM);
+            this.callbacks.deliver(stream, DONE_ITEM);
           }
           break;
         }
@@ -577,10 +576,10 @@ export class HTTP2Client {
             this.conn!.consume(ev.streamId, ev.data.length);
             break;
           }
-          if (ev.data.length > 0) this.deliver(stream, ev);
+          if (ev.data.length > 0) this.callbacks.deliver(stream, ev);
           if (ev.endStream) {
             stream.done = true;
-            this.deliver(stream, DONE_ITEM);
+            this.callbacks.deliver(stream, DONE_ITEM);
           }
           break;
         }
@@ -688,47 +687,14 @@ export class HTTP2Client {
   // Callbacks, in order per stream
   // ---------------------------------------------------------------------------------------
 
-  private deliver(stream: ClientStream, item: Item): void {
-    if (stream.busy) {
-      stream.queue.push(item);
-      return;
-    }
-    this.run(stream, item);
-  }
-
-  private run(stream: ClientStream, first: Item): void {
-    let item: Item | undefined = first;
-    while (item !== undefined) {
-      let result: unknown;
-      try {
-        result = this.invoke(stream, item);
-      } catch (err) {
-        this.itemFailed(stream, item, err);
-        result = undefined;
-      }
-      if (isThenable(result)) {
-        stream.busy = true;
-        const pending = item;
-        result.then(
-          () => this.settled(stream, pending),
-          (err: unknown) => {
-            this.itemFailed(stream, pending, err);
-            this.settled(stream, pending);
-          },
-        );
-        return;
-      }
-      this.afterItem(stream, item);
-      item = stream.queue.shift();
-    }
-  }
-
-  private settled(stream: ClientStream, item: Item): void {
-    stream.busy = false;
-    this.afterItem(stream, item);
-    const next = stream.queue.shift();
-    if (next !== undefined) this.run(stream, next);
-    this.scheduleFlush();
+  /** The callback queue's view of this client: made once per client. */
+  private callbackOwner(): CallbackQueueOwner<ClientStream, Item> {
+    return {
+      invoke: (stream, item) => this.invoke(stream, item),
+      afterCallback: (stream, item) => this.afterItem(stream, item),
+      callbackFailed: (stream, item, err) => this.itemFailed(stream, item, err),
+      settled: () => this.scheduleFlush(),
+    };
   }
 
   private invoke(stream: ClientStream, item: Item): unknown {
@@ -786,7 +752,7 @@ export class HTTP2Client {
       this.startPending();
       this.scheduleFlush();
     }
-    this.deliver(stream, { type: 'close', errorCode });
+    this.callbacks.deliver(stream, { type: 'close', errorCode });
   }
 
   private stopBody(stream: ClientStream): void {

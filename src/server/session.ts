@@ -6,9 +6,9 @@
  *   handler commands -> connection -> takeOutput() -> socket.write (corked: one writev a burst)
  *   nextDeadline() -> one timer -> tick()
  *
- * Per stream it keeps the callback queue (an async callback holds back the ones after it and,
- * for onData, the flow-control credit); the response bodies go through the body pump shared
- * with the client (src/io/body-pump.ts).
+ * Callbacks go through the per-stream callback queue (an async callback holds back the ones
+ * after it and, for onData, the flow-control credit) and response bodies through the body pump,
+ * both shared with the client (src/io/callback-queue.ts, src/io/body-pump.ts).
  */
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -18,6 +18,7 @@ import { ErrorCode, UsageError } from '../errors.js';
 import type { AccessLogEntry } from './access-log.js';
 import { BufferBodySource, bodySourceOf, type BodySource } from '../io/body-source.js';
 import { BodyPump, type BodyPumpOwner } from '../io/body-pump.js';
+import { CallbackQueue, type CallbackQueueOwner, isThenable } from '../io/callback-queue.js';
 import { HandlerError, PushRefusedError } from './errors.js';
 import { appendHeaders } from '../io/header-input.js';
 import type { BaseRequestHandler, PushOptions, RequestHandlerClass, ResponseOptions } from './request-handler.js';
@@ -86,10 +87,6 @@ class ServerStream {
   }
 }
 
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && typeof v === 'object' && typeof (v as PromiseLike<unknown>).then === 'function';
-}
-
 function uncork(session: ServerSession): void {
   session.uncork();
 }
@@ -104,6 +101,8 @@ export class ServerSession {
   private readonly ctx: SessionContext;
   private readonly streams = new Map<number, ServerStream>();
   private readonly pump: BodyPump<ServerStream>;
+  /** Items caused by a running callback (shutdown() from onData, say) wait until it returns. */
+  private readonly callbacks = new CallbackQueue<ServerStream, CallbackItem>(this.callbackOwner(), true);
   private corked = false;
   private flushScheduled = false;
   private timer: NodeJS.Timeout | null = null;
@@ -347,9 +346,9 @@ export class ServerSession {
             this.connection.consume(ev.streamId, ev.data.length);
             break;
           }
-          if (ev.data.length > 0) this.deliver(stream, ev);
+          if (ev.data.length > 0) this.callbacks.deliver(stream, ev);
           else this.connection.consume(ev.streamId, 0);
-          if (ev.endStream) this.deliver(stream, REQUEST_DONE);
+          if (ev.endStream) this.callbacks.deliver(stream, REQUEST_DONE);
           break;
         }
         case 'streamReset': {
@@ -385,7 +384,7 @@ export class ServerSession {
       const stream = this.streams.get(ev.streamId);
       if (stream === undefined) return;
       if (stream.handler !== null) stream.handler.trailers = ev.headers;
-      this.deliver(stream, REQUEST_DONE);
+      this.callbacks.deliver(stream, REQUEST_DONE);
       return;
     }
     if (ev.kind !== 'request') return;
@@ -400,71 +399,27 @@ export class ServerSession {
     }
     stream.handler = handler;
     setRequestAttributes(handler, ev.headers);
-    this.deliver(stream, ev);
+    this.callbacks.deliver(stream, ev);
     const upgradeBody = ev.streamId === 1 ? this.upgradeBody : null;
     if (upgradeBody !== null) {
       this.upgradeBody = null;
-      this.deliver(stream, { type: 'upgradeBody', data: upgradeBody });
+      this.callbacks.deliver(stream, { type: 'upgradeBody', data: upgradeBody });
     }
-    if (ev.endStream) this.deliver(stream, REQUEST_DONE);
+    if (ev.endStream) this.callbacks.deliver(stream, REQUEST_DONE);
   }
 
   // ---- callbacks, in order per stream ----
 
-  private deliver(stream: ServerStream, item: CallbackItem): void {
-    if (stream.busy || stream.running) {
-      (stream.queue ??= []).push(item);
-      return;
-    }
-    stream.running = true;
-    try {
-      this.run(stream, item);
-    } finally {
-      stream.running = false;
-    }
-  }
-
-  /** Runs `item` and then queued items until one returns a promise. */
-  private run(stream: ServerStream, first: CallbackItem): void {
-    let item: CallbackItem | undefined = first;
-    while (item !== undefined) {
-      let result: unknown;
-      try {
-        result = this.invoke(stream, item);
-      } catch (err) {
-        this.callbackFailed(stream, item, err);
-        result = undefined;
-      }
-      if (isThenable(result)) {
-        stream.busy = true;
-        const pending = item;
-        result.then(
-          () => this.settled(stream, pending),
-          (err: unknown) => {
-            this.callbackFailed(stream, pending, err);
-            this.settled(stream, pending);
-          },
-        );
-        return;
-      }
-      this.afterCallback(stream, item);
-      item = stream.queue === null ? undefined : stream.queue.shift();
-    }
-  }
-
-  private settled(stream: ServerStream, item: CallbackItem): void {
-    stream.busy = false;
-    this.afterCallback(stream, item);
-    const next = stream.queue === null ? undefined : stream.queue.shift();
-    if (next !== undefined) {
-      stream.running = true;
-      try {
-        this.run(stream, next);
-      } finally {
-        stream.running = false;
-      }
-    }
-    if (!this.torndown) this.flush();
+  /** The callback queue's view of this session: made once per connection. */
+  private callbackOwner(): CallbackQueueOwner<ServerStream, CallbackItem> {
+    return {
+      invoke: (stream, item) => this.invoke(stream, item),
+      afterCallback: (stream, item) => this.afterCallback(stream, item),
+      callbackFailed: (stream, item, err) => this.callbackFailed(stream, item, err),
+      settled: () => {
+        if (!this.torndown) this.flush();
+      },
+    };
   }
 
   private invoke(stream: ServerStream, item: CallbackItem): unknown {
@@ -557,7 +512,7 @@ export class ServerSession {
       this.runClose(stream, errorCode);
       return;
     }
-    this.deliver(stream, { type: 'close', errorCode });
+    this.callbacks.deliver(stream, { type: 'close', errorCode });
   }
 
   private runClose(stream: ServerStream, errorCode: number): void {

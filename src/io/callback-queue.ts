@@ -1,0 +1,109 @@
+/**
+ * The per-stream callback queue both socket glues use (ServerSession for request handlers,
+ * HTTP2Client for response handlers): a stream's callbacks run in order, and one that returns a
+ * promise holds back the ones after it until it settles (for onData also the flow-control
+ * credit, which the owner gives back in `afterCallback`, once the handler is done with the bytes).
+ *
+ * One CallbackQueue per connection; what differs between the sides (which callback an item is,
+ * what follows it, how a failure is reported) is the owner's, made once per connection.
+ */
+
+/** The queue fields of a stream (both sides' stream classes declare them up front). */
+export interface CallbackStream<I> {
+  /** A callback returned a promise that has not settled yet: later items wait in `queue`. */
+  busy: boolean;
+  /** A callback of this stream is on the call stack (tracked only with `holdReentrant`). */
+  running: boolean;
+  /** Items waiting behind a pending callback; an array only once needed. */
+  queue: I[] | null;
+}
+
+/** What the queue asks of the socket glue that owns it. */
+export interface CallbackQueueOwner<S, I> {
+  /** Calls the handler's callback for `item`; returns what it returned. */
+  invoke(stream: S, item: I): unknown;
+  /** The callback for `item` is done (returned, or its promise settled). */
+  afterCallback(stream: S, item: I): void;
+  /** The callback for `item` threw or its promise rejected. */
+  callbackFailed(stream: S, item: I, err: unknown): void;
+  /** A pending callback settled and the items behind it ran: flush what they caused. */
+  settled(): void;
+}
+
+export function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && typeof v === 'object' && typeof (v as PromiseLike<unknown>).then === 'function';
+}
+
+export class CallbackQueue<S extends CallbackStream<I>, I> {
+  private readonly owner: CallbackQueueOwner<S, I>;
+  private readonly holdReentrant: boolean;
+
+  /**
+   * `holdReentrant`: items caused by a callback while it runs (say shutdown() from onData) wait
+   * until it returns, rather than running nested inside it. The server does; the client runs
+   * them at once (its handler's cancel() delivers onClose from within the callback).
+   */
+  constructor(owner: CallbackQueueOwner<S, I>, holdReentrant: boolean) {
+    this.owner = owner;
+    this.holdReentrant = holdReentrant;
+  }
+
+  /** Runs `item`'s callback now, or queues it behind the one pending (or running). */
+  deliver(stream: S, item: I): void {
+    if (stream.busy || (this.holdReentrant && stream.running)) {
+      (stream.queue ??= []).push(item);
+      return;
+    }
+    this.runGuarded(stream, item);
+  }
+
+  private runGuarded(stream: S, item: I): void {
+    if (!this.holdReentrant) {
+      this.run(stream, item);
+      return;
+    }
+    stream.running = true;
+    try {
+      this.run(stream, item);
+    } finally {
+      stream.running = false;
+    }
+  }
+
+  /** Runs `first` and then queued items until one returns a promise. */
+  private run(stream: S, first: I): void {
+    const owner = this.owner;
+    let item: I | undefined = first;
+    while (item !== undefined) {
+      let result: unknown;
+      try {
+        result = owner.invoke(stream, item);
+      } catch (err) {
+        owner.callbackFailed(stream, item, err);
+        result = undefined;
+      }
+      if (isThenable(result)) {
+        stream.busy = true;
+        const pending = item;
+        result.then(
+          () => this.settle(stream, pending),
+          (err: unknown) => {
+            owner.callbackFailed(stream, pending, err);
+            this.settle(stream, pending);
+          },
+        );
+        return;
+      }
+      owner.afterCallback(stream, item);
+      item = stream.queue === null ? undefined : stream.queue.shift();
+    }
+  }
+
+  private settle(stream: S, item: I): void {
+    stream.busy = false;
+    this.owner.afterCallback(stream, item);
+    const next = stream.queue === null ? undefined : stream.queue.shift();
+    if (next !== undefined) this.runGuarded(stream, next);
+    this.owner.settled();
+  }
+}
