@@ -6,8 +6,9 @@
  * once it has acknowledged them (section 6.5.3), so the connection keeps two views of its own
  * settings: `advertised` (the latest we sent) and `acknowledged` (what the peer has agreed to).
  */
-import { ConnectionError, ErrorCode, FlowControlError } from '../errors.js';
+import { ConnectionError, ErrorCode } from '../errors.js';
 import { SettingId } from '../frame/constants.js';
+import { checkSettingValue } from '../frame/settings.js';
 
 /** One side's settings, by name. Unbounded values are `Infinity`. */
 export interface Settings {
@@ -39,8 +40,6 @@ export const INITIAL_SETTINGS: Readonly<Settings> = Object.freeze({
 });
 
 export const MAX_WINDOW = 2147483647;
-const MIN_FRAME_SIZE = 16384;
-const MAX_FRAME_SIZE = 16777215;
 
 /**
  * Applies one received `[id, value]` pair to `settings`, validating it (section 6.5.2).
@@ -48,14 +47,13 @@ const MAX_FRAME_SIZE = 16777215;
  * that a server may only ever send ENABLE_PUSH = 0.
  */
 export function applySetting(settings: Settings, id: number, value: number, isClientReceiving: boolean): void {
+  // The range rules are facts of the wire format and live beside the frame definitions.
+  checkSettingValue(id, value);
   switch (id) {
     case SettingId.HEADER_TABLE_SIZE:
       settings.headerTableSize = value;
       return;
     case SettingId.ENABLE_PUSH:
-      if (value > 1) {
-        throw new ConnectionError(`SETTINGS_ENABLE_PUSH must be 0 or 1, got ${value}`, ErrorCode.PROTOCOL_ERROR, 'settings_enable_push_invalid');
-      }
       if (isClientReceiving && value !== 0) {
         throw new ConnectionError('a server sent SETTINGS_ENABLE_PUSH = 1', ErrorCode.PROTOCOL_ERROR, 'settings_enable_push_from_server');
       }
@@ -65,24 +63,15 @@ export function applySetting(settings: Settings, id: number, value: number, isCl
       settings.maxConcurrentStreams = value;
       return;
     case SettingId.INITIAL_WINDOW_SIZE:
-      if (value > MAX_WINDOW) {
-        throw new FlowControlError(`SETTINGS_INITIAL_WINDOW_SIZE ${value} exceeds 2^31-1`, 'settings_initial_window_too_large');
-      }
       settings.initialWindowSize = value;
       return;
     case SettingId.MAX_FRAME_SIZE:
-      if (value < MIN_FRAME_SIZE || value > MAX_FRAME_SIZE) {
-        throw new ConnectionError(`SETTINGS_MAX_FRAME_SIZE ${value} outside 16384..16777215`, ErrorCode.PROTOCOL_ERROR, 'settings_max_frame_size_invalid');
-      }
       settings.maxFrameSize = value;
       return;
     case SettingId.MAX_HEADER_LIST_SIZE:
       settings.maxHeaderListSize = value;
       return;
     case SettingId.ENABLE_CONNECT_PROTOCOL:
-      if (value > 1) {
-        throw new ConnectionError(`SETTINGS_ENABLE_CONNECT_PROTOCOL must be 0 or 1, got ${value}`, ErrorCode.PROTOCOL_ERROR, 'settings_connect_protocol_invalid');
-      }
       settings.enableConnectProtocol = value === 1;
       return;
     default:
