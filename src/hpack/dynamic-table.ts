@@ -12,6 +12,7 @@
  */
 
 import { STATIC_NAME_INDEX, STATIC_PAIR_INDEX, STATIC_TABLE_LENGTH } from './static-table.js';
+import type { HDTableEntry } from './types.js';
 
 /**
  * True if an octet string has no octet >= 0x80. Short strings by hand; long ones by
@@ -56,6 +57,17 @@ export class DynamicTable {
   }
 
   /** Adds an entry, evicting old ones to make room (section 4.4); too large an entry empties the table. */
+  /** A copy of the entries as the seed's getHdTable returns them: newest first (index 1 first). */
+  entries(): HDTableEntry[] {
+    const entries: HDTableEntry[] = [];
+    for (let i = 1; i <= this.length; i++) {
+      const name = this.nameAt(i);
+      const value = this.valueAt(i);
+      entries.push({ name: Buffer.from(name, 'latin1'), value: Buffer.from(value, 'latin1'), size: name.length + value.length + ENTRY_OVERHEAD });
+    }
+    return entries;
+  }
+
   add(name: string, value: string): void {
     const entrySize = name.length + value.length + ENTRY_OVERHEAD;
     if (entrySize > this.maxSize) {

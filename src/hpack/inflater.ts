@@ -91,13 +91,7 @@ export class HDInflater {
 
   /** The dynamic table, newest entry first (index 1 first). */
   getHdTable(): HDTableEntry[] {
-    const entries: HDTableEntry[] = [];
-    for (let i = 1; i <= this.table.length; i++) {
-      const name = this.table.nameAt(i);
-      const value = this.table.valueAt(i);
-      entries.push({ name: Buffer.from(name, 'latin1'), value: Buffer.from(value, 'latin1'), size: name.length + value.length + ENTRY_OVERHEAD });
-    }
-    return entries;
+    return this.table.entries();
   }
 
   get tableMaxSize(): number {
