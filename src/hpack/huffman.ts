@@ -145,40 +145,14 @@ export function huffmanEncodedLength(src: Uint8Array): number {
 
 /**
  * Huffman-encodes `s` (chars 0-255) into `out` at `pos`; returns the position after it.
- * The accumulator keeps fewer than 8 pending bits between symbols, so a code of up to 24 bits
- * fits in 32 bits at once; the rare longer codes (26-30 bits) go in two parts.
+ * `out` must have room for huffmanEncodedLengthOfString(s) octets. The same loop as
+ * huffmanEncodeShorter, with a limit it never reaches (a Smi, so the comparison stays an
+ * integer one).
  */
 export function huffmanEncodeStringInto(s: string, out: Uint8Array, pos: number): number {
-  const codes = HUFFMAN_CODES;
-  const lengths = HUFFMAN_LENGTHS;
-  let acc = 0;
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const sym = s.charCodeAt(i);
-    const code = codes[sym];
-    const len = lengths[sym];
-    if (len <= 24) {
-      acc = (acc << len) | code;
-      n += len;
-    } else {
-      const high = len - 16;
-      acc = (acc << high) | (code >>> 16);
-      n += high;
-      while (n >= 8) {
-        n -= 8;
-        out[pos++] = acc >>> n;
-      }
-      acc = (acc << 16) | (code & 0xffff);
-      n += 16;
-    }
-    while (n >= 8) {
-      n -= 8;
-      out[pos++] = acc >>> n;
-    }
-  }
-  if (n > 0) out[pos++] = (acc << (8 - n)) | (0xff >>> n);
-  return pos;
+  return huffmanEncodeShorter(s, out, pos, NO_LIMIT);
 }
+const NO_LIMIT = 0x3fffffff;
 
 // Pairs of ASCII octets coded at once: half the loop iterations for typical header text.
 // Entry (c1 << 7) | c2 holds the two codes concatenated, and their total length, or 0 when
@@ -198,7 +172,8 @@ for (let c1 = 0; c1 < 128; c1++) {
  * Huffman-encodes `s` into `out` from `pos`, giving up as soon as the code would reach `limit`
  * (the end the raw string would have): returns the end position, or -1 if not shorter.
  * `out` must have room up to `limit`. The accumulator keeps fewer than 8 pending bits between
- * steps, so a step of up to 24 bits (a pair, or one symbol) fits in 32 bits.
+ * steps, so a step of up to 24 bits (a pair, or one symbol) fits in 32 bits; the rare longer
+ * codes (26-30 bits) go in two parts.
  */
 export function huffmanEncodeShorter(s: string, out: Uint8Array, pos: number, limit: number): number {
   const codes = HUFFMAN_CODES;
