@@ -35,6 +35,8 @@ export interface BodySource {
 
 function noop(): void {}
 
+const EMPTY = Buffer.alloc(0);
+
 function toBuffer(chunk: BodyChunk): Buffer {
   if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
   if (Buffer.isBuffer(chunk)) return chunk;
@@ -70,7 +72,7 @@ export class BufferBodySource implements BodySource {
 
   destroy(): void {
     this.ended = true;
-    this.buf = Buffer.alloc(0);
+    this.buf = EMPTY;
   }
 }
 

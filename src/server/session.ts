@@ -105,6 +105,8 @@ export class ServerSession {
   private readonly callbacks = new CallbackQueue<ServerStream, CallbackItem>(this.callbackOwner(), true);
   private corked = false;
   private flushScheduled = false;
+  /** Handling the events of one socket read or timer tick: a flush follows, none need scheduling. */
+  private inBurst = false;
   private timer: NodeJS.Timeout | null = null;
   private deadline = Infinity;
   /** GOAWAY was sent or received: no new streams; the socket ends when the last one closes. */
@@ -209,12 +211,17 @@ export class ServerSession {
   private readonly onSocketData = (chunk: Buffer): void => {
     if (this.ended) return;
     const events = this.connection.receive(chunk, performance.now());
-    this.handleEvents(events);
-    this.flush();
+    this.inBurst = true;
+    try {
+      this.handleEvents(events);
+    } finally {
+      this.inBurst = false;
+    }
+    this.flush(true);
   };
 
   private readonly onDrain = (): void => {
-    if (this.pump.resumeDrained()) this.flush();
+    if (this.pump.resumeDrained()) this.flush(true);
   };
 
   private readonly onSocketError = (err: NodeJS.ErrnoException): void => {
@@ -250,8 +257,13 @@ export class ServerSession {
     this.timer = null;
     this.deadline = Infinity;
     const events = this.connection.tick(performance.now());
-    this.handleEvents(events);
-    this.flush();
+    this.inBurst = true;
+    try {
+      this.handleEvents(events);
+    } finally {
+      this.inBurst = false;
+    }
+    this.flush(true);
   };
 
   /** The socket is gone: every stream still open is closed (CANCEL) for its handler. */
@@ -275,11 +287,26 @@ export class ServerSession {
     this.socket.uncork();
   }
 
-  /** Writes what the connection has gathered, corked so a burst leaves in one writev. */
-  private writeOutput(): void {
+  /**
+   * Writes what the connection has gathered. `last`: nothing more will be written in this tick
+   * (the end of a socket or timer event), so the bytes go out now, in one write; otherwise the
+   * socket stays corked until the next tick, so that the flushes of several callbacks and
+   * promise settlements in one tick leave in one writev.
+   */
+  private writeOutput(last = false): void {
     this.pump.unwritten = 0;
     const output = this.connection.takeOutput();
     if (output.length === 0 || this.socket.destroyed || this.socket.writableEnded) return;
+    if (last && !this.corked) {
+      if (output.length === 1) {
+        this.socket.write(output[0]!);
+        return;
+      }
+      this.socket.cork();
+      for (let i = 0; i < output.length; i++) this.socket.write(output[i]!);
+      this.socket.uncork();
+      return;
+    }
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
@@ -288,21 +315,22 @@ export class ServerSession {
     for (let i = 0; i < output.length; i++) this.socket.write(output[i]!);
   }
 
-  /** Processes events caused by commands, writes the output, re-arms the timer. */
-  private flush(): void {
+  /** Processes events caused by commands, writes the output (now, when `last`), re-arms the timer. */
+  private flush(last = false): void {
     for (let guard = 0; guard < 64; guard++) {
       const events = this.connection.takeEvents();
       if (events.length === 0) break;
       this.handleEvents(events);
     }
-    this.writeOutput();
+    this.writeOutput(last);
     if (!this.torndown) this.armTimer();
     this.endIfDone();
   }
 
   /** Flushes once after the current synchronous work (user commands outside a callback burst). */
   private scheduleFlush(): void {
-    if (this.flushScheduled) return;
+    // Within a socket or timer event the flush at its end covers it.
+    if (this.flushScheduled || this.inBurst) return;
     this.flushScheduled = true;
     queueMicrotask(this.scheduledFlush);
   }
@@ -577,45 +605,39 @@ export class ServerSession {
     else if (body instanceof Uint8Array) bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     else source = bodySourceOf(body);
     const noBody = stream.handler?.method === 'HEAD' || status === 204 || status === 304;
-    if (bytes !== null) {
+    const knownLength = bytes !== null ? bytes.length : source !== null ? source.knownLength : 0;
+    if (knownLength >= 0) {
       if (declared === -1) {
-        declared = bytes.length;
+        declared = knownLength;
         if (status !== 204 && status !== 304) headers.push(['content-length', String(declared)]);
-      } else if (declared !== bytes.length && !noBody) {
-        throw new UsageError(`response content-length ${declared} does not match the body of ${bytes.length} bytes`, 'response_content_length_mismatch');
+      } else if (declared !== knownLength && !noBody) {
+        source?.destroy();
+        throw new UsageError(`response content-length ${declared} does not match the body of ${knownLength} bytes`, 'response_content_length_mismatch');
       }
-      if (bytes.length > 0) source = new BufferBodySource(bytes);
-      else bytes = null;
     }
-    if (source !== null && source.knownLength >= 0) {
-      if (declared === -1) {
-        declared = source.knownLength;
-        if (status !== 204 && status !== 304) headers.push(['content-length', String(declared)]);
-      } else if (declared !== source.knownLength && !noBody) {
-        source.destroy();
-        throw new UsageError(`response content-length ${declared} does not match the body of ${source.knownLength} bytes`, 'response_content_length_mismatch');
-      }
-      if (source.knownLength === 0) source = null;
-    }
-    if (noBody) {
+    if (noBody || knownLength === 0) {
       source?.destroy();
       source = null;
+      bytes = null;
+    }
+    if (noBody) {
       trailers = null;
       declared = -1;
     }
-    const endOnHeaders = source === null && trailers === null;
+    const endOnHeaders = source === null && bytes === null && trailers === null;
     this.connection.sendHeaders(streamId, headers, endOnHeaders);
     stream.responded = true;
     stream.status = status;
     stream.expectedLength = declared;
-    if (source === null) {
-      if (trailers !== null) this.connection.sendHeaders(streamId, trailers, true);
-    } else if (bytes !== null && bytes.length <= this.connection.sendWindow(streamId)) {
-      source.destroy();
+    if (bytes !== null && bytes.length <= this.connection.sendWindow(streamId)) {
+      // The whole body fits the window: one DATA frame, no source, no pump.
       this.connection.sendData(streamId, bytes, trailers === null);
       if (trailers !== null) this.connection.sendHeaders(streamId, trailers, true);
       stream.bytesSent = bytes.length;
+    } else if (bytes === null && source === null) {
+      if (trailers !== null) this.connection.sendHeaders(streamId, trailers, true);
     } else {
+      source ??= new BufferBodySource(bytes!);
       stream.source = source;
       stream.trailers = trailers;
       source.onWake = stream.wake ??= () => this.pump.pump(stream);
