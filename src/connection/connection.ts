@@ -1177,6 +1177,7 @@ export class Connection {
     }
     s.queue.length = 0;
     s.queueHead = 0;
+    s.queueOffset = 0;
     s.queuedBytes = 0;
     s.trailers = null;
     this.rememberClosed(s.id, cause);
@@ -1245,18 +1246,18 @@ export class Connection {
       }
       this.clearStall(s);
       const buf = s.queue[s.queueHead]!;
-      const n = Math.min(buf.length, window, this.peer.maxFrameSize);
-      let chunk: Buffer;
-      if (n === buf.length) {
-        chunk = buf;
+      const offset = s.queueOffset;
+      const n = Math.min(buf.length - offset, window, this.peer.maxFrameSize);
+      const chunk = n === buf.length ? buf : buf.subarray(offset, offset + n);
+      if (offset + n === buf.length) {
         s.queue[s.queueHead++] = EMPTY;
+        s.queueOffset = 0;
         if (s.queueHead === s.queue.length) {
           s.queue.length = 0;
           s.queueHead = 0;
         }
       } else {
-        chunk = buf.subarray(0, n);
-        s.queue[s.queueHead] = buf.subarray(n);
+        s.queueOffset = offset + n;
       }
       s.queuedBytes -= n;
       s.sendWindow -= n;

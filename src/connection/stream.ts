@@ -34,11 +34,14 @@ export class Stream implements FlowWindows {
   recvUnacked = 0;
 
   /**
-   * DATA waiting for window: buffers from `queueHead` on, `queuedBytes` octets in all. Most
-   * streams never queue (their DATA leaves at once), so they share one empty array until then.
+   * DATA waiting for window: buffers from `queueHead` on (the first from `queueOffset` on),
+   * `queuedBytes` octets in all. Most streams never queue (their DATA leaves at once), so they
+   * share one empty array until then.
    */
   queue: Buffer[] = NO_QUEUE;
   queueHead = 0;
+  /** Octets of `queue[queueHead]` already sent (an offset, so a big buffer is not re-sliced per frame). */
+  queueOffset = 0;
   queuedBytes = 0;
   /** END_STREAM goes with the last queued octet (or alone, after trailers). */
   endQueued = false;

@@ -21,7 +21,10 @@ export function writeFrameHeader(
   target[offset + 2] = length & 0xff;
   target[offset + 3] = type & 0xff;
   target[offset + 4] = flags & 0xff;
-  target.writeUInt32BE((streamId & STREAM_ID_MASK) >>> 0, offset + 5);
+  target[offset + 5] = (streamId >>> 24) & 0x7f;
+  target[offset + 6] = (streamId >>> 16) & 0xff;
+  target[offset + 7] = (streamId >>> 8) & 0xff;
+  target[offset + 8] = streamId & 0xff;
   return offset + FRAME_HEADER_SIZE;
 }
 
