@@ -116,10 +116,14 @@ export class ServerSession {
   private torndown = false;
   private upgradeBody: Buffer | null = null;
   /**
-   * Runs while the session has no stream: idleness is judged by streams, not socket bytes, so
-   * PINGs or other control frames cannot keep an unused connection open (as Go's IdleTimeout).
+   * Idleness is judged by streams, not socket bytes, so PINGs or other control frames cannot
+   * keep an unused connection open (as Go's IdleTimeout). The timer is armed when the session
+   * has no stream and is not cleared when one opens: when it fires it looks at `idleSince` and
+   * the streams, so a busy connection costs no timer call per request.
    */
   private idleTimer: NodeJS.Timeout | null = null;
+  /** When the session last had no stream (performance.now()). */
+  private idleSince = performance.now();
 
   constructor(ctx: SessionContext, socket: Socket, scheme: 'http' | 'https') {
     this.ctx = ctx;
@@ -149,27 +153,34 @@ export class ServerSession {
 
   private addStream(stream: ServerStream): void {
     this.streams.set(stream.id, stream);
-    if (this.idleTimer !== null) {
-      clearTimeout(this.idleTimer);
-      this.idleTimer = null;
-    }
   }
 
   private removeStream(stream: ServerStream): void {
     this.streams.delete(stream.id);
     this.pump.forget(stream);
-    if (this.streams.size === 0) this.armIdleTimer();
+    if (this.streams.size === 0) {
+      this.idleSince = performance.now();
+      this.armIdleTimer(this.ctx.idleTimeout);
+    }
   }
 
-  private armIdleTimer(): void {
+  /** Arms the idle timer to fire in `delay` ms, unless it is already armed (it re-checks when it fires). */
+  private armIdleTimer(delay = this.ctx.idleTimeout): void {
     if (this.ctx.idleTimeout <= 0 || this.torndown || this.idleTimer !== null) return;
-    this.idleTimer = setTimeout(this.onIdle, this.ctx.idleTimeout);
+    this.idleTimer = setTimeout(this.onIdle, delay);
     this.idleTimer.unref();
   }
 
   private readonly onIdle = (): void => {
     this.idleTimer = null;
+    // Streams open: removeStream arms the timer again when the last one closes.
     if (this.streams.size > 0 || this.torndown) return;
+    // Streams came and went since the timer was armed: wait out the rest from the last one.
+    const left = this.idleSince + this.ctx.idleTimeout - performance.now();
+    if (left >= 1) {
+      this.armIdleTimer(Math.ceil(left));
+      return;
+    }
     this.shutdown();
     // A client that does not close its side after our GOAWAY is dropped.
     setTimeout(() => this.socket.destroy(), 1000).unref();

@@ -84,6 +84,34 @@ test('an idle connection (no streams) gets GOAWAY and is closed after idleTimeou
   }
 });
 
+test('idleTimeout counts from the end of the last stream; a stream open longer than it keeps the connection', async () => {
+  const idle = 400;
+  class SlowOrFast extends BaseRequestHandler {
+    override onHeaders(): void {
+      if (this.path === '/slow') setTimeout(() => this.sendResponse({ body: 'slow' }), idle + 200);
+      else this.sendResponse({ body: 'fast' });
+    }
+  }
+  const { server, url } = await startServer(SlowOrFast, { idleTimeout: idle });
+  const session = await connect(url);
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  try {
+    // A request at 60% of the idle period: the period starts again when it ends.
+    await sleep(idle * 0.6);
+    assert.equal((await request(session, { ':path': '/' })).body.toString(), 'fast');
+    await sleep(idle * 0.6);
+    assert.equal(session.closed || session.destroyed, false, 'closed less than idleTimeout after the last stream ended');
+    // A stream that outlives the idle period is answered on the still-open connection.
+    assert.equal((await request(session, { ':path': '/slow' })).body.toString(), 'slow');
+    const ended = Date.now();
+    await until(() => session.closed || session.destroyed, 'the idle session to close');
+    assert.ok(Date.now() - ended >= idle * 0.9, `closed ${Date.now() - ended} ms after the last stream, idleTimeout ${idle}`);
+  } finally {
+    session.destroy();
+    await server.close();
+  }
+});
+
 test('the push limit: canPush turns false and push() throws PushRefusedError', async () => {
   const results: Array<boolean | string> = [];
   const pushed: BaseRequestHandler[] = [];
