@@ -71,6 +71,10 @@ const MAX_STREAM_ID = 0x7fffffff;
 /** A send window this small, with more than it queued, after a WINDOW_UPDATE is a dribble glitch. */
 const DRIBBLE_WINDOW = 1024;
 const EMPTY = Buffer.alloc(0);
+/** The empty set `sendSet` and `stalled` share until a stream is added (never added to itself). */
+const NO_STREAMS: Set<Stream> = new Set();
+/** No fields: `decoded` between header blocks (frozen: appending to it would be a bug). */
+const NO_FIELDS = Object.freeze([]) as unknown as HeaderList;
 const NO_EVENTS = Object.freeze([]) as unknown as ConnectionEvent[];
 
 /** A header block being gathered across CONTINUATION frames. */
@@ -124,10 +128,14 @@ export class Connection {
   private readonly streams = new Map<number, Stream>();
   /** Recently closed stream ids and how they closed; bounded (oldest forgotten first). */
   private readonly closedStreams: ClosedStreams;
-  /** Streams with data, trailers, END_STREAM or a `writable` notice pending. */
-  private readonly sendSet = new Set<Stream>();
+  /**
+   * Streams with data, trailers, END_STREAM or a `writable` notice pending. Like `stalled`, it
+   * starts as the shared NO_STREAMS (an empty Set costs ~120 B, and most connections never
+   * queue): the one place that adds gives the connection its own Set first.
+   */
+  private sendSet: Set<Stream> = NO_STREAMS;
   /** Streams whose queued DATA flow control holds back (see `maxSendStallMs`). */
-  private readonly stalled = new Set<Stream>();
+  private stalled: Set<Stream> = NO_STREAMS;
   /** Connection-level flow control (stream 0). */
   private readonly flow: FlowWindows = { sendWindow: 65535, recvWindow: 65535, recvTarget: 65535, recvUnacked: 0 };
   /** Highest stream id the peer opened or promised. */
@@ -150,7 +158,8 @@ export class Connection {
   private blockSize = 0;
   private blockContinuations = 0;
   /** The list `decodeTo` fills; replaced after each block (the events keep it). */
-  private decoded: HeaderList = [];
+  /** The list `emitField` appends to while a block is decoded; NO_FIELDS in between, so no request's fields stay referenced. */
+  private decoded: HeaderList = NO_FIELDS;
   /** One bound callback for the whole connection: no closure per header block. */
   private readonly emitField: (name: string, value: string) => void;
   private readonly info = new MessageInfo();
@@ -771,6 +780,8 @@ export class Connection {
       } else {
         throw new HpackDecodingError(`header block on stream ${streamId} could not be decoded: ${String(err)}`, 'hpack_internal');
       }
+    } finally {
+      this.decoded = NO_FIELDS;
     }
     if (kind === BlockKind.HEADERS) this.onHeaderBlock(streamId, headers, this.blockEndStream, tooLarge);
     else this.onPushPromiseBlock(streamId, this.blockPromisedId, headers, tooLarge);
@@ -1210,6 +1221,7 @@ export class Connection {
   private schedule(s: Stream): void {
     if (!s.scheduled) {
       s.scheduled = true;
+      if (this.sendSet === NO_STREAMS) this.sendSet = new Set();
       this.sendSet.add(s);
     }
   }
@@ -1313,6 +1325,7 @@ export class Connection {
   private markStalled(s: Stream): void {
     if (s.stalledSince < 0 && this.options.maxSendStallMs !== Infinity) {
       s.stalledSince = this.now;
+      if (this.stalled === NO_STREAMS) this.stalled = new Set();
       this.stalled.add(s);
     }
   }

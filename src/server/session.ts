@@ -91,7 +91,12 @@ function uncork(session: ServerSession): void {
   session.uncork();
 }
 
-export class ServerSession {
+/**
+ * The session is itself the owner its callback queue and body pump call (`invoke`, `settled`,
+ * `writeOutput`, ...): prototype methods rather than an owner object of closures, which cost
+ * ~0.5 KiB on every connection. Those methods are for them, not for handlers.
+ */
+export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackItem>, BodyPumpOwner<ServerStream> {
   readonly socket: Socket;
   readonly connection: Connection;
   /** `[host, port]` of the client. */
@@ -102,7 +107,7 @@ export class ServerSession {
   private readonly streams = new Map<number, ServerStream>();
   private readonly pump: BodyPump<ServerStream>;
   /** Items caused by a running callback (shutdown() from onData, say) wait until it returns. */
-  private readonly callbacks = new CallbackQueue<ServerStream, CallbackItem>(this.callbackOwner(), true);
+  private readonly callbacks = new CallbackQueue<ServerStream, CallbackItem>(this, true);
   private corked = false;
   private flushScheduled = false;
   /** Handling the events of one socket read or timer tick: a flush follows, none need scheduling. */
@@ -135,7 +140,7 @@ export class ServerSession {
     // CANCEL by the core), whatever else the client sends; then the idle timer closes the connection.
     if (connectionOptions.maxSendStallMs === undefined && ctx.idleTimeout > 0) connectionOptions.maxSendStallMs = ctx.idleTimeout;
     this.connection = new Connection(connectionOptions);
-    this.pump = new BodyPump(this.pumpOwner, { socketHighWaterMark: ctx.socketHighWaterMark, wholeWindowForKnownLength: true });
+    this.pump = new BodyPump<ServerStream>(this, { socketHighWaterMark: ctx.socketHighWaterMark, wholeWindowForKnownLength: true });
     this.pump.start(this.connection, socket);
     socket.on('data', this.onSocketData);
     socket.on('drain', this.onDrain);
@@ -304,7 +309,8 @@ export class ServerSession {
    * socket stays corked until the next tick, so that the flushes of several callbacks and
    * promise settlements in one tick leave in one writev.
    */
-  private writeOutput(last = false): void {
+  /** @internal For the body pump (and the session itself). */
+  writeOutput(last = false): void {
     this.pump.unwritten = 0;
     const output = this.connection.takeOutput();
     if (output.length === 0 || this.socket.destroyed || this.socket.writableEnded) return;
@@ -339,7 +345,8 @@ export class ServerSession {
   }
 
   /** Flushes once after the current synchronous work (user commands outside a callback burst). */
-  private scheduleFlush(): void {
+  /** @internal For the body pump (and the session itself). */
+  scheduleFlush(): void {
     // Within a socket or timer event the flush at its end covers it.
     if (this.flushScheduled || this.inBurst) return;
     this.flushScheduled = true;
@@ -449,19 +456,13 @@ export class ServerSession {
 
   // ---- callbacks, in order per stream ----
 
-  /** The callback queue's view of this session: made once per connection. */
-  private callbackOwner(): CallbackQueueOwner<ServerStream, CallbackItem> {
-    return {
-      invoke: (stream, item) => this.invoke(stream, item),
-      afterCallback: (stream, item) => this.afterCallback(stream, item),
-      callbackFailed: (stream, item, err) => this.callbackFailed(stream, item, err),
-      settled: () => {
-        if (!this.torndown) this.flush();
-      },
-    };
+  /** @internal For the callback queue: a pending callback settled and the items behind it ran. */
+  settled(): void {
+    if (!this.torndown) this.flush();
   }
 
-  private invoke(stream: ServerStream, item: CallbackItem): unknown {
+  /** @internal For the callback queue: calls the handler's callback for `item`. */
+  invoke(stream: ServerStream, item: CallbackItem): unknown {
     const handler = stream.handler;
     if (handler === null) return undefined;
     if (item.type === 'close') return handler.onClose(item.errorCode);
@@ -477,7 +478,8 @@ export class ServerSession {
     }
   }
 
-  private afterCallback(stream: ServerStream, item: CallbackItem): void {
+  /** @internal For the callback queue. */
+  afterCallback(stream: ServerStream, item: CallbackItem): void {
     if (item.type === 'data') {
       // The credit goes back once the application is done with the bytes (after an async onData settles).
       if (!this.torndown) this.connection.consume(item.streamId, item.data.length);
@@ -486,7 +488,8 @@ export class ServerSession {
     }
   }
 
-  private callbackFailed(stream: ServerStream, item: CallbackItem, err: unknown): void {
+  /** @internal For the callback queue. */
+  callbackFailed(stream: ServerStream, item: CallbackItem, err: unknown): void {
     const name =
       item.type === 'headers' ? 'onHeaders' : item.type === 'requestDone' ? 'onRequestDone' : item.type === 'close' ? 'onClose' : 'onData';
     if (item.type === 'close') {
@@ -567,7 +570,8 @@ export class ServerSession {
     this.removeStream(stream);
   }
 
-  private stopBody(stream: ServerStream): void {
+  /** @internal For the body pump (and the session itself): stops the body and releases its source. */
+  stopBody(stream: ServerStream): void {
     const source = stream.source;
     if (source === null) return;
     stream.source = null;
@@ -727,13 +731,10 @@ export class ServerSession {
     this.pump.pump(stream);
   }
 
-  /** The pump's view of this session: made once per connection. */
-  private readonly pumpOwner: BodyPumpOwner<ServerStream> = {
-    writeOutput: () => this.writeOutput(),
-    scheduleFlush: () => this.scheduleFlush(),
-    bodyFailed: (stream, err) => this.failStream(stream, err, 'the response body'),
-    stopBody: (stream) => this.stopBody(stream),
-  };
+  /** @internal For the body pump: the body (or its length) failed. */
+  bodyFailed(stream: ServerStream, err: unknown): void {
+    this.failStream(stream, err, 'the response body');
+  }
 }
 
 const STATUS_TEXT: string[] = [];
