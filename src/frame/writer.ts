@@ -132,7 +132,7 @@ export class FrameWriter {
     at = writeFrameHeader(this.block, at, length, FrameType.HEADERS, flags, streamId);
     if (padded) this.block[at++] = pad;
     if (priority) at = writePriority(this.block, at, priority);
-    this.block.set(block.subarray(0, first), at);
+    this.block.set(first === block.length ? block : block.subarray(0, first), at);
     at += first;
     if (pad > 0) this.block.fill(0, at, at + pad);
     this.commit(at + pad);
@@ -154,7 +154,7 @@ export class FrameWriter {
     if (padded) this.block[at++] = pad;
     this.block.writeUInt32BE((promisedStreamId & STREAM_ID_MASK) >>> 0, at);
     at += 4;
-    this.block.set(block.subarray(0, first), at);
+    this.block.set(first === block.length ? block : block.subarray(0, first), at);
     at += first;
     if (pad > 0) this.block.fill(0, at, at + pad);
     this.commit(at + pad);

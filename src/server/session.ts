@@ -51,6 +51,8 @@ type CallbackItem =
   | { type: 'close'; errorCode: number };
 
 const REQUEST_DONE: CallbackItem = { type: 'requestDone' };
+/** The close item of almost every stream (items are read, never written, so one serves all). */
+const CLOSE_NO_ERROR: CallbackItem = { type: 'close', errorCode: ErrorCode.NO_ERROR };
 
 /** The server's state of one stream. Fields are declared up front so all streams share one shape. */
 class ServerStream {
@@ -554,7 +556,7 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
       this.runClose(stream, errorCode);
       return;
     }
-    this.callbacks.deliver(stream, { type: 'close', errorCode });
+    this.callbacks.deliver(stream, errorCode === ErrorCode.NO_ERROR ? CLOSE_NO_ERROR : { type: 'close', errorCode });
   }
 
   private runClose(stream: ServerStream, errorCode: number): void {
