@@ -71,6 +71,14 @@ const MAX_STREAM_ID = 0x7fffffff;
 /** A send window this small, with more than it queued, after a WINDOW_UPDATE is a dribble glitch. */
 const DRIBBLE_WINDOW = 1024;
 const EMPTY = Buffer.alloc(0);
+/**
+ * Empties a short array with pop(): `array.length = 0` is a call into the V8 runtime (~50 ns),
+ * which on a one-request-per-read load was a few percent of the server's CPU.
+ */
+function clearSmall(array: unknown[]): void {
+  while (array.length > 0) array.pop();
+}
+
 /** The empty set `sendSet` and `stalled` share until a stream is added (never added to itself). */
 const NO_STREAMS: Set<Stream> = new Set();
 /** No fields: `decoded` between header blocks (frozen: appending to it would be a bug). */
@@ -735,7 +743,7 @@ export class Connection {
   }
 
   private startBlock(fragment: Buffer, endHeaders: boolean): void {
-    this.blockFragments.length = 0;
+    clearSmall(this.blockFragments);
     this.blockSize = 0;
     this.blockContinuations = 0;
     this.addFragment(fragment);
@@ -766,7 +774,7 @@ export class Connection {
     const streamId = this.blockStreamId;
     this.blockKind = BlockKind.NONE;
     this.blockStreamId = 0;
-    fragments.length = 0;
+    clearSmall(fragments);
     const headers: HeaderList = [];
     this.decoded = headers;
     let tooLarge = false;
@@ -1186,7 +1194,7 @@ export class Connection {
       s.stalledSince = -1;
       this.stalled.delete(s);
     }
-    s.queue.length = 0;
+    s.queue = NO_QUEUE;
     s.queueHead = 0;
     s.queueOffset = 0;
     s.queuedBytes = 0;
@@ -1265,7 +1273,7 @@ export class Connection {
         s.queue[s.queueHead++] = EMPTY;
         s.queueOffset = 0;
         if (s.queueHead === s.queue.length) {
-          s.queue.length = 0;
+          s.queue = NO_QUEUE;
           s.queueHead = 0;
         }
       } else {
