@@ -19,6 +19,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { Connection } from '../connection/index.js';
+import { StreamTable } from '../connection/stream-table.js';
 import type { ConnectionEvent, HeaderList, PushPromiseEvent, Settings } from '../connection/index.js';
 import { ErrorCode, errorCodeName, H2Error, UsageError } from '../errors.js';
 import { bodySourceOf } from '../io/body-source.js';
@@ -54,7 +55,7 @@ export class HTTP2Client {
   private state: State = State.IDLE;
   private socket: Socket | null = null;
   private conn: Connection | null = null;
-  private readonly streams = new Map<number, ClientStream>();
+  private readonly streams = new StreamTable<ClientStream>();
   /** Requests waiting for a stream (concurrency limit, or the connection is still opening). */
   private readonly pending: ClientStream[] = [];
   /** Request streams open on the connection (pushes excluded): what MAX_CONCURRENT_STREAMS bounds. */

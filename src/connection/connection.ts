@@ -46,6 +46,7 @@ import { resolveOptions } from './options.js';
 import type { PendingSettings, Settings } from './settings.js';
 import { applySetting, decodeSettingsPayload, INITIAL_SETTINGS, settingsDiff, settingsToPairs } from './settings.js';
 import { MessagePhase, NO_QUEUE, Stream } from './stream.js';
+import { StreamTable } from './stream-table.js';
 import {
   isActiveState,
   nextState,
@@ -133,7 +134,7 @@ export class Connection {
   private prefaceChecked: number;
   private peerSettingsSeen = false;
 
-  private readonly streams = new Map<number, Stream>();
+  private readonly streams = new StreamTable<Stream>();
   /** Recently closed stream ids and how they closed; bounded (oldest forgotten first). */
   private readonly closedStreams: ClosedStreams;
   /**

@@ -13,6 +13,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Connection } from '../connection/index.js';
+import { StreamTable } from '../connection/stream-table.js';
 import type { ConnectionEvent, ConnectionOptions, DataEvent, HeaderList, HeadersEvent } from '../connection/index.js';
 import { ErrorCode, UsageError } from '../errors.js';
 import type { AccessLogEntry } from './access-log.js';
@@ -106,7 +107,7 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
   /** `https` over TLS, `http` for h2c. */
   readonly scheme: 'http' | 'https';
   private readonly ctx: SessionContext;
-  private readonly streams = new Map<number, ServerStream>();
+  private readonly streams = new StreamTable<ServerStream>();
   private readonly pump: BodyPump<ServerStream>;
   /** Items caused by a running callback (shutdown() from onData, say) wait until it returns. */
   private readonly callbacks = new CallbackQueue<ServerStream, CallbackItem>(this, true);
