@@ -1154,10 +1154,27 @@ export class Connection {
     return null;
   }
 
-  /** Throws UsageError if `headers` is not a well-formed field list to send (section 8.2). */
+  /**
+   * Throws UsageError if `headers` is not a well-formed field list to send (section 8.2), or is
+   * larger than the peer's SETTINGS_MAX_HEADER_LIST_SIZE: that setting is advisory (section
+   * 6.5.2), but a peer that announced it answers a larger list with 431 or a reset, so the
+   * caller hears about it here, before anything is sent, with the numbers.
+   */
   private checkSend(headers: HeaderList): void {
     const bad = checkOutgoing(headers);
     if (bad !== null) throw new UsageError(`cannot send this header list: ${bad}`, bad.slice(0, bad.indexOf(':')));
+    const limit = this.peer.maxHeaderListSize;
+    if (limit === Infinity) return;
+    // Section 6.5.2: name and value octets plus 32 per field. Strings are sent as UTF-8, which
+    // takes 1 to 3 octets per UTF-16 unit: the exact count is needed only near the limit.
+    let units = 0;
+    for (let i = 0; i < headers.length; i++) units += headers[i]![0].length + headers[i]![1].length + 32;
+    if (units * 3 <= limit) return;
+    let size = 0;
+    for (let i = 0; i < headers.length; i++) size += Buffer.byteLength(headers[i]![0], 'utf8') + Buffer.byteLength(headers[i]![1], 'utf8') + 32;
+    if (size > limit) {
+      throw new UsageError(`header list of ${size} octets exceeds the peer's SETTINGS_MAX_HEADER_LIST_SIZE of ${limit}`, 'header_list_over_peer_limit');
+    }
   }
 
   private writeHeaders(s: Stream, headers: HeaderList, endStream: boolean): void {

@@ -643,7 +643,13 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
       declared = -1;
     }
     const endOnHeaders = source === null && bytes === null && trailers === null;
-    this.connection.sendHeaders(streamId, headers, endOnHeaders);
+    try {
+      this.connection.sendHeaders(streamId, headers, endOnHeaders);
+    } catch (err) {
+      // Refused before anything was sent (a malformed list, or over the client's header list limit): the caller may try again.
+      source?.destroy();
+      throw err;
+    }
     stream.responded = true;
     stream.status = status;
     stream.expectedLength = declared;

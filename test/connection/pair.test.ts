@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCode } from '../../src/errors.js';
+import { ErrorCode, UsageError } from '../../src/errors.js';
 import type { ConnectionEvent, HeaderList } from '../../src/connection/index.js';
 import { eventsOf, GET, Pair, post } from './helpers/peer.js';
 
@@ -302,4 +302,25 @@ test('goaway(code) with an error ends the connection at once: streams closed wit
   pair.pump();
   const g = eventsOf(pair.clientEvents, 'goaway');
   assert.deepEqual(g.map((e) => [e.lastStreamId, e.errorCode, e.debugData.toString()]), [[id, ErrorCode.INTERNAL_ERROR, 'shutting down']]);
+});
+
+test("a header list over the peer's SETTINGS_MAX_HEADER_LIST_SIZE is refused before anything is sent; a smaller one then goes", () => {
+  // The client accepts at most 200 octets of header list (name + value + 32 per field).
+  const pair = new Pair({ settings: { maxHeaderListSize: 200 } });
+  pair.pump();
+  const id = pair.client.request(GET, true);
+  pair.pump();
+  // 159 UTF-16 units, under the limit, but 239 octets as UTF-8 (what is sent): 42 + (5 + 160 + 32).
+  const big: HeaderList = [[':status', '200'], ['x-big', 'é'.repeat(80)]];
+  assert.throws(
+    () => pair.server.sendHeaders(id, big, true),
+    (err: unknown) => err instanceof UsageError && err.token === 'header_list_over_peer_limit' && /239 octets/.test(err.message),
+  );
+  const fits: HeaderList = [[':status', '200'], ['x-small', 'e'.repeat(60)]]; // 42 + 99 = 141 octets
+  pair.server.sendHeaders(id, fits, true);
+  pair.pump();
+  const responses = eventsOf(pair.clientEvents, 'headers').filter((e) => e.streamId === id);
+  assert.equal(responses.length, 1, 'only the list that fits reached the client');
+  assert.deepEqual(responses[0]!.headers, fits);
+  assert.equal(eventsOf(pair.clientEvents, 'streamClosed').find((e) => e.streamId === id)?.errorCode, ErrorCode.NO_ERROR);
 });
