@@ -168,7 +168,7 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
     this.pump.forget(stream);
     if (this.streams.size === 0) {
       this.idleSince = performance.now();
-      this.armIdleTimer(this.ctx.idleTimeout);
+      this.armIdleTimer();
     }
   }
 
@@ -229,14 +229,7 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
 
   private readonly onSocketData = (chunk: Buffer): void => {
     if (this.ended) return;
-    const events = this.connection.receive(chunk, performance.now());
-    this.inBurst = true;
-    try {
-      this.handleEvents(events);
-    } finally {
-      this.inBurst = false;
-    }
-    this.flush(true);
+    this.handleBurst(this.connection.receive(chunk, performance.now()));
   };
 
   private readonly onDrain = (): void => {
@@ -275,7 +268,11 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
   private readonly onTimer = (): void => {
     this.timer = null;
     this.deadline = Infinity;
-    const events = this.connection.tick(performance.now());
+    this.handleBurst(this.connection.tick(performance.now()));
+  };
+
+  /** The events of one socket read or timer tick, then one flush that writes at once. */
+  private handleBurst(events: ConnectionEvent[]): void {
     this.inBurst = true;
     try {
       this.handleEvents(events);
@@ -283,7 +280,7 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
       this.inBurst = false;
     }
     this.flush(true);
-  };
+  }
 
   /** The socket is gone: every stream still open is closed (CANCEL) for its handler. */
   private teardown(): void {
@@ -307,12 +304,12 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
   }
 
   /**
-   * Writes what the connection has gathered. `last`: nothing more will be written in this tick
-   * (the end of a socket or timer event), so the bytes go out now, in one write; otherwise the
-   * socket stays corked until the next tick, so that the flushes of several callbacks and
-   * promise settlements in one tick leave in one writev.
+   * @internal For the body pump (and the session itself). Writes what the connection has
+   * gathered. `last`: nothing more will be written in this tick (the end of a socket or timer
+   * event), so the bytes go out now, in one write; otherwise the socket stays corked until the
+   * next tick, so that the flushes of several callbacks and promise settlements in one tick
+   * leave in one writev.
    */
-  /** @internal For the body pump (and the session itself). */
   writeOutput(last = false): void {
     this.pump.unwritten = 0;
     const output = this.connection.takeOutput();
@@ -347,8 +344,7 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
     this.endIfDone();
   }
 
-  /** Flushes once after the current synchronous work (user commands outside a callback burst). */
-  /** @internal For the body pump (and the session itself). */
+  /** @internal For the body pump (and the session itself): flushes once after the current synchronous work. */
   scheduleFlush(): void {
     // Within a socket or timer event the flush at its end covers it.
     if (this.flushScheduled || this.inBurst) return;
@@ -623,7 +619,8 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
     else if (body instanceof Uint8Array) bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     else source = bodySourceOf(body);
     const noBody = stream.handler?.method === 'HEAD' || status === 204 || status === 304;
-    const knownLength = bytes !== null ? bytes.length : source !== null ? source.knownLength : 0;
+    // -1: no body at all (no content-length is added), or a streaming one of unknown length.
+    const knownLength = bytes !== null ? bytes.length : source !== null ? source.knownLength : -1;
     if (knownLength >= 0) {
       if (declared === -1) {
         declared = knownLength;

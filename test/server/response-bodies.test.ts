@@ -18,6 +18,8 @@ class BodyKinds extends BaseRequestHandler {
     switch (kind) {
       case 'null':
         return this.sendResponse({ status: 204, headers, body: null });
+      case 'none':
+        return this.sendResponse({ status: 200, headers });
       case 'string':
         return this.sendResponse({ headers, body: 'héllo, wörld' });
       case 'bytes':
@@ -71,6 +73,11 @@ test('every body kind arrives whole, with content-length when the size is known'
     const nul = await request(session, { ':path': '/null' });
     assert.equal(nul.status, 204);
     assert.equal(nul.body.length, 0);
+    // No body given: no content-length is made up for it.
+    const none = await request(session, { ':path': '/none' });
+    assert.equal(none.status, 200);
+    assert.equal(none.body.length, 0);
+    assert.equal(none.headers['content-length'], undefined);
 
     const str = await request(session, { ':path': '/string' });
     assert.equal(str.status, 200);
@@ -100,6 +107,8 @@ test('HEAD gets the headers (with content-length) and no body', async () => {
     assert.equal(r.status, 200);
     assert.equal(r.headers['content-length'], String(big.length));
     assert.equal(r.body.length, 0);
+    const none = await request(session, { ':method': 'HEAD', ':path': '/none' });
+    assert.equal(none.headers['content-length'], undefined, 'HEAD of a response without body says nothing of its length');
   } finally {
     await closeSession(session);
     await server.close();
