@@ -166,8 +166,10 @@ export class Connection {
   private blockFragments: Buffer[] = [];
   private blockSize = 0;
   private blockContinuations = 0;
-  /** The list `decodeTo` fills; replaced after each block (the events keep it). */
-  /** The list `emitField` appends to while a block is decoded; NO_FIELDS in between, so no request's fields stay referenced. */
+  /**
+   * The list `emitField` appends to while a block is decoded (a new one per block: the events
+   * keep it); NO_FIELDS in between, so no request's fields stay referenced by the connection.
+   */
   private decoded: HeaderList = NO_FIELDS;
   /** One bound callback for the whole connection: no closure per header block. */
   private readonly emitField: (name: string, value: string) => void;

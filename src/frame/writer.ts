@@ -66,7 +66,7 @@ export class FrameWriter {
     this.start = 0;
     this.end = 0;
     if (this.pieces.length === 0) return [];
-    // Hand the array itself over and start a new one (no copy, no `length = 0`, a runtime call).
+    // Hand the array itself over and start a new one: no copy, and no `length = 0` (a call into V8's runtime).
     const out = this.pieces;
     this.pieces = [];
     this.piecesLength = 0;
