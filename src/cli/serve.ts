@@ -16,7 +16,7 @@ import { availableParallelism } from 'node:os';
 import { createSecureContext } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { HTTP2Server } from '../server/index.js';
+import { HTTP2Server, setFileBodyLimits } from '../server/index.js';
 import { type CliCommand, type CliIO, CliInputError, CliUsageError, parseSize } from './command.js';
 import { traceAllSessions } from './serve-trace.js';
 import { fingerprintOf, generateDevCertificate } from './static/dev-cert.js';
@@ -42,6 +42,10 @@ Options:
                         (a tag with a "nopush" attribute is not pushed)
   --push-manifest FILE  push per page from a JSON file {"/page": ["/asset", ...]}
   --access-log          one line per response on stdout (pushed responses marked "pushed")
+  --max-open-files N    files open at once for responses, per process; more wait their turn
+                        (default 256, or a quarter of the process's open-file limit if less)
+  --max-open-files-per-connection N
+                        of those, held by one connection's responses (default 16)
   -v, --verbose         one line per HTTP/2 frame received and sent (like nghttp -v)
   --workers N|auto      N processes sharing the port (node:cluster; "auto": one per CPU; default 1)
   -h, --help            this text
@@ -59,6 +63,9 @@ export interface ServeConfig {
   pushManifest: string | null;
   verbose: boolean;
   accessLog: boolean;
+  /** Descriptor caps for file bodies (`setFileBodyLimits`); absent: the defaults. */
+  maxOpenFiles?: number;
+  maxOpenFilesPerConnection?: number;
 }
 
 export interface RunningServe {
@@ -112,6 +119,8 @@ async function readPem(file: string, flag: string): Promise<string> {
 export async function startServe(config: ServeConfig, out: CliIO['stdout'] = process.stdout): Promise<RunningServe> {
   const manifest = config.pushManifest === null ? null : await loadPushManifest(config.pushManifest);
   const site = new StaticSite({ root: config.root, pushPreload: config.pushPreload, pushManifest: manifest });
+  // Process-wide, as the descriptors they count: each worker of --workers applies them to itself.
+  setFileBodyLimits({ maxOpenFiles: config.maxOpenFiles, maxOpenFilesPerConnection: config.maxOpenFilesPerConnection });
   if (config.verbose) traceAllSessions((text) => out.write(text));
   const server = new HTTP2Server([config.host, config.port], site.handlerClass, {
     ssl: config.tls,
@@ -124,6 +133,14 @@ export async function startServe(config: ServeConfig, out: CliIO['stdout'] = pro
     throw new CliInputError(listenErrorMessage(err, config.host, config.port));
   }
   return { server, site, port: server.port, close: () => server.close() };
+}
+
+/** A descriptor cap flag: an integer from 1 (a cap of 0 would serve no large file at all). */
+function fileLimitOf(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 1_000_000) throw new CliUsageError(`${flag} expects an integer from 1 to 1000000, got ${JSON.stringify(value)}`);
+  return n;
 }
 
 /** Parses the command line and checks everything that can be checked before listening. */
@@ -142,6 +159,8 @@ async function configFrom(args: string[], io: CliIO): Promise<{ config: ServeCon
       'access-log': { type: 'boolean' },
       verbose: { type: 'boolean', short: 'v' },
       workers: { type: 'string' },
+      'max-open-files': { type: 'string' },
+      'max-open-files-per-connection': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -160,6 +179,8 @@ async function configFrom(args: string[], io: CliIO): Promise<{ config: ServeCon
   }
   const host = values.host ?? '127.0.0.1';
   if (host.length === 0) throw new CliUsageError('--host expects an address, got ""');
+  const maxOpenFiles = fileLimitOf(values['max-open-files'], '--max-open-files');
+  const maxOpenFilesPerConnection = fileLimitOf(values['max-open-files-per-connection'], '--max-open-files-per-connection');
 
   const dir = positionals[0] ?? '.';
   let root: string;
@@ -204,6 +225,8 @@ async function configFrom(args: string[], io: CliIO): Promise<{ config: ServeCon
     pushManifest,
     verbose: values.verbose === true,
     accessLog: values['access-log'] === true,
+    maxOpenFiles,
+    maxOpenFilesPerConnection,
   };
   return { config, workers, fingerprint, devCert };
 }

@@ -4,16 +4,18 @@
  * socket can take them, so a body is never read faster than the client reads it.
  *
  * Kinds: `null`/`undefined` (no body), `string` (UTF-8), `Uint8Array`, a Node `Readable`, an
- * `AsyncIterable<Uint8Array | string>`, and the seed's body generator
- * `(size) => [chunk | null, DATA_OK | DATA_EOF | DATA_DEFERRED]` restarted by `resume()`.
+ * `AsyncIterable<Uint8Array | string>`, the seed's body generator
+ * `(size) => [chunk | null, DATA_OK | DATA_EOF | DATA_DEFERRED]` restarted by `resume()`, and a
+ * `fileBody(path, range)` (file-body.ts: opened and read only as the window allows).
  */
 import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { DATA_DEFERRED, DATA_EOF, DATA_OK, type DataFlag } from './data-flags.js';
+import { FileBody, FileBodySource } from './file-body.js';
 
 export type BodyChunk = Uint8Array | string;
 export type BodyGenerator = (size: number) => readonly [BodyChunk | null | undefined, DataFlag] | [BodyChunk | null | undefined, DataFlag];
-export type ResponseBody = null | undefined | string | Uint8Array | Readable | AsyncIterable<BodyChunk> | BodyGenerator;
+export type ResponseBody = null | undefined | string | Uint8Array | Readable | AsyncIterable<BodyChunk> | BodyGenerator | FileBody;
 
 /**
  * A body as the pump sees it. `pull(max)` returns up to `max` bytes, or null when nothing is
@@ -296,18 +298,23 @@ function isReadable(body: object): body is Readable {
   return typeof b.read === 'function' && typeof b.on === 'function' && typeof b.pipe === 'function';
 }
 
-/** The source for any accepted body kind; null when there is no body at all. */
-export function bodySourceOf(body: ResponseBody): BodySource | null {
+/**
+ * The source for any accepted body kind; null when there is no body at all. `connection` is the
+ * connection the body is sent on (any object standing for it, e.g. the server's session): file
+ * bodies take a slot of its per-connection descriptor cap.
+ */
+export function bodySourceOf(body: ResponseBody, connection?: object): BodySource | null {
   if (body === null || body === undefined) return null;
   if (typeof body === 'string') return new BufferBodySource(Buffer.from(body, 'utf8'));
   if (body instanceof Uint8Array) return new BufferBodySource(toBuffer(body));
   if (typeof body === 'function') return new GeneratorBodySource(body);
   if (typeof body === 'object') {
+    if (body instanceof FileBody) return new FileBodySource(body, connection);
     if (isReadable(body)) return new ReadableBodySource(body);
     if (Symbol.asyncIterator in body) return new AsyncIterableBodySource(body);
   }
   throw new UsageError(
-    `unsupported body of type ${typeof body}: use null, a string, a Uint8Array, a Readable, an AsyncIterable or a body generator`,
+    `unsupported body of type ${typeof body}: use null, a string, a Uint8Array, a Readable, an AsyncIterable, a body generator or a fileBody()`,
     'body_unsupported',
   );
 }

@@ -10,6 +10,8 @@ export {
 } from './request-handler.js';
 export { DATA_OK, DATA_EOF, DATA_DEFERRED, type DataFlag } from '../io/data-flags.js';
 export type { BodyChunk, BodyGenerator, ResponseBody } from '../io/body-source.js';
+export { fileBody, FileBody, FileBodyError, fileBodyStats, type FileBodyOptions, type FileBodyStats, type FileIdentity } from '../io/file-body.js';
+export { setFileBodyLimits, fileBodyLimits, type FileBodyLimits } from '../io/file-limits.js';
 export { PushRefusedError, HandlerError, Http1RequestError } from './errors.js';
 export { ServerSession, type ServerLogger } from './session.js';
 export { formatAccessLogLine, type AccessLogEntry, type AccessLogTarget } from './access-log.js';

@@ -18,7 +18,7 @@ export interface ResponseOptions {
   status?: number;
   /** Additional response header fields (names are lowercased). */
   headers?: HeadersInput | null;
-  /** The body: null, a string (UTF-8), a Uint8Array, a Readable, an AsyncIterable or a body generator. */
+  /** The body: null, a string (UTF-8), a Uint8Array, a Readable, an AsyncIterable, a body generator or a `fileBody()`. */
   body?: ResponseBody;
   /** Trailer fields sent after the body (e.g. gRPC's `grpc-status`). */
   trailers?: HeadersInput | null;

@@ -617,7 +617,7 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
     let source: BodySource | null = null;
     if (typeof body === 'string') bytes = Buffer.from(body, 'utf8');
     else if (body instanceof Uint8Array) bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    else source = bodySourceOf(body);
+    else source = bodySourceOf(body, this); // this session is the connection a file body counts against
     const noBody = stream.handler?.method === 'HEAD' || status === 204 || status === 304;
     // -1: no body at all (no content-length is added), or a streaming one of unknown length.
     const knownLength = bytes !== null ? bytes.length : source !== null ? source.knownLength : -1;

@@ -4,6 +4,8 @@
  * complete. This once hung the server at 100% CPU: the connection's flushData re-visited a
  * stream forever when its queue drained exactly as the connection window ran out. The test
  * bounds its own time and kills the server, so a regression fails it rather than hanging the run.
+ * Run twice: with the default descriptor caps, and with caps far below the streams (2 files per
+ * process, 1 per connection), where the file bodies must wait their turn and still all complete.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +19,12 @@ const FILES = 5;
 const SIZE = 512 * 1024;
 const LIMIT_MS = 15_000;
 
-test(`${FILES} concurrent ${SIZE / 1024} KiB files to a client with 64 KiB windows all arrive intact`, async () => {
+/** Runs the test with `flags`: the default limits, and descriptor caps far below the streams (they wait their turn). */
+for (const flags of [[], ['--max-open-files', '2', '--max-open-files-per-connection', '1']]) {
+  test(`${FILES} concurrent ${SIZE / 1024} KiB files to a client with 64 KiB windows all arrive intact${flags.length > 0 ? ` (${flags.join(' ')})` : ''}`, () => concurrentFiles(flags));
+}
+
+async function concurrentFiles(flags: string[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'h2kit-conc-'));
   const sums: string[] = [];
   for (let i = 0; i < FILES; i++) {
@@ -25,7 +32,7 @@ test(`${FILES} concurrent ${SIZE / 1024} KiB files to a client with 64 KiB windo
     writeFileSync(join(dir, `f${i}.bin`), data);
     sums.push(createHash('sha256').update(data).digest('hex'));
   }
-  const serve = await startServe([dir, '--no-tls', '--port', '0']);
+  const serve = await startServe([dir, '--no-tls', '--port', '0', ...flags]);
   const session = await connect(serve.origin);
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -45,4 +52,4 @@ test(`${FILES} concurrent ${SIZE / 1024} KiB files to a client with 64 KiB windo
     await serve.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}

@@ -34,6 +34,11 @@ describe('bad command lines (exit 2)', () => {
     await expectFailure([site.site, '--workers', 'many'], 2, /--workers expects "auto" or an integer from 1 to 256, got "many"/);
     await expectFailure([site.site, '--workers', '1000'], 2, /--workers expects "auto" or an integer from 1 to 256, got "1000"/);
   });
+  test('--max-open-files and --max-open-files-per-connection: 0 or not a number', async () => {
+    await expectFailure([site.site, '--max-open-files', '0'], 2, /--max-open-files expects an integer from 1 to 1000000, got "0"/);
+    await expectFailure([site.site, '--max-open-files', 'lots'], 2, /--max-open-files expects an integer from 1 to 1000000, got "lots"/);
+    await expectFailure([site.site, '--max-open-files-per-connection=-1'], 2, /--max-open-files-per-connection expects an integer from 1 to 1000000, got "-1"/);
+  });
   test('--cert without --key, and --no-tls with a certificate', async () => {
     await expectFailure([site.site, '--cert', 'c.pem'], 2, /--cert and --key go together/);
     await expectFailure([site.site, '--key', 'k.pem'], 2, /--cert and --key go together/);
@@ -43,7 +48,7 @@ describe('bad command lines (exit 2)', () => {
   test('--help prints the options and exits 0', async () => {
     const r = await runServeExpectingExit(['--help']);
     assert.equal(r.code, 0);
-    for (const flag of ['--host', '--port', '--cert', '--key', '--no-tls', '--push-preload', '--push-manifest', '--access-log', '--verbose', '--workers']) {
+    for (const flag of ['--host', '--port', '--cert', '--key', '--no-tls', '--push-preload', '--push-manifest', '--access-log', '--verbose', '--workers', '--max-open-files', '--max-open-files-per-connection']) {
       assert.ok(r.stdout.includes(flag), flag);
     }
   });

@@ -23,9 +23,18 @@ export interface ServeProcess {
   stop(): Promise<number | null>;
 }
 
+export interface StartServeOptions {
+  /** Run the server under `ulimit -n N` (through bash, which then execs node: the pid stays the server's). */
+  maxOpenFiles?: number;
+}
+
 /** Starts `h2kit serve ARGS` and resolves once it printed the URL to open (rejects if it exits first). */
-export function startServe(args: string[], timeoutMs = 20_000): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI_MAIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startServe(args: string[], timeoutMs = 20_000, options: StartServeOptions = {}): Promise<ServeProcess> {
+  const argv = [CLI_MAIN, 'serve', ...args];
+  const child =
+    options.maxOpenFiles === undefined
+      ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('bash', ['-c', `ulimit -n ${options.maxOpenFiles} && exec "$0" "$@"`, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));

@@ -6,21 +6,20 @@
  *   301 to add the slash of a folder, its index.html served; 304 for a fresh cache, 206/416
  *   for a range; the rest 200 with content-type, content-length, etag and last-modified.
  *
- * Bodies are file streams (`fs.createReadStream`, 64 KiB reads) handed to `sendResponse`,
- * which pulls them only as flow control and the socket allow: a 100 GiB file costs the server
- * a few reads' worth of memory, not the file.
+ * Files over 64 KiB are sent as file bodies (`fileBody`, src/io/file-body.ts): opened only when
+ * the stream may send, read at most a window's worth at a time, their descriptor capped per
+ * connection and per process and closed while the stream stalls. A 100 GiB file costs the
+ * server a few reads' worth of memory, and a stream that cannot send costs no descriptor.
  */
-import { createReadStream, type ReadStream, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { BaseRequestHandler, type RequestHandlerClass } from '../../server/index.js';
+import { BaseRequestHandler, fileBody, type RequestHandlerClass } from '../../server/index.js';
 import type { ServerSession } from '../../server/index.js';
 import { etagOf, ifRangeAllows, isNotModified, lastModifiedOf, parseRange } from './conditional.js';
 import { contentTypeOf } from './mime.js';
 import { PreloadCache, sameOriginPath, type PushManifest } from './push-sources.js';
 import { resolveRequestPath } from './resolve.js';
 
-/** Bytes per file read: a few DATA frames' worth, and the most a stream holds in memory at once. */
-export const FILE_READ_SIZE = 64 * 1024;
 /**
  * Files up to this size are read whole (and kept in a small cache while unchanged), so the
  * body leaves as DATA frames with END_STREAM on the last; a stream only learns it has ended
@@ -51,16 +50,6 @@ function fieldsOf(headers: ReadonlyArray<readonly [string, string]>): Fields {
 
 function textResponse(handler: BaseRequestHandler, status: number, text: string, extra: Record<string, string> = {}): void {
   handler.sendResponse({ status, headers: { 'content-type': 'text/plain; charset=utf-8', ...extra }, body: `${status} ${text}\n` });
-}
-
-/** Hands `stream` to the response; destroys it when the stream was gone already (no fd left open). */
-function sendStream(handler: BaseRequestHandler, status: number, headers: Record<string, string>, stream: ReadStream): void {
-  try {
-    handler.sendResponse({ status, headers, body: stream });
-  } finally {
-    // sendResponse ignores a stream the client already closed: then nobody took the body.
-    if (stream.listenerCount('readable') === 0 && !stream.destroyed) stream.destroy();
-  }
 }
 
 /** The server builds one handler per stream with (session, streamId): the site is bound here. */
@@ -154,11 +143,13 @@ export class StaticSite {
     return this.sendBody(h, 200, headers, file, stats, 0, size - 1);
   }
 
-  /** Sends bytes start..end (inclusive) of the file: from memory for a small file, else as a stream. */
+  /** Sends bytes start..end (inclusive) of the file: from memory for a small file, else as a file body. */
   private sendBody(h: BaseRequestHandler, status: number, headers: Record<string, string>, file: string, stats: Stats, start: number, end: number): void | Promise<void> {
     if (stats.size > SMALL_FILE_SIZE) {
       headers['content-length'] = String(end - start + 1);
-      sendStream(h, status, headers, createReadStream(file, { start, end, highWaterMark: FILE_READ_SIZE }));
+      // Nothing is opened here: the file is, when the stream may send (never, if it is reset first).
+      // `stats` is the version the etag and length describe: a file changed since fails the body.
+      h.sendResponse({ status, headers, body: fileBody(file, { start, end, stats }) });
       return;
     }
     const send = (data: Buffer): void => {
@@ -233,13 +224,12 @@ export class StaticSite {
       const small = asset.stats.size > SMALL_FILE_SIZE ? null : (this.cachedSmallFile(asset.file, asset.stats) ?? (await this.loadSmallFile(asset.file, asset.stats)));
       if (!h.canPush) return;
       if (small !== null) headers['content-length'] = String(small.length);
-      const body = small ?? createReadStream(asset.file, { highWaterMark: FILE_READ_SIZE });
+      const body = small ?? fileBody(asset.file, { stats: asset.stats });
       try {
         h.push({ path: assetPath, headers, body });
         this.pushes++;
       } catch {
-        // Refused (the client closed push meanwhile): the page is still answered.
-        if (body !== small) (body as ReadStream).destroy();
+        // Refused (the client closed push meanwhile): the page is still answered (a file body holds nothing yet).
         return;
       }
     }
