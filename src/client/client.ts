@@ -695,6 +695,8 @@ export class HTTP2Client {
       afterCallback: (stream, item) => this.afterItem(stream, item),
       callbackFailed: (stream, item, err) => this.itemFailed(stream, item, err),
       settled: () => this.scheduleFlush(),
+      fault: (err) =>
+        this.destroy(new ClientConnectionError(`unexpected error after a response callback settled: ${String(err)}`, ErrorCode.INTERNAL_ERROR, 'client_internal_error', false, err)),
     };
   }
 

@@ -28,6 +28,12 @@ export interface CallbackQueueOwner<S, I> {
   callbackFailed(stream: S, item: I, err: unknown): void;
   /** A pending callback settled and the items behind it ran: flush what they caused. */
   settled(): void;
+  /**
+   * The queue's own work after a promise settled threw (a bug, not a handler's failure, which
+   * goes to callbackFailed): it runs in a promise reaction, where an exception would be an
+   * unhandled rejection, so the owner ends its connection instead.
+   */
+  fault(err: unknown): void;
 }
 
 export function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -100,10 +106,14 @@ export class CallbackQueue<S extends CallbackStream<I>, I> {
   }
 
   private settle(stream: S, item: I): void {
-    stream.busy = false;
-    this.owner.afterCallback(stream, item);
-    const next = stream.queue === null ? undefined : stream.queue.shift();
-    if (next !== undefined) this.runGuarded(stream, next);
-    this.owner.settled();
+    try {
+      stream.busy = false;
+      this.owner.afterCallback(stream, item);
+      const next = stream.queue === null ? undefined : stream.queue.shift();
+      if (next !== undefined) this.runGuarded(stream, next);
+      this.owner.settled();
+    } catch (err) {
+      this.owner.fault(err);
+    }
   }
 }

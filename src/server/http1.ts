@@ -3,6 +3,7 @@
  * answer `Upgrade: h2c` (RFC 7540 section 3.2, kept by RFC 9113 section 3.1 as optional) or
  * to refuse a client that does not speak HTTP/2 with a clear HTTP/1.1 answer instead of a hang.
  */
+import { checkSettingValue } from '../frame/index.js';
 import { Http1RequestError } from './errors.js';
 
 export interface Http1RequestHead {
@@ -87,6 +88,28 @@ export interface H2cUpgrade {
 // `expect` too: the body is read whole over HTTP/1.1 before HTTP/2 starts, so it is already answered.
 const DROPPED = new Set(['connection', 'upgrade', 'http2-settings', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'host', 'expect']);
 
+/** Most entries an HTTP2-Settings header may hold (as a SETTINGS frame: see ConnectionOptions.maxSettingsEntries). */
+export const MAX_UPGRADE_SETTINGS_ENTRIES = 32;
+
+/**
+ * RFC 7540 section 3.2.1: HTTP2-Settings is a SETTINGS payload; one that a SETTINGS frame could
+ * not carry (a value out of range, thousands of entries) makes the request unusable, so it is
+ * refused with 400 before any 101 is written, rather than failing after the switch.
+ */
+function checkUpgradeSettings(payload: Buffer): void {
+  const entries = payload.length / 6;
+  if (entries > MAX_UPGRADE_SETTINGS_ENTRIES) {
+    throw new Http1RequestError(`HTTP2-Settings holds ${entries} settings, more than ${MAX_UPGRADE_SETTINGS_ENTRIES}`, 'http1_bad_http2_settings', 400);
+  }
+  for (let offset = 0; offset < payload.length; offset += 6) {
+    try {
+      checkSettingValue(payload.readUInt16BE(offset), payload.readUInt32BE(offset + 2));
+    } catch (err) {
+      throw new Http1RequestError(`bad HTTP2-Settings: ${err instanceof Error ? err.message : String(err)}`, 'http1_bad_http2_settings', 400);
+    }
+  }
+}
+
 /**
  * Whether `head` asks for `Upgrade: h2c`; if so, the pieces needed to start HTTP/2 with it.
  * Returns null for an ordinary request. Throws Http1RequestError for a broken upgrade request.
@@ -102,6 +125,7 @@ export function h2cUpgradeOf(head: Http1RequestHead): H2cUpgrade | null {
   if (settingsPayload.length % 6 !== 0) {
     throw new Http1RequestError(`HTTP2-Settings payload of ${settingsPayload.length} bytes is not a multiple of 6`, 'http1_bad_http2_settings', 400);
   }
+  checkUpgradeSettings(settingsPayload);
   if (tokens(head.headers, 'transfer-encoding').length > 0) {
     throw new Http1RequestError('an h2c upgrade request with a chunked body is not supported; send content-length', 'http1_upgrade_chunked', 400);
   }

@@ -15,6 +15,8 @@ import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { ConnectionOptions } from '../connection/index.js';
 import { UsageError } from '../errors.js';
+import { failpoint, type FailpointName } from '../io/failpoints.js';
+import { LogLimiter } from '../io/log-limiter.js';
 import { accessLogger, type AccessLogTarget } from './access-log.js';
 import { Http1RequestError } from './errors.js';
 import { CONTINUE, SWITCHING_PROTOCOLS, h2cUpgradeOf, http1Response, parseHttp1RequestHead, type H2cUpgrade } from './http1.js';
@@ -46,6 +48,24 @@ export interface HTTP2ServerOptions {
   socketHighWaterMark?: number;
 }
 
+/** `server.stats`: counters for monitoring and leak checks. */
+export interface ServerStats {
+  /** Connections speaking HTTP/2 now. */
+  sessions: number;
+  /** Sockets in the TLS handshake or before their first bytes said what they speak. */
+  pendingSockets: number;
+  /** Stream records held by the sessions. */
+  streams: number;
+  /** Streams waiting for a socket's 'drain'. */
+  drainWaiters: number;
+  /** Timers armed (handshake deadlines, protocol deadlines, idle timers). */
+  timers: number;
+  /** Exceptions h2kit did not expect on a connection's path (each ended that connection); 0 unless there is a bug. */
+  unexpectedErrors: number;
+  /** Log lines held back by the rate limit (handler failures, unexpected errors). */
+  logLinesSuppressed: number;
+}
+
 /** ALPN: h2 first; http/1.1 so that HTTP/1.1-only clients complete the handshake and read a clear refusal. */
 const ALPN_PROTOCOLS = ['h2', 'http/1.1'];
 
@@ -73,6 +93,10 @@ export class HTTP2Server {
   private readonly maxHeadSize: number;
   private readonly maxUpgradeBodySize: number;
   private readonly allowUpgrade: boolean;
+  /** Lines a peer can trigger (handler failures, unexpected errors) are rate-limited per kind. */
+  private readonly log: LogLimiter;
+  /** Exceptions h2kit did not expect on a connection's path: each ended its connection. */
+  private unexpectedErrors = 0;
   private listening: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
   private readonly closed: Promise<void>;
@@ -106,9 +130,13 @@ export class HTTP2Server {
     this.maxHeadSize = options.maxHttp1HeadSize ?? 16384;
     this.maxUpgradeBodySize = options.maxUpgradeBodySize ?? 1048576;
     this.allowUpgrade = options.allowUpgrade ?? true;
+    const logger = options.logger ?? console;
+    this.log = new LogLimiter(logger);
     this.ctx = {
       handlerClass: RequestHandlerClass,
-      logger: options.logger ?? console,
+      logger,
+      log: this.log,
+      unexpectedError: (err, where, client) => this.unexpectedError(err, where, client),
       accessLog: accessLogger(options.accessLog),
       connectionOptions: options.connection ?? {},
       // At least the socket's own mark (16 KiB), so that stopping at ours always ends in a 'drain'.
@@ -126,26 +154,32 @@ export class HTTP2Server {
     if (ssl !== null && isSecureContext(ssl)) {
       // tls.Server builds its own context from key/cert options and ignores a ready one, so a
       // SecureContext is served by wrapping each TCP socket in a server-side TLSSocket.
-      this.netServer = net.createServer((raw) => this.onRawTlsConnection(raw, ssl));
+      this.netServer = net.createServer(this.guard('accept', (raw: net.Socket) => this.onRawTlsConnection(raw, ssl)));
     } else if (ssl !== null) {
       const tlsOptions: tls.TlsOptions = { ...(ssl as tls.TlsOptions) };
       tlsOptions.ALPNProtocols ??= ALPN_PROTOCOLS;
       tlsOptions.handshakeTimeout ??= this.handshakeTimeout;
       const server = tls.createServer(tlsOptions);
-      server.on('connection', (socket: net.Socket) => {
-        socket.setNoDelay(true);
-        this.pending.add(socket);
-        this.handshakeDeadline(socket);
-        socket.once('close', () => this.pending.delete(socket));
-      });
-      server.on('secureConnection', (socket: tls.TLSSocket) => this.onTlsConnection(socket));
-      server.on('tlsClientError', (_err: Error, socket: tls.TLSSocket) => {
-        // Failed handshakes (wrong protocol, timeout, garbage): with a listener, Node leaves the socket to us.
-        socket.destroy();
-      });
+      server.on(
+        'connection',
+        this.guard('accept', (socket: net.Socket) => {
+          socket.setNoDelay(true);
+          this.pending.add(socket);
+          this.handshakeDeadline(socket);
+          socket.once('close', () => this.pending.delete(socket));
+        }),
+      );
+      server.on('secureConnection', this.guard('tls-secure', (socket: tls.TLSSocket) => this.onTlsConnection(socket)));
+      server.on(
+        'tlsClientError',
+        this.guard('tls-client-error', (_err: Error, socket: tls.TLSSocket) => {
+          // Failed handshakes (wrong protocol, timeout, garbage): with a listener, Node leaves the socket to us.
+          socket.destroy();
+        }),
+      );
       this.netServer = server;
     } else {
-      this.netServer = net.createServer((socket) => this.onCleartextConnection(socket));
+      this.netServer = net.createServer(this.guard('accept', (socket: net.Socket) => this.onCleartextConnection(socket)));
     }
     this.netServer.on('close', () => this.resolveClosed());
   }
@@ -196,7 +230,7 @@ export class HTTP2Server {
   }
 
   /** Counters for monitoring and leak checks, summed over the sessions. */
-  get stats(): { sessions: number; pendingSockets: number; streams: number; drainWaiters: number; timers: number } {
+  get stats(): ServerStats {
     let streams = 0;
     let drainWaiters = 0;
     let timers = this.handshakeTimers.size;
@@ -207,7 +241,15 @@ export class HTTP2Server {
       if (st.timerArmed) timers++;
       if (st.idleTimerArmed) timers++;
     }
-    return { sessions: this.sessions.size, pendingSockets: this.pending.size, streams, drainWaiters, timers };
+    return {
+      sessions: this.sessions.size,
+      pendingSockets: this.pending.size,
+      streams,
+      drainWaiters,
+      timers,
+      unexpectedErrors: this.unexpectedErrors,
+      logLinesSuppressed: this.log.suppressedTotal,
+    };
   }
 
   /**
@@ -237,6 +279,37 @@ export class HTTP2Server {
     return this.closing;
   }
 
+  // ---- the guard on every socket path ----
+
+  /**
+   * Wraps a listener the event loop calls for a socket (accept, TLS events, timers, the sniffing
+   * of the first bytes): an exception in it ends that socket, is logged and counted, and never
+   * reaches the process. The socket is the listener's first argument, or `socketOf` finds it.
+   */
+  private guard<A extends unknown[]>(where: FailpointName, fn: (...args: A) => void, socketOf?: () => net.Socket): (...args: A) => void {
+    return (...args: A): void => {
+      try {
+        failpoint(where);
+        fn(...args);
+      } catch (err) {
+        const socket = socketOf?.() ?? (args.find((a) => a instanceof net.Socket) as net.Socket | undefined) ?? null;
+        this.unexpectedError(err, where, socket === null ? null : [socket.remoteAddress ?? '', socket.remotePort ?? 0]);
+        socket?.destroy();
+      }
+    };
+  }
+
+  /** Counts and logs (rate-limited) an exception h2kit did not expect; its connection is being closed. */
+  private unexpectedError(err: unknown, where: string, client: readonly [string, number] | null): void {
+    this.unexpectedErrors++;
+    const from = client === null ? '' : ` from ${client[0]}:${client[1]}`;
+    try {
+      this.log.error('unexpected', `h2kit: unexpected error (${where}) on a connection${from}; the connection is closed:`, err);
+    } catch {
+      // A logger that throws must not turn one bad connection into a dead process.
+    }
+  }
+
   // ---- transports ----
 
   private onRawTlsConnection(raw: net.Socket, secureContext: tls.SecureContext): void {
@@ -249,15 +322,24 @@ export class HTTP2Server {
     raw.once('close', () => this.pending.delete(raw));
     this.handshakeDeadline(raw);
     const socket = new tls.TLSSocket(raw, { isServer: true, secureContext, ALPNProtocols: ALPN_PROTOCOLS });
-    const onHandshakeError = (): void => {
-      socket.destroy();
-    };
+    const onHandshakeError = this.guard(
+      'tls-client-error',
+      () => socket.destroy(),
+      () => socket,
+    );
     socket.on('error', onHandshakeError);
-    socket.once('secure', () => {
-      socket.off('error', onHandshakeError);
-      this.pending.delete(raw);
-      this.onTlsConnection(socket);
-    });
+    socket.once(
+      'secure',
+      this.guard(
+        'tls-secure',
+        () => {
+          socket.off('error', onHandshakeError);
+          this.pending.delete(raw);
+          this.onTlsConnection(socket);
+        },
+        () => socket,
+      ),
+    );
   }
 
   /**
@@ -265,7 +347,14 @@ export class HTTP2Server {
    * by every octet, so a client dribbling its ClientHello could hold the socket forever.
    */
   private handshakeDeadline(raw: net.Socket): void {
-    const timer = setTimeout(() => raw.destroy(), this.handshakeTimeout);
+    const timer = setTimeout(
+      this.guard(
+        'handshake-timeout',
+        () => raw.destroy(),
+        () => raw,
+      ),
+      this.handshakeTimeout,
+    );
     timer.unref();
     this.handshakeTimers.set(raw, timer);
     raw.once('close', () => this.clearHandshakeDeadline(raw));
@@ -311,9 +400,11 @@ export class HTTP2Server {
   private sniff(socket: net.Socket, scheme: 'http' | 'https'): void {
     this.pending.add(socket);
     let buf: Buffer = Buffer.alloc(0);
+    const socketOf = (): net.Socket => socket;
     const cleanup = (): void => {
       clearTimeout(deadline);
       socket.off('data', onData);
+      socket.off('end', onEnd);
       socket.off('error', onError);
       this.pending.delete(socket);
     };
@@ -323,47 +414,79 @@ export class HTTP2Server {
       socket.end(http1Response(status, message + '\n'));
       setTimeout(() => socket.destroy(), 1000).unref();
     };
-    const onTimeout = (): void => {
-      cleanup();
-      socket.destroy();
-    };
-    const onError = (): void => {
-      cleanup();
-      socket.destroy();
-    };
+    const onTimeout = this.guard(
+      'sniff-timeout',
+      () => {
+        cleanup();
+        socket.destroy();
+      },
+      socketOf,
+    );
+    const onError = this.guard(
+      'sniff-error',
+      () => {
+        cleanup();
+        socket.destroy();
+      },
+      socketOf,
+    );
+    // The client closed its side before it said what it speaks: nothing more can come.
+    const onEnd = this.guard(
+      'sniff-end',
+      () => {
+        cleanup();
+        socket.destroy();
+      },
+      socketOf,
+    );
     // Once the head of an upgrade request is parsed, the body is gathered in `parts` (no re-parsing, no quadratic concat).
     let upgrade: H2cUpgrade | null = null;
     let headLength = 0;
     const parts: Buffer[] = [];
     let gathered = 0;
-    const finishUpgrade = (up: H2cUpgrade): void => {
-      const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-      const end = headLength + up.contentLength;
-      cleanup();
-      socket.write(SWITCHING_PROTOCOLS);
-      const session = this.startSession(socket, null, scheme);
-      session.acceptUpgrade(up.settingsPayload, up.headers, all.subarray(headLength, end));
-      session.start(all.subarray(end));
-    };
-    const onData = (chunk: Buffer): void => {
-      if (upgrade !== null) {
-        parts.push(chunk);
-        gathered += chunk.length;
-        if (gathered >= headLength + upgrade.contentLength) finishUpgrade(upgrade);
-        return;
-      }
-      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-      const n = Math.min(buf.length, PREFACE.length);
-      if (buf.compare(PREFACE, 0, n, 0, n) === 0) {
-        if (buf.length < PREFACE.length) return;
+    const finishUpgrade = this.guard(
+      'upgrade',
+      (up: H2cUpgrade): void => {
+        const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+        const end = headLength + up.contentLength;
         cleanup();
-        this.startSession(socket, buf, scheme);
-        return;
-      }
-      try {
-        const head = parseHttp1RequestHead(buf, this.maxHeadSize);
-        if (head === null) return;
-        const up = scheme === 'http' && this.allowUpgrade ? h2cUpgradeOf(head) : null;
+        socket.write(SWITCHING_PROTOCOLS);
+        const session = this.startSession(socket, null, scheme);
+        session.acceptUpgrade(up.settingsPayload, up.headers, all.subarray(headLength, end));
+        session.start(all.subarray(end));
+      },
+      socketOf,
+    );
+    const onData = this.guard(
+      'sniff-data',
+      (chunk: Buffer): void => {
+        if (upgrade !== null) {
+          parts.push(chunk);
+          gathered += chunk.length;
+          if (gathered >= headLength + upgrade.contentLength) finishUpgrade(upgrade);
+          return;
+        }
+        buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+        const n = Math.min(buf.length, PREFACE.length);
+        if (buf.compare(PREFACE, 0, n, 0, n) === 0) {
+          if (buf.length < PREFACE.length) return;
+          cleanup();
+          this.startSession(socket, buf, scheme);
+          return;
+        }
+        let head: ReturnType<typeof parseHttp1RequestHead>;
+        let up: H2cUpgrade | null;
+        try {
+          head = parseHttp1RequestHead(buf, this.maxHeadSize);
+          if (head === null) return;
+          up = scheme === 'http' && this.allowUpgrade ? h2cUpgradeOf(head) : null;
+        } catch (err) {
+          if (err instanceof Http1RequestError) {
+            refuse(err.status, err.message);
+            return;
+          }
+          throw err;
+        }
         if (up === null) {
           const how = scheme === 'https' ? 'TLS with ALPN "h2"' : 'HTTP/2 with prior knowledge or "Upgrade: h2c"';
           refuse(505, `This server speaks HTTP/2 only; connect with ${how}.`);
@@ -383,12 +506,11 @@ export class HTTP2Server {
         upgrade = up;
         // The client may wait for 100 Continue before sending the body (curl does for large ones).
         if (up.expectContinue) socket.write(CONTINUE);
-      } catch (err) {
-        if (err instanceof Http1RequestError) refuse(err.status, err.message);
-        else throw err;
-      }
-    };
+      },
+      socketOf,
+    );
     socket.on('data', onData);
+    socket.on('end', onEnd);
     socket.on('error', onError);
     // Absolute, not idle: a preface or head dribbled an octet at a time is cut off all the same.
     const deadline = setTimeout(onTimeout, this.handshakeTimeout);

@@ -20,6 +20,8 @@ import type { AccessLogEntry } from './access-log.js';
 import { BufferBodySource, bodySourceOf, type BodySource } from '../io/body-source.js';
 import { BodyPump, type BodyPumpOwner } from '../io/body-pump.js';
 import { CallbackQueue, type CallbackQueueOwner, isThenable } from '../io/callback-queue.js';
+import { failpoint, type FailpointName } from '../io/failpoints.js';
+import type { LogLimiter } from '../io/log-limiter.js';
 import { HandlerError, PushRefusedError } from './errors.js';
 import { appendHeaders } from '../io/header-input.js';
 import type { BaseRequestHandler, PushOptions, RequestHandlerClass, ResponseOptions } from './request-handler.js';
@@ -33,6 +35,10 @@ export interface ServerLogger {
 export interface SessionContext {
   handlerClass: RequestHandlerClass;
   logger: ServerLogger;
+  /** The same logger behind a per-kind rate limit, for lines a client can trigger. */
+  log: LogLimiter;
+  /** An exception h2kit did not expect ended a connection: count it and log it. */
+  unexpectedError(err: unknown, where: FailpointName, client: readonly [string, number]): void;
   accessLog: ((entry: AccessLogEntry) => void) | null;
   connectionOptions: Omit<ConnectionOptions, 'role' | 'now'>;
   /** Stop pulling bodies while the socket holds this many unsent bytes. */
@@ -91,7 +97,11 @@ class ServerStream {
 }
 
 function uncork(session: ServerSession): void {
-  session.uncork();
+  try {
+    session.uncork();
+  } catch (err) {
+    session.fault(err, 'session-flush');
+  }
 }
 
 /**
@@ -122,6 +132,8 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
   private shutdownStarted = false;
   private ended = false;
   private torndown = false;
+  /** An unexpected exception ended the connection (it is reported once). */
+  private faulted = false;
   private upgradeBody: Buffer | null = null;
   /**
    * Idleness is judged by streams, not socket bytes, so PINGs or other control frames cannot
@@ -146,6 +158,7 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
     this.pump = new BodyPump<ServerStream>(this, { socketHighWaterMark: ctx.socketHighWaterMark, wholeWindowForKnownLength: true });
     this.pump.start(this.connection, socket);
     socket.on('data', this.onSocketData);
+    socket.on('end', this.onSocketEnd);
     socket.on('drain', this.onDrain);
     socket.on('close', this.onSocketClose);
     socket.on('error', this.onSocketError);
@@ -181,18 +194,41 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
 
   private readonly onIdle = (): void => {
     this.idleTimer = null;
-    // Streams open: removeStream arms the timer again when the last one closes.
-    if (this.streams.size > 0 || this.torndown) return;
-    // Streams came and went since the timer was armed: wait out the rest from the last one.
-    const left = this.idleSince + this.ctx.idleTimeout - performance.now();
-    if (left >= 1) {
-      this.armIdleTimer(Math.ceil(left));
-      return;
+    try {
+      failpoint('session-idle-timer');
+      // Streams open: removeStream arms the timer again when the last one closes.
+      if (this.streams.size > 0 || this.torndown) return;
+      // Streams came and went since the timer was armed: wait out the rest from the last one.
+      const left = this.idleSince + this.ctx.idleTimeout - performance.now();
+      if (left >= 1) {
+        this.armIdleTimer(Math.ceil(left));
+        return;
+      }
+      this.shutdown();
+      // A client that does not close its side after our GOAWAY is dropped.
+      setTimeout(this.destroySocket, 1000).unref();
+    } catch (err) {
+      this.fault(err, 'session-idle-timer');
     }
-    this.shutdown();
-    // A client that does not close its side after our GOAWAY is dropped.
-    setTimeout(() => this.socket.destroy(), 1000).unref();
   };
+
+  private readonly destroySocket = (): void => {
+    this.socket.destroy();
+  };
+
+  /**
+   * An exception h2kit did not expect (a bug, or a fault in a dependency) on this connection's
+   * path: the connection ends, the server counts and logs it once; the process goes on.
+   */
+  fault(err: unknown, where: FailpointName = 'session-settled'): void {
+    if (this.faulted) return;
+    this.faulted = true;
+    try {
+      this.ctx.unexpectedError(err, where, this.clientAddress);
+    } finally {
+      this.socket.destroy();
+    }
+  }
 
   /**
    * Starts HTTP/2 after an HTTP/1.1 `Upgrade: h2c` (the 101 is already written): stream 1 is
@@ -227,28 +263,61 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
 
   // ---- socket side ----
 
+  // Every listener below is the event loop calling into this connection: each catches what it
+  // did not expect and ends the connection (fault), so no exception reaches the process.
+
   private readonly onSocketData = (chunk: Buffer): void => {
-    if (this.ended) return;
-    this.handleBurst(this.connection.receive(chunk, performance.now()));
+    try {
+      failpoint('session-data');
+      if (this.ended) return;
+      this.handleBurst(this.connection.receive(chunk, performance.now()));
+    } catch (err) {
+      this.fault(err, 'session-data');
+    }
+  };
+
+  /** The client closed its side: nothing more will be read; Node ends ours once our output is written. */
+  private readonly onSocketEnd = (): void => {
+    try {
+      failpoint('session-end');
+      this.goingAway = true;
+    } catch (err) {
+      this.fault(err, 'session-end');
+    }
   };
 
   private readonly onDrain = (): void => {
-    if (this.pump.resumeDrained()) this.flush(true);
+    try {
+      failpoint('session-drain');
+      if (this.pump.resumeDrained()) this.flush(true);
+    } catch (err) {
+      this.fault(err, 'session-drain');
+    }
   };
 
   private readonly onSocketError = (err: NodeJS.ErrnoException): void => {
-    // Resets and broken pipes are how clients leave; anything else is worth a line.
-    if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_WRITE_AFTER_END') {
-      this.ctx.logger.error(`h2kit: connection from ${this.clientAddress.join(':')} failed:`, err);
+    try {
+      failpoint('session-error');
+      // Resets and broken pipes are how clients leave; anything else is worth a line.
+      if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_WRITE_AFTER_END') {
+        this.ctx.log.error('socket', `h2kit: connection from ${this.clientAddress.join(':')} failed:`, err);
+      }
+    } catch (unexpected) {
+      this.fault(unexpected, 'session-error');
     }
   };
 
   private readonly onSocketTimeout = (): void => {
-    // No bytes either way for a whole idle period (the stream-based idle timer handles no streams).
-    if (this.streams.size > 0 && (this.socket.writableLength > 0 || this.hasStalledResponse())) {
-      // Streams are open but for a whole idle period the client has read nothing (TCP), or has
-      // kept its flow-control window shut on a response we have data for (zero-window hoarding).
-      this.socket.destroy();
+    try {
+      failpoint('session-timeout');
+      // No bytes either way for a whole idle period (the stream-based idle timer handles no streams).
+      if (this.streams.size > 0 && (this.socket.writableLength > 0 || this.hasStalledResponse())) {
+        // Streams are open but for a whole idle period the client has read nothing (TCP), or has
+        // kept its flow-control window shut on a response we have data for (zero-window hoarding).
+        this.socket.destroy();
+      }
+    } catch (err) {
+      this.fault(err, 'session-timeout');
     }
   };
 
@@ -262,13 +331,26 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
   }
 
   private readonly onSocketClose = (): void => {
-    this.teardown();
+    try {
+      failpoint('session-close');
+      this.teardown();
+    } catch (err) {
+      this.fault(err, 'session-close');
+    } finally {
+      // However teardown ended, the server must forget this session.
+      this.forgotten();
+    }
   };
 
   private readonly onTimer = (): void => {
     this.timer = null;
     this.deadline = Infinity;
-    this.handleBurst(this.connection.tick(performance.now()));
+    try {
+      failpoint('session-timer');
+      this.handleBurst(this.connection.tick(performance.now()));
+    } catch (err) {
+      this.fault(err, 'session-timer');
+    }
   };
 
   /** The events of one socket read or timer tick, then one flush that writes at once. */
@@ -295,6 +377,15 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
     for (const stream of [...this.streams.values()]) {
       if (!stream.closed) this.closeStream(stream, ErrorCode.CANCEL);
     }
+    this.forgotten();
+  }
+
+  private sessionClosedCalled = false;
+
+  /** Tells the server (once) that this session is gone. */
+  private forgotten(): void {
+    if (this.sessionClosedCalled) return;
+    this.sessionClosedCalled = true;
     this.ctx.sessionClosed(this);
   }
 
@@ -354,7 +445,12 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
 
   private readonly scheduledFlush = (): void => {
     this.flushScheduled = false;
-    if (!this.torndown) this.flush();
+    try {
+      failpoint('session-flush');
+      if (!this.torndown) this.flush();
+    } catch (err) {
+      this.fault(err, 'session-flush');
+    }
   };
 
   private armTimer(): void {
@@ -372,7 +468,7 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
       this.ended = true;
       this.writeOutput();
       this.socket.end();
-      setTimeout(() => this.socket.destroy(), 2000).unref();
+      setTimeout(this.destroySocket, 2000).unref();
     }
   }
 
@@ -457,7 +553,13 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
 
   /** @internal For the callback queue: a pending callback settled and the items behind it ran. */
   settled(): void {
-    if (!this.torndown) this.flush();
+    try {
+      failpoint('session-settled');
+      if (!this.torndown) this.flush();
+    } catch (err) {
+      // Called from a promise reaction: an exception here would be an unhandled rejection.
+      this.fault(err, 'session-settled');
+    }
   }
 
   /** @internal For the callback queue: calls the handler's callback for `item`. */
@@ -492,7 +594,7 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
     const name =
       item.type === 'headers' ? 'onHeaders' : item.type === 'requestDone' ? 'onRequestDone' : item.type === 'close' ? 'onClose' : 'onData';
     if (item.type === 'close') {
-      this.ctx.logger.error(`h2kit: ${this.describe(stream)}: onClose threw`, err);
+      this.ctx.log.error('handler', `h2kit: ${this.describe(stream)}: onClose threw`, err);
       return;
     }
     this.failStream(stream, err, name);
@@ -503,7 +605,7 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
     if (stream.failed) return;
     stream.failed = true;
     const error = new HandlerError(stream.id, `${this.describe(stream)}: ${what} failed; the stream is reset with INTERNAL_ERROR`, err);
-    this.ctx.logger.error(error.message, err);
+    this.ctx.log.error('handler', error.message, err);
     this.stopBody(stream);
     if (!stream.closed && !this.torndown) this.connection.resetStream(stream.id, ErrorCode.INTERNAL_ERROR);
     this.scheduleFlush();
@@ -534,7 +636,7 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
           errorCode,
         });
       } catch (err) {
-        this.ctx.logger.error('h2kit: the access log failed:', err);
+        this.ctx.log.error('handler', 'h2kit: the access log failed:', err);
       }
     }
     if (stream.handler === null) {
@@ -561,10 +663,10 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
     try {
       const result = handler.onClose(errorCode);
       if (isThenable(result)) {
-        result.then(undefined, (err: unknown) => this.ctx.logger.error(`h2kit: ${this.describe(stream)}: onClose threw`, err));
+        result.then(undefined, (err: unknown) => this.ctx.log.error('handler', `h2kit: ${this.describe(stream)}: onClose threw`, err));
       }
     } catch (err) {
-      this.ctx.logger.error(`h2kit: ${this.describe(stream)}: onClose threw`, err);
+      this.ctx.log.error('handler', `h2kit: ${this.describe(stream)}: onClose threw`, err);
     }
     this.removeStream(stream);
   }
@@ -578,7 +680,7 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
     try {
       source.destroy();
     } catch (err) {
-      this.ctx.logger.error(`h2kit: ${this.describe(stream)}: destroying the body failed`, err);
+      this.ctx.log.error('handler', `h2kit: ${this.describe(stream)}: destroying the body failed`, err);
     }
   }
 
@@ -661,7 +763,7 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
       source ??= new BufferBodySource(bytes!);
       stream.source = source;
       stream.trailers = trailers;
-      source.onWake = stream.wake ??= () => this.pump.pump(stream);
+      source.onWake = stream.wake ??= () => this.wakeBody(stream);
       this.pumpStream(stream);
     }
     this.scheduleFlush();
@@ -731,6 +833,16 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
   }
 
   // ---- the body pump (src/io/body-pump.ts) ----
+
+  /** A body source has more to say: called from its own events (a Readable's 'readable', a promise), so guarded. */
+  private wakeBody(stream: ServerStream): void {
+    try {
+      failpoint('session-body-wake');
+      this.pump.pump(stream);
+    } catch (err) {
+      this.fault(err, 'session-body-wake');
+    }
+  }
 
   /** Pumps `stream`'s response body (on a `writable` event, or when its source wakes). */
   pumpStream(stream: ServerStream): void {
