@@ -195,7 +195,7 @@ export class Connection {
     this.acked = { ...INITIAL_SETTINGS, enablePush: this.local.enablePush };
     this.prefaceChecked = this.isServer ? 0 : CONNECTION_PREFACE.length;
     this.nextLocalStreamId = this.isServer ? 2 : 1;
-    this.decoder = new FrameDecoder({ maxFrameSize: INITIAL_SETTINGS.maxFrameSize });
+    this.decoder = new FrameDecoder({ maxFrameSize: INITIAL_SETTINGS.maxFrameSize, maxSettingsEntries: o.maxSettingsEntries });
     this.deflater = new HDDeflater(o.maxEncoderTableSize);
     // Strings are bounded by the block cap (a Huffman string decodes to at most 8/5 of its
     // length), not by the list limit: one oversized field must become a per-stream answer (431),
@@ -329,6 +329,9 @@ export class Connection {
     if (!this.isServer || this.lastPeerStreamId !== 0) {
       throw new UsageError('acceptUpgrade is for a server connection before any stream', 'upgrade_misuse');
     }
+    if (http2Settings.length / 6 > this.options.maxSettingsEntries) {
+      throw new UsageError(`bad HTTP2-Settings: more than ${this.options.maxSettingsEntries} entries`, 'upgrade_bad_settings');
+    }
     try {
       this.applyPeerSettings(decodeSettingsPayload(http2Settings));
     } catch (err) {
@@ -440,6 +443,7 @@ export class Connection {
       this.flow.sendWindow -= length;
       this.clearStall(s);
       this.writer.data(s.id, data, endStream);
+      if (length >= DRIBBLE_WINDOW || endStream) this.flood.dataFrameSent();
       if (endStream) {
         s.endQueued = true;
         this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
@@ -502,12 +506,25 @@ export class Connection {
     );
   }
 
-  /** Resets a stream (RST_STREAM with `code`). Harmless on a stream already closed. */
-  resetStream(streamId: number, code: number = ErrorCode.CANCEL): void {
+  /**
+   * Resets a stream (RST_STREAM with `code`). Harmless on a stream already closed.
+   *
+   * `peerCaused`: the reset answers something the peer sent (say a request that made the
+   * application fail), so the peer can repeat it at will: it counts against the same reset limit
+   * as the resets the peer sends or provokes (MadeYouReset class), and past that limit the
+   * connection ends with GOAWAY(ENHANCE_YOUR_CALM) instead.
+   */
+  resetStream(streamId: number, code: number = ErrorCode.CANCEL, peerCaused = false): void {
     const s = this.streams.get(streamId);
     if (s === undefined || this.dead) return;
     this.writer.rstStream(streamId, code);
     this.closeStream(s, code, CloseCause.LOCAL_RESET);
+    if (!peerCaused) return;
+    try {
+      this.flood.reset(this.now);
+    } catch (err) {
+      this.fail(err);
+    }
   }
 
   /** Returns flow-control credit for `length` octets of DATA the application has processed. */
@@ -669,7 +686,8 @@ export class Connection {
       case FrameType.CONTINUATION:
         throw new ConnectionError(`CONTINUATION on stream ${frame.streamId} without a header block in progress`, ErrorCode.PROTOCOL_ERROR, 'continuation_unexpected');
       default:
-        // Section 4.1 / 5.5: unknown frame types are ignored.
+        // Section 4.1 / 5.5: unknown frame types are ignored, but reading them is work.
+        this.flood.glitch(this.now, 'unknown_frame');
         return;
     }
   }
@@ -907,6 +925,7 @@ export class Connection {
     s.seenByUser = true;
     this.streams.set(id, s);
     this.setState(s, nextState(StreamState.IDLE, StreamInput.RECV_HEADERS) as StreamState);
+    this.flood.requestOpened();
     this.events.push({ type: 'headers', streamId: id, headers, endStream, kind: 'request' });
     if (endStream) this.receiveEndStream(s);
   }
@@ -954,10 +973,11 @@ export class Connection {
       throw new StreamError(id, `stream ${id} depends on itself`, ErrorCode.PROTOCOL_ERROR, 'priority_self_dependency');
     }
     // RFC 9113 section 5.3.2: the priority scheme is deprecated; the frame is accepted and ignored.
-    // We keep no priority tree, but each frame still costs a decode: PRIORITY on a stream that is
-    // not open (idle placeholders, closed streams: tree churn, CVE-2019-9513) counts as a glitch.
-    // Browsers send a handful at most.
-    if (!this.streams.has(id)) this.flood.glitch(this.now, 'priority_churn');
+    // We keep no priority tree, but each frame still costs a decode: it is a glitch, on open
+    // streams too (a flood of PRIORITY on one open stream is as cheap to send), and more so on
+    // streams that are not open (idle placeholders, closed streams: tree churn, CVE-2019-9513).
+    // Browsers send a handful at most, which their requests pay for.
+    this.flood.glitch(this.now, this.streams.has(id) ? 'priority' : 'priority_churn');
   }
 
   private onRstStream(f: RstStreamFrame): void {
@@ -967,6 +987,8 @@ export class Connection {
       if (this.isIdle(id)) {
         throw new ConnectionError(`RST_STREAM on idle stream ${id}`, ErrorCode.PROTOCOL_ERROR, 'rst_stream_on_idle_stream');
       }
+      // Allowed (our END_STREAM and the peer's cancel may cross), but it does nothing.
+      this.flood.glitch(this.now, 'rst_stream_closed');
       return;
     }
     // Rapid reset (CVE-2023-44487): bound how many streams the peer may open and cancel.
@@ -980,7 +1002,10 @@ export class Connection {
     if (f.ack) {
       const pending = this.pendingSettings.shift();
       // An ACK we did not ask for changes nothing (RFC 9113 names no error for it).
-      if (pending === undefined) return;
+      if (pending === undefined) {
+        this.flood.glitch(this.now, 'settings_ack_unsolicited');
+        return;
+      }
       this.applyAckedSettings(pending.settings);
       this.events.push({ type: 'settingsAck' });
       return;
@@ -1036,6 +1061,8 @@ export class Connection {
   }
 
   private onGoaway(f: GoawayFrame): void {
+    // Each GOAWAY walks the streams; after the first, only a lower last-stream-id means anything.
+    if (this.goawayReceived) this.flood.glitch(this.now, 'goaway_repeated');
     this.goawayReceived = true;
     this.events.push({ type: 'goaway', lastStreamId: f.lastStreamId, errorCode: f.errorCode, debugData: f.debugData });
     // Streams we opened above lastStreamId were not processed: they may be retried elsewhere.
@@ -1054,7 +1081,7 @@ export class Connection {
       if (!increaseSendWindow(this.flow, f.increment)) {
         throw new FlowControlError(`WINDOW_UPDATE of ${f.increment} overflows the connection window ${this.flow.sendWindow}`, 'window_update_overflow');
       }
-      if (this.flow.sendWindow < DRIBBLE_WINDOW && this.sendSet.size > 0) this.flood.glitch(this.now, 'window_dribble');
+      this.windowUpdateGlitch(this.flow.sendWindow < DRIBBLE_WINDOW && this.sendSet.size > 0);
       // Streams blocked on the connection window are still in sendSet; the flush at the end of receive() serves them.
       return;
     }
@@ -1063,6 +1090,7 @@ export class Connection {
       if (this.isIdle(id)) {
         throw new ConnectionError(`WINDOW_UPDATE on idle stream ${id}`, ErrorCode.PROTOCOL_ERROR, 'window_update_on_idle_stream');
       }
+      this.windowUpdateGlitch(false);
       return;
     }
     if (nextState(s.state, StreamInput.RECV_WINDOW_UPDATE) < 0) throw this.receiveError(s, FrameType.WINDOW_UPDATE);
@@ -1075,8 +1103,18 @@ export class Connection {
     // Data dribble (CVE-2019-9511): windows opened a few octets at a time while we have more to
     // send (queued, or a producer waiting for `writable`) make us cut our DATA into tiny frames.
     // Honest peers open windows in large steps.
-    if (s.sendWindow < DRIBBLE_WINDOW && (s.queuedBytes > s.sendWindow || s.wantWritable)) this.flood.glitch(this.now, 'window_dribble');
+    this.windowUpdateGlitch(s.sendWindow < DRIBBLE_WINDOW && (s.queuedBytes > s.sendWindow || s.wantWritable));
     if (s.queuedBytes > 0 || s.wantWritable) this.schedule(s);
+  }
+
+  /**
+   * Every WINDOW_UPDATE is a glitch: it may do nothing (stream 0 with nothing to send, a closed
+   * stream) and a flood of them is cheap to send. A reading peer's are paid for by the DATA
+   * frames we send it (FloodGuard.dataFrameSent). `dribble`: the window it left is still tiny
+   * while we wait to send (Data dribble, CVE-2019-9511), named so in the GOAWAY message.
+   */
+  private windowUpdateGlitch(dribble: boolean): void {
+    this.flood.glitch(this.now, dribble ? 'window_dribble' : 'window_update');
   }
 
   /**
@@ -1157,16 +1195,19 @@ export class Connection {
   }
 
   /**
-   * Throws UsageError if `headers` is not a well-formed field list to send (section 8.2), or is
-   * larger than the peer's SETTINGS_MAX_HEADER_LIST_SIZE: that setting is advisory (section
-   * 6.5.2), but a peer that announced it answers a larger list with 431 or a reset, so the
-   * caller hears about it here, before anything is sent, with the numbers.
+   * Throws UsageError if `headers` is not a well-formed field list to send (section 8.2), or, for
+   * a client, is larger than the server's SETTINGS_MAX_HEADER_LIST_SIZE: the setting is advisory
+   * (section 6.5.2), but a server that announced it answers a larger request with 431 or a reset,
+   * so the caller hears about it here, before anything is sent, with the numbers.
+   *
+   * A server sends its responses whatever the client announced (as nghttpd and node:http2 do):
+   * a client that announces a tiny limit must not turn every response into a reset of ours.
    */
   private checkSend(headers: HeaderList): void {
     const bad = checkOutgoing(headers);
     if (bad !== null) throw new UsageError(`cannot send this header list: ${bad}`, bad.slice(0, bad.indexOf(':')));
     const limit = this.peer.maxHeaderListSize;
-    if (limit === Infinity) return;
+    if (limit === Infinity || this.isServer) return;
     // Section 6.5.2: name and value octets plus 32 per field. Strings are sent as UTF-8, which
     // takes 1 to 3 octets per UTF-16 unit: the exact count is needed only near the limit.
     let units = 0;
@@ -1304,6 +1345,8 @@ export class Connection {
       this.flow.sendWindow -= n;
       const last = s.queuedBytes === 0 && s.endQueued && s.trailers === null;
       this.writer.data(s.id, chunk, last);
+      // Tiny frames forced by a dribbled window earn the peer nothing (CVE-2019-9511).
+      if (n >= DRIBBLE_WINDOW || last) this.flood.dataFrameSent();
       if (last) {
         this.unschedule(s);
         this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);

@@ -5,6 +5,7 @@
  * CONTINUATION, pings, settings; HPACK bombs) while fast for honest peers: a large
  * connection-level receive window so uploads are not throttled by the 65535-octet default.
  */
+import type { GlitchLimit, RateLimit } from './flood-guard.js';
 import type { Settings } from './settings.js';
 import { INITIAL_SETTINGS, MAX_WINDOW } from './settings.js';
 
@@ -42,27 +43,43 @@ export interface ConnectionOptions {
   /** Push streams we may have reserved/open at once (server), on top of the peer's MAX_CONCURRENT_STREAMS. Default 100. */
   maxConcurrentPushes?: number;
   /**
-   * Flood limits: control frames the peer makes us answer (PING, SETTINGS) and "glitches"
-   * (frames that are legal but do nothing useful: empty DATA without END_STREAM, frames on streams
-   * we reset, PRIORITY on streams that are not open) allowed per `floodWindowMs`; beyond them
-   * GOAWAY(ENHANCE_YOUR_CALM).
-   * Defaults: 1000 control frames, 1000 glitches, per 10000 ms.
+   * Flood limits are token buckets (`burst` at once, `perSecond` refilled); beyond one,
+   * GOAWAY(ENHANCE_YOUR_CALM) with the bucket's token as debug data.
+   *
+   * Control frames the peer makes us answer (PING, SETTINGS after the first): `flood_control_frames`.
+   * Default `{ burst: 1000, perSecond: 50 }`.
    */
-  maxControlFramesPerWindow?: number;
-  maxGlitchesPerWindow?: number;
-  floodWindowMs?: number;
+  controlFrameLimit?: Partial<RateLimit>;
   /**
-   * Stream resets the peer may cause per `floodWindowMs`: RST_STREAM it sends (Rapid Reset,
-   * CVE-2023-44487) and the ones it provokes from us (stream errors, refused streams, 431:
-   * MadeYouReset, CVE-2025-8671). Default 1000.
+   * Glitches, frames that cost work and do none: WINDOW_UPDATE, PRIORITY, unknown frame types,
+   * RST_STREAM on a closed stream, empty DATA without END_STREAM, frames on streams we reset,
+   * unsolicited SETTINGS ACKs, repeated GOAWAYs, windows opened a few octets at a time. Refilled
+   * also by real work: `perRequest` tokens for each request the peer opens, `perDataFrameSent` for
+   * each DATA frame we send of at least 1 KiB or ending its stream (a reading peer answers them with
+   * WINDOW_UPDATEs; the tiny frames a dribbled window forces earn nothing): `flood_glitches`.
+   * Default `{ burst: 1000, perSecond: 10, perRequest: 10, perDataFrameSent: 3 }`.
    */
-  maxResetsPerWindow?: number;
+  glitchLimit?: Partial<GlitchLimit>;
+  /**
+   * Stream resets: RST_STREAM the peer sends (Rapid Reset, CVE-2023-44487), the ones it provokes
+   * from us (stream errors, refused streams, 431: MadeYouReset, CVE-2025-8671) and the ones we make
+   * when the application fails a stream (a request that makes a handler throw can be repeated at
+   * will): `flood_resets`. Default `{ burst: 1000, perSecond: 33 }` (nghttp2's).
+   */
+  resetLimit?: Partial<RateLimit>;
   /**
    * Of those, the ones only a broken or hostile peer causes: stream errors from malformed or
    * forbidden input (RST_STREAM PROTOCOL_ERROR, STREAM_CLOSED, FLOW_CONTROL_ERROR...) and requests
-   * answered 431. Honest peers cause none, so the limit is low. Per `floodWindowMs`; default 50.
+   * answered 431. Honest peers cause none, so the limit is low: `flood_stream_errors`.
+   * Default `{ burst: 50, perSecond: 5 }`.
    */
-  maxStreamErrorsPerWindow?: number;
+  streamErrorLimit?: Partial<RateLimit>;
+  /**
+   * Entries one SETTINGS frame (or an h2c upgrade's HTTP2-Settings) may hold: a 16 KiB frame of
+   * 2730 entries costs as much to apply as 2730 frames (CVE-2020-11080). Beyond it
+   * GOAWAY(ENHANCE_YOUR_CALM) `settings_too_many_entries`. Default 32 (nghttp2's and node's).
+   */
+  maxSettingsEntries?: number;
   /**
    * A stream with DATA queued that the peer's flow control has kept from sending anything for
    * this long is reset (RST_STREAM CANCEL): a peer that opens windows of zero and never reads
@@ -85,11 +102,11 @@ export interface ResolvedOptions {
   maxClosedStreams: number;
   maxEncoderTableSize: number;
   maxConcurrentPushes: number;
-  maxControlFramesPerWindow: number;
-  maxGlitchesPerWindow: number;
-  maxResetsPerWindow: number;
-  maxStreamErrorsPerWindow: number;
-  floodWindowMs: number;
+  controlFrameLimit: RateLimit;
+  glitchLimit: GlitchLimit;
+  resetLimit: RateLimit;
+  streamErrorLimit: RateLimit;
+  maxSettingsEntries: number;
   maxSendStallMs: number;
   now: number;
 }
@@ -98,6 +115,11 @@ export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
 export const DEFAULT_MAX_HEADER_LIST_SIZE = 65536;
 export const DEFAULT_CONNECTION_WINDOW_SIZE = 1048576;
 export const DEFAULT_SETTINGS_ACK_TIMEOUT = 5000;
+export const DEFAULT_MAX_SETTINGS_ENTRIES = 32;
+export const DEFAULT_CONTROL_FRAME_LIMIT: Readonly<RateLimit> = Object.freeze({ burst: 1000, perSecond: 50 });
+export const DEFAULT_GLITCH_LIMIT: Readonly<GlitchLimit> = Object.freeze({ burst: 1000, perSecond: 10, perRequest: 10, perDataFrameSent: 3 });
+export const DEFAULT_RESET_LIMIT: Readonly<RateLimit> = Object.freeze({ burst: 1000, perSecond: 33 });
+export const DEFAULT_STREAM_ERROR_LIMIT: Readonly<RateLimit> = Object.freeze({ burst: 50, perSecond: 5 });
 
 export function resolveOptions(options: ConnectionOptions): ResolvedOptions {
   const settings: Settings = {
@@ -118,11 +140,11 @@ export function resolveOptions(options: ConnectionOptions): ResolvedOptions {
     maxClosedStreams: options.maxClosedStreams ?? 1024,
     maxEncoderTableSize: options.maxEncoderTableSize ?? 4096,
     maxConcurrentPushes: options.maxConcurrentPushes ?? 100,
-    maxControlFramesPerWindow: options.maxControlFramesPerWindow ?? 1000,
-    maxGlitchesPerWindow: options.maxGlitchesPerWindow ?? 1000,
-    maxResetsPerWindow: options.maxResetsPerWindow ?? 1000,
-    maxStreamErrorsPerWindow: options.maxStreamErrorsPerWindow ?? 50,
-    floodWindowMs: options.floodWindowMs ?? 10000,
+    controlFrameLimit: { ...DEFAULT_CONTROL_FRAME_LIMIT, ...options.controlFrameLimit },
+    glitchLimit: { ...DEFAULT_GLITCH_LIMIT, ...options.glitchLimit },
+    resetLimit: { ...DEFAULT_RESET_LIMIT, ...options.resetLimit },
+    streamErrorLimit: { ...DEFAULT_STREAM_ERROR_LIMIT, ...options.streamErrorLimit },
+    maxSettingsEntries: options.maxSettingsEntries ?? DEFAULT_MAX_SETTINGS_ENTRIES,
     maxSendStallMs: options.maxSendStallMs ?? 60000,
     now: options.now ?? 0,
   };

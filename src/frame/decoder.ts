@@ -30,6 +30,12 @@ import type { Frame, PrioritySpec } from './types.js';
 export interface FrameDecoderOptions {
   /** Our SETTINGS_MAX_FRAME_SIZE: longer frames are a FRAME_SIZE_ERROR. Default 16384. */
   maxFrameSize?: number;
+  /**
+   * Most entries a SETTINGS frame may hold; more is ENHANCE_YOUR_CALM (CVE-2020-11080: a 16 KiB
+   * frame of 2730 entries), refused from the frame header, before the payload is buffered.
+   * Default: no limit (the connection sets one).
+   */
+  maxSettingsEntries?: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -41,6 +47,7 @@ function connectionError(code: number, token: string, message: string): Connecti
 export class FrameDecoder {
   /** Our advertised SETTINGS_MAX_FRAME_SIZE (16384..2^24-1); the connection updates it once the peer ACKs. */
   maxFrameSize: number;
+  readonly maxSettingsEntries: number;
 
   /** Chunks not yet fully consumed; the first is read from `offset`. */
   private readonly chunks: Buffer[] = [];
@@ -62,6 +69,7 @@ export class FrameDecoder {
 
   constructor(options: FrameDecoderOptions = {}) {
     this.maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
+    this.maxSettingsEntries = options.maxSettingsEntries ?? Infinity;
   }
 
   /** Queues bytes received from the peer. The decoder keeps references to `chunk`: do not reuse it. */
@@ -171,6 +179,12 @@ export class FrameDecoder {
           if (length !== 0) throw badLength(type, length, 'be 0 with ACK', 'frame_settings_ack_with_payload');
         } else if (length % 6 !== 0) {
           throw badLength(type, length, 'be a multiple of 6');
+        } else if (length / 6 > this.maxSettingsEntries) {
+          throw connectionError(
+            ErrorCode.ENHANCE_YOUR_CALM,
+            'settings_too_many_entries',
+            `SETTINGS frame of ${length / 6} entries, more than ${this.maxSettingsEntries}`,
+          );
         }
         break;
       case FrameType.GOAWAY:

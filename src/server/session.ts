@@ -13,6 +13,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Connection } from '../connection/index.js';
+import { StreamState } from '../connection/index.js';
 import { StreamTable } from '../connection/stream-table.js';
 import type { ConnectionEvent, ConnectionOptions, DataEvent, HeaderList, HeadersEvent } from '../connection/index.js';
 import { ErrorCode, UsageError } from '../errors.js';
@@ -529,6 +530,9 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
       return;
     }
     if (ev.kind !== 'request') return;
+    // Reset in the same read as its HEADERS (Rapid Reset's pattern): the client no longer wants
+    // an answer, so no handler is built and no application work is done for it.
+    if (this.connection.streamState(ev.streamId) === StreamState.CLOSED) return;
     const stream = new ServerStream(ev.streamId, false);
     this.addStream(stream);
     let handler: BaseRequestHandler;
@@ -607,7 +611,9 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
     const error = new HandlerError(stream.id, `${this.describe(stream)}: ${what} failed; the stream is reset with INTERNAL_ERROR`, err);
     this.ctx.log.error('handler', error.message, err);
     this.stopBody(stream);
-    if (!stream.closed && !this.torndown) this.connection.resetStream(stream.id, ErrorCode.INTERNAL_ERROR);
+    // The client can send the request that makes the handler fail again and again: the reset
+    // counts against its reset limit (MadeYouReset class), and the log line is rate-limited.
+    if (!stream.closed && !this.torndown) this.connection.resetStream(stream.id, ErrorCode.INTERNAL_ERROR, true);
     this.scheduleFlush();
     // A stream whose handler could not even be built gets no onClose; forget it when the connection closes it.
   }

@@ -8,9 +8,9 @@ import { test } from 'node:test';
 import { ErrorCode } from '../../src/errors.js';
 import { assertCutOff, assertServerHealthy, runAttack } from './support.js';
 
-test('Rapid Reset (CVE-2023-44487), maxResetsPerWindow 100: streams opened and reset at once are cut off', async (t) => {
+test('Rapid Reset (CVE-2023-44487), resetLimit burst 100: streams opened and reset at once are cut off', async (t) => {
   const r = await runAttack(t, {
-    server: { connection: { maxResetsPerWindow: 100 } },
+    server: { connection: { resetLimit: { burst: 100 } } },
     async attack(a) {
       let id = 1;
       await a.flood(200, (w) => {
@@ -57,7 +57,7 @@ test('Ping flood (CVE-2019-9512) against the default limit (1000 PING / 10 s)', 
 test('Ping flood (CVE-2019-9512) by a client that never reads the ACKs: cut off, output not hoarded', async (t) => {
   const payload = Buffer.alloc(8, 0x71);
   const r = await runAttack(t, {
-    server: { connection: { maxControlFramesPerWindow: 200 } },
+    server: { connection: { controlFrameLimit: { burst: 200 } } },
     async attack(a) {
       a.socket.pause();
       await a.flood(100, (w) => {

@@ -80,7 +80,7 @@ test('HPACK bomb: 10 KB blocks referencing a 4 KB table entry 10,000 times (40 M
   assert.ok(answeredAfterBombs || bomb.attacker.goawayCode === ErrorCode.ENHANCE_YOUR_CALM, 'the connection still works after the bombs (or was cut off)');
 });
 
-test('HPACK bomb: a client sending bomb after bomb is cut off (431s count against maxStreamErrorsPerWindow)', () => {
+test('HPACK bomb: a client sending bomb after bomb is cut off (431s count against streamErrorLimit)', () => {
   assert.ok(bomb);
   assertCutOff(bomb, [ErrorCode.ENHANCE_YOUR_CALM]);
 });

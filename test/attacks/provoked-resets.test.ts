@@ -5,7 +5,7 @@
  *
  * Each attack runs once (the first test of its pair) and is checked for the server's health;
  * the second test checks that the attacker was cut off: provoked resets count against
- * maxResetsPerWindow (and malformed input against maxStreamErrorsPerWindow), PRIORITY on streams
+ * resetLimit (and malformed input against streamErrorLimit), PRIORITY on streams
  * that are not open counts as a glitch.
  */
 import { test } from 'node:test';
@@ -14,7 +14,7 @@ import { ErrorCode } from '../../src/errors.js';
 import { FrameType } from '../../src/frame/index.js';
 import { assertCutOff, assertServerHealthy, bodyStats, handlerStats, literalBlock, runAttack, TestClient, type AttackResult } from './support.js';
 
-const SMALL_RESET_LIMIT = { connection: { maxResetsPerWindow: 100 } };
+const SMALL_RESET_LIMIT = { connection: { resetLimit: { burst: 100 } } };
 const STREAMS = 2000;
 
 // ---- MadeYouReset ------------------------------------------------------------------------------

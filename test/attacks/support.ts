@@ -4,7 +4,7 @@
  * sampler. One call runs one attack and returns its numbers:
  *
  *   const r = await runAttack(t, {
- *     server: { connection: { maxResetsPerWindow: 100 } },
+ *     server: { connection: { resetLimit: { burst: 100 } } },
  *     attack: async (a) => { ...write frames with a.writer, then await a.send()... },
  *   });
  *   assertCutOff(r, [ErrorCode.ENHANCE_YOUR_CALM]);

@@ -31,7 +31,7 @@ test('10.5.1: a field section over SETTINGS_MAX_HEADER_LIST_SIZE is answered 431
   assert.equal((await c.expectResponse(3)).status, '200');
 });
 
-const strict = useServer({ maxControlFramesPerWindow: 50, maxResetsPerWindow: 20, maxGlitchesPerWindow: 50, floodWindowMs: 60000 });
+const strict = useServer({ controlFrameLimit: { burst: 50, perSecond: 1 }, resetLimit: { burst: 20, perSecond: 1 }, glitchLimit: { burst: 50, perSecond: 1 } });
 
 test('10.5: a PING flood beyond the configured limit -> connection error ENHANCE_YOUR_CALM', async () => {
   const c = await strict.client();

@@ -304,23 +304,28 @@ test('goaway(code) with an error ends the connection at once: streams closed wit
   assert.deepEqual(g.map((e) => [e.lastStreamId, e.errorCode, e.debugData.toString()]), [[id, ErrorCode.INTERNAL_ERROR, 'shutting down']]);
 });
 
-test("a header list over the peer's SETTINGS_MAX_HEADER_LIST_SIZE is refused before anything is sent; a smaller one then goes", () => {
-  // The client accepts at most 200 octets of header list (name + value + 32 per field).
-  const pair = new Pair({ settings: { maxHeaderListSize: 200 } });
+test("a client's request over the server's SETTINGS_MAX_HEADER_LIST_SIZE is refused before anything is sent; a smaller one then goes", () => {
+  // The server accepts at most 200 octets of header list (name + value + 32 per field).
+  const pair = new Pair({}, { settings: { maxHeaderListSize: 200 } });
+  pair.pump();
+  // 157 UTF-16 units of fields, under the limit, but more as UTF-8 (what is sent).
+  const big: HeaderList = [...GET, ['x-big', 'é'.repeat(80)]];
+  assert.throws(
+    () => pair.client.request(big, true),
+    (err: unknown) => err instanceof UsageError && err.token === 'header_list_over_peer_limit' && /exceeds the peer's SETTINGS_MAX_HEADER_LIST_SIZE of 200/.test(err.message),
+  );
+  const id = pair.client.request(GET, true);
+  pair.pump();
+  assert.equal(eventsOf(pair.serverEvents, 'headers').filter((e) => e.streamId === id).length, 1, 'only the request that fits reached the server');
+});
+
+test("a server answers whatever SETTINGS_MAX_HEADER_LIST_SIZE the client announced: the setting is advisory (RFC 9113 section 6.5.2)", () => {
+  // A client announcing 1 octet must not make every response a reset of ours (nghttpd and node:http2 answer too).
+  const pair = new Pair({ settings: { maxHeaderListSize: 1 } });
   pair.pump();
   const id = pair.client.request(GET, true);
   pair.pump();
-  // 159 UTF-16 units, under the limit, but 239 octets as UTF-8 (what is sent): 42 + (5 + 160 + 32).
-  const big: HeaderList = [[':status', '200'], ['x-big', 'é'.repeat(80)]];
-  assert.throws(
-    () => pair.server.sendHeaders(id, big, true),
-    (err: unknown) => err instanceof UsageError && err.token === 'header_list_over_peer_limit' && /239 octets/.test(err.message),
-  );
-  const fits: HeaderList = [[':status', '200'], ['x-small', 'e'.repeat(60)]]; // 42 + 99 = 141 octets
-  pair.server.sendHeaders(id, fits, true);
-  pair.pump();
-  const responses = eventsOf(pair.clientEvents, 'headers').filter((e) => e.streamId === id);
-  assert.equal(responses.length, 1, 'only the list that fits reached the client');
-  assert.deepEqual(responses[0]!.headers, fits);
-  assert.equal(eventsOf(pair.clientEvents, 'streamClosed').find((e) => e.streamId === id)?.errorCode, ErrorCode.NO_ERROR);
+  pair.server.sendHeaders(id, [[':status', '200'], ['content-type', 'text/plain']], true);
+  const out = pair.server.takeOutput();
+  assert.ok(out.length > 0, 'the response was written');
 });

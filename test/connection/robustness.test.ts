@@ -73,8 +73,8 @@ function goawayCode(p: ScriptedPeer): number | undefined {
   return ofType(p.frames(), FrameType.GOAWAY)[0]?.errorCode;
 }
 
-test('PING flood: ENHANCE_YOUR_CALM past the limit; the count restarts each window', () => {
-  const p = server({ role: 'server', maxControlFramesPerWindow: 50, floodWindowMs: 1000 });
+test('PING flood: ENHANCE_YOUR_CALM past the burst; the bucket refills at its rate', () => {
+  const p = server({ role: 'server', controlFrameLimit: { burst: 50, perSecond: 50 } });
   for (let i = 0; i < 50; i++) p.send((w) => w.ping(Buffer.alloc(8), false));
   p.now = 1000;
   for (let i = 0; i < 50; i++) p.send((w) => w.ping(Buffer.alloc(8), false));
@@ -84,7 +84,7 @@ test('PING flood: ENHANCE_YOUR_CALM past the limit; the count restarts each wind
 });
 
 test('SETTINGS flood: ENHANCE_YOUR_CALM', () => {
-  const p = server({ role: 'server', maxControlFramesPerWindow: 20 });
+  const p = server({ role: 'server', controlFrameLimit: { burst: 20 } });
   p.send((w) => {
     for (let i = 0; i < 21; i++) w.settings([]);
   });
@@ -92,7 +92,7 @@ test('SETTINGS flood: ENHANCE_YOUR_CALM', () => {
 });
 
 test('rapid reset: streams opened and reset past the limit -> ENHANCE_YOUR_CALM', () => {
-  const p = server({ role: 'server', maxResetsPerWindow: 100 });
+  const p = server({ role: 'server', resetLimit: { burst: 100 } });
   p.send((w) => {
     for (let i = 0; i < 101; i++) {
       const id = 1 + 2 * i;
@@ -105,7 +105,7 @@ test('rapid reset: streams opened and reset past the limit -> ENHANCE_YOUR_CALM'
 });
 
 test('empty DATA frames flood -> ENHANCE_YOUR_CALM', () => {
-  const p = server({ role: 'server', maxGlitchesPerWindow: 100 });
+  const p = server({ role: 'server', glitchLimit: { burst: 100 } });
   p.send((w) => {
     w.headers(1, p.block(post()), false, 16384);
     for (let i = 0; i < 101; i++) w.data(1, Buffer.alloc(0), false);
@@ -122,8 +122,8 @@ test('input after a connection error is ignored', () => {
   assert.deepEqual(p.frames().map((f) => f.type), [FrameType.GOAWAY]);
 });
 
-test('provoked resets (MadeYouReset): stream errors we send count toward maxResetsPerWindow', () => {
-  const p = server({ role: 'server', maxResetsPerWindow: 50, maxStreamErrorsPerWindow: 1000 });
+test('provoked resets (MadeYouReset): stream errors we send count toward resetLimit', () => {
+  const p = server({ role: 'server', resetLimit: { burst: 50 }, streamErrorLimit: { burst: 1000 } });
   p.send((w) => {
     for (let i = 0; i < 51; i++) {
       const id = 1 + 2 * i;
@@ -135,15 +135,15 @@ test('provoked resets (MadeYouReset): stream errors we send count toward maxRese
   assert.equal(eventsOf(p.events, 'connectionError')[0]!.error.token, 'flood_resets');
 });
 
-test('malformed requests past maxStreamErrorsPerWindow end the connection; refusals only count as resets', () => {
-  const p = server({ role: 'server', maxStreamErrorsPerWindow: 10 });
+test('malformed requests past streamErrorLimit end the connection; refusals only count as resets', () => {
+  const p = server({ role: 'server', streamErrorLimit: { burst: 10 } });
   p.send((w) => {
     for (let i = 0; i < 11; i++) w.headers(1 + 2 * i, p.block([...GET, ['connection', 'close']]), true, 16384);
   });
   assert.equal(goawayCode(p), ErrorCode.ENHANCE_YOUR_CALM);
   assert.equal(eventsOf(p.events, 'connectionError')[0]!.error.token, 'flood_stream_errors');
   // REFUSED_STREAM is not a stream error of the peer's making: 20 refusals stay under 10.
-  const q = server({ role: 'server', maxStreamErrorsPerWindow: 10, settings: { maxConcurrentStreams: 1 } });
+  const q = server({ role: 'server', streamErrorLimit: { burst: 10 }, settings: { maxConcurrentStreams: 1 } });
   q.send((w) => {
     for (let i = 0; i < 21; i++) w.headers(1 + 2 * i, q.block(post()), false, 16384);
   });
@@ -151,21 +151,91 @@ test('malformed requests past maxStreamErrorsPerWindow end the connection; refus
   assert.equal(ofType(q.frames(), FrameType.RST_STREAM).length, 20);
 });
 
-test('PRIORITY churn on idle streams is a glitch (CVE-2019-9513); on open streams it is free', () => {
-  const p = server({ role: 'server', maxGlitchesPerWindow: 100 });
-  p.send((w) => w.headers(1, p.block(post()), false, 16384));
+test('PRIORITY is a glitch everywhere (CVE-2019-9513); the few a browser sends per request are paid for by its requests', () => {
+  const p = server({ role: 'server', glitchLimit: { burst: 100, perSecond: 0, perRequest: 10 } });
+  // 50 requests with 5 PRIORITY frames each: 250 glitches, but each request earns 10.
   p.send((w) => {
-    for (let i = 0; i < 500; i++) w.priority(1, { dependency: 0, weight: i & 0xff, exclusive: false });
+    for (let i = 0; i < 50; i++) {
+      const id = 1 + 2 * i;
+      w.headers(id, p.block(post()), false, 16384);
+      for (let j = 0; j < 5; j++) w.priority(id, { dependency: 0, weight: j, exclusive: false });
+    }
   });
   assert.equal(p.conn.isClosed, false);
+  // Churn with no requests: on an open stream as on idle ones, cut once the budget is spent.
   p.send((w) => {
-    for (let i = 0; i < 101; i++) w.priority(1001 + 2 * i, { dependency: 1, weight: 1, exclusive: false });
+    for (let i = 0; i < 101; i++) w.priority(i % 2 === 0 ? 1 : 1001 + 2 * i, { dependency: 0, weight: 1, exclusive: false });
   });
   assert.equal(goawayCode(p), ErrorCode.ENHANCE_YOUR_CALM);
+  assert.equal(eventsOf(p.events, 'connectionError')[0]!.error.token, 'flood_glitches');
+});
+
+test('frames that cost work and do none are glitches: RST_STREAM on closed streams, WINDOW_UPDATE, unknown types, unsolicited ACKs, repeated GOAWAY', () => {
+  const floods: Array<[string, (w: import('../../src/frame/index.js').FrameWriter) => void]> = [
+    ['RST_STREAM on a closed stream', (w) => w.rstStream(1, ErrorCode.CANCEL)],
+    ['WINDOW_UPDATE on stream 0', (w) => w.windowUpdate(0, 1)],
+    ['WINDOW_UPDATE on a closed stream', (w) => w.windowUpdate(1, 1)],
+    ['unknown frame type', (w) => w.raw(0xfa, 0, 0, Buffer.alloc(4))],
+    ['unsolicited SETTINGS ACK', (w) => w.settingsAck()],
+    ['repeated GOAWAY', (w) => w.goaway(0x7fffffff, ErrorCode.NO_ERROR, Buffer.alloc(0))],
+  ];
+  for (const [name, frame] of floods) {
+    const p = server({ role: 'server', glitchLimit: { burst: 100, perSecond: 0 } });
+    // Stream 1 opens and ends both ways; stream 3 stays open (so a GOAWAY does not end the connection).
+    p.send((w) => w.headers(1, p.block(GET), true, 16384));
+    p.conn.sendHeaders(1, [[':status', '204']], true);
+    p.send((w) => w.headers(3, p.block(post()), false, 16384));
+    // The first GOAWAY means something (the peer is leaving); only the ones after it are glitches.
+    if (name === 'repeated GOAWAY') p.send((w) => frame(w));
+    p.send((w) => {
+      for (let i = 0; i < 100; i++) frame(w);
+    });
+    assert.equal(p.conn.isClosed, false, `${name}: 100 fit the burst`);
+    p.send((w) => frame(w));
+    assert.equal(goawayCode(p), ErrorCode.ENHANCE_YOUR_CALM, `${name}: the 101st is cut`);
+  }
+});
+
+test('a SETTINGS frame of more than maxSettingsEntries entries is ENHANCE_YOUR_CALM (CVE-2020-11080)', () => {
+  const p = server({ role: 'server' });
+  p.send((w) => w.settings(Array.from({ length: 32 }, () => [3, 100] as [number, number])));
+  assert.equal(p.conn.isClosed, false, '32 entries are fine');
+  p.send((w) => w.settings(Array.from({ length: 33 }, () => [3, 100] as [number, number])));
+  assert.equal(goawayCode(p), ErrorCode.ENHANCE_YOUR_CALM);
+  assert.equal(eventsOf(p.events, 'connectionError')[0]!.error.token, 'settings_too_many_entries');
+});
+
+test('rapid reset is a token bucket: a steady rate above the refill is cut, one below it is not', () => {
+  // burst 100, 50 a second: 100 resets a second for 2 s is cut (100 + 50 * t < 100 * t from t = 2 s).
+  const fast = server({ role: 'server', resetLimit: { burst: 100, perSecond: 50 } });
+  let id = 1;
+  let cutAt = -1;
+  for (let ms = 0; ms <= 5000 && cutAt < 0; ms += 10) {
+    fast.now = ms;
+    fast.send((w) => {
+      w.headers(id, fast.block(GET), false, 16384);
+      w.rstStream(id, ErrorCode.CANCEL);
+    });
+    id += 2;
+    if (fast.conn.isClosed) cutAt = ms;
+  }
+  assert.ok(cutAt >= 1500 && cutAt <= 2500, `cut at ${cutAt} ms`);
+  // 40 a second stays under the refill forever (here 20 s).
+  const slow = server({ role: 'server', resetLimit: { burst: 100, perSecond: 50 } });
+  id = 1;
+  for (let ms = 0; ms <= 20000; ms += 25) {
+    slow.now = ms;
+    slow.send((w) => {
+      w.headers(id, slow.block(GET), false, 16384);
+      w.rstStream(id, ErrorCode.CANCEL);
+    });
+    id += 2;
+  }
+  assert.equal(slow.conn.isClosed, false);
 });
 
 test('data dribble (CVE-2019-9511): windows opened an octet at a time while we wait to send are glitches', () => {
-  const p = server({ role: 'server', maxGlitchesPerWindow: 100 });
+  const p = server({ role: 'server', glitchLimit: { burst: 100 } });
   p.send((w) => w.settings([[4 /* INITIAL_WINDOW_SIZE */, 1]]));
   p.send((w) => w.headers(1, p.block(GET), true, 16384));
   p.conn.sendHeaders(1, [[':status', '200']], false);
@@ -175,12 +245,18 @@ test('data dribble (CVE-2019-9511): windows opened an octet at a time while we w
   p.send((w) => w.windowUpdate(1, 1));
   assert.equal(goawayCode(p), ErrorCode.ENHANCE_YOUR_CALM);
   // Honest large steps are not glitches.
-  const q = server({ role: 'server', maxGlitchesPerWindow: 10 });
+  const q = server({ role: 'server', glitchLimit: { burst: 10 } });
   q.send((w) => w.settings([[4, 1]]));
   q.send((w) => w.headers(1, q.block(GET), true, 16384));
   q.conn.sendHeaders(1, [[':status', '200']], false);
   q.conn.sendData(1, Buffer.alloc(500000), false);
-  for (let i = 0; i < 50; i++) q.send((w) => w.windowUpdate(1, 8192));
+  // A reading client opens both windows as it reads: the DATA frames it gets pay for them.
+  for (let i = 0; i < 50; i++) {
+    q.send((w) => {
+      w.windowUpdate(1, 8192);
+      w.windowUpdate(0, 8192);
+    });
+  }
   assert.equal(q.conn.isClosed, false);
 });
 

@@ -159,9 +159,9 @@ function newServer(): { conn: Connection; opening: Buffer } {
     role: 'server',
     now: 0,
     settings: { maxConcurrentStreams: MAX_STREAMS, maxHeaderListSize: 4096 },
-    maxControlFramesPerWindow: 200,
-    maxGlitchesPerWindow: 200,
-    maxResetsPerWindow: 200,
+    controlFrameLimit: { burst: 200 },
+    glitchLimit: { burst: 200 },
+    resetLimit: { burst: 200 },
   });
   const w = new FrameWriter();
   w.settings([]);
