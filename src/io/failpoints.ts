@@ -31,7 +31,8 @@ export type FailpointName =
   | 'session-idle-timer'
   | 'session-flush'
   | 'session-settled'
-  | 'session-body-wake';
+  | 'session-body-wake'
+  | 'session-heartbeat';
 
 let armed: Map<FailpointName, (name: FailpointName) => void> | null = null;
 

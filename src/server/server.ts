@@ -11,6 +11,7 @@
  * - Sockets get TCP_NODELAY; the TLS handshake and the sniffing have a timeout, sessions an idle timeout.
  */
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { ConnectionOptions } from '../connection/index.js';
@@ -21,7 +22,8 @@ import { accessLogger, type AccessLogTarget } from './access-log.js';
 import { Http1RequestError } from './errors.js';
 import { CONTINUE, SWITCHING_PROTOCOLS, h2cUpgradeOf, http1Response, parseHttp1RequestHead, type H2cUpgrade } from './http1.js';
 import type { RequestHandlerClass } from './request-handler.js';
-import { ServerSession, type ServerLogger, type SessionContext } from './session.js';
+import { ServerSession, type ServerLogger, type SessionContext, type StreamTimeoutCounters } from './session.js';
+import type { MinDataRate } from './data-rate.js';
 
 export interface HTTP2ServerOptions {
   /** TLS: options for `tls.createServer` (`{ key, cert, ... }`) or a `tls.SecureContext`. Omit or null for cleartext h2c. */
@@ -46,7 +48,32 @@ export interface HTTP2ServerOptions {
   allowUpgrade?: boolean;
   /** Response bodies pause while a socket holds this many unsent bytes. Default 1048576 (fewer drain/write rounds for big bodies). */
   socketHighWaterMark?: number;
+  /**
+   * A request (HEADERS to END_STREAM) must have arrived whole within this long, ms, or it is
+   * answered 408 (reset if a response started); 0: no limit. Counts time the application holds
+   * the body too, so it also ends requests stuck behind a handler that never returns. Default
+   * 300000 (node:http's requestTimeout).
+   */
+  requestTimeout?: number;
+  /**
+   * The slowest request body accepted, averaged over the time the client holds things up (not
+   * while a callback holds the credit), enforced after `graceMs`: slower gets 408. null: none.
+   * Default `{ bytesPerSecond: 240, graceMs: 5000 }` (Kestrel's MinRequestBodyDataRate).
+   */
+  minRequestDataRate?: MinDataRate | null;
+  /**
+   * The slowest response reading accepted, averaged over the time data waits for the client's
+   * window or socket (not while the application produces it), enforced after `graceMs`: slower
+   * streams are reset (CANCEL). null: none. Default `{ bytesPerSecond: 240, graceMs: 5000 }`
+   * (Kestrel's MinResponseDataRate).
+   */
+  minResponseDataRate?: MinDataRate | null;
 }
+
+/** The floors' default (Kestrel's). */
+const DEFAULT_MIN_DATA_RATE: Readonly<MinDataRate> = Object.freeze({ bytesPerSecond: 240, graceMs: 5000 });
+/** The heartbeat that checks deadlines and floors beats at most this far apart, ms. */
+const HEARTBEAT_MS = 1000;
 
 /** `server.stats`: counters for monitoring and leak checks. */
 export interface ServerStats {
@@ -64,6 +91,12 @@ export interface ServerStats {
   unexpectedErrors: number;
   /** Log lines held back by the rate limit (handler failures, unexpected errors). */
   logLinesSuppressed: number;
+  /** Requests answered 408 for not arriving within requestTimeout. */
+  requestTimeouts: number;
+  /** Requests answered 408 (or reset) for a body slower than minRequestDataRate. */
+  slowRequests: number;
+  /** Responses reset for being read slower than minResponseDataRate. */
+  slowResponses: number;
 }
 
 /** ALPN: h2 first; http/1.1 so that HTTP/1.1-only clients complete the handshake and read a clear refusal. */
@@ -97,6 +130,10 @@ export class HTTP2Server {
   private readonly log: LogLimiter;
   /** Exceptions h2kit did not expect on a connection's path: each ended its connection. */
   private unexpectedErrors = 0;
+  private readonly timeoutCounters: StreamTimeoutCounters = { requestTimeouts: 0, slowRequests: 0, slowResponses: 0 };
+  /** Checks request deadlines and data-rate floors across the sessions (null when none is set, or not listening). */
+  private heartbeat: NodeJS.Timeout | null = null;
+  private readonly heartbeatMs: number;
   private listening: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
   private readonly closed: Promise<void>;
@@ -142,12 +179,19 @@ export class HTTP2Server {
       // At least the socket's own mark (16 KiB), so that stopping at ours always ends in a 'drain'.
       socketHighWaterMark: Math.max(16384, options.socketHighWaterMark ?? 1048576),
       idleTimeout: options.idleTimeout ?? 120000,
+      requestTimeout: options.requestTimeout ?? 300000,
+      minRequestDataRate: options.minRequestDataRate === undefined ? DEFAULT_MIN_DATA_RATE : options.minRequestDataRate,
+      minResponseDataRate: options.minResponseDataRate === undefined ? DEFAULT_MIN_DATA_RATE : options.minResponseDataRate,
+      counters: this.timeoutCounters,
       sessionClosed: (session) => {
         this.sessions.delete(session);
         if (this.sessions.size === 0) this.onAllSessionsClosed?.();
       },
     };
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    // A beat a second, or faster when a deadline or grace period is shorter (tests, tight configs).
+    const spans = [this.ctx.requestTimeout, this.ctx.minRequestDataRate?.graceMs ?? 0, this.ctx.minResponseDataRate?.graceMs ?? 0].filter((ms) => ms > 0);
+    this.heartbeatMs = spans.length === 0 ? 0 : Math.max(25, Math.min(HEARTBEAT_MS, Math.floor(Math.min(...spans) / 4)));
 
     const ssl = options.ssl ?? null;
     this.secure = ssl !== null;
@@ -190,6 +234,7 @@ export class HTTP2Server {
       const onError = (err: Error): void => reject(err);
       this.netServer.once('error', onError);
       const done = (): void => {
+        this.startHeartbeat();
         this.netServer.off('error', onError);
         this.netServer.on('error', (err) => this.ctx.logger.error('h2kit: server error:', err));
         resolve();
@@ -249,6 +294,7 @@ export class HTTP2Server {
       timers,
       unexpectedErrors: this.unexpectedErrors,
       logLinesSuppressed: this.log.suppressedTotal,
+      ...this.timeoutCounters,
     };
   }
 
@@ -264,6 +310,7 @@ export class HTTP2Server {
       return this.closing;
     }
     this.netServer.close();
+    this.stopHeartbeat();
     for (const socket of this.pending) socket.destroy();
     for (const session of this.sessions) session.shutdown();
     const force = setTimeout(() => {
@@ -278,6 +325,25 @@ export class HTTP2Server {
     this.closing = Promise.all([this.closed, sessionsGone]).then(() => clearTimeout(force));
     return this.closing;
   }
+
+  // ---- the heartbeat ----
+
+  private startHeartbeat(): void {
+    if (this.heartbeatMs === 0 || this.heartbeat !== null) return;
+    this.heartbeat = setInterval(this.beat, this.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat !== null) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
+  /** Each session checks its own streams and guards itself (a failure ends that session only). */
+  private readonly beat = (): void => {
+    const now = performance.now();
+    for (const session of this.sessions) session.heartbeat(now);
+  };
 
   // ---- the guard on every socket path ----
 

@@ -24,6 +24,7 @@ import { CallbackQueue, type CallbackQueueOwner, isThenable } from '../io/callba
 import { failpoint, type FailpointName } from '../io/failpoints.js';
 import type { LogLimiter } from '../io/log-limiter.js';
 import { HandlerError, PushRefusedError } from './errors.js';
+import { RateMeter, StreamTiming, type MinDataRate } from './data-rate.js';
 import { appendHeaders } from '../io/header-input.js';
 import type { BaseRequestHandler, PushOptions, RequestHandlerClass, ResponseOptions } from './request-handler.js';
 
@@ -48,6 +49,21 @@ export interface SessionContext {
   idleTimeout: number;
   /** Called once when the session's socket has closed. */
   sessionClosed(session: ServerSession): void;
+  /** Whole-request deadline, ms (0: none), and the data-rate floors (null: none). */
+  requestTimeout: number;
+  minRequestDataRate: MinDataRate | null;
+  minResponseDataRate: MinDataRate | null;
+  /** Streams ended by those, over all sessions (for server.stats). */
+  counters: StreamTimeoutCounters;
+}
+
+export interface StreamTimeoutCounters {
+  /** Requests not received whole within requestTimeout. */
+  requestTimeouts: number;
+  /** Request bodies sent slower than minRequestDataRate. */
+  slowRequests: number;
+  /** Responses read slower than minResponseDataRate. */
+  slowResponses: number;
 }
 
 /** A queued callback: the connection's own events for headers and data, and two of ours. */
@@ -57,6 +73,17 @@ type CallbackItem =
   | { type: 'upgradeBody'; data: Buffer }
   | { type: 'requestDone' }
   | { type: 'close'; errorCode: number };
+
+/**
+ * After our GOAWAY for an error has been handed to the kernel, the peer gets this long to read
+ * it before the socket closes (closing at once could turn it into a reset that loses the GOAWAY).
+ */
+const CUT_OFF_LINGER_MS = 50;
+/** And a peer that does not even read its GOAWAY is dropped this long after it was cut off. */
+const CUT_OFF_MAX_MS = 1000;
+
+/** Why the heartbeat ends a stream. */
+type Lateness = 'request_timeout' | 'request_too_slow' | 'response_too_slow';
 
 const REQUEST_DONE: CallbackItem = { type: 'requestDone' };
 /** The close item of almost every stream (items are read, never written, so one serves all). */
@@ -90,6 +117,12 @@ class ServerStream {
   pumpAgain = false;
   /** Made only for streaming bodies (a Buffer or string body never needs waking). */
   wake: (() => void) | null = null;
+  /** The request has ended (END_STREAM received). */
+  requestEnded = false;
+  /** Request body octets received. */
+  bytesReceived = 0;
+  /** Made by the heartbeat for a stream that outlives a beat. */
+  timing: StreamTiming | null = null;
 
   constructor(id: number, pushed: boolean) {
     this.id = id;
@@ -135,6 +168,8 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
   private torndown = false;
   /** An unexpected exception ended the connection (it is reported once). */
   private faulted = false;
+  /** The connection ended with our GOAWAY for an error: the socket is closed quickly, unread. */
+  private cutOff = false;
   private upgradeBody: Buffer | null = null;
   /**
    * Idleness is judged by streams, not socket bytes, so PINGs or other control frames cannot
@@ -468,9 +503,107 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
     if (this.connection.isClosed || (this.goingAway && this.streams.size === 0 && this.connection.activeStreams === 0)) {
       this.ended = true;
       this.writeOutput();
+      if (this.cutOff) {
+        // We ended the connection for an error (a flood, a protocol violation): read nothing more
+        // (a flooder would otherwise keep us reading and discarding at full speed), let the GOAWAY
+        // reach the kernel, give the peer a moment to read it, then close.
+        this.socket.pause();
+        this.socket.end(this.lingerThenDestroy);
+        setTimeout(this.destroySocket, CUT_OFF_MAX_MS).unref();
+        return;
+      }
       this.socket.end();
       setTimeout(this.destroySocket, 2000).unref();
     }
+  }
+
+  /** Our GOAWAY for an error is written: the socket closes CUT_OFF_LINGER_MS later. */
+  private readonly lingerThenDestroy = (): void => {
+    setTimeout(this.destroySocket, CUT_OFF_LINGER_MS).unref();
+  };
+
+  // ---- the heartbeat: request deadline and data-rate floors ----
+
+  /**
+   * Called by the server about once a second (Kestrel's heartbeat): ends the streams whose
+   * request is late or whose client sends or reads below the floors. Costs nothing for a
+   * session without streams, and nothing per request for the many that end between beats.
+   */
+  heartbeat(now: number): void {
+    if (this.streams.size === 0 || this.torndown) return;
+    try {
+      failpoint('session-heartbeat');
+      let late: Array<[ServerStream, Lateness]> | null = null;
+      for (const stream of this.streams.values()) {
+        if (stream.closed || stream.handler === null) continue;
+        const why = this.lateness(stream, now);
+        if (why !== null) (late ??= []).push([stream, why]);
+      }
+      if (late === null) return;
+      for (const [stream, why] of late) this.endLateStream(stream, why);
+      this.flush(true);
+    } catch (err) {
+      this.fault(err, 'session-heartbeat');
+    }
+  }
+
+  /** Which of the request deadline and the floors `stream` breaks, if any. */
+  private lateness(stream: ServerStream, now: number): Lateness | null {
+    const ctx = this.ctx;
+    const timing = (stream.timing ??= new StreamTiming(now));
+    if (!stream.requestEnded) {
+      if (ctx.requestTimeout > 0 && now - timing.firstSeen >= ctx.requestTimeout) {
+        return 'request_timeout';
+      }
+      const floor = ctx.minRequestDataRate;
+      if (floor !== null) {
+        const meter = (timing.request ??= new RateMeter(now, stream.bytesReceived));
+        // The client is the one holding things up unless a callback still holds the credit.
+        meter.sample(now, stream.bytesReceived, !stream.busy && stream.queue === null);
+        if (meter.tooSlow(floor)) {
+          return 'request_too_slow';
+        }
+      }
+    }
+    const floor = ctx.minResponseDataRate;
+    if (floor !== null && stream.responded) {
+      const queued = this.connection.queuedBytes(stream.id);
+      if (stream.source !== null || queued > 0) {
+        const sent = stream.bytesSent - queued;
+        const meter = (timing.response ??= new RateMeter(now, sent));
+        // Data waits for the client's window or for the socket to drain: the client is slow.
+        // Otherwise the application is (its body source has nothing yet), which does not count.
+        const clientBound = queued > 0 || stream.waitingForDrain || this.connection.sendWindow(stream.id) <= 0;
+        meter.sample(now, sent, clientBound);
+        if (meter.tooSlow(floor)) {
+          return 'response_too_slow';
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A late request that has no response yet is answered 408 and the client told to stop sending
+   * (RST_STREAM NO_ERROR, RFC 9113 section 8.1); any other late stream is reset (CANCEL).
+   */
+  private endLateStream(stream: ServerStream, why: Lateness): void {
+    const counters = this.ctx.counters;
+    if (why === 'request_timeout') counters.requestTimeouts++;
+    else if (why === 'request_too_slow') counters.slowRequests++;
+    else counters.slowResponses++;
+    if (why !== 'response_too_slow' && !stream.responded) {
+      const body = Buffer.from(why === 'request_timeout' ? 'Request Timeout: the request did not arrive in time\n' : 'Request Timeout: the request body came too slowly\n');
+      stream.responded = true;
+      stream.status = 408;
+      stream.bytesSent = body.length;
+      this.connection.sendHeaders(stream.id, [[':status', '408'], ['content-type', 'text/plain; charset=utf-8'], ['content-length', String(body.length)]], false);
+      this.connection.sendData(stream.id, body, true);
+      this.connection.resetStream(stream.id, ErrorCode.NO_ERROR);
+      return;
+    }
+    this.stopBody(stream);
+    this.connection.resetStream(stream.id, ErrorCode.CANCEL);
   }
 
   // ---- connection events ----
@@ -488,9 +621,13 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
             this.connection.consume(ev.streamId, ev.data.length);
             break;
           }
+          stream.bytesReceived += ev.data.length;
           if (ev.data.length > 0) this.callbacks.deliver(stream, ev);
           else this.connection.consume(ev.streamId, 0);
-          if (ev.endStream) this.callbacks.deliver(stream, REQUEST_DONE);
+          if (ev.endStream) {
+            stream.requestEnded = true;
+            this.callbacks.deliver(stream, REQUEST_DONE);
+          }
           break;
         }
         case 'streamReset': {
@@ -511,6 +648,9 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
         case 'goaway':
           this.goingAway = true;
           break;
+        case 'connectionError':
+          this.cutOff = true;
+          break;
         case 'closed':
           this.endIfDone();
           break;
@@ -526,6 +666,7 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
       const stream = this.streams.get(ev.streamId);
       if (stream === undefined) return;
       if (stream.handler !== null) stream.handler.trailers = ev.headers;
+      stream.requestEnded = true;
       this.callbacks.deliver(stream, REQUEST_DONE);
       return;
     }
@@ -534,6 +675,7 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
     // an answer, so no handler is built and no application work is done for it.
     if (this.connection.streamState(ev.streamId) === StreamState.CLOSED) return;
     const stream = new ServerStream(ev.streamId, false);
+    stream.requestEnded = ev.endStream;
     this.addStream(stream);
     let handler: BaseRequestHandler;
     try {
@@ -817,6 +959,7 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
       throw err;
     }
     const stream = new ServerStream(promisedId, true);
+    stream.requestEnded = true;
     this.addStream(stream);
     let handler: BaseRequestHandler;
     try {

@@ -59,13 +59,16 @@ function lazyBody(n: number): BodyGenerator {
  * - `/big?n=N` answers N octets (flow-control and buffering attacks);
  * - `/stream?n=N` answers N octets made on demand by a body generator (only what the pump asks for
  *   exists in memory, so RSS measures the server's buffering, not the application's body);
- * - `/echo` answers the request body once it has ended.
+ * - `/echo` answers the request body once it has ended;
+ * - `/throw` throws from onHeaders (an application bug a client can trigger at will);
+ * - `/stuck` never returns from onData (a backend write that hangs).
  */
 export class TargetHandler extends BaseRequestHandler {
   private readonly body: Buffer[] = [];
 
   override onHeaders(): void {
     handlerStats.created++;
+    if (this.path === '/throw') throw new Error('the application fails on /throw (test)');
     const big = /^\/big\?n=(\d+)$/.exec(this.path);
     const stream = /^\/stream\?n=(\d+)$/.exec(this.path);
     if (big) this.sendResponse({ body: Buffer.alloc(Number(big[1]), 0x62) });
@@ -73,8 +76,9 @@ export class TargetHandler extends BaseRequestHandler {
     else if (this.path === '/') this.sendResponse({ body: 'ok' });
   }
 
-  override onData(data: Buffer): void {
+  override onData(data: Buffer): void | Promise<void> {
     if (this.path === '/echo') this.body.push(Buffer.from(data));
+    if (this.path === '/stuck') return new Promise<void>(() => {});
   }
 
   override onRequestDone(): void {
@@ -264,16 +268,26 @@ export class Attacker {
 export interface HonestStats {
   ok: number;
   failed: string[];
+  /** Each successful request's time, ms. */
+  latencies: number[];
+}
+
+/** The `q` quantile (0..1) of `values`, ms; NaN when empty. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 /** Requests `/` back to back on one node:http2 connection until `stop()`; records every failure. */
 export function startHonestClient(url: string): { stats: HonestStats; ready: Promise<void>; stop(): Promise<void> } {
-  const stats: HonestStats = { ok: 0, failed: [] };
+  const stats: HonestStats = { ok: 0, failed: [], latencies: [] };
   let stopped = false;
   const session = http2.connect(url, { rejectUnauthorized: false });
   session.on('error', (err) => stats.failed.push(`session: ${err.message}`));
   const one = (): Promise<void> =>
     new Promise((resolve) => {
+      const began = performance.now();
       const req = session.request({ ':path': '/' });
       let body = '';
       let status = 0;
@@ -281,8 +295,10 @@ export function startHonestClient(url: string): { stats: HonestStats; ready: Pro
       req.on('response', (h) => (status = Number(h[':status'])));
       req.on('data', (c: string) => (body += c));
       req.on('end', () => {
-        if (status === 200 && body === 'ok') stats.ok++;
-        else stats.failed.push(`status ${status} body ${JSON.stringify(body)}`);
+        if (status === 200 && body === 'ok') {
+          stats.ok++;
+          stats.latencies.push(performance.now() - began);
+        } else stats.failed.push(`status ${status} body ${JSON.stringify(body)}`);
         resolve();
       });
       req.on('error', (err) => {
@@ -412,7 +428,8 @@ export async function runAttack(t: TestContext, options: AttackOptions): Promise
   const recv = [...attacker.received].map(([type, n]) => `${type}:${n}`).join(' ');
   t.diagnostic(
     `cut-off ${result.cutOff ? `${cutOffMs.toFixed(0)} ms` : 'NEVER'}, GOAWAY ${goaway}, peak RSS growth ${mem.peakGrowthMiB.toFixed(1)} MiB, ` +
-      `honest ${honest.stats.ok} ok / ${honest.stats.failed.length} failed, frames received by type {${recv}}, resets ${attacker.resetCount()}`,
+      `honest ${honest.stats.ok} ok / ${honest.stats.failed.length} failed (p50 ${quantile(honest.stats.latencies, 0.5).toFixed(2)} ms, ` +
+      `p99 ${quantile(honest.stats.latencies, 0.99).toFixed(2)} ms), frames received by type {${recv}}, resets ${attacker.resetCount()}`,
   );
   return result;
 }

@@ -6,7 +6,8 @@
  *
  * Then the class: for every way the event loop calls into a connection (accept, TLS events, the
  * handshake deadline, the sniffing of the first bytes, the upgrade, and a session's data, end,
- * drain, error, close, timeouts, timers, deferred flushes, promise settlements and body wake-ups)
+ * drain, error, close, timeouts, timers, deferred flushes, promise settlements, body wake-ups and
+ * the server's heartbeat)
  * a failpoint makes h2kit throw there. Each time the exception must end only that connection, be
  * logged once and counted in `server.stats.unexpectedErrors`, and the server must go on serving.
  */
@@ -344,6 +345,12 @@ const CASES: PathCase[] = [
   { name: 'session-flush', trigger: (port) => get(`http://127.0.0.1:${port}`, '/later').catch(() => null) },
   { name: 'session-settled', trigger: (port) => get(`http://127.0.0.1:${port}`, '/async').catch(() => null) },
   { name: 'session-body-wake', trigger: (port) => get(`http://127.0.0.1:${port}`, '/readable').catch(() => null) },
+  {
+    name: 'session-heartbeat',
+    options: { requestTimeout: 100 },
+    // A request that never ends: the heartbeat has a stream to look at.
+    trigger: async (port) => closed(await rawH2(port, (w, hpack) => w.headers(1, requestBlock(hpack, '/hold'), false, 16384))),
+  },
 ];
 
 for (const c of CASES) {
