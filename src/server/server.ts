@@ -97,6 +97,11 @@ export interface ServerStats {
   slowRequests: number;
   /** Responses reset for being read slower than minResponseDataRate. */
   slowResponses: number;
+  /**
+   * Connections ended with our GOAWAY for an error, by its token (the GOAWAY's debug data):
+   * `flood_resets`, `flood_glitches`, `settings_too_many_entries`, `preface_invalid`...
+   */
+  connectionErrors: Record<string, number>;
 }
 
 /** ALPN: h2 first; http/1.1 so that HTTP/1.1-only clients complete the handshake and read a clear refusal. */
@@ -130,6 +135,7 @@ export class HTTP2Server {
   private readonly log: LogLimiter;
   /** Exceptions h2kit did not expect on a connection's path: each ended its connection. */
   private unexpectedErrors = 0;
+  private readonly connectionErrors = new Map<string, number>();
   private readonly timeoutCounters: StreamTimeoutCounters = { requestTimeouts: 0, slowRequests: 0, slowResponses: 0 };
   /** Checks request deadlines and data-rate floors across the sessions (null when none is set, or not listening). */
   private heartbeat: NodeJS.Timeout | null = null;
@@ -183,6 +189,7 @@ export class HTTP2Server {
       minRequestDataRate: options.minRequestDataRate === undefined ? DEFAULT_MIN_DATA_RATE : options.minRequestDataRate,
       minResponseDataRate: options.minResponseDataRate === undefined ? DEFAULT_MIN_DATA_RATE : options.minResponseDataRate,
       counters: this.timeoutCounters,
+      connectionErrors: this.connectionErrors,
       sessionClosed: (session) => {
         this.sessions.delete(session);
         if (this.sessions.size === 0) this.onAllSessionsClosed?.();
@@ -295,6 +302,7 @@ export class HTTP2Server {
       unexpectedErrors: this.unexpectedErrors,
       logLinesSuppressed: this.log.suppressedTotal,
       ...this.timeoutCounters,
+      connectionErrors: Object.fromEntries(this.connectionErrors),
     };
   }
 

@@ -55,6 +55,8 @@ export interface SessionContext {
   minResponseDataRate: MinDataRate | null;
   /** Streams ended by those, over all sessions (for server.stats). */
   counters: StreamTimeoutCounters;
+  /** Connections we ended with GOAWAY for an error, by the error's token (for server.stats). */
+  connectionErrors: Map<string, number>;
 }
 
 export interface StreamTimeoutCounters {
@@ -81,6 +83,8 @@ type CallbackItem =
 const CUT_OFF_LINGER_MS = 50;
 /** And a peer that does not even read its GOAWAY is dropped this long after it was cut off. */
 const CUT_OFF_MAX_MS = 1000;
+/** Octets still read (and dropped) after being cut off, before reading stops. */
+const CUT_OFF_DISCARD_MAX = 65536;
 
 /** Why the heartbeat ends a stream. */
 type Lateness = 'request_timeout' | 'request_too_slow' | 'response_too_slow';
@@ -168,8 +172,10 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
   private torndown = false;
   /** An unexpected exception ended the connection (it is reported once). */
   private faulted = false;
-  /** The connection ended with our GOAWAY for an error: the socket is closed quickly, unread. */
+  /** The connection ended with our GOAWAY for an error: the socket is closed quickly, mostly unread. */
   private cutOff = false;
+  /** Octets read and dropped since then. */
+  private discarded = 0;
   private upgradeBody: Buffer | null = null;
   /**
    * Idleness is judged by streams, not socket bytes, so PINGs or other control frames cannot
@@ -305,7 +311,13 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
   private readonly onSocketData = (chunk: Buffer): void => {
     try {
       failpoint('session-data');
-      if (this.ended) return;
+      if (this.ended) {
+        // Cut off: what the peer had already sent is drained (a peer that stopped sending then
+        // gets our GOAWAY and a clean close, not a reset that can destroy it); a peer that keeps
+        // flooding is no longer read (the socket closes shortly anyway).
+        if (this.cutOff && (this.discarded += chunk.length) > CUT_OFF_DISCARD_MAX) this.socket.pause();
+        return;
+      }
       this.handleBurst(this.connection.receive(chunk, performance.now()));
     } catch (err) {
       this.fault(err, 'session-data');
@@ -504,10 +516,9 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
       this.ended = true;
       this.writeOutput();
       if (this.cutOff) {
-        // We ended the connection for an error (a flood, a protocol violation): read nothing more
-        // (a flooder would otherwise keep us reading and discarding at full speed), let the GOAWAY
-        // reach the kernel, give the peer a moment to read it, then close.
-        this.socket.pause();
+        // We ended the connection for an error (a flood, a protocol violation): read little more
+        // (a flooder would otherwise keep us reading and discarding at full speed: see
+        // onSocketData), let the GOAWAY reach the kernel, give the peer a moment to read it, close.
         this.socket.end(this.lingerThenDestroy);
         setTimeout(this.destroySocket, CUT_OFF_MAX_MS).unref();
         return;
@@ -650,6 +661,7 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
           break;
         case 'connectionError':
           this.cutOff = true;
+          this.ctx.connectionErrors.set(ev.error.token, (this.ctx.connectionErrors.get(ev.error.token) ?? 0) + 1);
           break;
         case 'closed':
           this.endIfDone();
