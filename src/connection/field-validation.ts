@@ -21,6 +21,116 @@ for (let c = 0x41; c <= 0x5a; c++) BAD_NAME_OCTET[c] = 1;
 for (let c = 0x7f; c <= 0xff; c++) BAD_NAME_OCTET[c] = 1;
 BAD_NAME_OCTET[0x3a] = 1;
 
+/** RFC 9110 section 5.6.2: the octets of a token (tchar), as methods and HTTP/1.1 field names are. */
+const TOKEN_OCTET = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN_OCTET[c.charCodeAt(0)] = 1;
+
+/**
+ * Octets a request target may not hold: controls, SP and DEL. Everything else passes, obs-text
+ * (0x80-0xff) included as nghttp2 lets it: percent-decoding and path rules are the application's.
+ */
+const BAD_TARGET_OCTET = new Uint8Array(256);
+for (let c = 0; c <= 0x20; c++) BAD_TARGET_OCTET[c] = 1;
+BAD_TARGET_OCTET[0x7f] = 1;
+
+/**
+ * RFC 3986 section 3.2.2: the octets of a reg-name (unreserved, sub-delims, and '%' of
+ * pct-encoded, whose two hex digits are checked apart), and the ones inside an IP-literal's
+ * brackets (hex digits, ':' and '.' of IPv6, and what IPvFuture adds: unreserved, sub-delims).
+ */
+const REG_NAME_OCTET = new Uint8Array(256);
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=%") REG_NAME_OCTET[c.charCodeAt(0)] = 1;
+const IP_LITERAL_OCTET = new Uint8Array(REG_NAME_OCTET);
+IP_LITERAL_OCTET[0x3a] = 1;
+IP_LITERAL_OCTET[0x25] = 0;
+
+function isHexDigit(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/** A token (RFC 9110 section 5.6.2): a method, an HTTP/1.1 field name. */
+export function isToken(value: string): boolean {
+  const n = value.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0xff || TOKEN_OCTET[c] !== 1) return false;
+  }
+  return true;
+}
+
+/** A request target or :path free of controls, SP and DEL (a CR, LF or NUL there splits requests downstream). */
+export function isValidTargetOctets(value: string): boolean {
+  const n = value.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0xff || BAD_TARGET_OCTET[c] === 1) return false;
+  }
+  return true;
+}
+
+/**
+ * An authority as a request may carry it in :authority, Host or an HTTP/1.1 target (RFC 3986
+ * section 3.2): host [":" port], the host a bracketed IP-literal or a non-empty reg-name (IPv4
+ * included), the port at most 5 digits up to 65535. Refused: userinfo ('@': RFC 9113 section
+ * 8.3.1 forbids it for http and https, the only schemes served here), an empty host (RFC 9110
+ * section 4.2.1), and any other octet, which a router or a log behind us could misread.
+ * `requirePort`: CONNECT's authority-form (RFC 9110 section 9.3.6: there is no default port).
+ *
+ * One deviation is let through: an IPv6 address without its brackets, then a port (`::1:8080`),
+ * which node:http2's client sends for `http://[::1]:8080`. Only hex digits, ':' and '.' pass that
+ * way, so nothing a router could split on (whether such a value ends with a port cannot be told,
+ * so `requirePort` does not apply to it).
+ */
+export function isValidAuthority(value: string, requirePort = false): boolean {
+  const n = value.length;
+  let i = 0;
+  if (n > 0 && value.charCodeAt(0) !== 0x5b && value.indexOf(':') !== value.lastIndexOf(':')) return /^[0-9A-Fa-f:.]+$/.test(value);
+  if (n > 0 && value.charCodeAt(0) === 0x5b) {
+    // IP-literal: "[" ( IPv6address / IPvFuture ) "]"
+    i = 1;
+    while (i < n && value.charCodeAt(i) !== 0x5d) {
+      const c = value.charCodeAt(i);
+      if (c > 0xff || IP_LITERAL_OCTET[c] !== 1) return false;
+      i++;
+    }
+    if (i === n || i === 1) return false;
+    i++;
+  } else {
+    while (i < n && value.charCodeAt(i) !== 0x3a) {
+      const c = value.charCodeAt(i);
+      if (c > 0xff || REG_NAME_OCTET[c] !== 1) return false;
+      if (c === 0x25 && !(i + 2 < n && isHexDigit(value.charCodeAt(i + 1)) && isHexDigit(value.charCodeAt(i + 2)))) return false;
+      i++;
+    }
+    if (i === 0) return false;
+  }
+  if (i === n) return !requirePort;
+  if (value.charCodeAt(i) !== 0x3a) return false;
+  const digits = n - i - 1;
+  if (digits === 0) return !requirePort;
+  if (digits > 5) return false;
+  let port = 0;
+  for (let j = i + 1; j < n; j++) {
+    const d = value.charCodeAt(j) - 48;
+    if (d < 0 || d > 9) return false;
+    port = port * 10 + d;
+  }
+  return port <= 65535;
+}
+
+/** Whether `scheme` is http or https, in any case (RFC 3986 section 3.1: schemes are case-insensitive). */
+function isHttpScheme(scheme: string): boolean {
+  return scheme === 'https' || scheme === 'http' || ((scheme.length === 4 || scheme.length === 5) && /^https?$/i.test(scheme));
+}
+
+/** RFC 3986 section 3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ). */
+function isValidScheme(scheme: string): boolean {
+  if (scheme === 'https' || scheme === 'http') return true;
+  return /^[A-Za-z][A-Za-z0-9+.-]*$/.test(scheme);
+}
+
 /** Section 8.2.2: fields that only make sense for one HTTP/1.1 connection. `te` is checked apart. */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
@@ -105,6 +215,12 @@ function checkRegularField(name: string, value: string, info: MessageInfo): stri
  * (non-empty), optional :authority; CONNECT (section 8.5) has :method and :authority only,
  * unless extended CONNECT (RFC 8441, `allowProtocol`) adds :protocol with :scheme and :path.
  * Pseudo-headers come first, none unknown or repeated.
+ *
+ * The values too: :method a token; :scheme a URI scheme; :path free of controls, SP and DEL, and
+ * for http(s) an absolute path or `*` for OPTIONS (never absolute-form, which a handler would take
+ * for a path); :authority (or, without it, `host`) a valid authority, host:port for CONNECT. The
+ * same function judges the requests of an `Upgrade: h2c` (see checkRequestFields), so the
+ * HTTP/1.1 path lets through exactly what a HEADERS frame may carry.
  */
 export function checkRequest(headers: HeaderList, allowProtocol: boolean, info: MessageInfo): string | null {
   info.reset();
@@ -151,19 +267,35 @@ export function checkRequest(headers: HeaderList, allowProtocol: boolean, info: 
     regular = true;
     const bad = checkRegularField(name, value, info);
     if (bad !== null) return bad;
+    // Pseudo-headers came first, so whether :authority was there is known: without it, `host` names the authority.
+    if (authority === null && name === 'host' && !isValidAuthority(value)) return 'host_invalid';
   }
   if (method === null || method === '') return 'request_method_missing';
+  if (!isToken(method)) return 'request_method_invalid';
   info.method = method;
   if (method === 'CONNECT' && protocol === null) {
     if (authority === null || authority === '') return 'connect_authority_missing';
     if (scheme !== null || path !== null) return 'connect_scheme_or_path';
+    if (!isValidAuthority(authority, true)) return 'connect_authority_invalid';
     return null;
   }
   if (protocol !== null && method !== 'CONNECT') return 'protocol_without_connect';
   if (scheme === null || scheme === '') return 'request_scheme_missing';
+  if (!isValidScheme(scheme)) return 'request_scheme_invalid';
   if (path === null) return 'request_path_missing';
   if (path === '') return 'request_path_empty';
+  if (!isValidTargetOctets(path)) return 'request_path_invalid';
+  if (isHttpScheme(scheme) && path.charCodeAt(0) !== 0x2f && !(path === '*' && method === 'OPTIONS')) return 'request_path_invalid';
+  if (authority !== null && !isValidAuthority(authority)) return 'authority_invalid';
   return null;
+}
+
+/**
+ * A request's header list judged as if it had come in a HEADERS frame (no extended CONNECT):
+ * the rejection token, or null. For requests that reach HTTP/2 another way (`Upgrade: h2c`).
+ */
+export function checkRequestFields(headers: HeaderList): string | null {
+  return checkRequest(headers, false, new MessageInfo());
 }
 
 /**

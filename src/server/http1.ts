@@ -2,55 +2,168 @@
  * The bit of HTTP/1.1 an HTTP/2 server needs: parse one request head (bounded in size) to
  * answer `Upgrade: h2c` (RFC 7540 section 3.2, kept by RFC 9113 section 3.1 as optional) or
  * to refuse a client that does not speak HTTP/2 with a clear HTTP/1.1 answer instead of a hang.
+ *
+ * The head is held to RFC 9112 strictly, because what it yields becomes an HTTP/2 request that
+ * handlers, logs and proxies behind them trust: CRLF line ends only (a bare CR or LF, or a NUL,
+ * anywhere in the head is refused, RFC 9112 section 2.2), one SP between the parts of the request
+ * line, a request-target in the form its method allows (section 3.2), no whitespace between a
+ * field name and its colon (section 5.1), no obs-fold (section 5.2), no control octet in a value
+ * (RFC 9110 section 5.5 allows refusing them), and exactly one valid Host in HTTP/1.1 (section
+ * 3.2). Each refusal is a 400 with a token saying which rule.
  */
 import { checkSettingValue } from '../frame/index.js';
+import { checkRequestFields, isToken, isValidAuthority, isValidTargetOctets } from '../connection/index.js';
 import { Http1RequestError } from './errors.js';
 
 export interface Http1RequestHead {
   method: string;
   target: string;
-  /** `HTTP/1.1` or `HTTP/1.0`. */
+  /** `HTTP/1.0`, `HTTP/1.1`, or a later `HTTP/1.x`, which is served as 1.1 (RFC 9110 section 6.2). */
   version: string;
-  /** Field names lowercased, values trimmed, in order. */
+  /** Field names lowercased, values without their surrounding whitespace, in order. */
   headers: Array<[string, string]>;
-  /** Bytes taken by the head including the blank line; the body (if any) follows. */
+  /** Bytes taken by the head including the blank line (and any empty lines before it); the body (if any) follows. */
   headLength: number;
 }
 
+/** Longest method accepted (the longest registered one, UPDATEREDIRECTREF, has 17). The first-bytes classifier uses it too. */
+export const MAX_METHOD_LENGTH = 32;
+/** Empty lines (CRLF) ignored before the request line (RFC 9112 section 2.2: "at least one"). */
+export const MAX_LEADING_EMPTY_LINES = 2;
+
+const CR = 0x0d;
+const LF = 0x0a;
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const VERSION = /^HTTP\/1\.[0-9]$/;
+/** absolute-form (RFC 9112 section 3.2.2) starts with a URI scheme and its colon. */
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
+function refuse(message: string, token: string, status = 400): never {
+  throw new Http1RequestError(message, token, status);
+}
+
+/** A short, printable excerpt of a line for an error message. */
+function excerpt(text: string): string {
+  return JSON.stringify(text.length > 100 ? text.slice(0, 100) + '...' : text);
+}
+
+/**
+ * RFC 9112 section 2.2: lines end with CRLF. A CR not followed by LF, an LF not preceded by CR, and
+ * NUL are refused over the whole head (`from` to the end of its last line), before it is split:
+ * a lenient reading here is how a request smuggles a second one past a stricter hop.
+ */
+function checkLineEnds(buf: Buffer, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    const c = buf[i]!;
+    if (c === CR) {
+      if (buf[i + 1] !== LF) refuse('a bare CR in the request head (RFC 9112 section 2.2)', 'http1_bare_cr');
+      i++;
+    } else if (c === LF) {
+      refuse('a bare LF in the request head: lines end with CRLF (RFC 9112 section 2.2)', 'http1_bare_lf');
+    } else if (c === 0) {
+      refuse('a NUL in the request head', 'http1_nul');
+    }
+  }
+}
+
+/** RFC 9110 section 5.5: field-vchar, SP and HTAB only; CR, LF, NUL and the other controls (DEL included) are refused. */
+function isValidHttp1FieldValue(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return false;
+  }
+  return true;
+}
+
+/** The value without the optional whitespace (SP, HTAB: RFC 9112 section 5.1) around it; nothing else is whitespace here. */
+function trimOws(value: string): string {
+  let a = 0;
+  let b = value.length;
+  while (a < b && (value.charCodeAt(a) === 0x20 || value.charCodeAt(a) === 0x09)) a++;
+  while (b > a && (value.charCodeAt(b - 1) === 0x20 || value.charCodeAt(b - 1) === 0x09)) b--;
+  return value.slice(a, b);
+}
+
+/**
+ * RFC 9112 section 3.2: the request-target forms. CONNECT takes authority-form (host:port) and
+ * only it; `*` is for OPTIONS; every other request is origin-form (`/...`) or absolute-form
+ * (`scheme:...`, which a server must accept, section 3.2.2).
+ */
+function checkTargetForm(method: string, target: string): void {
+  if (method === 'CONNECT') {
+    if (!isValidAuthority(target, true)) refuse(`CONNECT needs an authority-form target (host:port), got ${excerpt(target)}`, 'http1_bad_request_target');
+    return;
+  }
+  if (target.charCodeAt(0) === 0x2f) return;
+  if (target === '*') {
+    if (method !== 'OPTIONS') refuse(`the asterisk-form target "*" is for OPTIONS, not ${method}`, 'http1_bad_request_target');
+    return;
+  }
+  if (!ABSOLUTE_FORM.test(target)) refuse(`request-target ${excerpt(target)} is neither "/path", "http://host/path" nor "*"`, 'http1_bad_request_target');
+}
 
 /**
  * Parses the request head at the start of `buf`. Returns null when the blank line has not
  * arrived yet; throws Http1RequestError when the head is malformed or longer than `maxSize`.
  */
 export function parseHttp1RequestHead(buf: Buffer, maxSize: number): Http1RequestHead | null {
-  const end = buf.indexOf(CRLFCRLF);
+  let start = 0;
+  for (let k = 0; k < MAX_LEADING_EMPTY_LINES && buf[start] === CR && buf[start + 1] === LF; k++) start += 2;
+  const end = buf.indexOf(CRLFCRLF, start);
   if (end < 0) {
-    if (buf.length > maxSize) {
-      throw new Http1RequestError(`HTTP/1.1 request head exceeds ${maxSize} bytes`, 'http1_head_too_large', 431);
-    }
+    if (buf.length > maxSize) refuse(`HTTP/1.1 request head exceeds ${maxSize} bytes`, 'http1_head_too_large', 431);
     return null;
   }
-  if (end + 4 > maxSize) {
-    throw new Http1RequestError(`HTTP/1.1 request head of ${end + 4} bytes exceeds ${maxSize}`, 'http1_head_too_large', 431);
+  if (end + 4 > maxSize) refuse(`HTTP/1.1 request head of ${end + 4} bytes exceeds ${maxSize}`, 'http1_head_too_large', 431);
+  checkLineEnds(buf, start, end + 2);
+  const lines = buf.toString('latin1', start, end).split('\r\n');
+
+  // request-line = method SP request-target SP HTTP-version (RFC 9112 section 3): exactly two SPs.
+  const line = lines[0]!;
+  const sp1 = line.indexOf(' ');
+  const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
+  if (sp1 <= 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0 || !VERSION.test(line.slice(sp2 + 1))) {
+    refuse(`malformed HTTP/1.1 request line ${excerpt(line)}`, 'http1_bad_request_line');
   }
-  const lines = buf.toString('latin1', 0, end).split('\r\n');
-  const requestLine = lines[0]!.split(' ');
-  if (requestLine.length !== 3 || !TOKEN.test(requestLine[0]!) || requestLine[1] === '' || !/^HTTP\/1\.[01]$/.test(requestLine[2]!)) {
-    throw new Http1RequestError(`malformed HTTP/1.1 request line ${JSON.stringify(lines[0]!.slice(0, 100))}`, 'http1_bad_request_line', 400);
-  }
+  const method = line.slice(0, sp1);
+  const target = line.slice(sp1 + 1, sp2);
+  const version = line.slice(sp2 + 1);
+  if (!isToken(method) || method.length > MAX_METHOD_LENGTH) refuse(`malformed method in the request line ${excerpt(line)}`, 'http1_bad_request_line');
+  if (!isValidTargetOctets(target)) refuse(`request-target ${excerpt(target)} holds a control octet, SP or DEL, or is empty`, 'http1_bad_request_target');
+  // No request-target form has a fragment (RFC 9112 section 3.2): a '#' is the client's mistake or a trick.
+  if (target.includes('#')) refuse(`request-target ${excerpt(target)} holds a fragment ('#')`, 'http1_bad_request_target');
+  checkTargetForm(method, target);
+
   const headers: Array<[string, string]> = [];
+  let hosts = 0;
+  let host = '';
   for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    const colon = line.indexOf(':');
-    const name = colon > 0 ? line.slice(0, colon) : '';
-    if (!TOKEN.test(name)) {
-      throw new Http1RequestError(`malformed HTTP/1.1 header line ${JSON.stringify(line.slice(0, 100))}`, 'http1_bad_header', 400);
+    const field = lines[i]!;
+    const first = field.charCodeAt(0);
+    if (first === 0x20 || first === 0x09) {
+      // obs-fold (section 5.2), or whitespace before the first field (section 2.2): both refused.
+      refuse(`a field line starting with whitespace (obsolete line folding) is not accepted: ${excerpt(field)}`, 'http1_obs_fold');
     }
-    headers.push([name.toLowerCase(), line.slice(colon + 1).trim()]);
+    const colon = field.indexOf(':');
+    if (colon <= 0) refuse(`malformed HTTP/1.1 header line ${excerpt(field)}`, 'http1_bad_header');
+    const last = field.charCodeAt(colon - 1);
+    if (last === 0x20 || last === 0x09) refuse(`whitespace between a field name and its colon (RFC 9112 section 5.1): ${excerpt(field)}`, 'http1_space_before_colon');
+    const name = field.slice(0, colon);
+    if (!isToken(name)) refuse(`malformed HTTP/1.1 header line ${excerpt(field)}`, 'http1_bad_header');
+    const value = trimOws(field.slice(colon + 1));
+    if (!isValidHttp1FieldValue(value)) refuse(`a control octet in the value of ${name}`, 'http1_bad_field_value');
+    const lower = name.toLowerCase();
+    if (lower === 'host') {
+      hosts++;
+      host = value;
+    }
+    headers.push([lower, value]);
   }
-  return { method: requestLine[0]!, target: requestLine[1]!, version: requestLine[2]!, headers, headLength: end + 4 };
+  // RFC 9112 section 3.2: 400 for an HTTP/1.1 request without Host, with several, or with an invalid one.
+  if (hosts > 1) refuse('more than one Host header field', 'http1_duplicate_host');
+  if (hosts === 0 && version !== 'HTTP/1.0') refuse('an HTTP/1.1 request needs a Host header field', 'http1_host_missing');
+  if (host !== '' && !isValidAuthority(host)) refuse(`invalid Host ${excerpt(host)}: host[:port] expected`, 'http1_host_invalid');
+  return { method, target, version, headers, headLength: end + 4 };
 }
 
 /** All values of a field, comma-split into lowercase tokens. */
@@ -111,13 +224,46 @@ function checkUpgradeSettings(payload: Buffer): void {
 }
 
 /**
+ * The target URI's scheme, authority and path (RFC 9112 section 3.3) as :scheme, :authority and
+ * :path. An absolute-form target gives all three and its authority wins over Host (section
+ * 3.2.2); otherwise the scheme is http (an upgrade is cleartext) and Host is the authority.
+ */
+function pseudoFieldsOf(head: Http1RequestHead): { scheme: string; authority: string; path: string } {
+  const target = head.target;
+  const first = target.charCodeAt(0);
+  if (first === 0x2f || target === '*') return { scheme: 'http', authority: head.headers.find(([n]) => n === 'host')?.[1] ?? '', path: target };
+  const colon = target.indexOf(':');
+  const scheme = target.slice(0, colon).toLowerCase();
+  if (scheme !== 'http') refuse(`an h2c upgrade is for http: targets, got ${excerpt(target)}`, 'http1_upgrade_scheme');
+  if (!target.startsWith('//', colon + 1)) refuse(`absolute-form target without an authority: ${excerpt(target)}`, 'http1_bad_request_target');
+  const from = colon + 3;
+  let to = from;
+  while (to < target.length) {
+    const c = target.charCodeAt(to);
+    if (c === 0x2f || c === 0x3f) break;
+    to++;
+  }
+  const rest = target.slice(to);
+  const path = rest === '' ? (head.method === 'OPTIONS' ? '*' : '/') : rest.charCodeAt(0) === 0x2f ? rest : '/' + rest;
+  return { scheme, authority: target.slice(from, to), path };
+}
+
+/**
  * Whether `head` asks for `Upgrade: h2c`; if so, the pieces needed to start HTTP/2 with it.
- * Returns null for an ordinary request. Throws Http1RequestError for a broken upgrade request.
+ * Returns null for an ordinary request. Throws Http1RequestError for a broken upgrade request,
+ * including one whose HTTP/2 fields a HEADERS frame could not carry: the fields go through the
+ * same checkRequestFields as every HTTP/2 request, before any 101 is written.
  */
 export function h2cUpgradeOf(head: Http1RequestHead): H2cUpgrade | null {
+  // RFC 9110 section 7.8: a server must ignore Upgrade in an HTTP/1.0 request.
+  if (head.version === 'HTTP/1.0') return null;
   if (!tokens(head.headers, 'upgrade').includes('h2c')) return null;
   const settings = single(head.headers, 'http2-settings');
   if (settings === undefined) return null; // RFC 7540 3.2.1: an upgrade without HTTP2-Settings is not an h2c upgrade
+  if (head.method === 'CONNECT') {
+    // HTTP/2's CONNECT has no :scheme or :path, and the upgraded stream 1 is half-closed: no tunnel could run on it.
+    refuse('a CONNECT request cannot be upgraded to h2c; connect with HTTP/2 directly', 'http1_upgrade_connect');
+  }
   if (!/^[A-Za-z0-9_-]*=*$/.test(settings)) {
     throw new Http1RequestError(`HTTP2-Settings is not base64url: ${JSON.stringify(settings.slice(0, 60))}`, 'http1_bad_http2_settings', 400);
   }
@@ -134,12 +280,12 @@ export function h2cUpgradeOf(head: Http1RequestHead): H2cUpgrade | null {
   if (!Number.isSafeInteger(contentLength) || contentLength < 0 || !/^\d+$/.test(lengthField ?? '0')) {
     throw new Http1RequestError(`bad content-length ${JSON.stringify(lengthField)}`, 'http1_bad_content_length', 400);
   }
-  const authority = single(head.headers, 'host') ?? '';
+  const target = pseudoFieldsOf(head);
   const headers: Array<[string, string]> = [
     [':method', head.method],
-    [':scheme', 'http'],
-    [':authority', authority],
-    [':path', head.target],
+    [':scheme', target.scheme],
+    [':authority', target.authority],
+    [':path', target.path],
   ];
   const te = tokens(head.headers, 'te');
   for (const field of head.headers) {
@@ -148,6 +294,9 @@ export function h2cUpgradeOf(head: Http1RequestHead): H2cUpgrade | null {
     headers.push(field);
   }
   if (te.includes('trailers')) headers.push(['te', 'trailers']);
+  // One validation for both ways in: what a HEADERS frame may not carry is not let in through an upgrade.
+  const bad = checkRequestFields(headers);
+  if (bad !== null) refuse(`the request would be malformed over HTTP/2 (RFC 9113 section 8): ${bad}`, `http1_${bad}`);
   const expectContinue = contentLength > 0 && tokens(head.headers, 'expect').includes('100-continue');
   return { settingsPayload, headers, contentLength, expectContinue };
 }

@@ -21,6 +21,7 @@ import { LogLimiter } from '../io/log-limiter.js';
 import { accessLogger, type AccessLogTarget } from './access-log.js';
 import { Http1RequestError } from './errors.js';
 import { CONTINUE, SWITCHING_PROTOCOLS, h2cUpgradeOf, http1Response, parseHttp1RequestHead, type H2cUpgrade } from './http1.js';
+import { FIRST_BYTES_START, classifyFirstBytes } from './first-bytes.js';
 import type { RequestHandlerClass } from './request-handler.js';
 import { ServerSession, type ServerLogger, type SessionContext, type StreamTimeoutCounters } from './session.js';
 import type { MinDataRate } from './data-rate.js';
@@ -515,6 +516,7 @@ export class HTTP2Server {
     );
     // Once the head of an upgrade request is parsed, the body is gathered in `parts` (no re-parsing, no quadratic concat).
     let upgrade: H2cUpgrade | null = null;
+    let firstBytes = FIRST_BYTES_START;
     let headLength = 0;
     const parts: Buffer[] = [];
     let gathered = 0;
@@ -547,6 +549,21 @@ export class HTTP2Server {
           cleanup();
           this.startSession(socket, buf, scheme);
           return;
+        }
+        if (firstBytes.verdict === 'need-more') {
+          // Not the preface: the bytes must be an HTTP/1.x request line, judged as they come.
+          firstBytes = classifyFirstBytes(buf, firstBytes);
+          if (firstBytes.verdict === 'garbage') {
+            // A TLS ClientHello, noise, `INVALID CONNECTION PREFACE`: closed at once, without an
+            // HTTP/1.1 answer such a peer could not read, rather than held until the deadline.
+            cleanup();
+            socket.destroy();
+            return;
+          }
+          if (firstBytes.verdict === 'need-more') {
+            if (buf.length > this.maxHeadSize) refuse(431, `HTTP/1.1 request line exceeds ${this.maxHeadSize} bytes`);
+            return;
+          }
         }
         let head: ReturnType<typeof parseHttp1RequestHead>;
         let up: H2cUpgrade | null;

@@ -10,7 +10,10 @@
  * - `connectionFrames`: a server Connection fed sequences of valid-but-random frames built with
  *   FrameWriter (requests, bodies, resets, windows, settings, pings, priorities, continuations,
  *   unknown types, on a few stream ids), with time moving on and `tick()` in between;
- * - `connectionMutated`: such a conversation with a few octets overwritten.
+ * - `connectionMutated`: such a conversation with a few octets overwritten;
+ * - `http1Head`, `h2cUpgrade`, `firstBytes`: what the server reads before HTTP/2 starts (the
+ *   HTTP/1.1 head and HTTP2-Settings parsers, the first-bytes classifier; see ./http1-targets.ts);
+ * - `liveServer`: such first bytes written to a live HTTP2Server over loopback (./live-server.ts).
  *
  * What must hold: only typed H2Error-derived errors surface from the decoders, nothing at all from
  * the Connection (it turns errors into RST_STREAM / GOAWAY), every input is bounded (size, frame
@@ -24,6 +27,8 @@ import type { ConnectionEvent } from '../../src/connection/index.js';
 import { H2Error, HpackDecodingError } from '../../src/errors.js';
 import { CONNECTION_PREFACE, FrameDecoder, FrameType, FrameWriter } from '../../src/frame/index.js';
 import { HDDeflater, HDInflater } from '../../src/hpack/index.js';
+import { firstBytes, h2cUpgrade, http1Head } from './http1-targets.js';
+import { closeLiveServer, liveServer } from './live-server.js';
 
 /** Splits `data` at the given cut points (taken modulo its length): arbitrary chunking. */
 function chunksOf(data: Uint8Array, cuts: number[]): Buffer[] {
@@ -382,9 +387,25 @@ export const connectionMutated = fc.property(
   },
 );
 
-export type TargetName = 'frameDecoder' | 'hpack' | 'connectionBytes' | 'connectionFrames' | 'connectionMutated';
-/** Every target by name; all are synchronous properties (one type, so `fc.check` returns details directly). */
-export const TARGETS = { frameDecoder, hpack, connectionBytes, connectionFrames, connectionMutated } as unknown as Record<
+export type TargetName =
+  | 'frameDecoder'
+  | 'hpack'
+  | 'connectionBytes'
+  | 'connectionFrames'
+  | 'connectionMutated'
+  | 'http1Head'
+  | 'h2cUpgrade'
+  | 'firstBytes'
+  | 'liveServer';
+/**
+ * Every target by name. All are synchronous properties but `liveServer` (./live-server.ts), which
+ * talks to a server over loopback: run them with `await fc.check(...)`, and call
+ * `closeLiveServer()` afterwards so the process can exit.
+ */
+export const TARGETS = { frameDecoder, hpack, connectionBytes, connectionFrames, connectionMutated, http1Head, h2cUpgrade, firstBytes, liveServer } as unknown as Record<
   TargetName,
-  fc.IProperty<unknown[]>
+  fc.IRawProperty<unknown[], boolean>
 >;
+/** Inputs a target gets in `npm test` when FUZZ_RUNS does not say (the live server's inputs are sockets: fewer). */
+export const SHORT_RUNS: Partial<Record<TargetName, number>> = { liveServer: 300 };
+export { closeLiveServer };

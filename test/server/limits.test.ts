@@ -48,11 +48,13 @@ test('an HTTP/1.1 head that never ends is closed after handshakeTimeout; one too
   }
 });
 
-test('bytes that are neither the preface nor HTTP/1.1 get 400 and a closed connection', async () => {
+test('bytes that are neither the preface nor HTTP/1.x are closed at once, unanswered; a malformed HTTP/1.1 head gets 400', async () => {
   const { server } = await startServer(Hello);
   try {
-    const r = await rawExchange(server.port, '\x16\x03\x01 this is not http\r\n\r\n');
-    assert.match(r, /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*malformed HTTP\/1\.1 request line/);
+    // A TLS record (0x16) is no HTTP/1.1 client: an HTTP/1.1 answer would be noise to it (issue 12, item 10).
+    assert.equal(await rawExchange(server.port, '\x16\x03\x01 this is not http\r\n\r\n'), '');
+    const r = await rawExchange(server.port, 'GET / HTTP/1.1\r\nHost: x\r\nno colon\r\n\r\n');
+    assert.match(r, /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*malformed HTTP\/1\.1 header line/);
   } finally {
     await server.close();
   }
