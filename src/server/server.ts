@@ -7,7 +7,11 @@
  *   not upgrade (RFC 9113 section 3.2: h2c is for cleartext): it gets a clear HTTP/1.1 refusal.
  * - Cleartext: the first bytes decide. The 24-byte client preface means prior knowledge (RFC 9113
  *   section 3.3); an HTTP/1.1 request with `Upgrade: h2c` is answered with 101 and continues as
- *   HTTP/2 with the request on stream 1; any other HTTP/1.1 request gets 505 and a closed socket.
+ *   HTTP/2 with the request on stream 1 (its HTTP2-Settings and fields validated first: 400 if
+ *   bad); any other HTTP/1.1 request gets 505 (or 400 for a malformed head) and a closed socket;
+ *   bytes that are neither (a TLS ClientHello, binary noise) close the connection at once.
+ * - No exception on a socket's path reaches the process: each listener is guarded (`guard`), and
+ *   one that throws ends its connection, counted in `stats.unexpectedErrors`.
  * - Sockets get TCP_NODELAY; the TLS handshake and the sniffing have a timeout, sessions an idle timeout.
  */
 import net from 'node:net';
@@ -108,8 +112,6 @@ export interface ServerStats {
 /** ALPN: h2 first; http/1.1 so that HTTP/1.1-only clients complete the handshake and read a clear refusal. */
 const ALPN_PROTOCOLS = ['h2', 'http/1.1'];
 
-/** The client connection preface (RFC 9113 section 3.4). */
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
 function isSecureContext(ssl: object): ssl is tls.SecureContext {
   // tls.createSecureContext() returns an object wrapping a native `context`; plain options have none.
@@ -543,16 +545,14 @@ export class HTTP2Server {
           return;
         }
         buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-        const n = Math.min(buf.length, PREFACE.length);
-        if (buf.compare(PREFACE, 0, n, 0, n) === 0) {
-          if (buf.length < PREFACE.length) return;
-          cleanup();
-          this.startSession(socket, buf, scheme);
-          return;
-        }
         if (firstBytes.verdict === 'need-more') {
-          // Not the preface: the bytes must be an HTTP/1.x request line, judged as they come.
+          // The preface, or an HTTP/1.x request line, judged as the octets come.
           firstBytes = classifyFirstBytes(buf, firstBytes);
+          if (firstBytes.verdict === 'preface') {
+            cleanup();
+            this.startSession(socket, buf, scheme);
+            return;
+          }
           if (firstBytes.verdict === 'garbage') {
             // A TLS ClientHello, noise, `INVALID CONNECTION PREFACE`: closed at once, without an
             // HTTP/1.1 answer such a peer could not read, rather than held until the deadline.
