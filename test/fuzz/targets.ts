@@ -27,23 +27,8 @@ import type { ConnectionEvent } from '../../src/connection/index.js';
 import { H2Error, HpackDecodingError } from '../../src/errors.js';
 import { CONNECTION_PREFACE, FrameDecoder, FrameType, FrameWriter } from '../../src/frame/index.js';
 import { HDDeflater, HDInflater } from '../../src/hpack/index.js';
-import { firstBytes, h2cUpgrade, http1Head } from './http1-targets.js';
+import { chunksAt, firstBytes, h2cUpgrade, http1Head } from './http1-targets.js';
 import { closeLiveServer, liveServer } from './live-server.js';
-
-/** Splits `data` at the given cut points (taken modulo its length): arbitrary chunking. */
-function chunksOf(data: Uint8Array, cuts: number[]): Buffer[] {
-  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (buf.length === 0) return [buf];
-  const points = [...new Set(cuts.map((c) => c % buf.length))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let at = 0;
-  for (const p of points) {
-    if (p > at) out.push(buf.subarray(at, p));
-    at = Math.max(at, p);
-  }
-  out.push(buf.subarray(at));
-  return out;
-}
 
 export function assertTyped(err: unknown, where: string): void {
   if (!(err instanceof H2Error)) {
@@ -83,7 +68,7 @@ export const frameDecoder = fc.property(
   (data, cuts, maxFrameSize) => {
     const decoder = new FrameDecoder({ maxFrameSize });
     let frames = 0;
-    for (const chunk of chunksOf(data, cuts)) {
+    for (const chunk of chunksAt(data, cuts)) {
       decoder.push(chunk);
       // Each frame is at least 9 octets: more than length/9 + 1 frames would mean a loop that does not advance.
       for (let guard = 0; guard <= data.length / 9 + 1; guard++) {
@@ -226,7 +211,7 @@ export const connectionBytes = fc.property(
     const check = new ConnectionChecker();
     drive(conn, check, opening, 0);
     let now = 0;
-    for (const chunk of chunksOf(data, cuts)) drive(conn, check, chunk, (now += 3));
+    for (const chunk of chunksAt(data, cuts)) drive(conn, check, chunk, (now += 3));
     check.events(conn.tick(now + 10000), conn);
     check.output(conn);
   },
@@ -354,7 +339,7 @@ export const connectionFrames = fc.property(
       op(w, hpack, ids);
       now += dt;
       const bytes = Buffer.concat(w.take());
-      for (const chunk of chunksOf(bytes, cuts)) drive(conn, check, chunk, now);
+      for (const chunk of chunksAt(bytes, cuts)) drive(conn, check, chunk, now);
       if (dt > 1500) {
         check.events(conn.tick(now), conn);
         check.output(conn);
@@ -381,7 +366,7 @@ export const connectionMutated = fc.property(
     for (const [at, value] of flips) bytes[at % bytes.length] = value;
     drive(conn, check, opening, 0);
     let now = 0;
-    for (const chunk of chunksOf(bytes, cuts)) drive(conn, check, chunk, (now += 7));
+    for (const chunk of chunksAt(bytes, cuts)) drive(conn, check, chunk, (now += 7));
     check.events(conn.tick(now + 70000), conn);
     check.output(conn);
   },
