@@ -67,3 +67,63 @@ export class StreamTiming {
     this.firstSeen = now;
   }
 }
+
+/** Why the heartbeat ends a stream. */
+export type Lateness = 'request_timeout' | 'request_too_slow' | 'response_too_slow';
+
+/** What the rules read of a stream (the server's stream record has these fields). */
+export interface TimedStream {
+  readonly id: number;
+  /** END_STREAM of the request has arrived. */
+  readonly requestEnded: boolean;
+  readonly bytesReceived: number;
+  /** A callback is pending (it holds the request body's flow-control credit). */
+  readonly busy: boolean;
+  readonly queue: readonly unknown[] | null;
+  readonly responded: boolean;
+  /** The response body still has a source to pull from. */
+  readonly source: object | null;
+  /** Response body octets handed to the connection. */
+  readonly bytesSent: number;
+  readonly waitingForDrain: boolean;
+}
+
+/** What the rules read of the connection. */
+export interface SendState {
+  queuedBytes(streamId: number): number;
+  sendWindow(streamId: number): number;
+}
+
+export interface TimeLimits {
+  requestTimeout: number;
+  minRequestDataRate: MinDataRate | null;
+  minResponseDataRate: MinDataRate | null;
+}
+
+/** Which of the request deadline and the floors `stream` breaks at `now`, if any (sampling its meters). */
+export function latenessOf(stream: TimedStream, timing: StreamTiming, conn: SendState, limits: TimeLimits, now: number): Lateness | null {
+  if (!stream.requestEnded) {
+    if (limits.requestTimeout > 0 && now - timing.firstSeen >= limits.requestTimeout) return 'request_timeout';
+    const floor = limits.minRequestDataRate;
+    if (floor !== null) {
+      const meter = (timing.request ??= new RateMeter(now, stream.bytesReceived));
+      // The client is the one holding things up unless a callback still holds the credit.
+      meter.sample(now, stream.bytesReceived, !stream.busy && stream.queue === null);
+      if (meter.tooSlow(floor)) return 'request_too_slow';
+    }
+  }
+  const floor = limits.minResponseDataRate;
+  if (floor !== null && stream.responded) {
+    const queued = conn.queuedBytes(stream.id);
+    if (stream.source !== null || queued > 0) {
+      const sent = stream.bytesSent - queued;
+      const meter = (timing.response ??= new RateMeter(now, sent));
+      // Data waits for the client's window or for the socket to drain: the client is slow.
+      // Otherwise the application is (its body source has nothing yet), which does not count.
+      const clientBound = queued > 0 || stream.waitingForDrain || conn.sendWindow(stream.id) <= 0;
+      meter.sample(now, sent, clientBound);
+      if (meter.tooSlow(floor)) return 'response_too_slow';
+    }
+  }
+  return null;
+}

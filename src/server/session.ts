@@ -24,7 +24,7 @@ import { CallbackQueue, type CallbackQueueOwner, isThenable } from '../io/callba
 import { failpoint, type FailpointName } from '../io/failpoints.js';
 import type { LogLimiter } from '../io/log-limiter.js';
 import { HandlerError, PushRefusedError } from './errors.js';
-import { RateMeter, StreamTiming, type MinDataRate } from './data-rate.js';
+import { latenessOf, StreamTiming, type Lateness, type MinDataRate } from './data-rate.js';
 import { appendHeaders } from '../io/header-input.js';
 import type { BaseRequestHandler, PushOptions, RequestHandlerClass, ResponseOptions } from './request-handler.js';
 
@@ -85,9 +85,6 @@ const CUT_OFF_LINGER_MS = 50;
 const CUT_OFF_MAX_MS = 1000;
 /** Octets still read (and dropped) after being cut off, before reading stops. */
 const CUT_OFF_DISCARD_MAX = 65536;
-
-/** Why the heartbeat ends a stream. */
-type Lateness = 'request_timeout' | 'request_too_slow' | 'response_too_slow';
 
 const REQUEST_DONE: CallbackItem = { type: 'requestDone' };
 /** The close item of almost every stream (items are read, never written, so one serves all). */
@@ -547,7 +544,7 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
       let late: Array<[ServerStream, Lateness]> | null = null;
       for (const stream of this.streams.values()) {
         if (stream.closed || stream.handler === null) continue;
-        const why = this.lateness(stream, now);
+        const why = latenessOf(stream, (stream.timing ??= new StreamTiming(now)), this.connection, this.ctx, now);
         if (why !== null) (late ??= []).push([stream, why]);
       }
       if (late === null) return;
@@ -556,42 +553,6 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
     } catch (err) {
       this.fault(err, 'session-heartbeat');
     }
-  }
-
-  /** Which of the request deadline and the floors `stream` breaks, if any. */
-  private lateness(stream: ServerStream, now: number): Lateness | null {
-    const ctx = this.ctx;
-    const timing = (stream.timing ??= new StreamTiming(now));
-    if (!stream.requestEnded) {
-      if (ctx.requestTimeout > 0 && now - timing.firstSeen >= ctx.requestTimeout) {
-        return 'request_timeout';
-      }
-      const floor = ctx.minRequestDataRate;
-      if (floor !== null) {
-        const meter = (timing.request ??= new RateMeter(now, stream.bytesReceived));
-        // The client is the one holding things up unless a callback still holds the credit.
-        meter.sample(now, stream.bytesReceived, !stream.busy && stream.queue === null);
-        if (meter.tooSlow(floor)) {
-          return 'request_too_slow';
-        }
-      }
-    }
-    const floor = ctx.minResponseDataRate;
-    if (floor !== null && stream.responded) {
-      const queued = this.connection.queuedBytes(stream.id);
-      if (stream.source !== null || queued > 0) {
-        const sent = stream.bytesSent - queued;
-        const meter = (timing.response ??= new RateMeter(now, sent));
-        // Data waits for the client's window or for the socket to drain: the client is slow.
-        // Otherwise the application is (its body source has nothing yet), which does not count.
-        const clientBound = queued > 0 || stream.waitingForDrain || this.connection.sendWindow(stream.id) <= 0;
-        meter.sample(now, sent, clientBound);
-        if (meter.tooSlow(floor)) {
-          return 'response_too_slow';
-        }
-      }
-    }
-    return null;
   }
 
   /**
