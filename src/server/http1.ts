@@ -12,7 +12,7 @@
  * 3.2). Each refusal is a 400 with a token saying which rule.
  */
 import { checkSettingValue } from '../frame/index.js';
-import { checkRequestFields, isToken, isValidAuthority, isValidTargetOctets } from '../connection/index.js';
+import { checkRequestFields, DEFAULT_MAX_SETTINGS_ENTRIES, isToken, isValidAuthority, isValidTargetOctets } from '../connection/index.js';
 import { Http1RequestError } from './errors.js';
 
 export interface Http1RequestHead {
@@ -180,7 +180,7 @@ function single(headers: Array<[string, string]>, name: string): string | undefi
   let found: string | undefined;
   for (const [n, v] of headers) {
     if (n !== name) continue;
-    if (found !== undefined) throw new Http1RequestError(`more than one ${name} header field`, `http1_duplicate_${name.replace(/-/g, '_')}`, 400);
+    if (found !== undefined) refuse(`more than one ${name} header field`, `http1_duplicate_${name.replace(/-/g, '_')}`);
     found = v;
   }
   return found;
@@ -201,24 +201,19 @@ export interface H2cUpgrade {
 // `expect` too: the body is read whole over HTTP/1.1 before HTTP/2 starts, so it is already answered.
 const DROPPED = new Set(['connection', 'upgrade', 'http2-settings', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'host', 'expect']);
 
-/** Most entries an HTTP2-Settings header may hold (as a SETTINGS frame: see ConnectionOptions.maxSettingsEntries). */
-export const MAX_UPGRADE_SETTINGS_ENTRIES = 32;
-
 /**
  * RFC 7540 section 3.2.1: HTTP2-Settings is a SETTINGS payload; one that a SETTINGS frame could
  * not carry (a value out of range, thousands of entries) makes the request unusable, so it is
  * refused with 400 before any 101 is written, rather than failing after the switch.
  */
-function checkUpgradeSettings(payload: Buffer): void {
+function checkUpgradeSettings(payload: Buffer, maxEntries: number): void {
   const entries = payload.length / 6;
-  if (entries > MAX_UPGRADE_SETTINGS_ENTRIES) {
-    throw new Http1RequestError(`HTTP2-Settings holds ${entries} settings, more than ${MAX_UPGRADE_SETTINGS_ENTRIES}`, 'http1_bad_http2_settings', 400);
-  }
+  if (entries > maxEntries) refuse(`HTTP2-Settings holds ${entries} settings, more than ${maxEntries}`, 'http1_bad_http2_settings');
   for (let offset = 0; offset < payload.length; offset += 6) {
     try {
       checkSettingValue(payload.readUInt16BE(offset), payload.readUInt32BE(offset + 2));
     } catch (err) {
-      throw new Http1RequestError(`bad HTTP2-Settings: ${err instanceof Error ? err.message : String(err)}`, 'http1_bad_http2_settings', 400);
+      refuse(`bad HTTP2-Settings: ${err instanceof Error ? err.message : String(err)}`, 'http1_bad_http2_settings');
     }
   }
 }
@@ -252,9 +247,10 @@ function pseudoFieldsOf(head: Http1RequestHead): { scheme: string; authority: st
  * Whether `head` asks for `Upgrade: h2c`; if so, the pieces needed to start HTTP/2 with it.
  * Returns null for an ordinary request. Throws Http1RequestError for a broken upgrade request,
  * including one whose HTTP/2 fields a HEADERS frame could not carry: the fields go through the
- * same checkRequestFields as every HTTP/2 request, before any 101 is written.
+ * same checkRequestFields as every HTTP/2 request, before any 101 is written. `maxSettingsEntries`
+ * is the connection's (ConnectionOptions.maxSettingsEntries): HTTP2-Settings is a SETTINGS frame.
  */
-export function h2cUpgradeOf(head: Http1RequestHead): H2cUpgrade | null {
+export function h2cUpgradeOf(head: Http1RequestHead, maxSettingsEntries = DEFAULT_MAX_SETTINGS_ENTRIES): H2cUpgrade | null {
   // RFC 9110 section 7.8: a server must ignore Upgrade in an HTTP/1.0 request.
   if (head.version === 'HTTP/1.0') return null;
   if (!tokens(head.headers, 'upgrade').includes('h2c')) return null;
@@ -265,20 +261,20 @@ export function h2cUpgradeOf(head: Http1RequestHead): H2cUpgrade | null {
     refuse('a CONNECT request cannot be upgraded to h2c; connect with HTTP/2 directly', 'http1_upgrade_connect');
   }
   if (!/^[A-Za-z0-9_-]*=*$/.test(settings)) {
-    throw new Http1RequestError(`HTTP2-Settings is not base64url: ${JSON.stringify(settings.slice(0, 60))}`, 'http1_bad_http2_settings', 400);
+    refuse(`HTTP2-Settings is not base64url: ${JSON.stringify(settings.slice(0, 60))}`, 'http1_bad_http2_settings');
   }
   const settingsPayload = Buffer.from(settings, 'base64url');
   if (settingsPayload.length % 6 !== 0) {
-    throw new Http1RequestError(`HTTP2-Settings payload of ${settingsPayload.length} bytes is not a multiple of 6`, 'http1_bad_http2_settings', 400);
+    refuse(`HTTP2-Settings payload of ${settingsPayload.length} bytes is not a multiple of 6`, 'http1_bad_http2_settings');
   }
-  checkUpgradeSettings(settingsPayload);
+  checkUpgradeSettings(settingsPayload, maxSettingsEntries);
   if (tokens(head.headers, 'transfer-encoding').length > 0) {
-    throw new Http1RequestError('an h2c upgrade request with a chunked body is not supported; send content-length', 'http1_upgrade_chunked', 400);
+    refuse('an h2c upgrade request with a chunked body is not supported; send content-length', 'http1_upgrade_chunked');
   }
   const lengthField = single(head.headers, 'content-length');
   const contentLength = lengthField === undefined ? 0 : Number(lengthField);
   if (!Number.isSafeInteger(contentLength) || contentLength < 0 || !/^\d+$/.test(lengthField ?? '0')) {
-    throw new Http1RequestError(`bad content-length ${JSON.stringify(lengthField)}`, 'http1_bad_content_length', 400);
+    refuse(`bad content-length ${JSON.stringify(lengthField)}`, 'http1_bad_content_length');
   }
   const target = pseudoFieldsOf(head);
   const headers: Array<[string, string]> = [

@@ -5,27 +5,25 @@
  * - TLS (`options.ssl`): ALPN offers `h2` and `http/1.1`; `h2` goes straight to HTTP/2. A client
  *   that negotiated `http/1.1` (or nothing) is sniffed like a cleartext one, except that it may
  *   not upgrade (RFC 9113 section 3.2: h2c is for cleartext): it gets a clear HTTP/1.1 refusal.
- * - Cleartext: the first bytes decide. The 24-byte client preface means prior knowledge (RFC 9113
- *   section 3.3); an HTTP/1.1 request with `Upgrade: h2c` is answered with 101 and continues as
- *   HTTP/2 with the request on stream 1 (its HTTP2-Settings and fields validated first: 400 if
- *   bad); any other HTTP/1.1 request gets 505 (or 400 for a malformed head) and a closed socket;
- *   bytes that are neither (a TLS ClientHello, binary noise) close the connection at once.
- * - No exception on a socket's path reaches the process: each listener is guarded (`guard`), and
- *   one that throws ends its connection, counted in `stats.unexpectedErrors`.
+ * - Cleartext: the first bytes decide (sniff.ts): the preface, `Upgrade: h2c`, a refused
+ *   HTTP/1.1 request, or bytes that are neither, closed at once.
+ * - No exception on a socket's path reaches the process: each listener is guarded
+ *   (listener-guard.ts; sessions guard their own), and one that throws ends its connection,
+ *   counted in `stats.unexpectedErrors`.
+ * - A heartbeat walks the sessions for the request deadline and the data-rate floors.
  * - Sockets get TCP_NODELAY; the TLS handshake and the sniffing have a timeout, sessions an idle timeout.
  */
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import type { ConnectionOptions } from '../connection/index.js';
+import { DEFAULT_MAX_SETTINGS_ENTRIES, type ConnectionOptions } from '../connection/index.js';
 import { UsageError } from '../errors.js';
-import { failpoint, type FailpointName } from '../io/failpoints.js';
+import type { FailpointName } from '../io/failpoints.js';
 import { LogLimiter } from '../io/log-limiter.js';
 import { accessLogger, type AccessLogTarget } from './access-log.js';
-import { Http1RequestError } from './errors.js';
-import { CONTINUE, SWITCHING_PROTOCOLS, h2cUpgradeOf, http1Response, parseHttp1RequestHead, type H2cUpgrade } from './http1.js';
-import { FIRST_BYTES_START, classifyFirstBytes } from './first-bytes.js';
+import { listenerGuard } from './listener-guard.js';
+import { sniffFirstBytes, type SniffHost, type SniffSettings } from './sniff.js';
 import type { RequestHandlerClass } from './request-handler.js';
 import { ServerSession, type ServerLogger, type SessionContext, type StreamTimeoutCounters } from './session.js';
 import type { MinDataRate } from './data-rate.js';
@@ -131,13 +129,14 @@ export class HTTP2Server {
   private readonly handshakeTimers = new Map<net.Socket, NodeJS.Timeout>();
   private readonly handshakeTimeout: number;
   private readonly closeTimeout: number;
-  private readonly maxHeadSize: number;
-  private readonly maxUpgradeBodySize: number;
-  private readonly allowUpgrade: boolean;
   /** Lines a peer can trigger (handler failures, unexpected errors) are rate-limited per kind. */
   private readonly log: LogLimiter;
   /** Exceptions h2kit did not expect on a connection's path: each ended its connection. */
   private unexpectedErrors = 0;
+  /** Wraps every listener before a session takes the socket (see listener-guard.ts). */
+  private readonly guard = listenerGuard((err, where, client) => this.unexpectedError(err, where, client));
+  private readonly sniffSettings: SniffSettings;
+  private readonly sniffHost: SniffHost;
   private readonly connectionErrors = new Map<string, number>();
   private readonly timeoutCounters: StreamTimeoutCounters = { requestTimeouts: 0, slowRequests: 0, slowResponses: 0 };
   /** Checks request deadlines and data-rate floors across the sessions (null when none is set, or not listening). */
@@ -173,9 +172,14 @@ export class HTTP2Server {
     this.requestedPort = address[1];
     this.handshakeTimeout = options.handshakeTimeout ?? 10000;
     this.closeTimeout = options.closeTimeout ?? 30000;
-    this.maxHeadSize = options.maxHttp1HeadSize ?? 16384;
-    this.maxUpgradeBodySize = options.maxUpgradeBodySize ?? 1048576;
-    this.allowUpgrade = options.allowUpgrade ?? true;
+    this.sniffSettings = {
+      handshakeTimeout: this.handshakeTimeout,
+      maxHeadSize: options.maxHttp1HeadSize ?? 16384,
+      maxUpgradeBodySize: options.maxUpgradeBodySize ?? 1048576,
+      allowUpgrade: options.allowUpgrade ?? true,
+      maxSettingsEntries: options.connection?.maxSettingsEntries ?? DEFAULT_MAX_SETTINGS_ENTRIES,
+    };
+    this.sniffHost = { guard: this.guard, pending: this.pending, startSession: (socket, initial, scheme) => this.startSession(socket, initial, scheme) };
     const logger = options.logger ?? console;
     this.log = new LogLimiter(logger);
     this.ctx = {
@@ -356,28 +360,10 @@ export class HTTP2Server {
     for (const session of this.sessions) session.heartbeat(now);
   };
 
-  // ---- the guard on every socket path ----
-
-  /**
-   * Wraps a listener the event loop calls for a socket (accept, TLS events, timers, the sniffing
-   * of the first bytes): an exception in it ends that socket, is logged and counted, and never
-   * reaches the process. The socket is the listener's first argument, or `socketOf` finds it.
-   */
-  private guard<A extends unknown[]>(where: FailpointName, fn: (...args: A) => void, socketOf?: () => net.Socket): (...args: A) => void {
-    return (...args: A): void => {
-      try {
-        failpoint(where);
-        fn(...args);
-      } catch (err) {
-        const socket = socketOf?.() ?? (args.find((a) => a instanceof net.Socket) as net.Socket | undefined) ?? null;
-        this.unexpectedError(err, where, socket === null ? null : [socket.remoteAddress ?? '', socket.remotePort ?? 0]);
-        socket?.destroy();
-      }
-    };
-  }
+  // ---- unexpected errors ----
 
   /** Counts and logs (rate-limited) an exception h2kit did not expect; its connection is being closed. */
-  private unexpectedError(err: unknown, where: string, client: readonly [string, number] | null): void {
+  private unexpectedError(err: unknown, where: FailpointName, client: readonly [string, number] | null): void {
     this.unexpectedErrors++;
     const from = client === null ? '' : ` from ${client[0]}:${client[1]}`;
     try {
@@ -460,7 +446,7 @@ export class HTTP2Server {
       this.startSession(socket, Buffer.alloc(0), 'https');
     } else {
       // No h2 by ALPN: a client with prior knowledge may still send the preface; anything else is refused.
-      this.sniff(socket, 'https');
+      sniffFirstBytes(socket, 'https', this.sniffSettings, this.sniffHost);
     }
   }
 
@@ -470,142 +456,7 @@ export class HTTP2Server {
       return;
     }
     socket.setNoDelay(true);
-    this.sniff(socket, 'http');
-  }
-
-  /** Reads the first bytes: the preface starts HTTP/2, an HTTP/1.1 head may upgrade, anything else is refused. */
-  private sniff(socket: net.Socket, scheme: 'http' | 'https'): void {
-    this.pending.add(socket);
-    let buf: Buffer = Buffer.alloc(0);
-    const socketOf = (): net.Socket => socket;
-    const cleanup = (): void => {
-      clearTimeout(deadline);
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-      socket.off('error', onError);
-      this.pending.delete(socket);
-    };
-    const refuse = (status: number, message: string): void => {
-      cleanup();
-      socket.on('error', () => {});
-      socket.end(http1Response(status, message + '\n'));
-      setTimeout(() => socket.destroy(), 1000).unref();
-    };
-    const onTimeout = this.guard(
-      'sniff-timeout',
-      () => {
-        cleanup();
-        socket.destroy();
-      },
-      socketOf,
-    );
-    const onError = this.guard(
-      'sniff-error',
-      () => {
-        cleanup();
-        socket.destroy();
-      },
-      socketOf,
-    );
-    // The client closed its side before it said what it speaks: nothing more can come.
-    const onEnd = this.guard(
-      'sniff-end',
-      () => {
-        cleanup();
-        socket.destroy();
-      },
-      socketOf,
-    );
-    // Once the head of an upgrade request is parsed, the body is gathered in `parts` (no re-parsing, no quadratic concat).
-    let upgrade: H2cUpgrade | null = null;
-    let firstBytes = FIRST_BYTES_START;
-    let headLength = 0;
-    const parts: Buffer[] = [];
-    let gathered = 0;
-    const finishUpgrade = this.guard(
-      'upgrade',
-      (up: H2cUpgrade): void => {
-        const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-        const end = headLength + up.contentLength;
-        cleanup();
-        socket.write(SWITCHING_PROTOCOLS);
-        const session = this.startSession(socket, null, scheme);
-        session.acceptUpgrade(up.settingsPayload, up.headers, all.subarray(headLength, end));
-        session.start(all.subarray(end));
-      },
-      socketOf,
-    );
-    const onData = this.guard(
-      'sniff-data',
-      (chunk: Buffer): void => {
-        if (upgrade !== null) {
-          parts.push(chunk);
-          gathered += chunk.length;
-          if (gathered >= headLength + upgrade.contentLength) finishUpgrade(upgrade);
-          return;
-        }
-        buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-        if (firstBytes.verdict === 'need-more') {
-          // The preface, or an HTTP/1.x request line, judged as the octets come.
-          firstBytes = classifyFirstBytes(buf, firstBytes);
-          if (firstBytes.verdict === 'preface') {
-            cleanup();
-            this.startSession(socket, buf, scheme);
-            return;
-          }
-          if (firstBytes.verdict === 'garbage') {
-            // A TLS ClientHello, noise, `INVALID CONNECTION PREFACE`: closed at once, without an
-            // HTTP/1.1 answer such a peer could not read, rather than held until the deadline.
-            cleanup();
-            socket.destroy();
-            return;
-          }
-          if (firstBytes.verdict === 'need-more') {
-            if (buf.length > this.maxHeadSize) refuse(431, `HTTP/1.1 request line exceeds ${this.maxHeadSize} bytes`);
-            return;
-          }
-        }
-        let head: ReturnType<typeof parseHttp1RequestHead>;
-        let up: H2cUpgrade | null;
-        try {
-          head = parseHttp1RequestHead(buf, this.maxHeadSize);
-          if (head === null) return;
-          up = scheme === 'http' && this.allowUpgrade ? h2cUpgradeOf(head) : null;
-        } catch (err) {
-          if (err instanceof Http1RequestError) {
-            refuse(err.status, err.message);
-            return;
-          }
-          throw err;
-        }
-        if (up === null) {
-          const how = scheme === 'https' ? 'TLS with ALPN "h2"' : 'HTTP/2 with prior knowledge or "Upgrade: h2c"';
-          refuse(505, `This server speaks HTTP/2 only; connect with ${how}.`);
-          return;
-        }
-        if (up.contentLength > this.maxUpgradeBodySize) {
-          refuse(413, `An Upgrade: h2c request body may have at most ${this.maxUpgradeBodySize} bytes; send it over HTTP/2.`);
-          return;
-        }
-        headLength = head.headLength;
-        parts.push(buf);
-        gathered = buf.length;
-        if (gathered >= headLength + up.contentLength) {
-          finishUpgrade(up);
-          return;
-        }
-        upgrade = up;
-        // The client may wait for 100 Continue before sending the body (curl does for large ones).
-        if (up.expectContinue) socket.write(CONTINUE);
-      },
-      socketOf,
-    );
-    socket.on('data', onData);
-    socket.on('end', onEnd);
-    socket.on('error', onError);
-    // Absolute, not idle: a preface or head dribbled an octet at a time is cut off all the same.
-    const deadline = setTimeout(onTimeout, this.handshakeTimeout);
-    deadline.unref();
+    sniffFirstBytes(socket, 'http', this.sniffSettings, this.sniffHost);
   }
 
   private startSession(socket: net.Socket, initial: Buffer | null, scheme: 'http' | 'https'): ServerSession {

@@ -24,7 +24,8 @@ import { checkRequestFields, isToken, isValidTargetOctets } from '../../src/conn
 import { CONNECTION_PREFACE, checkSettingValue } from '../../src/frame/index.js';
 import { Http1RequestError } from '../../src/server/errors.js';
 import { classifyFirstBytes, FIRST_BYTES_START, type FirstBytesScan } from '../../src/server/first-bytes.js';
-import { h2cUpgradeOf, MAX_UPGRADE_SETTINGS_ENTRIES, parseHttp1RequestHead, type H2cUpgrade, type Http1RequestHead } from '../../src/server/http1.js';
+import { DEFAULT_MAX_SETTINGS_ENTRIES } from '../../src/connection/index.js';
+import { h2cUpgradeOf, parseHttp1RequestHead, type H2cUpgrade, type Http1RequestHead } from '../../src/server/http1.js';
 
 /** Splits `data` at the given cut points (taken modulo its length). */
 export function chunksAt(data: Uint8Array, cuts: number[]): Buffer[] {
@@ -124,7 +125,7 @@ const settingsValue = fc.oneof(
 function settingsAreValid(value: string): boolean {
   if (!/^[A-Za-z0-9_-]*=*$/.test(value)) return false;
   const b = Buffer.from(value, 'base64url');
-  if (b.length % 6 !== 0 || b.length / 6 > MAX_UPGRADE_SETTINGS_ENTRIES) return false;
+  if (b.length % 6 !== 0 || b.length / 6 > DEFAULT_MAX_SETTINGS_ENTRIES) return false;
   for (let i = 0; i < b.length; i += 6) {
     try {
       checkSettingValue(b.readUInt16BE(i), b.readUInt32BE(i + 2));
@@ -187,7 +188,7 @@ function checkHead(head: Http1RequestHead, buf: Buffer, maxSize: number): void {
 function checkUpgrade(up: H2cUpgrade): void {
   assert.equal(checkRequestFields(up.headers), null, `upgrade fields pass the HTTP/2 request check: ${JSON.stringify(up.headers)}`);
   assert.equal(up.settingsPayload.length % 6, 0);
-  assert.ok(up.settingsPayload.length / 6 <= MAX_UPGRADE_SETTINGS_ENTRIES);
+  assert.ok(up.settingsPayload.length / 6 <= DEFAULT_MAX_SETTINGS_ENTRIES);
   for (let i = 0; i < up.settingsPayload.length; i += 6) checkSettingValue(up.settingsPayload.readUInt16BE(i), up.settingsPayload.readUInt32BE(i + 2));
   assert.ok(Number.isSafeInteger(up.contentLength) && up.contentLength >= 0);
 }
