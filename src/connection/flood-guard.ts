@@ -58,11 +58,6 @@ export class TokenBucket {
   credit(n: number): void {
     this.tokens = Math.min(this.burst, this.tokens + n);
   }
-
-  /** Tokens left now (for stats and tests). */
-  get available(): number {
-    return this.tokens;
-  }
 }
 
 export class FloodGuard {

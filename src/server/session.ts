@@ -565,12 +565,8 @@ export class ServerSession implements CallbackQueueOwner<ServerStream, CallbackI
     else if (why === 'request_too_slow') counters.slowRequests++;
     else counters.slowResponses++;
     if (why !== 'response_too_slow' && !stream.responded) {
-      const body = Buffer.from(why === 'request_timeout' ? 'Request Timeout: the request did not arrive in time\n' : 'Request Timeout: the request body came too slowly\n');
-      stream.responded = true;
-      stream.status = 408;
-      stream.bytesSent = body.length;
-      this.connection.sendHeaders(stream.id, [[':status', '408'], ['content-type', 'text/plain; charset=utf-8'], ['content-length', String(body.length)]], false);
-      this.connection.sendData(stream.id, body, true);
+      const body = why === 'request_timeout' ? 'Request Timeout: the request did not arrive in time\n' : 'Request Timeout: the request body came too slowly\n';
+      this.sendResponse(stream.id, { status: 408, headers: { 'content-type': 'text/plain; charset=utf-8' }, body });
       this.connection.resetStream(stream.id, ErrorCode.NO_ERROR);
       return;
     }
