@@ -16,7 +16,7 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { HTTP2Client } from '../client/client.js';
-import type { FrameDirection } from '../client/frame-trace.js';
+import type { FrameDirection } from '../frame/trace.js';
 import { BaseResponseHandler, type PushPromise } from '../client/response-handler.js';
 import type { HeaderList } from '../connection/index.js';
 import { H2Error } from '../errors.js';

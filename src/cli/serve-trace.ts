@@ -7,7 +7,7 @@
  *   [id=1] [  0.003] send DATA frame <length=712, flags=0x01, stream_id=1> ; END_STREAM
  *
  * Header blocks are printed as their fields (indented lines under the frame). The tracer works
- * on copies of the bytes the session's Connection receives and emits: the frame header is read
+ * on copies of the bytes each connection reads and writes (the server's `onBytes` option): the frame header is read
  * with the frame layer's `readFrameHeader`, each whole frame goes through a `FrameDecoder` for
  * its fields, header blocks through an `HDInflater` per direction that follows the peer's
  * table as the real one does. It never touches the connection's state; a frame it cannot
@@ -18,7 +18,7 @@ import { errorCodeName } from '../errors.js';
 import { CONNECTION_PREFACE, FRAME_HEADER_SIZE, FrameDecoder, FrameFlags, FrameType, readFrameHeader, typeName } from '../frame/index.js';
 import type { Frame } from '../frame/index.js';
 import { HDInflater } from '../hpack/index.js';
-import { ServerSession } from '../server/index.js';
+import type { ConnectionInfo } from '../server/index.js';
 
 const SETTING_NAMES: Record<number, string> = {
   1: 'SETTINGS_HEADER_TABLE_SIZE',
@@ -158,50 +158,16 @@ export class SessionTrace {
   }
 }
 
-type Patchable = { start(initial: Buffer): void; acceptUpgrade(...args: unknown[]): void };
-let installedWriter: ((text: string) => void) | null = null;
-let nextSessionId = 1;
-const traced = new WeakSet<object>();
-
-/** Starts tracing a session: wraps its Connection's `receive` and `takeOutput` (on this instance only). */
-export function traceSession(session: ServerSession, write: (text: string) => void): void {
-  if (traced.has(session)) return;
-  traced.add(session);
-  const trace = new SessionTrace(nextSessionId++, performance.now(), write);
-  const conn = session.connection;
-  const receive = conn.receive.bind(conn);
-  const takeOutput = conn.takeOutput.bind(conn);
-  conn.receive = (chunk, now) => {
-    trace.received.feed(chunk);
-    return receive(chunk, now);
-  };
-  conn.takeOutput = () => {
-    const out = takeOutput();
-    for (const b of out) trace.sent.feed(b);
-    return out;
-  };
-}
-
 /**
- * Traces every server session of this process from its first byte. The server creates
- * sessions internally and gives the sniffed first bytes to `start()` (or calls
- * `acceptUpgrade()` first for h2c upgrades), so both are wrapped once, on the prototype.
+ * The server's `onBytes` option for `h2kit serve -v`: traces every connection from its first
+ * byte, each with its own numbered SessionTrace.
  */
-export function traceAllSessions(write: (text: string) => void): void {
-  if (installedWriter !== null) {
-    installedWriter = write;
-    return;
-  }
-  installedWriter = write;
-  const proto = ServerSession.prototype as unknown as Patchable;
-  const start = proto.start;
-  const acceptUpgrade = proto.acceptUpgrade;
-  proto.start = function (this: ServerSession, initial: Buffer) {
-    if (installedWriter !== null) traceSession(this, installedWriter);
-    return start.call(this, initial);
-  };
-  proto.acceptUpgrade = function (this: ServerSession, ...args: unknown[]) {
-    if (installedWriter !== null) traceSession(this, installedWriter);
-    return acceptUpgrade.apply(this, args);
+export function traceServerBytes(write: (text: string) => void): (direction: 'recv' | 'send', chunk: Buffer, connection: ConnectionInfo) => void {
+  const traces = new WeakMap<ConnectionInfo, SessionTrace>();
+  const start = performance.now();
+  return (direction, chunk, connection) => {
+    let trace = traces.get(connection);
+    if (trace === undefined) traces.set(connection, (trace = new SessionTrace(connection.id, start, write)));
+    (direction === 'recv' ? trace.received : trace.sent).feed(chunk);
   };
 }

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { HTTP2Server, setFileBodyLimits } from '../server/index.js';
 import { type CliCommand, type CliIO, CliInputError, CliUsageError, parseSize } from './command.js';
-import { traceAllSessions } from './serve-trace.js';
+import { traceServerBytes } from './serve-trace.js';
 import { fingerprintOf, generateDevCertificate } from './static/dev-cert.js';
 import { loadPushManifest } from './static/push-sources.js';
 import { StaticSite } from './static/site.js';
@@ -121,9 +121,9 @@ export async function startServe(config: ServeConfig, out: CliIO['stdout'] = pro
   const site = new StaticSite({ root: config.root, pushPreload: config.pushPreload, pushManifest: manifest });
   // Process-wide, as the descriptors they count: each worker of --workers applies them to itself.
   setFileBodyLimits({ maxOpenFiles: config.maxOpenFiles, maxOpenFilesPerConnection: config.maxOpenFilesPerConnection });
-  if (config.verbose) traceAllSessions((text) => out.write(text));
   const server = new HTTP2Server([config.host, config.port], site.handlerClass, {
     ssl: config.tls,
+    onBytes: config.verbose ? traceServerBytes((text) => out.write(text)) : null,
     accessLog: config.accessLog ? (line) => out.write(line + '\n') : false,
     logger: { error: (message, ...details) => process.stderr.write(`${message} ${details.map((d) => (d instanceof Error ? d.message : String(d))).join(' ')}\n`) },
   });

@@ -12,5 +12,5 @@ export {
   ResponseHandlerError,
   isRetryable,
 } from './errors.js';
-export { FrameTracer, type FrameObserver, type FrameDirection, type TraceEvent } from './frame-trace.js';
+export { FrameTracer, type FrameObserver, type FrameDirection, type TraceEvent } from '../frame/trace.js';
 export { targetOf, type Target } from './transport.js';

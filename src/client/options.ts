@@ -2,7 +2,9 @@
 import type { ConnectionOptions } from '../connection/index.js';
 import type { ResponseBody } from '../io/body-source.js';
 import type { HeadersInput } from '../io/header-input.js';
-import type { FrameDirection, FrameObserver } from './frame-trace.js';
+import type { FrameDirection, FrameObserver } from '../frame/trace.js';
+import type { Duplex } from 'node:stream';
+import type { Target } from './transport.js';
 import type { PushCallback } from './responses.js';
 
 /** A request body: every kind the server accepts for responses (string, bytes, Readable, AsyncIterable, generator). */
@@ -61,4 +63,10 @@ export interface HTTP2ClientOptions {
   onFrame?: FrameObserver | null;
   /** Observe the raw bytes each way (the preface included), e.g. for a frame printer; do not modify them. */
   onBytes?: ((direction: FrameDirection, chunk: Buffer) => void) | null;
+  /**
+   * Opens the byte stream yourself (node:http2's option of this name): a Unix socket, a tunnel
+   * through a proxy, a socket a test keeps a hand on. It must speak HTTP/2 from its first byte
+   * (for TLS, negotiate ALPN `h2`). Default: TCP, or TLS with ALPN, to the URL's host and port.
+   */
+  createConnection?: ((target: Target) => Duplex | Promise<Duplex>) | null;
 }

@@ -7,3 +7,4 @@ export { FrameDecoder, typeName } from './decoder.js';
 export type { FrameDecoderOptions } from './decoder.js';
 export { FrameWriter } from './writer.js';
 export { checkSettingValue } from './settings.js';
+export { FrameTracer, type FrameObserver, type FrameDirection, type TraceEvent } from './trace.js';

@@ -1,6 +1,6 @@
 /**
  * The per-stream body pump both socket glues use (ServerSession for responses, HTTP2Client for
- * requests): it moves bytes from a BodySource into the sans-I/O Connection only while the
+ * requests, both through their ConnectionDriver): it moves bytes from a BodySource into the sans-I/O Connection only while the
  * stream's window, the connection's window and the socket can take them, so a body is never
  * read faster than the peer reads it.
  *
@@ -24,20 +24,36 @@ export const PULL_SIZE = 65536;
 export const WRITE_THRESHOLD = 65536;
 const EMPTY = Buffer.alloc(0);
 
-/** The body fields of a stream (both sides' stream classes declare them up front). */
-export interface PumpedStream {
-  readonly id: number;
-  source: BodySource | null;
+/**
+ * One outgoing body's pumping state: made when a stream starts a body the pump must pull (not
+ * for in-memory bodies that leave at once), dropped when the body ends or stops.
+ */
+export class OutgoingBody {
+  readonly source: BodySource;
   /** Sent after the body, with END_STREAM; null for none. */
   trailers: HeaderList | null;
+  /** The content-length the body must match, -1 when none is checked. */
+  readonly expectedLength: number;
+  waitingForDrain = false;
+  pumping = false;
+  pumpAgain = false;
+
+  constructor(source: BodySource, trailers: HeaderList | null, expectedLength: number) {
+    this.source = source;
+    this.trailers = trailers;
+    this.expectedLength = expectedLength;
+  }
+}
+
+/** What the pump needs of a stream (both sides' stream classes have these). */
+export interface PumpedStream {
+  readonly id: number;
+  /** The body being pumped; null when there is none (or it ended or stopped). */
+  body: OutgoingBody | null;
   /** The owner saw the stream close: pull nothing more. */
   closed: boolean;
+  /** Body bytes handed to the connection. */
   bytesSent: number;
-  /** The content-length the body must match, -1 when none is checked. */
-  expectedLength: number;
-  waitingForDrain: boolean;
-  pumping: boolean;
-  pumpAgain: boolean;
 }
 
 /** What the pump asks of the socket glue that owns it. */
@@ -48,7 +64,7 @@ export interface BodyPumpOwner<S extends PumpedStream> {
   scheduleFlush(): void;
   /** The body (or its length) failed: reset the stream, tell whoever should know. */
   bodyFailed(stream: S, err: unknown): void;
-  /** Stop the body and release its source (the connection already closed the stream). */
+  /** Stop the body and release its source: set `stream.body` to null (the connection already closed the stream). */
   stopBody(stream: S): void;
 }
 
@@ -107,7 +123,7 @@ export class BodyPump<S extends PumpedStream> {
     const waiting = [...this.drainWaiters];
     this.drainWaiters.clear();
     for (const stream of waiting) {
-      stream.waitingForDrain = false;
+      if (stream.body !== null) stream.body.waitingForDrain = false;
       this.pump(stream);
     }
     return true;
@@ -115,31 +131,33 @@ export class BodyPump<S extends PumpedStream> {
 
   /** Moves body bytes into the connection while the stream, the connection and the socket can take them. */
   pump(stream: S): void {
-    if (stream.pumping) {
-      stream.pumpAgain = true;
+    const body = stream.body;
+    if (body === null) return;
+    if (body.pumping) {
+      body.pumpAgain = true;
       return;
     }
-    stream.pumping = true;
+    body.pumping = true;
     try {
       do {
-        stream.pumpAgain = false;
-        this.pumpOnce(stream);
-      } while (stream.pumpAgain);
+        body.pumpAgain = false;
+        this.pumpOnce(stream, body);
+      } while (body.pumpAgain && stream.body === body);
     } finally {
-      stream.pumping = false;
+      body.pumping = false;
     }
     this.owner.scheduleFlush();
   }
 
-  private pumpOnce(stream: S): void {
+  private pumpOnce(stream: S, body: OutgoingBody): void {
     const conn = this.conn;
     const socket = this.socket;
     if (conn === null || socket === null) return;
     const id = stream.id;
     const mark = this.highWaterMark;
+    const source = body.source;
     while (true) {
-      const source = stream.source;
-      if (source === null || stream.closed || this.conn === null) return;
+      if (stream.body !== body || stream.closed || this.conn === null) return;
       // The connection may have closed the stream in this very batch (HEADERS + RST_STREAM in one
       // packet) before its streamClosed event reached the owner: then sendData would ignore the
       // bytes and the loop would drain the whole body for nothing. Pull nothing for it.
@@ -152,7 +170,7 @@ export class BodyPump<S extends PumpedStream> {
         this.owner.writeOutput();
       }
       if (socket.writableLength >= mark) {
-        stream.waitingForDrain = true;
+        body.waitingForDrain = true;
         if (this.drainWaiters === NO_WAITERS) this.drainWaiters = new Set();
         this.drainWaiters.add(stream);
         return;
@@ -173,16 +191,16 @@ export class BodyPump<S extends PumpedStream> {
       }
       if (chunk === null) {
         if (source.error !== undefined) this.owner.bodyFailed(stream, source.error);
-        else if (source.ended) this.finish(stream, EMPTY);
+        else if (source.ended) this.finish(stream, body, EMPTY);
         return; // otherwise the source wakes us when it has more
       }
       stream.bytesSent += chunk.length;
-      if (stream.expectedLength >= 0 && stream.bytesSent > stream.expectedLength) {
-        this.owner.bodyFailed(stream, new UsageError(`the response body exceeds its content-length ${stream.expectedLength}`, 'response_body_too_long'));
+      if (body.expectedLength >= 0 && stream.bytesSent > body.expectedLength) {
+        this.owner.bodyFailed(stream, new UsageError(`the response body exceeds its content-length ${body.expectedLength}`, 'response_body_too_long'));
         return;
       }
       if (source.ended) {
-        this.finish(stream, chunk);
+        this.finish(stream, body, chunk);
         return;
       }
       const flowing = chunk.length === 0 || conn.sendData(id, chunk, false);
@@ -193,18 +211,18 @@ export class BodyPump<S extends PumpedStream> {
   }
 
   /** The body ended with `last`: END_STREAM on it, or on the trailers after it. */
-  private finish(stream: S, last: Buffer): void {
-    if (stream.expectedLength >= 0 && stream.bytesSent !== stream.expectedLength) {
+  private finish(stream: S, body: OutgoingBody, last: Buffer): void {
+    if (body.expectedLength >= 0 && stream.bytesSent !== body.expectedLength) {
       this.owner.bodyFailed(
         stream,
-        new UsageError(`the response body ended after ${stream.bytesSent} bytes, its content-length is ${stream.expectedLength}`, 'response_body_too_short'),
+        new UsageError(`the response body ended after ${stream.bytesSent} bytes, its content-length is ${body.expectedLength}`, 'response_body_too_short'),
       );
       return;
     }
     const conn = this.conn!;
-    stream.source = null;
-    const trailers = stream.trailers;
-    stream.trailers = null;
+    stream.body = null;
+    this.drainWaiters.delete(stream);
+    const trailers = body.trailers;
     if (trailers === null) {
       conn.sendData(stream.id, last, true);
     } else {

@@ -1,5 +1,5 @@
 /**
- * The per-stream callback queue both socket glues use (ServerSession for request handlers,
+ * The per-stream callback queue both roles use (ServerSession for request handlers,
  * HTTP2Client for response handlers): a stream's callbacks run in order, and one that returns a
  * promise holds back the ones after it until it settles (for onData also the flow-control
  * credit, which the owner gives back in `afterCallback`, once the handler is done with the bytes).
@@ -8,14 +8,19 @@
  * what follows it, how a failure is reported) is the owner's, made once per connection.
  */
 
-/** The queue fields of a stream (both sides' stream classes declare them up front). */
-export interface CallbackStream<I> {
+/** One stream's place in the queue: made with the stream, one shape for all. */
+export class CallbackState<I> {
   /** A callback returned a promise that has not settled yet: later items wait in `queue`. */
-  busy: boolean;
+  busy = false;
   /** A callback of this stream is on the call stack (tracked only with `holdReentrant`). */
-  running: boolean;
+  running = false;
   /** Items waiting behind a pending callback; an array only once needed. */
-  queue: I[] | null;
+  queue: I[] | null = null;
+}
+
+/** A stream the queue serves. */
+export interface CallbackStream<I> {
+  readonly calls: CallbackState<I>;
 }
 
 /** What the queue asks of the socket glue that owns it. */
@@ -56,8 +61,9 @@ export class CallbackQueue<S extends CallbackStream<I>, I> {
 
   /** Runs `item`'s callback now, or queues it behind the one pending (or running). */
   deliver(stream: S, item: I): void {
-    if (stream.busy || (this.holdReentrant && stream.running)) {
-      (stream.queue ??= []).push(item);
+    const calls = stream.calls;
+    if (calls.busy || (this.holdReentrant && calls.running)) {
+      (calls.queue ??= []).push(item);
       return;
     }
     this.runGuarded(stream, item);
@@ -68,11 +74,12 @@ export class CallbackQueue<S extends CallbackStream<I>, I> {
       this.run(stream, item);
       return;
     }
-    stream.running = true;
+    const calls = stream.calls;
+    calls.running = true;
     try {
       this.run(stream, item);
     } finally {
-      stream.running = false;
+      calls.running = false;
     }
   }
 
@@ -89,7 +96,7 @@ export class CallbackQueue<S extends CallbackStream<I>, I> {
         result = undefined;
       }
       if (isThenable(result)) {
-        stream.busy = true;
+        stream.calls.busy = true;
         const pending = item;
         result.then(
           () => this.settle(stream, pending),
@@ -101,15 +108,17 @@ export class CallbackQueue<S extends CallbackStream<I>, I> {
         return;
       }
       owner.afterCallback(stream, item);
-      item = stream.queue === null ? undefined : stream.queue.shift();
+      const queue = stream.calls.queue;
+      item = queue === null ? undefined : queue.shift();
     }
   }
 
   private settle(stream: S, item: I): void {
     try {
-      stream.busy = false;
+      stream.calls.busy = false;
       this.owner.afterCallback(stream, item);
-      const next = stream.queue === null ? undefined : stream.queue.shift();
+      const queue = stream.calls.queue;
+      const next = queue === null ? undefined : queue.shift();
       if (next !== undefined) this.runGuarded(stream, next);
       this.owner.settled();
     } catch (err) {

@@ -77,15 +77,13 @@ export interface TimedStream {
   /** END_STREAM of the request has arrived. */
   readonly requestEnded: boolean;
   readonly bytesReceived: number;
-  /** A callback is pending (it holds the request body's flow-control credit). */
-  readonly busy: boolean;
-  readonly queue: readonly unknown[] | null;
+  /** The stream's callbacks: one pending or queued holds the request body's flow-control credit. */
+  readonly calls: { readonly busy: boolean; readonly queue: readonly unknown[] | null };
   readonly responded: boolean;
-  /** The response body still has a source to pull from. */
-  readonly source: object | null;
+  /** The response body still being pulled, if any. */
+  readonly body: { readonly waitingForDrain: boolean } | null;
   /** Response body octets handed to the connection. */
   readonly bytesSent: number;
-  readonly waitingForDrain: boolean;
 }
 
 /** What the rules read of the connection. */
@@ -108,19 +106,19 @@ export function latenessOf(stream: TimedStream, timing: StreamTiming, conn: Send
     if (floor !== null) {
       const meter = (timing.request ??= new RateMeter(now, stream.bytesReceived));
       // The client is the one holding things up unless a callback still holds the credit.
-      meter.sample(now, stream.bytesReceived, !stream.busy && stream.queue === null);
+      meter.sample(now, stream.bytesReceived, !stream.calls.busy && stream.calls.queue === null);
       if (meter.tooSlow(floor)) return 'request_too_slow';
     }
   }
   const floor = limits.minResponseDataRate;
   if (floor !== null && stream.responded) {
     const queued = conn.queuedBytes(stream.id);
-    if (stream.source !== null || queued > 0) {
+    if (stream.body !== null || queued > 0) {
       const sent = stream.bytesSent - queued;
       const meter = (timing.response ??= new RateMeter(now, sent));
       // Data waits for the client's window or for the socket to drain: the client is slow.
       // Otherwise the application is (its body source has nothing yet), which does not count.
-      const clientBound = queued > 0 || stream.waitingForDrain || conn.sendWindow(stream.id) <= 0;
+      const clientBound = queued > 0 || (stream.body !== null && stream.body.waitingForDrain) || conn.sendWindow(stream.id) <= 0;
       meter.sample(now, sent, clientBound);
       if (meter.tooSlow(floor)) return 'response_too_slow';
     }

@@ -1,7 +1,8 @@
 /** The HTTP/2 server: the seed's HTTP2Server and BaseRequestHandler on Node's event loop. */
-export { HTTP2Server, type HTTP2ServerOptions } from './server.js';
+export { HTTP2Server, type HTTP2ServerOptions, type ConnectionInfo } from './server.js';
 export {
   BaseRequestHandler,
+  type HandlerSession,
   type RequestHandlerClass,
   type ResponseOptions,
   type PushOptions,
@@ -13,5 +14,5 @@ export type { BodyChunk, BodyGenerator, ResponseBody } from '../io/body-source.j
 export { fileBody, FileBody, FileBodyError, fileBodyStats, type FileBodyOptions, type FileBodyStats, type FileIdentity } from '../io/file-body.js';
 export { setFileBodyLimits, fileBodyLimits, type FileBodyLimits } from '../io/file-limits.js';
 export { PushRefusedError, HandlerError, Http1RequestError } from './errors.js';
-export { ServerSession, type ServerLogger } from './session.js';
+export type { ServerLogger } from './session.js';
 export { formatAccessLogLine, type AccessLogEntry, type AccessLogTarget } from './access-log.js';

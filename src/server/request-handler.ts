@@ -2,14 +2,14 @@
  * BaseRequestHandler: one instance per stream, the seed's handler API. Users subclass it and
  * override the callbacks; the session sets the request attributes before `onHeaders()`.
  *
- * The handler is a thin face over its session: every method forwards to the ServerSession that
- * owns the stream, which talks to the sans-I/O Connection. Calls on a stream that has already
- * closed (the client went away while a backend was slow) are ignored, not errors.
+ * The handler is a thin face over its connection: every method forwards to the `HandlerSession`
+ * that carries the stream (the seed's `http2`), a narrow interface of exactly what a handler may
+ * ask. Calls on a stream that has already closed (the client went away while a backend was slow)
+ * are ignored, not errors.
  */
 import type { Readable } from 'node:stream';
 import type { BodyChunk, BodyGenerator, ResponseBody } from '../io/body-source.js';
 import type { HeadersInput } from '../io/header-input.js';
-import type { ServerSession } from './session.js';
 
 export type { HeaderInput, HeadersInput } from '../io/header-input.js';
 
@@ -35,9 +35,24 @@ export interface PushOptions extends ResponseOptions {
 
 export type { BodyChunk, BodyGenerator, ResponseBody, Readable };
 
+/**
+ * What a request handler may ask of the connection that carries its stream (the seed's
+ * `http2` argument). The server's session implements it; a test can too.
+ */
+export interface HandlerSession {
+  /** `[host, port]` of the client. */
+  readonly clientAddress: [string, number];
+  /** `https` over TLS, `http` for h2c. */
+  readonly scheme: 'http' | 'https';
+  sendResponse(streamId: number, options: ResponseOptions): void;
+  push(streamId: number, options: PushOptions): BaseRequestHandler;
+  canPush(streamId: number): boolean;
+  resume(streamId: number): void;
+}
+
 export class BaseRequestHandler {
-  /** The session (one HTTP/2 connection) this stream belongs to. */
-  readonly http2: ServerSession;
+  /** The connection this stream belongs to (only what a handler may ask of it). */
+  readonly http2: HandlerSession;
   /** Stream ID of this stream. */
   readonly streamId: number;
   /** `[host, port]` of the client. */
@@ -57,7 +72,7 @@ export class BaseRequestHandler {
   /** True for the handler of a pushed stream (returned by `push()`). */
   pushed = false;
 
-  constructor(http2: ServerSession, streamId: number) {
+  constructor(http2: HandlerSession, streamId: number) {
     this.http2 = http2;
     this.streamId = streamId;
     this.clientAddress = http2.clientAddress;
@@ -103,4 +118,4 @@ export class BaseRequestHandler {
   }
 }
 
-export type RequestHandlerClass<H extends BaseRequestHandler = BaseRequestHandler> = new (http2: ServerSession, streamId: number) => H;
+export type RequestHandlerClass<H extends BaseRequestHandler = BaseRequestHandler> = new (http2: HandlerSession, streamId: number) => H;

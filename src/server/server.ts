@@ -26,6 +26,7 @@ import { listenerGuard } from './listener-guard.js';
 import { sniffFirstBytes, type SniffHost, type SniffSettings } from './sniff.js';
 import type { RequestHandlerClass } from './request-handler.js';
 import { ServerSession, type ServerLogger, type SessionContext, type StreamTimeoutCounters } from './session.js';
+import { FrameTracer, type FrameDirection, type TraceEvent } from '../frame/trace.js';
 import type { MinDataRate } from './data-rate.js';
 
 export interface HTTP2ServerOptions {
@@ -71,6 +72,21 @@ export interface HTTP2ServerOptions {
    * (Kestrel's MinResponseDataRate).
    */
   minResponseDataRate?: MinDataRate | null;
+  /**
+   * Sees every frame of every HTTP/2 connection, decoded, in wire order per direction
+   * (debugging tools: `h2kit serve -v`). Costs nothing when unset; slow when set.
+   */
+  onFrame?: ((event: TraceEvent, connection: ConnectionInfo) => void) | null;
+  /** Sees every chunk read and written on every HTTP/2 connection, in order (capture tools). */
+  onBytes?: ((direction: FrameDirection, chunk: Buffer, connection: ConnectionInfo) => void) | null;
+}
+
+/** Which connection an `onFrame`/`onBytes` call is about. */
+export interface ConnectionInfo {
+  /** Numbered from 1 in the order connections started speaking HTTP/2 (per server). */
+  readonly id: number;
+  /** `[host, port]` of the client. */
+  readonly clientAddress: readonly [string, number];
 }
 
 /** The floors' default (Kestrel's). */
@@ -197,6 +213,7 @@ export class HTTP2Server {
       minResponseDataRate: options.minResponseDataRate === undefined ? DEFAULT_MIN_DATA_RATE : options.minResponseDataRate,
       counters: this.timeoutCounters,
       connectionErrors: this.connectionErrors,
+      observeBytes: observerOf(options.onFrame ?? null, options.onBytes ?? null),
       sessionClosed: (session) => {
         this.sessions.delete(session);
         if (this.sessions.size === 0) this.onAllSessionsClosed?.();
@@ -467,4 +484,24 @@ export class HTTP2Server {
     if (initial !== null) session.start(initial);
     return session;
   }
+}
+
+/** The per-connection byte observer the trace options ask for, or null when neither is set. */
+function observerOf(
+  onFrame: ((event: TraceEvent, connection: ConnectionInfo) => void) | null,
+  onBytes: ((direction: FrameDirection, chunk: Buffer, connection: ConnectionInfo) => void) | null,
+): SessionContext['observeBytes'] {
+  if (onFrame === null && onBytes === null) return null;
+  let nextId = 1;
+  return (clientAddress) => {
+    const info: ConnectionInfo = { id: nextId++, clientAddress };
+    const frames = onFrame === null ? null : (event: TraceEvent): void => onFrame(event, info);
+    const recv = frames === null ? null : new FrameTracer('recv', frames, true);
+    const send = frames === null ? null : new FrameTracer('send', frames, false);
+    return (direction, chunk) => {
+      if (onBytes !== null) onBytes(direction, chunk, info);
+      if (direction === 'recv') recv?.push(chunk);
+      else send?.push(chunk);
+    };
+  };
 }

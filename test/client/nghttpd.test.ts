@@ -11,7 +11,8 @@ import { ErrorCode } from '../../src/errors.js';
 import { FrameType } from '../../src/frame/constants.js';
 import { FrameWriter } from '../../src/frame/writer.js';
 import { isRetryable, RequestRefusedError } from '../../src/client/errors.js';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
+import tlsModule from 'node:tls';
 import { FrameLog, hasCommand, header, makeTestCert, patterned, sha256, startNghttpd, waitFor } from './support.js';
 
 const available = hasCommand('nghttpd');
@@ -107,7 +108,13 @@ for (const tls of [false, true]) {
     if (tls && cert === null) return t.skip('openssl is not available');
     const server = await startNghttpd(files, [], cert);
     const log = new FrameLog();
-    const client = new HTTP2Client(server.url, { rejectUnauthorized: false, onFrame: log.observer });
+    // The client's socket is opened here, so the test can write to it behind the client's back.
+    let socket: Socket | null = null;
+    const client = new HTTP2Client(server.url, {
+      onFrame: log.observer,
+      createConnection: (target) =>
+        (socket = tls ? tlsModule.connect({ host: target.host, port: target.port, ALPNProtocols: ['h2'], rejectUnauthorized: false }) : net.connect(target.port, target.host)),
+    });
     try {
       assert.equal((await client.request({ path: '/app.js' })).status, 200);
       // nghttpd has no "GOAWAY now" switch: make it send one by a connection error of ours
@@ -115,7 +122,7 @@ for (const tls of [false, true]) {
       // below leave after that frame, so nghttpd does not process them.
       const w = new FrameWriter();
       w.raw(FrameType.WINDOW_UPDATE, 0, 0, Buffer.alloc(4));
-      (client as unknown as { socket: Socket }).socket.write(Buffer.concat(w.take()));
+      socket!.write(Buffer.concat(w.take()));
       const late = await Promise.all([0, 1, 2].map(() => client.request({ path: '/style.css' }).catch((e: unknown) => e)));
       for (const err of late) {
         assert.ok(err instanceof RequestRefusedError, String(err));

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame } from '../../src/frame/types.js';
-import type { FrameDirection, TraceEvent } from '../../src/client/frame-trace.js';
+import type { FrameDirection, TraceEvent } from '../../src/frame/trace.js';
 import type { HeaderList } from '../../src/connection/index.js';
 
 export { makeTestCert } from '../server/support.js';

@@ -56,7 +56,7 @@ export class FaultHandler extends BaseRequestHandler {
 
   override onHeaders(): void | Promise<void> {
     stats.created++;
-    sessions.add(this.http2);
+    sessions.add(this.http2 as ServerSession);
     const failed = fail(this, 'onHeaders');
     if (failed !== undefined) return failed;
     const stream = /^\/stream\?n=(\d+)$/.exec(this.path);
@@ -123,8 +123,8 @@ export async function assertNothingHeld(server: HTTP2Server, baselineTimers: num
     for (const s of sessions) {
       // A Connection whose socket is gone is dropped with its session (its stream table goes with it);
       // one still connected must have closed every stream.
-      if (!s.socket.destroyed && s.connection.activeStreams !== 0) out.push(`a live connection with ${s.connection.activeStreams} active streams`);
       const ss = s.stats;
+      if (ss.socketOpen && ss.activeStreams !== 0) out.push(`a live connection with ${ss.activeStreams} active streams`);
       if (ss.streams !== 0 || ss.timerArmed || ss.idleTimerArmed) out.push(`a session with ${ss.streams} streams, timers ${ss.timerArmed}/${ss.idleTimerArmed}`);
     }
     if (timerCount() > baselineTimers) out.push(`${timerCount() - baselineTimers} process timers more than before`);

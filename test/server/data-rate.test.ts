@@ -10,7 +10,7 @@ const FLOOR = { bytesPerSecond: 240, graceMs: 5000 };
 const LIMITS = { requestTimeout: 300000, minRequestDataRate: FLOOR, minResponseDataRate: FLOOR };
 
 function stream(fields: Partial<TimedStream>): TimedStream {
-  return { id: 1, requestEnded: false, bytesReceived: 0, busy: false, queue: null, responded: false, source: null, bytesSent: 0, waitingForDrain: false, ...fields };
+  return { id: 1, requestEnded: false, bytesReceived: 0, calls: { busy: false, queue: null }, responded: false, body: null, bytesSent: 0, ...fields };
 }
 
 const windowOpen = { queuedBytes: () => 0, sendWindow: () => 65535 };
@@ -40,7 +40,7 @@ test('latenessOf: a silent request body is too slow after the grace period, but 
   const s = stream({});
   for (let now = 0; now <= 5000; now += 1000) assert.equal(latenessOf(s, timing, windowOpen, LIMITS, now), null);
   assert.equal(latenessOf(s, timing, windowOpen, LIMITS, 6000), 'request_too_slow');
-  const held = stream({ busy: true });
+  const held = stream({ calls: { busy: true, queue: null } });
   const heldTiming = new StreamTiming(0);
   for (let now = 0; now <= 60000; now += 1000) assert.equal(latenessOf(held, heldTiming, windowOpen, LIMITS, now), null);
   // ...until the whole-request deadline, which counts every millisecond.
@@ -48,8 +48,7 @@ test('latenessOf: a silent request body is too slow after the grace period, but 
 });
 
 test('latenessOf: a response is too slow only while data waits on the client', () => {
-  const body = {};
-  const waiting = stream({ requestEnded: true, responded: true, source: body, bytesSent: 100 });
+  const waiting = stream({ requestEnded: true, responded: true, body: { waitingForDrain: false }, bytesSent: 100 });
   const t1 = new StreamTiming(0);
   for (let now = 0; now <= 5000; now += 1000) assert.equal(latenessOf(waiting, t1, windowShut, LIMITS, now), null);
   assert.equal(latenessOf(waiting, t1, windowShut, LIMITS, 6000), 'response_too_slow');

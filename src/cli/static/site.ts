@@ -14,7 +14,7 @@
 import type { Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { BaseRequestHandler, fileBody, type RequestHandlerClass } from '../../server/index.js';
-import type { ServerSession } from '../../server/index.js';
+import type { HandlerSession } from '../../server/index.js';
 import { etagOf, ifRangeAllows, isNotModified, lastModifiedOf, parseRange } from './conditional.js';
 import { contentTypeOf } from './mime.js';
 import { PreloadCache, sameOriginPath, type PushManifest } from './push-sources.js';
@@ -55,7 +55,7 @@ function textResponse(handler: BaseRequestHandler, status: number, text: string,
 /** The server builds one handler per stream with (session, streamId): the site is bound here. */
 function handlerClassFor(site: StaticSite): RequestHandlerClass {
   return class StaticFileHandler extends BaseRequestHandler {
-    constructor(session: ServerSession, streamId: number) {
+    constructor(session: HandlerSession, streamId: number) {
       super(session, streamId);
     }
     override onHeaders(): void | Promise<void> {

@@ -1,14 +1,17 @@
 /**
- * A frame trace for debugging tools (`h2kit get -v`): decodes a copy of the bytes going each
+ * A frame trace for debugging tools (`h2kit get -v`, `h2kit serve -v`, the server's and the
+ * client's `onFrame` option): decodes a copy of the bytes going each
  * way with its own FrameDecoder and HDInflater, so the trace sees exactly what crossed the
  * wire (header blocks included, decoded in step with the peer's encoder table). It costs
- * nothing when no observer is given: the client only creates tracers on request.
+ * nothing when no observer is given: server and client only create tracers on request.
  */
-import type { HeaderList } from '../connection/index.js';
-import { CONNECTION_PREFACE, FrameType } from '../frame/constants.js';
-import { FrameDecoder } from '../frame/decoder.js';
-import type { Frame } from '../frame/types.js';
 import { HDInflater } from '../hpack/inflater.js';
+import { CONNECTION_PREFACE, FrameType } from './constants.js';
+import { FrameDecoder } from './decoder.js';
+import type { Frame } from './types.js';
+
+/** A decoded header list: `[name, value]` pairs in order. */
+export type HeaderList = Array<[string, string]>;
 
 export type FrameDirection = 'send' | 'recv';
 
@@ -46,10 +49,11 @@ export class FrameTracer {
   private readonly lengths: number[] = [];
   private readonly flagsSeen: number[] = [];
 
-  constructor(direction: FrameDirection, observer: FrameObserver) {
+  /** `preface`: this direction starts with the client connection preface (a client's 'send', a server's 'recv'). */
+  constructor(direction: FrameDirection, observer: FrameObserver, preface: boolean = direction === 'send') {
     this.direction = direction;
     this.observer = observer;
-    this.skip = direction === 'send' ? CONNECTION_PREFACE.length : 0;
+    this.skip = preface ? CONNECTION_PREFACE.length : 0;
   }
 
   /** Feeds bytes that crossed the wire in this direction. */

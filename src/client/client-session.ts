@@ -1,0 +1,650 @@
+/**
+ * ClientSession: the client's one HTTP/2 connection to one origin, as a per-stream dispatcher on
+ * the same ConnectionDriver as the server's sessions (src/io/connection-driver.ts, which owns the
+ * socket, the timer, the write policy and the request-body pump):
+ *
+ *   driver -> handleEvents() -> response handler callbacks (per stream, in order)
+ *   send() -> a queued ClientStream -> a stream once the server's limits allow -> driver.scheduleFlush()
+ *
+ * Requests beyond the server's SETTINGS_MAX_CONCURRENT_STREAMS wait in a queue and start as
+ * streams close. HTTP2Client (client.ts) is the public face over it.
+ */
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Connection } from '../connection/index.js';
+import { StreamTable } from '../connection/stream-table.js';
+import type { ConnectionEvent, PushPromiseEvent, Settings } from '../connection/index.js';
+import { ErrorCode, errorCodeName, H2Error, UsageError } from '../errors.js';
+import { CallbackQueue, type CallbackQueueOwner } from '../io/callback-queue.js';
+import { ConnectionDriver, type DriverDelegate } from '../io/connection-driver.js';
+import type { FailpointName } from '../io/failpoints.js';
+import { ClientStream, DONE_ITEM, HEADERS_ITEM, type Item } from './client-stream.js';
+import { ClientConnectionError, ConnectError, RequestRefusedError, RequestTimeoutError, ResponseHandlerError, StreamResetError } from './errors.js';
+import { FrameTracer } from '../frame/trace.js';
+import { BaseResponseHandler } from './response-handler.js';
+import { pushPromiseOf, setResponseHead, statusOf } from './response-head.js';
+import { openTransport, type Target } from './transport.js';
+import type { HTTP2ClientOptions } from './options.js';
+
+function noop(): void {}
+
+/** Client connection states. */
+const State = { IDLE: 0, CONNECTING: 1, OPEN: 2, ENDED: 3 } as const;
+type State = (typeof State)[keyof typeof State];
+
+/** The session is itself the delegate its driver and callback queue call: those methods are for them. */
+export class ClientSession implements DriverDelegate<ClientStream>, CallbackQueueOwner<ClientStream, Item> {
+  /** Where the client connects. */
+  readonly target: Target;
+  private readonly options: HTTP2ClientOptions;
+  private readonly enablePush: boolean;
+  private state: State = State.IDLE;
+  private driver: ConnectionDriver<ClientStream> | null = null;
+  private conn: Connection | null = null;
+  private readonly streams = new StreamTable<ClientStream>();
+  /** Requests waiting for a stream (concurrency limit, or the connection is still opening). */
+  private readonly pending: ClientStream[] = [];
+  /** Request streams open on the connection (pushes excluded): what MAX_CONCURRENT_STREAMS bounds. */
+  private openRequests = 0;
+  /** Items run at once even while a callback runs (a handler's cancel() delivers onClose from within it). */
+  private readonly callbacks = new CallbackQueue<ClientStream, Item>(this, false);
+  private settingsSeen = false;
+  private goawayLastId = -1;
+  private goawayCode = 0;
+  /** Why the connection failed (connection error, socket error), for the streams it takes down. */
+  private failure: ClientConnectionError | null = null;
+  private closing = false;
+  private connecting: Promise<void> | null = null;
+  private readyResolve: (() => void) | null = null;
+  private readyReject: ((err: unknown) => void) | null = null;
+  private readonly closed: Promise<void>;
+  private resolveClosed!: () => void;
+
+  constructor(target: Target, options: HTTP2ClientOptions) {
+    this.target = target;
+    this.options = options;
+    this.enablePush = options.enablePush ?? true;
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+  }
+
+  /**
+   * Opens the connection (requests do it on their own). Resolves once the server's SETTINGS
+   * arrived; rejects with ConnectError (TCP, TLS, ALPN) or ClientConnectionError.
+   */
+  connect(): Promise<void> {
+    if (this.connecting !== null) return this.connecting;
+    if (this.closing || this.state === State.ENDED) {
+      return Promise.reject(new ClientConnectionError('the client is closed', ErrorCode.NO_ERROR, 'client_closed'));
+    }
+    this.state = State.CONNECTING;
+    this.connecting = new Promise<void>((resolve, reject) => {
+      this.readyResolve = resolve;
+      this.readyReject = reject;
+    });
+    this.connecting.catch(noop);
+    const create = this.options.createConnection ?? null;
+    const opening =
+      create !== null
+        ? Promise.resolve()
+            .then(() => create(this.target))
+            .then((socket) => socket as Socket)
+        : openTransport(this.target, {
+            ca: this.options.ca,
+            rejectUnauthorized: this.options.rejectUnauthorized,
+            servername: this.options.servername,
+            tls: this.options.tls,
+            connectTimeout: this.options.connectTimeout ?? 10000,
+          });
+    opening.then(
+      (socket) => this.onConnected(socket),
+      (err: unknown) => this.onConnectFailed(err),
+    );
+    return this.connecting;
+  }
+
+  /**
+   * Takes a request made by HTTP2Client.send(): it waits in the queue for a stream (and for the
+   * connection, which this opens if it is not yet). Errors go to its handler, never as throws.
+   */
+  submit(stream: ClientStream, signal: AbortSignal | null | undefined): void {
+    const h = stream.handler;
+    if (this.closing || this.state === State.ENDED) {
+      const why = this.closing
+        ? new ClientConnectionError('the client is closed: no new requests', ErrorCode.NO_ERROR, 'client_closed', true)
+        : new ClientConnectionError(`the connection to ${this.target.authority} has ended; use a new HTTP2Client`, ErrorCode.NO_ERROR, 'connection_ended', true, this.failure);
+      this.failUnsent(stream, why);
+      return;
+    }
+    if (this.goawayLastId >= 0) {
+      this.failUnsent(stream, new RequestRefusedError(0, 'the server is going away (GOAWAY received): the request was not sent', 'goaway_not_sent'));
+      return;
+    }
+    h.canceller = (code) => this.cancel(stream, code);
+    if (stream.timeout > 0) stream.timer = setTimeout(() => this.onRequestTimeout(stream), stream.timeout);
+    if (signal !== undefined && signal !== null) {
+      if (signal.aborted) {
+        this.failUnsent(stream, new StreamResetError(0, ErrorCode.CANCEL, false));
+        return;
+      }
+      stream.signal = signal;
+      stream.onAbort = () => this.cancel(stream, ErrorCode.CANCEL);
+      signal.addEventListener('abort', stream.onAbort, { once: true });
+    }
+    this.pending.push(stream);
+    if (this.state === State.IDLE) void this.connect();
+    else if (this.state === State.OPEN) {
+      this.startPending();
+      this.driver!.scheduleFlush();
+    }
+  }
+
+  /**
+   * Graceful close: no new requests; queued and in-flight ones (and accepted pushes) finish,
+   * then GOAWAY(NO_ERROR) and the socket closes. Resolves when it has.
+   */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = true;
+      if (this.state === State.IDLE) {
+        this.end();
+      } else {
+        this.maybeFinishClose();
+        const force = setTimeout(() => {
+          if (this.state !== State.ENDED) this.destroy(new ClientConnectionError(`close() gave up after ${this.options.closeTimeout ?? 30000} ms`, ErrorCode.CANCEL, 'close_timeout'));
+        }, this.options.closeTimeout ?? 30000);
+        force.unref();
+        void this.closed.then(() => clearTimeout(force));
+      }
+    }
+    return this.closed;
+  }
+
+  /** Ends the connection at once: every request not complete fails with `error` (or a ClientConnectionError). */
+  destroy(error?: H2Error): void {
+    this.closing = true;
+    if (this.failure === null) {
+      this.failure = error instanceof ClientConnectionError ? error : new ClientConnectionError(error?.message ?? 'the client was destroyed', error?.code ?? ErrorCode.CANCEL, error?.token ?? 'client_destroyed', false, error);
+    }
+    const driver = this.driver;
+    if (driver !== null && !driver.connection.isClosed) {
+      driver.connection.goaway(ErrorCode.CANCEL);
+      driver.writeOutput();
+    }
+    if (driver !== null) driver.destroy();
+    else this.end();
+  }
+
+  /** The server's settings (protocol defaults until its SETTINGS arrive). */
+  get peerSettings(): Readonly<Settings> | null {
+    return this.conn?.peerSettings ?? null;
+  }
+
+  /** Requests on the wire now (pushes excluded). */
+  get activeRequests(): number {
+    return this.openRequests;
+  }
+
+  /** Requests waiting for a stream. */
+  get queuedRequests(): number {
+    return this.pending.length;
+  }
+
+  /** True once the connection is finished (closed, failed, or never to be used again). */
+  get isClosed(): boolean {
+    return this.state === State.ENDED;
+  }
+
+  /**
+   * True when this connection takes no new requests: closing, ended, or the server sent GOAWAY
+   * (requests in flight may still complete). Time for a new HTTP2Client (ReconnectingHTTP2Client does this).
+   */
+  get isDraining(): boolean {
+    return this.closing || this.state === State.ENDED || this.goawayLastId >= 0;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Connecting and the socket
+  // ---------------------------------------------------------------------------------------
+
+  private onConnected(socket: Socket): void {
+    if (this.state === State.ENDED) {
+      socket.destroy();
+      return;
+    }
+    this.state = State.OPEN;
+    const settings: Partial<Settings> = { enablePush: this.enablePush, ...this.options.connection?.settings };
+    const conn = new Connection({ ...this.options.connection, settings, role: 'client', now: performance.now() });
+    this.conn = conn;
+    this.driver = new ConnectionDriver<ClientStream>(socket, conn, this, {
+      socketHighWaterMark: Math.max(16384, this.options.socketHighWaterMark ?? 262144),
+      wholeWindowForKnownLength: false,
+      onBytes: observerOf(this.options),
+      unrefTimer: true,
+    });
+    this.startPending();
+    this.driver.flush();
+    if (this.closing) this.maybeFinishClose();
+  }
+
+  private onConnectFailed(err: unknown): void {
+    const error = err instanceof ClientConnectionError ? err : new ConnectError(`cannot connect: ${String(err)}`, 'connect_failed', err);
+    this.failure = error;
+    this.readyReject?.(error);
+    this.readyResolve = this.readyReject = null;
+    this.end();
+  }
+
+  // ---- the driver's delegate ----
+
+  /** @internal An exception h2kit did not expect: every request not complete fails with it. */
+  reportFault(err: unknown, where: FailpointName): void {
+    this.failure ??= new ClientConnectionError(`unexpected error (${where}): ${String(err)}`, ErrorCode.INTERNAL_ERROR, 'client_internal_error', false, err);
+  }
+
+  /** @internal */
+  mayEnd(): boolean {
+    // After close(): nothing queued or in flight and our GOAWAY sent (the core itself ends once its own streams are gone).
+    return this.closing && this.pending.length === 0 && this.streams.size === 0 && this.conn!.isGoingAway;
+  }
+
+  /** @internal Node ends our side too (allowHalfOpen is off); the 'close' that follows ends the client. */
+  peerEnded(): void {}
+
+  /** @internal */
+  socketError(err: NodeJS.ErrnoException): void {
+    this.failure ??= new ClientConnectionError(`the connection to ${this.target.authority} failed: ${err.message}`, ErrorCode.INTERNAL_ERROR, 'connection_lost', false, err);
+  }
+
+  /** @internal The client sets no socket timeout (requests have their own). */
+  socketTimeout(): void {}
+
+  /** @internal */
+  socketClosed(): void {
+    this.end();
+  }
+
+  /** The connection is over: everything not complete fails, timers stop, `close()` resolves. */
+  private end(): void {
+    if (this.state === State.ENDED) return;
+    this.state = State.ENDED;
+    const lost =
+      this.failure ??
+      new ClientConnectionError(
+        this.goawayLastId >= 0
+          ? `the server closed the connection after GOAWAY ${errorCodeName(this.goawayCode)}`
+          : `the connection to ${this.target.authority} closed before the response completed`,
+        this.goawayLastId >= 0 ? this.goawayCode : ErrorCode.CANCEL,
+        'connection_lost',
+      );
+    for (const stream of [...this.streams.values()]) {
+      if (!stream.closed) this.closeStream(stream, ErrorCode.CANCEL, lost);
+    }
+    const unsent = new ClientConnectionError(`the connection ended before the request was sent: ${lost.message}`, lost.code, 'connection_closed_before_send', true, lost);
+    for (const stream of this.pending.splice(0)) this.failUnsent(stream, this.failure instanceof ConnectError ? this.failure : unsent);
+    this.readyReject?.(lost);
+    this.readyResolve = this.readyReject = null;
+    this.driver?.destroy();
+    this.resolveClosed();
+  }
+
+  /** After close(): once nothing is queued or in flight, GOAWAY(NO_ERROR) and end. */
+  private maybeFinishClose(): void {
+    if (!this.closing || this.state !== State.OPEN || this.pending.length > 0 || this.streams.size > 0) return;
+    const conn = this.conn!;
+    if (!conn.isClosed) conn.goaway(ErrorCode.NO_ERROR);
+    this.driver!.scheduleFlush();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Starting requests
+  // ---------------------------------------------------------------------------------------
+
+  /** Starts queued requests while the server's concurrency limit allows. */
+  private startPending(): void {
+    const conn = this.conn;
+    // Requests wait for the server's SETTINGS (it sends them at once, so this costs at most half
+    // a round trip): opening streams past a limit we do not know yet would get them refused.
+    if (conn === null || this.state !== State.OPEN || !this.settingsSeen) return;
+    while (this.pending.length > 0 && conn.canOpenStream && this.openRequests < conn.peerSettings.maxConcurrentStreams) {
+      const stream = this.pending.shift()!;
+      this.start(conn, stream);
+    }
+  }
+
+  private start(conn: Connection, stream: ClientStream): void {
+    const headers = stream.requestHeaders!;
+    stream.requestHeaders = null;
+    const endStream = stream.body === null && stream.trailers === null;
+    let id: number;
+    try {
+      id = conn.request(headers, endStream);
+    } catch (err) {
+      if (err instanceof UsageError && err.token === 'max_concurrent_streams') {
+        // The core's count includes streams we closed that it still keeps: wait for one to go.
+        stream.requestHeaders = headers;
+        this.pending.unshift(stream);
+        return;
+      }
+      this.failUnsent(stream, err instanceof H2Error ? err : new UsageError(`the request could not be sent: ${String(err)}`, 'client_request_failed'));
+      return;
+    }
+    stream.id = id;
+    stream.handler.streamId = id;
+    this.streams.set(id, stream);
+    this.openRequests++;
+    const body = stream.body;
+    if (body !== null) {
+      const driver = this.driver!;
+      body.source.onWake = () => driver.wake(stream);
+      driver.pumpBody(stream);
+    } else if (stream.trailers !== null) {
+      conn.sendHeaders(id, stream.trailers, true);
+      stream.trailers = null;
+    }
+  }
+
+  /** A request that never reached the wire fails: its handler gets `error` and onClose. */
+  private failUnsent(stream: ClientStream, error: H2Error): void {
+    if (stream.closed) return;
+    stream.body?.source.destroy();
+    stream.body = null;
+    this.closeStream(stream, error.code, error);
+  }
+
+  private onRequestTimeout(stream: ClientStream): void {
+    stream.timer = null;
+    if (stream.closed || stream.done) return;
+    const error = new RequestTimeoutError(stream.id, `${stream.handler.method} ${stream.handler.path}: no complete response within ${stream.timeout} ms`, 'request_timeout');
+    if (stream.id === 0) {
+      const i = this.pending.indexOf(stream);
+      if (i >= 0) this.pending.splice(i, 1);
+      this.failUnsent(stream, error);
+      this.maybeFinishClose();
+      return;
+    }
+    if (stream.handler.error === null) stream.handler.error = error;
+    this.resetStream(stream, ErrorCode.CANCEL);
+  }
+
+  /** The handler's cancel(): drop a queued request, reset a stream. */
+  private cancel(stream: ClientStream, code: number): void {
+    if (stream.closed) return;
+    if (stream.id === 0) {
+      const i = this.pending.indexOf(stream);
+      if (i >= 0) this.pending.splice(i, 1);
+      this.failUnsent(stream, new StreamResetError(0, code, false));
+      this.maybeFinishClose();
+      return;
+    }
+    this.resetStream(stream, code);
+  }
+
+  private resetStream(stream: ClientStream, code: number): void {
+    if (stream.resetCode < 0) {
+      stream.resetCode = code;
+      stream.resetByPeer = false;
+    }
+    const conn = this.conn;
+    if (conn !== null && this.state === State.OPEN && !stream.closed) {
+      conn.resetStream(stream.id, code);
+      this.driver!.scheduleFlush();
+    } else if (!stream.closed) {
+      this.closeStream(stream, code, stream.handler.error ?? new StreamResetError(stream.id, code, false));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Connection events
+  // ---------------------------------------------------------------------------------------
+
+  /** @internal */
+  handleEvents(events: ConnectionEvent[]): void {
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i]!;
+      switch (ev.type) {
+        case 'headers': {
+          const stream = this.streams.get(ev.streamId);
+          if (stream === undefined) break;
+          const handler = stream.handler;
+          if (ev.kind === 'response') {
+            setResponseHead(handler, ev.headers);
+            this.callbacks.deliver(stream, HEADERS_ITEM);
+          } else if (ev.kind === 'informational') {
+            handler.informational.push([statusOf(ev.headers), ev.headers.filter((f) => f[0] !== ':status')]);
+          } else if (ev.kind === 'trailers') {
+            handler.trailers = ev.headers;
+          }
+          if (ev.endStream) {
+            stream.done = true;
+            this.callbacks.deliver(stream, DONE_ITEM);
+          }
+          break;
+        }
+        case 'data': {
+          const stream = this.streams.get(ev.streamId);
+          if (stream === undefined || stream.failed) {
+            this.conn!.consume(ev.streamId, ev.data.length);
+            break;
+          }
+          if (ev.data.length > 0) this.callbacks.deliver(stream, ev);
+          if (ev.endStream) {
+            stream.done = true;
+            this.callbacks.deliver(stream, DONE_ITEM);
+          }
+          break;
+        }
+        case 'pushPromise':
+          this.onPushPromise(ev);
+          break;
+        case 'streamReset': {
+          const stream = this.streams.get(ev.streamId);
+          if (stream !== undefined) {
+            stream.resetCode = ev.errorCode;
+            stream.resetByPeer = ev.byPeer;
+            this.stopBody(stream);
+          }
+          break;
+        }
+        case 'streamClosed': {
+          const stream = this.streams.get(ev.streamId);
+          if (stream !== undefined && !stream.closed) this.closeStream(stream, ev.errorCode, this.errorFor(stream, ev.errorCode));
+          break;
+        }
+        case 'writable': {
+          const stream = this.streams.get(ev.streamId);
+          if (stream !== undefined) this.driver!.pumpBody(stream);
+          break;
+        }
+        case 'settings':
+          this.settingsSeen = true;
+          this.readyResolve?.();
+          this.readyResolve = this.readyReject = null;
+          this.startPending();
+          break;
+        case 'goaway':
+          this.onGoaway(ev.lastStreamId, ev.errorCode, ev.debugData);
+          break;
+        case 'connectionError':
+          // The core ignores input once it has failed: close as soon as our GOAWAY is out.
+          this.driver!.markCutOff();
+          this.failure ??= new ClientConnectionError(`connection error: ${ev.error.message}`, ev.error.code, ev.error.token, false, ev.error);
+          break;
+        case 'closed':
+          // Written and ended by flush() (conn.isClosed).
+          break;
+        default:
+          // settingsAck, ping
+          break;
+      }
+    }
+  }
+
+  /** The error a stream closing with `code` before its response completed gets. */
+  private errorFor(stream: ClientStream, code: number): H2Error | null {
+    if (stream.done && !stream.failed) return null;
+    if (stream.handler.error !== null) return stream.handler.error;
+    if (code === ErrorCode.REFUSED_STREAM) {
+      const aboveGoaway = this.goawayLastId >= 0 && stream.id > this.goawayLastId;
+      return new RequestRefusedError(
+        stream.id,
+        aboveGoaway
+          ? `stream ${stream.id} was not processed: the server sent GOAWAY with last stream id ${this.goawayLastId}`
+          : `stream ${stream.id} was refused by the server (REFUSED_STREAM): not processed`,
+        aboveGoaway ? 'goaway_not_processed' : 'stream_refused',
+      );
+    }
+    if (this.failure !== null && stream.resetCode < 0) return this.failure;
+    return new StreamResetError(stream.id, stream.resetCode >= 0 ? stream.resetCode : code, stream.resetCode >= 0 ? stream.resetByPeer : true);
+  }
+
+  private onGoaway(lastStreamId: number, errorCode: number, debugData: Buffer): void {
+    this.goawayLastId = lastStreamId;
+    this.goawayCode = errorCode;
+    if (errorCode !== ErrorCode.NO_ERROR) {
+      const debug = debugData.length > 0 ? ` (${debugData.toString('latin1').slice(0, 200)})` : '';
+      this.failure ??= new ClientConnectionError(`the server ended the connection with GOAWAY ${errorCodeName(errorCode)}${debug}`, errorCode, 'goaway_error');
+    }
+    const notSent = new RequestRefusedError(0, `the server is going away (GOAWAY, last stream id ${lastStreamId}): the request was not sent`, 'goaway_not_sent');
+    for (const stream of this.pending.splice(0)) this.failUnsent(stream, notSent);
+  }
+
+  private onPushPromise(ev: PushPromiseEvent): void {
+    const parent = this.streams.get(ev.streamId);
+    const push = pushPromiseOf(ev);
+    let handler: BaseResponseHandler | null = null;
+    if (parent !== undefined && !parent.failed) {
+      try {
+        handler = parent.handler.onPushPromise(push) ?? null;
+      } catch (err) {
+        this.failStream(parent, err, 'onPushPromise');
+      }
+    }
+    if (handler === null || !(handler instanceof BaseResponseHandler)) {
+      this.conn!.resetStream(ev.promisedStreamId, ErrorCode.CANCEL);
+      return;
+    }
+    handler.streamId = ev.promisedStreamId;
+    handler.pushed = true;
+    handler.method = push.method;
+    handler.scheme = push.scheme;
+    handler.authority = push.authority;
+    handler.path = push.path;
+    const stream = new ClientStream(handler, true, null, null, null, 0);
+    stream.id = ev.promisedStreamId;
+    handler.canceller = (code) => this.cancel(stream, code);
+    this.streams.set(stream.id, stream);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Callbacks, in order per stream
+  // ---------------------------------------------------------------------------------------
+
+  /** @internal For the callback queue: a pending callback settled; flush what it caused. */
+  settled(): void {
+    this.driver?.scheduleFlush();
+  }
+
+  /** @internal For the callback queue: its own work after a promise settled threw. */
+  fault(err: unknown): void {
+    if (this.driver !== null) this.driver.fault(err, 'session-settled');
+    else this.destroy(new ClientConnectionError(`unexpected error after a response callback settled: ${String(err)}`, ErrorCode.INTERNAL_ERROR, 'client_internal_error', false, err));
+  }
+
+  /** @internal For the callback queue. */
+  invoke(stream: ClientStream, item: Item): unknown {
+    const handler = stream.handler;
+    if (item.type === 'close') return handler.onClose(item.errorCode);
+    if (stream.failed) return undefined;
+    switch (item.type) {
+      case 'headers':
+        return handler.onHeaders();
+      case 'data':
+        return handler.onData(item.data);
+      case 'done':
+        return handler.onResponseDone();
+    }
+  }
+
+  /** @internal For the callback queue. */
+  afterCallback(stream: ClientStream, item: Item): void {
+    if (item.type === 'data') {
+      // Credit goes back once the handler is done with the bytes (after an async onData settles).
+      if (this.state === State.OPEN) this.conn!.consume(item.streamId, item.data.length);
+    } else if (item.type === 'close') {
+      if (stream.id !== 0 && this.streams.get(stream.id) === stream) this.streams.delete(stream.id);
+      this.maybeFinishClose();
+    }
+  }
+
+  /** @internal For the callback queue. */
+  callbackFailed(stream: ClientStream, item: Item, err: unknown): void {
+    if (item.type === 'close') return; // the exchange is over; there is nothing left to reset
+    const name = item.type === 'headers' ? 'onHeaders' : item.type === 'data' ? 'onData' : 'onResponseDone';
+    this.failStream(stream, err, name);
+  }
+
+  private failStream(stream: ClientStream, err: unknown, name: string): void {
+    if (stream.failed) return;
+    stream.failed = true;
+    if (stream.handler.error === null) {
+      stream.handler.error = new ResponseHandlerError(stream.id, `stream ${stream.id} (${stream.handler.method} ${stream.handler.path}): ${name} failed: ${err instanceof Error ? err.message : String(err)}`, err);
+    }
+    this.stopBody(stream);
+    this.resetStream(stream, ErrorCode.CANCEL);
+  }
+
+  private closeStream(stream: ClientStream, errorCode: number, error: H2Error | null): void {
+    stream.closed = true;
+    if (error !== null && stream.handler.error === null) stream.handler.error = error;
+    if (stream.timer !== null) clearTimeout(stream.timer);
+    stream.timer = null;
+    if (stream.signal !== null) {
+      stream.signal.removeEventListener('abort', stream.onAbort!);
+      stream.signal = null;
+    }
+    this.stopBody(stream);
+    if (stream.id !== 0 && !stream.pushed && this.streams.get(stream.id) === stream) {
+      this.openRequests--;
+      this.startPending();
+      this.driver?.scheduleFlush();
+    }
+    this.callbacks.deliver(stream, { type: 'close', errorCode });
+  }
+
+  /** @internal For the driver's body pump (and the session itself): stops the body and releases its source. */
+  stopBody(stream: ClientStream): void {
+    const body = stream.body;
+    if (body === null) return;
+    stream.body = null;
+    this.driver?.forgetBody(stream);
+    try {
+      body.source.destroy();
+    } catch {
+      // A body that fails to clean up is not the response's problem.
+    }
+  }
+
+  /** @internal For the driver's body pump: the request body failed; the stream is reset (CANCEL) and the handler gets the cause. */
+  bodyFailed(stream: ClientStream, err: unknown): void {
+    if (stream.handler.error === null) {
+      const error = err instanceof H2Error ? err : new UsageError(`the request body failed: ${err instanceof Error ? err.message : String(err)}`, 'request_body_failed');
+      stream.handler.error = error;
+    }
+    this.stopBody(stream);
+    this.resetStream(stream, ErrorCode.CANCEL);
+  }
+}
+
+/** The driver's byte observer for the client's `onFrame`/`onBytes` options, or null when neither is set. */
+function observerOf(options: HTTP2ClientOptions): ((direction: 'recv' | 'send', chunk: Buffer) => void) | null {
+  const onFrame = options.onFrame ?? null;
+  const onBytes = options.onBytes ?? null;
+  if (onFrame === null && onBytes === null) return null;
+  const send = onFrame === null ? null : new FrameTracer('send', onFrame, true);
+  const recv = onFrame === null ? null : new FrameTracer('recv', onFrame, false);
+  return (direction, chunk) => {
+    if (direction === 'recv') recv?.push(chunk);
+    else send?.push(chunk);
+    if (onBytes !== null) onBytes(direction, chunk);
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * The server's state of one stream: its handler, its place in the callback queue, its response
+ * body and the counts the heartbeat and the access log read. Fields are declared up front so
+ * every stream has one shape; the body's pumping state is an object of its own, made only for a
+ * body the pump must pull (src/io/body-pump.ts).
+ */
+import type { DataEvent, HeadersEvent } from '../connection/index.js';
+import { ErrorCode } from '../errors.js';
+import type { OutgoingBody } from '../io/body-pump.js';
+import { CallbackState } from '../io/callback-queue.js';
+import type { StreamTiming } from './data-rate.js';
+import type { BaseRequestHandler } from './request-handler.js';
+
+/** A queued callback: the connection's own events for headers and data, and two of ours. */
+export type CallbackItem =
+  | HeadersEvent
+  | DataEvent
+  | { readonly type: 'upgradeBody'; readonly data: Buffer }
+  | { readonly type: 'requestDone' }
+  | { readonly type: 'close'; readonly errorCode: number };
+
+/** Items are read, never written, so one frozen item serves every stream. */
+export const REQUEST_DONE: CallbackItem = Object.freeze({ type: 'requestDone' });
+/** The close item of almost every stream. */
+export const CLOSE_NO_ERROR: CallbackItem = Object.freeze({ type: 'close', errorCode: ErrorCode.NO_ERROR });
+
+export class ServerStream {
+  readonly id: number;
+  readonly pushed: boolean;
+  handler: BaseRequestHandler | null = null;
+  readonly calls = new CallbackState<CallbackItem>();
+  /** A callback or the body failed: no more callbacks except onClose. */
+  failed = false;
+  /** The connection closed the stream (or the socket went away). */
+  closed = false;
+  responded = false;
+  status = 0;
+  /** The response body the pump pulls; null when there is none (or it is done). */
+  body: OutgoingBody | null = null;
+  /** Response body octets handed to the connection. */
+  bytesSent = 0;
+  /** The request has ended (END_STREAM received). */
+  requestEnded = false;
+  /** Request body octets received. */
+  bytesReceived = 0;
+  /** Made by the heartbeat for a stream that outlives a beat. */
+  timing: StreamTiming | null = null;
+
+  constructor(id: number, pushed: boolean) {
+    this.id = id;
+    this.pushed = pushed;
+  }
+}
