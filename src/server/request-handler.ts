@@ -48,6 +48,8 @@ export interface HandlerSession {
   push(streamId: number, options: PushOptions): BaseRequestHandler;
   canPush(streamId: number): boolean;
   resume(streamId: number): void;
+  /** Graceful close of this connection: GOAWAY(NO_ERROR), streams in flight finish, then it closes (node:http2's `session.close()`). */
+  shutdown(): void;
 }
 
 export class BaseRequestHandler {
