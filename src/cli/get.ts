@@ -16,12 +16,12 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { HTTP2Client } from '../client/client.js';
-import type { FrameDirection } from '../frame/trace.js';
+import type { TraceEvent } from '../frame/trace.js';
 import { BaseResponseHandler, type PushPromise } from '../client/response-handler.js';
 import type { HeaderList } from '../connection/index.js';
 import { H2Error } from '../errors.js';
 import { type CliCommand, type CliIO, CliInputError, CliUsageError, parseSize } from './command.js';
-import { DirectionTrace } from './serve-trace.js';
+import { frameWriter } from './frame-format.js';
 
 const USAGE = `Usage: h2kit get [OPTIONS] URL [URL...]
 
@@ -209,12 +209,10 @@ export function assetsOf(html: string, base: URL): URL[] {
   return found;
 }
 
-/** `-v`: nghttp-style lines for each frame each way, by the same printer as `h2kit serve -v` (one per connection). */
-function traceBytes(say: (text: string) => void, t0: number): (direction: FrameDirection, chunk: Buffer) => void {
-  const prefix = (): string => `[${((performance.now() - t0) / 1000).toFixed(3).padStart(7)}]`;
-  const sent = new DirectionTrace('send', prefix, say, true);
-  const received = new DirectionTrace('recv', prefix, say, false);
-  return (direction, chunk) => (direction === 'send' ? sent : received).feed(chunk);
+/** `-v`: nghttp-style lines for each frame each way, by the same printer as `h2kit serve -v`. */
+function traceFrames(say: (text: string) => void, t0: number): (event: TraceEvent) => void {
+  const writeEvent = frameWriter(say, t0);
+  return (event) => writeEvent(event);
 }
 
 function describeError(err: unknown): string {
@@ -257,7 +255,7 @@ async function run(args: string[], io: CliIO): Promise<number> {
         ...(ca !== undefined ? { ca } : {}),
         enablePush: options.assets,
         requestTimeout: options.timeout,
-        onBytes: options.verbose ? traceBytes(say, t0) : null,
+        onFrame: options.verbose ? traceFrames(say, t0) : null,
       });
       clients.set(url.origin, client);
     }

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { HTTP2Server, setFileBodyLimits } from '../server/index.js';
 import { type CliCommand, type CliIO, CliInputError, CliUsageError, parseSize } from './command.js';
-import { traceServerBytes } from './serve-trace.js';
+import { traceServerFrames } from './serve-trace.js';
 import { fingerprintOf, generateDevCertificate } from './static/dev-cert.js';
 import { loadPushManifest } from './static/push-sources.js';
 import { StaticSite } from './static/site.js';
@@ -123,7 +123,7 @@ export async function startServe(config: ServeConfig, out: CliIO['stdout'] = pro
   setFileBodyLimits({ maxOpenFiles: config.maxOpenFiles, maxOpenFilesPerConnection: config.maxOpenFilesPerConnection });
   const server = new HTTP2Server([config.host, config.port], site.handlerClass, {
     ssl: config.tls,
-    onBytes: config.verbose ? traceServerBytes((text) => out.write(text)) : null,
+    onFrame: config.verbose ? traceServerFrames((text) => out.write(text)) : null,
     accessLog: config.accessLog ? (line) => out.write(line + '\n') : false,
     logger: { error: (message, ...details) => process.stderr.write(`${message} ${details.map((d) => (d instanceof Error ? d.message : String(d))).join(' ')}\n`) },
   });

@@ -15,16 +15,26 @@ export type HeaderList = Array<[string, string]>;
 
 export type FrameDirection = 'send' | 'recv';
 
-/** One traced frame (or the end of the trace, when `error` is set and `frame` null). */
+/**
+ * One traced frame, in wire order per direction. `type`, `streamId`, `length` and `flags` are
+ * the frame header's, as on the wire (also for a frame that did not decode). Two other kinds:
+ * the client connection preface (`preface: true`, no frame), and a frame that did not decode
+ * (`error` set, `frame` null): after a connection-level rejection the trace of that direction
+ * stops, after a stream-level one (a bad PRIORITY length) it goes on.
+ */
 export interface TraceEvent {
   direction: FrameDirection;
   frame: Frame | null;
-  /** Payload length and flags octet from the frame header, as on the wire. */
+  type: number;
+  streamId: number;
+  /** Payload length and flags octet from the frame header. */
   length: number;
   flags: number;
   /** The decoded header list on the frame that completes a header block (HEADERS / PUSH_PROMISE / CONTINUATION with END_HEADERS), else null. */
   headers: HeaderList | null;
-  /** Set once when the trace cannot go on (bytes that do not decode). */
+  /** The 24-octet client connection preface went by (no frame). */
+  preface?: true;
+  /** Why the frame (or its header block) could not be decoded. */
   error?: unknown;
 }
 
@@ -33,6 +43,14 @@ export type FrameObserver = (event: TraceEvent) => void;
 
 /** Largest frame RFC 9113 allows: the trace accepts whatever either side may legally send. */
 const MAX_FRAME_SIZE = 16777215;
+
+/** The header of a frame whose payload is still going by. */
+interface SeenHeader {
+  length: number;
+  type: number;
+  flags: number;
+  streamId: number;
+}
 
 export class FrameTracer {
   private readonly direction: FrameDirection;
@@ -46,8 +64,8 @@ export class FrameTracer {
   private readonly header = Buffer.alloc(9);
   private headerFill = 0;
   private payloadLeft = 0;
-  private readonly lengths: number[] = [];
-  private readonly flagsSeen: number[] = [];
+  /** Headers of frames scanned but not yet decoded, in order. */
+  private readonly seen: SeenHeader[] = [];
 
   /** `preface`: this direction starts with the client connection preface (a client's 'send', a server's 'recv'). */
   constructor(direction: FrameDirection, observer: FrameObserver, preface: boolean = direction === 'send') {
@@ -63,25 +81,53 @@ export class FrameTracer {
       const n = Math.min(this.skip, chunk.length);
       this.skip -= n;
       chunk = chunk.subarray(n);
+      if (this.skip === 0) this.observer({ direction: this.direction, frame: null, type: -1, streamId: 0, length: 0, flags: 0, headers: null, preface: true });
       if (chunk.length === 0) return;
     }
-    try {
-      // A copy: the trace must not hold on to (or see changes in) buffers the client reuses.
-      const copy = Buffer.from(chunk);
-      this.scanHeaders(copy);
-      this.decoder.push(copy);
-      for (let frame = this.decoder.next(); frame !== null; frame = this.decoder.next()) {
-        const length = this.lengths.shift() ?? 0;
-        const flags = this.flagsSeen.shift() ?? 0;
-        this.observer({ direction: this.direction, frame, length, flags, headers: this.headersOf(frame) });
+    // A copy: the trace must not hold on to (or see changes in) buffers the connection reuses.
+    const copy = Buffer.from(chunk);
+    this.scanHeaders(copy);
+    this.decoder.push(copy);
+    while (!this.broken) {
+      let frame: Frame | null;
+      try {
+        frame = this.decoder.next();
+      } catch (err) {
+        const h = this.seen.shift();
+        // A stream-level rejection leaves the decoder usable; any other ends this direction's trace.
+        if ((err as { streamId?: unknown }).streamId === undefined) this.broken = true;
+        this.emit(h, null, null, err);
+        continue;
       }
-    } catch (err) {
-      this.broken = true;
-      this.observer({ direction: this.direction, frame: null, length: 0, flags: 0, headers: null, error: err });
+      if (frame === null) return;
+      const h = this.seen.shift();
+      let headers: HeaderList | null = null;
+      try {
+        headers = this.headersOf(frame);
+      } catch (err) {
+        this.broken = true;
+        this.emit(h, frame, null, err);
+        return;
+      }
+      this.emit(h, frame, headers, undefined);
     }
   }
 
-  /** Reads each frame header's length and flags as the bytes pass (the decoded frames do not keep them). */
+  private emit(h: SeenHeader | undefined, frame: Frame | null, headers: HeaderList | null, error: unknown): void {
+    const event: TraceEvent = {
+      direction: this.direction,
+      frame,
+      type: h?.type ?? frame?.type ?? -1,
+      streamId: h?.streamId ?? frame?.streamId ?? 0,
+      length: h?.length ?? 0,
+      flags: h?.flags ?? 0,
+      headers,
+    };
+    if (error !== undefined) event.error = error;
+    this.observer(event);
+  }
+
+  /** Reads each frame header as the bytes pass (the decoded frames do not keep length and flags). */
   private scanHeaders(chunk: Buffer): void {
     let i = 0;
     while (i < chunk.length) {
@@ -97,9 +143,9 @@ export class FrameTracer {
       i += n;
       if (this.headerFill === 9) {
         this.headerFill = 0;
-        this.payloadLeft = this.header.readUIntBE(0, 3);
-        this.lengths.push(this.payloadLeft);
-        this.flagsSeen.push(this.header[4]!);
+        const header = this.header;
+        this.payloadLeft = header.readUIntBE(0, 3);
+        this.seen.push({ length: this.payloadLeft, type: header[3]!, flags: header[4]!, streamId: header.readUInt32BE(5) & 0x7fffffff });
       }
     }
   }

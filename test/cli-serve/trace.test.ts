@@ -1,14 +1,15 @@
 /**
- * The `--verbose` frame trace on its own: bytes of a conversation (built with the frame
+ * The `--verbose` frame trace on its own (the frame layer's FrameTracer, printed by the CLI's
+ * formatter): bytes of a conversation (built with the frame
  * layer's FrameWriter and HDDeflater) fed whole, in random pieces and byte by byte all give
  * the same lines; header blocks split over CONTINUATION are printed once complete; the
  * preface is recognised on the direction that carries it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CONNECTION_PREFACE, FrameWriter } from '../../src/frame/index.js';
+import { CONNECTION_PREFACE, FrameTracer, FrameWriter } from '../../src/frame/index.js';
 import { HDDeflater } from '../../src/hpack/index.js';
-import { DirectionTrace } from '../../src/cli/serve-trace.js';
+import { formatTraceEvent } from '../../src/cli/frame-format.js';
 
 function conversation(): Buffer {
   const w = new FrameWriter();
@@ -28,8 +29,8 @@ function conversation(): Buffer {
 
 function traceOf(chunks: Buffer[], preface: boolean): string {
   let out = '';
-  const t = new DirectionTrace('recv', () => '[t]', (s) => (out += s), preface);
-  for (const c of chunks) t.feed(c);
+  const t = new FrameTracer('recv', (event) => (out += `[t] ${formatTraceEvent(event)}`), preface);
+  for (const c of chunks) t.push(c);
   return out;
 }
 

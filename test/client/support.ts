@@ -37,6 +37,7 @@ export class FrameLog {
   readonly frames: Array<{ direction: FrameDirection; frame: Frame; headers: HeaderList | null }> = [];
   readonly errors: unknown[] = [];
   readonly observer = (ev: TraceEvent): void => {
+    if (ev.preface === true) return;
     if (ev.frame === null) this.errors.push(ev.error);
     else this.frames.push({ direction: ev.direction, frame: ev.frame, headers: ev.headers });
   };
