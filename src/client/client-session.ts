@@ -12,16 +12,16 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Connection } from '../connection/index.js';
-import { StreamTable } from '../connection/stream-table.js';
 import type { ConnectionEvent, PushPromiseEvent, Settings } from '../connection/index.js';
-import { ErrorCode, errorCodeName, H2Error, UsageError } from '../errors.js';
-import { CallbackQueue, type CallbackQueueOwner } from '../io/callback-queue.js';
+import { ErrorCode, H2Error, UsageError } from '../errors.js';
 import { ConnectionDriver, type DriverDelegate } from '../io/connection-driver.js';
 import type { FailpointName } from '../io/failpoints.js';
-import { ClientStream, DONE_ITEM, HEADERS_ITEM, type Item } from './client-stream.js';
-import { ClientConnectionError, ConnectError, RequestRefusedError, RequestTimeoutError, ResponseHandlerError, StreamResetError } from './errors.js';
-import { FrameTracer } from '../frame/trace.js';
+import { traceObserver } from '../io/trace-observer.js';
+import { ClientExchanges } from './client-exchanges.js';
+import { ClientStream, DONE_ITEM, HEADERS_ITEM } from './client-stream.js';
+import { ClientConnectionError, ConnectError, RequestRefusedError, StreamResetError } from './errors.js';
 import { BaseResponseHandler } from './response-handler.js';
+import { closeErrorOf, connectionLostOf, goawayFailureOf } from './close-errors.js';
 import { pushPromiseOf, setResponseHead, statusOf } from './response-head.js';
 import { openTransport, type Target } from './transport.js';
 import type { HTTP2ClientOptions } from './options.js';
@@ -33,21 +33,12 @@ const State = { IDLE: 0, CONNECTING: 1, OPEN: 2, ENDED: 3 } as const;
 type State = (typeof State)[keyof typeof State];
 
 /** The session is itself the delegate its driver and callback queue call: those methods are for them. */
-export class ClientSession implements DriverDelegate<ClientStream>, CallbackQueueOwner<ClientStream, Item> {
+export class ClientSession extends ClientExchanges implements DriverDelegate<ClientStream> {
   /** Where the client connects. */
   readonly target: Target;
   private readonly options: HTTP2ClientOptions;
   private readonly enablePush: boolean;
   private state: State = State.IDLE;
-  private driver: ConnectionDriver<ClientStream> | null = null;
-  private conn: Connection | null = null;
-  private readonly streams = new StreamTable<ClientStream>();
-  /** Requests waiting for a stream (concurrency limit, or the connection is still opening). */
-  private readonly pending: ClientStream[] = [];
-  /** Request streams open on the connection (pushes excluded): what MAX_CONCURRENT_STREAMS bounds. */
-  private openRequests = 0;
-  /** Items run at once even while a callback runs (a handler's cancel() delivers onClose from within it). */
-  private readonly callbacks = new CallbackQueue<ClientStream, Item>(this, false);
   private settingsSeen = false;
   private goawayLastId = -1;
   private goawayCode = 0;
@@ -61,6 +52,7 @@ export class ClientSession implements DriverDelegate<ClientStream>, CallbackQueu
   private resolveClosed!: () => void;
 
   constructor(target: Target, options: HTTP2ClientOptions) {
+    super();
     this.target = target;
     this.options = options;
     this.enablePush = options.enablePush ?? true;
@@ -218,7 +210,7 @@ export class ClientSession implements DriverDelegate<ClientStream>, CallbackQueu
     this.driver = new ConnectionDriver<ClientStream>(socket, conn, this, {
       socketHighWaterMark: Math.max(16384, this.options.socketHighWaterMark ?? 262144),
       wholeWindowForKnownLength: false,
-      onBytes: observerOf(this.options),
+      onBytes: traceObserver(this.options.onFrame ?? null, this.options.onBytes ?? null, 'send'),
       unrefTimer: true,
     });
     this.startPending();
@@ -267,15 +259,7 @@ export class ClientSession implements DriverDelegate<ClientStream>, CallbackQueu
   private end(): void {
     if (this.state === State.ENDED) return;
     this.state = State.ENDED;
-    const lost =
-      this.failure ??
-      new ClientConnectionError(
-        this.goawayLastId >= 0
-          ? `the server closed the connection after GOAWAY ${errorCodeName(this.goawayCode)}`
-          : `the connection to ${this.target.authority} closed before the response completed`,
-        this.goawayLastId >= 0 ? this.goawayCode : ErrorCode.CANCEL,
-        'connection_lost',
-      );
+    const lost = this.failure ?? connectionLostOf(this.goawayLastId >= 0 ? this.goawayCode : -1, this.target.authority);
     for (const stream of [...this.streams.values()]) {
       if (!stream.closed) this.closeStream(stream, ErrorCode.CANCEL, lost);
     }
@@ -288,7 +272,7 @@ export class ClientSession implements DriverDelegate<ClientStream>, CallbackQueu
   }
 
   /** After close(): once nothing is queued or in flight, GOAWAY(NO_ERROR) and end. */
-  private maybeFinishClose(): void {
+  protected maybeFinishClose(): void {
     if (!this.closing || this.state !== State.OPEN || this.pending.length > 0 || this.streams.size > 0) return;
     const conn = this.conn!;
     if (!conn.isClosed) conn.goaway(ErrorCode.NO_ERROR);
@@ -300,7 +284,7 @@ export class ClientSession implements DriverDelegate<ClientStream>, CallbackQueu
   // ---------------------------------------------------------------------------------------
 
   /** Starts queued requests while the server's concurrency limit allows. */
-  private startPending(): void {
+  protected startPending(): void {
     const conn = this.conn;
     // Requests wait for the server's SETTINGS (it sends them at once, so this costs at most half
     // a round trip): opening streams past a limit we do not know yet would get them refused.
@@ -340,56 +324,6 @@ export class ClientSession implements DriverDelegate<ClientStream>, CallbackQueu
     } else if (stream.trailers !== null) {
       conn.sendHeaders(id, stream.trailers, true);
       stream.trailers = null;
-    }
-  }
-
-  /** A request that never reached the wire fails: its handler gets `error` and onClose. */
-  private failUnsent(stream: ClientStream, error: H2Error): void {
-    if (stream.closed) return;
-    stream.body?.source.destroy();
-    stream.body = null;
-    this.closeStream(stream, error.code, error);
-  }
-
-  private onRequestTimeout(stream: ClientStream): void {
-    stream.timer = null;
-    if (stream.closed || stream.done) return;
-    const error = new RequestTimeoutError(stream.id, `${stream.handler.method} ${stream.handler.path}: no complete response within ${stream.timeout} ms`, 'request_timeout');
-    if (stream.id === 0) {
-      const i = this.pending.indexOf(stream);
-      if (i >= 0) this.pending.splice(i, 1);
-      this.failUnsent(stream, error);
-      this.maybeFinishClose();
-      return;
-    }
-    if (stream.handler.error === null) stream.handler.error = error;
-    this.resetStream(stream, ErrorCode.CANCEL);
-  }
-
-  /** The handler's cancel(): drop a queued request, reset a stream. */
-  private cancel(stream: ClientStream, code: number): void {
-    if (stream.closed) return;
-    if (stream.id === 0) {
-      const i = this.pending.indexOf(stream);
-      if (i >= 0) this.pending.splice(i, 1);
-      this.failUnsent(stream, new StreamResetError(0, code, false));
-      this.maybeFinishClose();
-      return;
-    }
-    this.resetStream(stream, code);
-  }
-
-  private resetStream(stream: ClientStream, code: number): void {
-    if (stream.resetCode < 0) {
-      stream.resetCode = code;
-      stream.resetByPeer = false;
-    }
-    const conn = this.conn;
-    if (conn !== null && this.state === State.OPEN && !stream.closed) {
-      conn.resetStream(stream.id, code);
-      this.driver!.scheduleFlush();
-    } else if (!stream.closed) {
-      this.closeStream(stream, code, stream.handler.error ?? new StreamResetError(stream.id, code, false));
     }
   }
 
@@ -481,29 +415,13 @@ export class ClientSession implements DriverDelegate<ClientStream>, CallbackQueu
 
   /** The error a stream closing with `code` before its response completed gets. */
   private errorFor(stream: ClientStream, code: number): H2Error | null {
-    if (stream.done && !stream.failed) return null;
-    if (stream.handler.error !== null) return stream.handler.error;
-    if (code === ErrorCode.REFUSED_STREAM) {
-      const aboveGoaway = this.goawayLastId >= 0 && stream.id > this.goawayLastId;
-      return new RequestRefusedError(
-        stream.id,
-        aboveGoaway
-          ? `stream ${stream.id} was not processed: the server sent GOAWAY with last stream id ${this.goawayLastId}`
-          : `stream ${stream.id} was refused by the server (REFUSED_STREAM): not processed`,
-        aboveGoaway ? 'goaway_not_processed' : 'stream_refused',
-      );
-    }
-    if (this.failure !== null && stream.resetCode < 0) return this.failure;
-    return new StreamResetError(stream.id, stream.resetCode >= 0 ? stream.resetCode : code, stream.resetCode >= 0 ? stream.resetByPeer : true);
+    return closeErrorOf(stream, code, this.goawayLastId, this.failure);
   }
 
   private onGoaway(lastStreamId: number, errorCode: number, debugData: Buffer): void {
     this.goawayLastId = lastStreamId;
     this.goawayCode = errorCode;
-    if (errorCode !== ErrorCode.NO_ERROR) {
-      const debug = debugData.length > 0 ? ` (${debugData.toString('latin1').slice(0, 200)})` : '';
-      this.failure ??= new ClientConnectionError(`the server ended the connection with GOAWAY ${errorCodeName(errorCode)}${debug}`, errorCode, 'goaway_error');
-    }
+    if (errorCode !== ErrorCode.NO_ERROR) this.failure ??= goawayFailureOf(errorCode, debugData);
     const notSent = new RequestRefusedError(0, `the server is going away (GOAWAY, last stream id ${lastStreamId}): the request was not sent`, 'goaway_not_sent');
     for (const stream of this.pending.splice(0)) this.failUnsent(stream, notSent);
   }
@@ -535,13 +453,8 @@ export class ClientSession implements DriverDelegate<ClientStream>, CallbackQueu
     this.streams.set(stream.id, stream);
   }
 
-  // ---------------------------------------------------------------------------------------
-  // Callbacks, in order per stream
-  // ---------------------------------------------------------------------------------------
-
-  /** @internal For the callback queue: a pending callback settled; flush what it caused. */
-  settled(): void {
-    this.driver?.scheduleFlush();
+  protected get isOpen(): boolean {
+    return this.state === State.OPEN;
   }
 
   /** @internal For the callback queue: its own work after a promise settled threw. */
@@ -549,102 +462,4 @@ export class ClientSession implements DriverDelegate<ClientStream>, CallbackQueu
     if (this.driver !== null) this.driver.fault(err, 'session-settled');
     else this.destroy(new ClientConnectionError(`unexpected error after a response callback settled: ${String(err)}`, ErrorCode.INTERNAL_ERROR, 'client_internal_error', false, err));
   }
-
-  /** @internal For the callback queue. */
-  invoke(stream: ClientStream, item: Item): unknown {
-    const handler = stream.handler;
-    if (item.type === 'close') return handler.onClose(item.errorCode);
-    if (stream.failed) return undefined;
-    switch (item.type) {
-      case 'headers':
-        return handler.onHeaders();
-      case 'data':
-        return handler.onData(item.data);
-      case 'done':
-        return handler.onResponseDone();
-    }
-  }
-
-  /** @internal For the callback queue. */
-  afterCallback(stream: ClientStream, item: Item): void {
-    if (item.type === 'data') {
-      // Credit goes back once the handler is done with the bytes (after an async onData settles).
-      if (this.state === State.OPEN) this.conn!.consume(item.streamId, item.data.length);
-    } else if (item.type === 'close') {
-      if (stream.id !== 0 && this.streams.get(stream.id) === stream) this.streams.delete(stream.id);
-      this.maybeFinishClose();
-    }
-  }
-
-  /** @internal For the callback queue. */
-  callbackFailed(stream: ClientStream, item: Item, err: unknown): void {
-    if (item.type === 'close') return; // the exchange is over; there is nothing left to reset
-    const name = item.type === 'headers' ? 'onHeaders' : item.type === 'data' ? 'onData' : 'onResponseDone';
-    this.failStream(stream, err, name);
-  }
-
-  private failStream(stream: ClientStream, err: unknown, name: string): void {
-    if (stream.failed) return;
-    stream.failed = true;
-    if (stream.handler.error === null) {
-      stream.handler.error = new ResponseHandlerError(stream.id, `stream ${stream.id} (${stream.handler.method} ${stream.handler.path}): ${name} failed: ${err instanceof Error ? err.message : String(err)}`, err);
-    }
-    this.stopBody(stream);
-    this.resetStream(stream, ErrorCode.CANCEL);
-  }
-
-  private closeStream(stream: ClientStream, errorCode: number, error: H2Error | null): void {
-    stream.closed = true;
-    if (error !== null && stream.handler.error === null) stream.handler.error = error;
-    if (stream.timer !== null) clearTimeout(stream.timer);
-    stream.timer = null;
-    if (stream.signal !== null) {
-      stream.signal.removeEventListener('abort', stream.onAbort!);
-      stream.signal = null;
-    }
-    this.stopBody(stream);
-    if (stream.id !== 0 && !stream.pushed && this.streams.get(stream.id) === stream) {
-      this.openRequests--;
-      this.startPending();
-      this.driver?.scheduleFlush();
-    }
-    this.callbacks.deliver(stream, { type: 'close', errorCode });
-  }
-
-  /** @internal For the driver's body pump (and the session itself): stops the body and releases its source. */
-  stopBody(stream: ClientStream): void {
-    const body = stream.body;
-    if (body === null) return;
-    stream.body = null;
-    this.driver?.forgetBody(stream);
-    try {
-      body.source.destroy();
-    } catch {
-      // A body that fails to clean up is not the response's problem.
-    }
-  }
-
-  /** @internal For the driver's body pump: the request body failed; the stream is reset (CANCEL) and the handler gets the cause. */
-  bodyFailed(stream: ClientStream, err: unknown): void {
-    if (stream.handler.error === null) {
-      const error = err instanceof H2Error ? err : new UsageError(`the request body failed: ${err instanceof Error ? err.message : String(err)}`, 'request_body_failed');
-      stream.handler.error = error;
-    }
-    this.stopBody(stream);
-    this.resetStream(stream, ErrorCode.CANCEL);
-  }
-}
-
-/** The driver's byte observer for the client's `onFrame`/`onBytes` options, or null when neither is set. */
-function observerOf(options: HTTP2ClientOptions): ((direction: 'recv' | 'send', chunk: Buffer) => void) | null {
-  const onFrame = options.onFrame ?? null;
-  const onBytes = options.onBytes ?? null;
-  if (onFrame === null && onBytes === null) return null;
-  const send = onFrame === null ? null : new FrameTracer('send', onFrame, true);
-  const recv = onFrame === null ? null : new FrameTracer('recv', onFrame, false);
-  return (direction, chunk) => {
-    if (direction === 'recv') recv?.push(chunk);
-    else send?.push(chunk);
-    if (onBytes !== null) onBytes(direction, chunk);
-  };
 }

@@ -49,3 +49,23 @@ export class ClientStream {
     this.timeout = timeout;
   }
 }
+
+/** Calls the handler's callback for `item` (after a failure, only onClose); returns what it returned. */
+export function callHandler(stream: ClientStream, item: Item): unknown {
+  const handler = stream.handler;
+  if (item.type === 'close') return handler.onClose(item.errorCode);
+  if (stream.failed) return undefined;
+  switch (item.type) {
+    case 'headers':
+      return handler.onHeaders();
+    case 'data':
+      return handler.onData(item.data);
+    case 'done':
+      return handler.onResponseDone();
+  }
+}
+
+/** The name of the callback `item` calls, for messages. */
+export function callbackName(item: Item): string {
+  return item.type === 'headers' ? 'onHeaders' : item.type === 'data' ? 'onData' : item.type === 'done' ? 'onResponseDone' : 'onClose';
+}

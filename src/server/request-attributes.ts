@@ -1,9 +1,29 @@
 /**
- * The seed's request attributes (`method`, `scheme`, `host`, `path`, `headers`), set on a
- * handler from a decoded request header list.
+ * Request header lists and the seed's request attributes (`method`, `scheme`, `host`, `path`,
+ * `headers`): set on a handler from a decoded request, and made for a pushed request.
  */
 import type { HeaderList } from '../connection/index.js';
-import type { BaseRequestHandler } from './request-handler.js';
+import { UsageError } from '../errors.js';
+import { appendHeaders } from '../io/header-input.js';
+import type { BaseRequestHandler, PushOptions } from './request-handler.js';
+
+/**
+ * The request a push promises: `options`' method (GET by default) and path, `:scheme` and
+ * `:authority` inherited from the parent request. Throws UsageError for a missing path.
+ */
+export function pushRequestOf(options: PushOptions, parent: BaseRequestHandler, connectionScheme: string): HeaderList {
+  if (typeof options?.path !== 'string' || options.path.length === 0) {
+    throw new UsageError(`push() needs a non-empty path, got ${JSON.stringify(options?.path)}`, 'push_bad_path');
+  }
+  const requestHeaders: HeaderList = [
+    [':method', options.method ?? 'GET'],
+    [':scheme', parent.scheme || connectionScheme],
+    [':authority', parent.host],
+    [':path', options.path],
+  ];
+  appendHeaders(requestHeaders, options.requestHeaders, 'push requestHeaders');
+  return requestHeaders;
+}
 
 /** Sets the seed's request attributes from the request header fields. */
 export function setRequestAttributes(handler: BaseRequestHandler, fields: HeaderList): void {

@@ -1,10 +1,12 @@
 /**
- * The response head a handler's `sendResponse()` options make: `:status`, the header fields,
- * the trailers, and the content-length the body must match. Every check of the handler's
- * arguments is here, so the session only sends.
+ * What a handler's `sendResponse()` options make: `:status`, the header fields, the trailers,
+ * the content-length the body must match, and the body as bytes (sent at once when the window
+ * allows) or a body source (pumped). Every check of the handler's arguments is here, so the
+ * session only sends.
  */
 import type { HeaderList } from '../connection/index.js';
 import { UsageError } from '../errors.js';
+import { bodySourceOf, type BodySource } from '../io/body-source.js';
 import { appendHeaders } from '../io/header-input.js';
 import type { ResponseOptions } from './request-handler.js';
 
@@ -17,8 +19,8 @@ export interface ResponseHead {
   declaredLength: number;
 }
 
-/** Validates `options` (status, fields, content-length) into a head; throws UsageError. */
-export function responseHeadOf(options: ResponseOptions): ResponseHead {
+/** Validates `options` (status, fields, content-length) into a plan with no body yet; throws UsageError. */
+function responseHeadOf(options: ResponseOptions): ResponsePlan {
   const status = options.status ?? 200;
   if (!Number.isInteger(status) || status < 200 || status > 599) {
     throw new UsageError(`response status must be an integer from 200 to 599, got ${String(status)}`, 'response_bad_status');
@@ -39,7 +41,54 @@ export function responseHeadOf(options: ResponseOptions): ResponseHead {
     }
     declaredLength = Number(value);
   }
-  return { status, headers, trailers, declaredLength };
+  return { status, headers, trailers, declaredLength, bytes: null, source: null };
+}
+
+/** A response ready to send: its head, and its body as bytes or as a source (or neither). */
+export interface ResponsePlan extends ResponseHead {
+  bytes: Buffer | null;
+  source: BodySource | null;
+}
+
+/**
+ * Plans the response for `options`: HEAD, 204 and 304 get no body (nor trailers); a known body
+ * length becomes the content-length, and one that contradicts a given content-length is refused.
+ * `connection` is what a file body's descriptors count against.
+ */
+export function responsePlanOf(options: ResponseOptions, isHead: boolean, connection: object): ResponsePlan {
+  const plan = responseHeadOf(options);
+  const status = plan.status;
+  // In-memory bodies (the common case) skip the body source and the pump when the window takes them whole.
+  const body = options.body;
+  let bytes: Buffer | null = null;
+  let source: BodySource | null = null;
+  if (typeof body === 'string') bytes = Buffer.from(body, 'utf8');
+  else if (body instanceof Uint8Array) bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  else source = bodySourceOf(body, connection);
+  const noBody = isHead || status === 204 || status === 304;
+  // -1: no body at all (no content-length is added), or a streaming one of unknown length.
+  const knownLength = bytes !== null ? bytes.length : source !== null ? source.knownLength : -1;
+  if (knownLength >= 0) {
+    if (plan.declaredLength === -1) {
+      plan.declaredLength = knownLength;
+      if (status !== 204 && status !== 304) plan.headers.push(['content-length', String(knownLength)]);
+    } else if (plan.declaredLength !== knownLength && !noBody) {
+      source?.destroy();
+      throw new UsageError(`response content-length ${plan.declaredLength} does not match the body of ${knownLength} bytes`, 'response_content_length_mismatch');
+    }
+  }
+  if (noBody || knownLength === 0) {
+    source?.destroy();
+    source = null;
+    bytes = null;
+  }
+  if (noBody) {
+    plan.trailers = null;
+    plan.declaredLength = -1;
+  }
+  plan.bytes = bytes;
+  plan.source = source;
+  return plan;
 }
 
 const STATUS_TEXT: string[] = [];

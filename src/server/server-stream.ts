@@ -8,6 +8,7 @@ import type { DataEvent, HeadersEvent } from '../connection/index.js';
 import { ErrorCode } from '../errors.js';
 import type { OutgoingBody } from '../io/body-pump.js';
 import { CallbackState } from '../io/callback-queue.js';
+import type { AccessLogEntry } from './access-log.js';
 import type { StreamTiming } from './data-rate.js';
 import type { BaseRequestHandler } from './request-handler.js';
 
@@ -50,4 +51,42 @@ export class ServerStream {
     this.id = id;
     this.pushed = pushed;
   }
+}
+
+/** Calls the handler's callback for `item` (after a failure, only onClose); returns what it returned. */
+export function callHandler(stream: ServerStream, item: CallbackItem): unknown {
+  const handler = stream.handler;
+  if (handler === null) return undefined;
+  if (item.type === 'close') return handler.onClose(item.errorCode);
+  if (stream.failed) return undefined;
+  switch (item.type) {
+    case 'headers':
+      return handler.onHeaders();
+    case 'data':
+    case 'upgradeBody':
+      return handler.onData(item.data);
+    case 'requestDone':
+      return handler.onRequestDone();
+  }
+}
+
+/** The name of the callback `item` calls, for messages. */
+export function callbackName(item: CallbackItem): string {
+  return item.type === 'headers' ? 'onHeaders' : item.type === 'requestDone' ? 'onRequestDone' : item.type === 'close' ? 'onClose' : 'onData';
+}
+
+/** The access log's line of a stream that closed with `errorCode` (it has a handler and a response). */
+export function accessLogEntryOf(stream: ServerStream, clientAddress: [string, number], errorCode: number): AccessLogEntry {
+  const h = stream.handler!;
+  return {
+    clientAddress,
+    time: Date.now(),
+    method: h.method,
+    path: h.path,
+    status: stream.status,
+    bytes: stream.bytesSent,
+    streamId: stream.id,
+    pushed: stream.pushed,
+    errorCode,
+  };
 }

@@ -26,7 +26,8 @@ import { listenerGuard } from './listener-guard.js';
 import { sniffFirstBytes, type SniffHost, type SniffSettings } from './sniff.js';
 import type { RequestHandlerClass } from './request-handler.js';
 import { ServerSession, type ServerLogger, type SessionContext, type StreamTimeoutCounters } from './session.js';
-import { FrameTracer, type FrameDirection, type TraceEvent } from '../frame/trace.js';
+import type { FrameDirection, TraceEvent } from '../frame/trace.js';
+import { traceObserver } from '../io/trace-observer.js';
 import type { MinDataRate } from './data-rate.js';
 
 export interface HTTP2ServerOptions {
@@ -495,13 +496,10 @@ function observerOf(
   let nextId = 1;
   return (clientAddress) => {
     const info: ConnectionInfo = { id: nextId++, clientAddress };
-    const frames = onFrame === null ? null : (event: TraceEvent): void => onFrame(event, info);
-    const recv = frames === null ? null : new FrameTracer('recv', frames, true);
-    const send = frames === null ? null : new FrameTracer('send', frames, false);
-    return (direction, chunk) => {
-      if (onBytes !== null) onBytes(direction, chunk, info);
-      if (direction === 'recv') recv?.push(chunk);
-      else send?.push(chunk);
-    };
+    return traceObserver(
+      onFrame === null ? null : (event) => onFrame(event, info),
+      onBytes === null ? null : (direction, chunk) => onBytes(direction, chunk, info),
+      'recv',
+    )!;
   };
 }

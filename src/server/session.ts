@@ -15,71 +15,30 @@ import { performance } from 'node:perf_hooks';
 import { Connection } from '../connection/index.js';
 import { StreamState } from '../connection/index.js';
 import { StreamTable } from '../connection/stream-table.js';
-import type { ConnectionEvent, ConnectionOptions, HeaderList, HeadersEvent } from '../connection/index.js';
+import type { ConnectionEvent, HeaderList, HeadersEvent } from '../connection/index.js';
 import { ErrorCode, UsageError } from '../errors.js';
-import type { AccessLogEntry } from './access-log.js';
-import { BufferBodySource, bodySourceOf, type BodySource } from '../io/body-source.js';
+import { BufferBodySource } from '../io/body-source.js';
 import { OutgoingBody } from '../io/body-pump.js';
 import { CallbackQueue, type CallbackQueueOwner, isThenable } from '../io/callback-queue.js';
 import { ConnectionDriver, type DriverDelegate } from '../io/connection-driver.js';
 import { failpoint, type FailpointName } from '../io/failpoints.js';
-import type { LogLimiter } from '../io/log-limiter.js';
 import { HandlerError, PushRefusedError } from './errors.js';
-import { latenessOf, StreamTiming, type Lateness, type MinDataRate } from './data-rate.js';
-import { appendHeaders } from '../io/header-input.js';
-import type { BaseRequestHandler, HandlerSession, PushOptions, RequestHandlerClass, ResponseOptions } from './request-handler.js';
-import { setRequestAttributes } from './request-attributes.js';
-import { responseHeadOf } from './response-head.js';
-import { CLOSE_NO_ERROR, REQUEST_DONE, ServerStream, type CallbackItem } from './server-stream.js';
+import { IdleTimer, type IdleOwner } from './idle-timer.js';
+import { latenessOf, StreamTiming, type Lateness } from './data-rate.js';
+import type { BaseRequestHandler, HandlerSession, PushOptions, ResponseOptions } from './request-handler.js';
+import { pushRequestOf, setRequestAttributes } from './request-attributes.js';
+import { responsePlanOf } from './response-head.js';
+import { accessLogEntryOf, callHandler, callbackName, CLOSE_NO_ERROR, REQUEST_DONE, ServerStream, type CallbackItem } from './server-stream.js';
+import type { SessionContext } from './session-context.js';
 
-/** Where errors of handlers and body sources are reported (console by default). */
-export interface ServerLogger {
-  error(message: string, ...details: unknown[]): void;
-}
-
-/** What a session needs from its server. */
-export interface SessionContext {
-  handlerClass: RequestHandlerClass;
-  logger: ServerLogger;
-  /** The same logger behind a per-kind rate limit, for lines a client can trigger. */
-  log: LogLimiter;
-  /** An exception h2kit did not expect ended a connection: count it and log it. */
-  unexpectedError(err: unknown, where: FailpointName, client: readonly [string, number]): void;
-  accessLog: ((entry: AccessLogEntry) => void) | null;
-  connectionOptions: Omit<ConnectionOptions, 'role' | 'now'>;
-  /** Stop pulling bodies while the socket holds this many unsent bytes. */
-  socketHighWaterMark: number;
-  /** Close an idle connection (no streams) after this many ms; 0: never. */
-  idleTimeout: number;
-  /** Called once when the session's socket has closed. */
-  sessionClosed(session: ServerSession): void;
-  /** Whole-request deadline, ms (0: none), and the data-rate floors (null: none). */
-  requestTimeout: number;
-  minRequestDataRate: MinDataRate | null;
-  minResponseDataRate: MinDataRate | null;
-  /** Streams ended by those, over all sessions (for server.stats). */
-  counters: StreamTimeoutCounters;
-  /** Connections we ended with GOAWAY for an error, by the error's token (for server.stats). */
-  connectionErrors: Map<string, number>;
-  /** Makes the byte observer of a new connection (the server's `onBytes`/`onFrame`), or null for none. */
-  observeBytes: ((clientAddress: readonly [string, number]) => (direction: 'recv' | 'send', chunk: Buffer) => void) | null;
-}
-
-export interface StreamTimeoutCounters {
-  /** Requests not received whole within requestTimeout. */
-  requestTimeouts: number;
-  /** Request bodies sent slower than minRequestDataRate. */
-  slowRequests: number;
-  /** Responses read slower than minResponseDataRate. */
-  slowResponses: number;
-}
+export type { ServerLogger, SessionContext, StreamTimeoutCounters } from './session-context.js';
 
 /**
  * The session is itself the delegate its driver and callback queue call (`handleEvents`,
  * `invoke`, `settled`, ...): prototype methods rather than owner objects of closures, which cost
  * ~0.5 KiB on every connection. Those are for them; handlers see only `HandlerSession`.
  */
-export class ServerSession implements HandlerSession, DriverDelegate<ServerStream>, CallbackQueueOwner<ServerStream, CallbackItem> {
+export class ServerSession implements HandlerSession, DriverDelegate<ServerStream>, CallbackQueueOwner<ServerStream, CallbackItem>, IdleOwner {
   /** `[host, port]` of the client. */
   readonly clientAddress: [string, number];
   /** `https` over TLS, `http` for h2c. */
@@ -96,15 +55,7 @@ export class ServerSession implements HandlerSession, DriverDelegate<ServerStrea
   private torndown = false;
   private sessionClosedCalled = false;
   private upgradeBody: Buffer | null = null;
-  /**
-   * Idleness is judged by streams, not socket bytes, so PINGs or other control frames cannot
-   * keep an unused connection open (as Go's IdleTimeout). The timer is armed when the session
-   * has no stream and is not cleared when one opens: when it fires it looks at `idleSince` and
-   * the streams, so a busy connection costs no timer call per request.
-   */
-  private idleTimer: NodeJS.Timeout | null = null;
-  /** When the session last had no stream (performance.now()). */
-  private idleSince = performance.now();
+  private readonly idle: IdleTimer;
 
   constructor(ctx: SessionContext, socket: Socket, scheme: 'http' | 'https') {
     this.ctx = ctx;
@@ -122,7 +73,7 @@ export class ServerSession implements HandlerSession, DriverDelegate<ServerStrea
       unrefTimer: false,
     });
     socket.setTimeout(ctx.idleTimeout);
-    this.armIdleTimer();
+    this.idle = new IdleTimer(this, ctx.idleTimeout);
   }
 
   /** Counters for monitoring and leak checks. */
@@ -133,7 +84,7 @@ export class ServerSession implements HandlerSession, DriverDelegate<ServerStrea
       socketOpen: !this.driver.isGone,
       drainWaiters: this.driver.drainWaiters,
       timerArmed: this.driver.timerArmed,
-      idleTimerArmed: this.idleTimer !== null,
+      idleTimerArmed: this.idle.armed,
     };
   }
 
@@ -177,40 +128,27 @@ export class ServerSession implements HandlerSession, DriverDelegate<ServerStrea
   private removeStream(stream: ServerStream): void {
     this.streams.delete(stream.id);
     this.driver.forgetBody(stream);
-    if (this.streams.size === 0) {
-      this.idleSince = performance.now();
-      this.armIdleTimer();
-    }
+    if (this.streams.size === 0) this.idle.becameIdle();
   }
 
-  // ---- the idle timer ----
+  // ---- the idle timer's owner ----
 
-  /** Arms the idle timer to fire in `delay` ms, unless it is already armed (it re-checks when it fires). */
-  private armIdleTimer(delay = this.ctx.idleTimeout): void {
-    if (this.ctx.idleTimeout <= 0 || this.torndown || this.idleTimer !== null) return;
-    this.idleTimer = setTimeout(this.onIdle, delay);
-    this.idleTimer.unref();
+  /** @internal */
+  get openStreams(): number {
+    return this.streams.size;
   }
 
-  private readonly onIdle = (): void => {
-    this.idleTimer = null;
-    try {
-      failpoint('session-idle-timer');
-      // Streams open: removeStream arms the timer again when the last one closes.
-      if (this.streams.size > 0 || this.torndown) return;
-      // Streams came and went since the timer was armed: wait out the rest from the last one.
-      const left = this.idleSince + this.ctx.idleTimeout - performance.now();
-      if (left >= 1) {
-        this.armIdleTimer(Math.ceil(left));
-        return;
-      }
-      this.shutdown();
-      // A client that does not close its side after our GOAWAY is dropped.
-      setTimeout(this.destroyNow, 1000).unref();
-    } catch (err) {
-      this.driver.fault(err, 'session-idle-timer');
-    }
-  };
+  /** @internal */
+  idleExpired(): void {
+    this.shutdown();
+    // A client that does not close its side after our GOAWAY is dropped.
+    setTimeout(this.destroyNow, 1000).unref();
+  }
+
+  /** @internal */
+  idleFault(err: unknown): void {
+    this.driver.fault(err, 'session-idle-timer');
+  }
 
   // ---- the driver's delegate ----
 
@@ -260,8 +198,7 @@ export class ServerSession implements HandlerSession, DriverDelegate<ServerStrea
     try {
       if (this.torndown) return;
       this.torndown = true;
-      if (this.idleTimer !== null) clearTimeout(this.idleTimer);
-      this.idleTimer = null;
+      this.idle.stop();
       for (const stream of [...this.streams.values()]) {
         if (!stream.closed) this.closeStream(stream, ErrorCode.CANCEL);
       }
@@ -422,19 +359,7 @@ export class ServerSession implements HandlerSession, DriverDelegate<ServerStrea
 
   /** @internal For the callback queue: calls the handler's callback for `item`. */
   invoke(stream: ServerStream, item: CallbackItem): unknown {
-    const handler = stream.handler;
-    if (handler === null) return undefined;
-    if (item.type === 'close') return handler.onClose(item.errorCode);
-    if (stream.failed) return undefined;
-    switch (item.type) {
-      case 'headers':
-        return handler.onHeaders();
-      case 'data':
-      case 'upgradeBody':
-        return handler.onData(item.data);
-      case 'requestDone':
-        return handler.onRequestDone();
-    }
+    return callHandler(stream, item);
   }
 
   /** @internal For the callback queue. */
@@ -449,13 +374,11 @@ export class ServerSession implements HandlerSession, DriverDelegate<ServerStrea
 
   /** @internal For the callback queue. */
   callbackFailed(stream: ServerStream, item: CallbackItem, err: unknown): void {
-    const name =
-      item.type === 'headers' ? 'onHeaders' : item.type === 'requestDone' ? 'onRequestDone' : item.type === 'close' ? 'onClose' : 'onData';
     if (item.type === 'close') {
       this.ctx.log.error('handler', `h2kit: ${this.describe(stream)}: onClose threw`, err);
       return;
     }
-    this.failStream(stream, err, name);
+    this.failStream(stream, err, callbackName(item));
   }
 
   /** A callback or the body failed: log it and reset only this stream (INTERNAL_ERROR). */
@@ -502,19 +425,8 @@ export class ServerSession implements HandlerSession, DriverDelegate<ServerStrea
   }
 
   private logAccess(stream: ServerStream, errorCode: number): void {
-    const h = stream.handler!;
     try {
-      this.ctx.accessLog!({
-        clientAddress: this.clientAddress,
-        time: Date.now(),
-        method: h.method,
-        path: h.path,
-        status: stream.status,
-        bytes: stream.bytesSent,
-        streamId: stream.id,
-        pushed: stream.pushed,
-        errorCode,
-      });
+      this.ctx.accessLog!(accessLogEntryOf(stream, this.clientAddress, errorCode));
     } catch (err) {
       this.ctx.log.error('handler', 'h2kit: the access log failed:', err);
     }
@@ -560,38 +472,10 @@ export class ServerSession implements HandlerSession, DriverDelegate<ServerStrea
     if (stream.responded) {
       throw new UsageError(`sendResponse() was already called for stream ${streamId}`, 'response_already_sent');
     }
-    const head = responseHeadOf(options);
-    const { status, headers } = head;
-    let trailers = head.trailers;
-    let declared = head.declaredLength;
-    // In-memory bodies (the common case) skip the body source and the pump when the window takes them whole.
-    const body = options.body;
-    let bytes: Buffer | null = null;
-    let source: BodySource | null = null;
-    if (typeof body === 'string') bytes = Buffer.from(body, 'utf8');
-    else if (body instanceof Uint8Array) bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    else source = bodySourceOf(body, this); // this session is the connection a file body counts against
-    const noBody = stream.handler?.method === 'HEAD' || status === 204 || status === 304;
-    // -1: no body at all (no content-length is added), or a streaming one of unknown length.
-    const knownLength = bytes !== null ? bytes.length : source !== null ? source.knownLength : -1;
-    if (knownLength >= 0) {
-      if (declared === -1) {
-        declared = knownLength;
-        if (status !== 204 && status !== 304) headers.push(['content-length', String(declared)]);
-      } else if (declared !== knownLength && !noBody) {
-        source?.destroy();
-        throw new UsageError(`response content-length ${declared} does not match the body of ${knownLength} bytes`, 'response_content_length_mismatch');
-      }
-    }
-    if (noBody || knownLength === 0) {
-      source?.destroy();
-      source = null;
-      bytes = null;
-    }
-    if (noBody) {
-      trailers = null;
-      declared = -1;
-    }
+    // Checked whole before anything is sent: a UsageError here leaves the stream as it was.
+    const plan = responsePlanOf(options, stream.handler?.method === 'HEAD', this);
+    const { headers, trailers, bytes } = plan;
+    let source = plan.source;
     const endOnHeaders = source === null && bytes === null && trailers === null;
     try {
       this.connection.sendHeaders(streamId, headers, endOnHeaders);
@@ -601,7 +485,7 @@ export class ServerSession implements HandlerSession, DriverDelegate<ServerStrea
       throw err;
     }
     stream.responded = true;
-    stream.status = status;
+    stream.status = plan.status;
     if (bytes !== null && bytes.length <= this.connection.sendWindow(streamId)) {
       // The whole body fits the window: one DATA frame, no source, no pump.
       this.connection.sendData(streamId, bytes, trailers === null);
@@ -611,7 +495,7 @@ export class ServerSession implements HandlerSession, DriverDelegate<ServerStrea
       if (trailers !== null) this.connection.sendHeaders(streamId, trailers, true);
     } else {
       source ??= new BufferBodySource(bytes!);
-      stream.body = new OutgoingBody(source, trailers, declared);
+      stream.body = new OutgoingBody(source, trailers, plan.declaredLength);
       const driver = this.driver;
       source.onWake = () => driver.wake(stream);
       driver.pumpBody(stream);
@@ -637,22 +521,11 @@ export class ServerSession implements HandlerSession, DriverDelegate<ServerStrea
     if (parent.pushed) {
       throw new PushRefusedError(`cannot push on stream ${streamId}: it is itself a pushed stream`, 'push_on_pushed_stream');
     }
-    if (typeof options?.path !== 'string' || options.path.length === 0) {
-      throw new UsageError(`push() needs a non-empty path, got ${JSON.stringify(options?.path)}`, 'push_bad_path');
-    }
+    const requestHeaders = pushRequestOf(options, parent.handler, this.scheme);
     if (!this.connection.canPush || this.goingAway) {
       const why = this.connection.peerSettings.enablePush ? 'the push limit is reached or the connection is closing' : 'the client disabled push (SETTINGS_ENABLE_PUSH = 0)';
       throw new PushRefusedError(`cannot push ${options.path} on stream ${streamId}: ${why}`, 'push_refused');
     }
-    const parentHandler = parent.handler;
-    const method = options.method ?? 'GET';
-    const requestHeaders: HeaderList = [
-      [':method', method],
-      [':scheme', parentHandler.scheme || this.scheme],
-      [':authority', parentHandler.host],
-      [':path', options.path],
-    ];
-    appendHeaders(requestHeaders, options.requestHeaders, 'push requestHeaders');
     let promisedId: number;
     try {
       promisedId = this.connection.pushPromise(streamId, requestHeaders);
