@@ -14,21 +14,20 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Connection } from '../connection/index.js';
 import { StreamState } from '../connection/index.js';
-import { StreamTable } from '../connection/stream-table.js';
 import type { ConnectionEvent, HeaderList, HeadersEvent } from '../connection/index.js';
 import { ErrorCode, UsageError } from '../errors.js';
 import { BufferBodySource } from '../io/body-source.js';
 import { OutgoingBody } from '../io/body-pump.js';
-import { CallbackQueue, type CallbackQueueOwner, isThenable } from '../io/callback-queue.js';
 import { ConnectionDriver, type DriverDelegate } from '../io/connection-driver.js';
 import { failpoint, type FailpointName } from '../io/failpoints.js';
-import { HandlerError, PushRefusedError } from './errors.js';
+import { PushRefusedError } from './errors.js';
 import { IdleTimer, type IdleOwner } from './idle-timer.js';
+import { ServerExchanges } from './server-exchanges.js';
 import { latenessOf, StreamTiming, type Lateness } from './data-rate.js';
 import type { BaseRequestHandler, HandlerSession, PushOptions, ResponseOptions } from './request-handler.js';
 import { pushRequestOf, setRequestAttributes } from './request-attributes.js';
 import { responsePlanOf } from './response-head.js';
-import { accessLogEntryOf, callHandler, callbackName, CLOSE_NO_ERROR, REQUEST_DONE, ServerStream, type CallbackItem } from './server-stream.js';
+import { REQUEST_DONE, ServerStream } from './server-stream.js';
 import type { SessionContext } from './session-context.js';
 
 export type { ServerLogger, SessionContext, StreamTimeoutCounters } from './session-context.js';
@@ -38,34 +37,26 @@ export type { ServerLogger, SessionContext, StreamTimeoutCounters } from './sess
  * `invoke`, `settled`, ...): prototype methods rather than owner objects of closures, which cost
  * ~0.5 KiB on every connection. Those are for them; handlers see only `HandlerSession`.
  */
-export class ServerSession implements HandlerSession, DriverDelegate<ServerStream>, CallbackQueueOwner<ServerStream, CallbackItem>, IdleOwner {
+export class ServerSession extends ServerExchanges implements HandlerSession, DriverDelegate<ServerStream>, IdleOwner {
   /** `[host, port]` of the client. */
   readonly clientAddress: [string, number];
   /** `https` over TLS, `http` for h2c. */
   readonly scheme: 'http' | 'https';
-  private readonly ctx: SessionContext;
-  private readonly connection: Connection;
-  private readonly driver: ConnectionDriver<ServerStream>;
-  private readonly streams = new StreamTable<ServerStream>();
-  /** Items caused by a running callback (shutdown() from onData, say) wait until it returns. */
-  private readonly callbacks = new CallbackQueue<ServerStream, CallbackItem>(this, true);
   /** GOAWAY was sent or received, or the client closed its side: no new streams; the socket ends when the last one closes. */
   private goingAway = false;
   private shutdownStarted = false;
-  private torndown = false;
   private sessionClosedCalled = false;
   private upgradeBody: Buffer | null = null;
   private readonly idle: IdleTimer;
 
   constructor(ctx: SessionContext, socket: Socket, scheme: 'http' | 'https') {
-    this.ctx = ctx;
-    this.scheme = scheme;
-    this.clientAddress = [socket.remoteAddress ?? '', socket.remotePort ?? 0];
     const connectionOptions = { ...ctx.connectionOptions, role: 'server' as const, now: performance.now() };
     // A response the client's flow control holds back for a whole idle period is released (reset
     // CANCEL by the core), whatever else the client sends; then the idle timer closes the connection.
     if (connectionOptions.maxSendStallMs === undefined && ctx.idleTimeout > 0) connectionOptions.maxSendStallMs = ctx.idleTimeout;
-    this.connection = new Connection(connectionOptions);
+    super(ctx, new Connection(connectionOptions));
+    this.scheme = scheme;
+    this.clientAddress = [socket.remoteAddress ?? '', socket.remotePort ?? 0];
     this.driver = new ConnectionDriver<ServerStream>(socket, this.connection, this, {
       socketHighWaterMark: ctx.socketHighWaterMark,
       wholeWindowForKnownLength: true,
@@ -121,14 +112,8 @@ export class ServerSession implements HandlerSession, DriverDelegate<ServerStrea
     this.driver.destroy();
   };
 
-  private addStream(stream: ServerStream): void {
-    this.streams.set(stream.id, stream);
-  }
-
-  private removeStream(stream: ServerStream): void {
-    this.streams.delete(stream.id);
-    this.driver.forgetBody(stream);
-    if (this.streams.size === 0) this.idle.becameIdle();
+  protected noStreamsLeft(): void {
+    this.idle.becameIdle();
   }
 
   // ---- the idle timer's owner ----
@@ -341,126 +326,6 @@ export class ServerSession implements HandlerSession, DriverDelegate<ServerStrea
       this.callbacks.deliver(stream, { type: 'upgradeBody', data: upgradeBody });
     }
     if (ev.endStream) this.callbacks.deliver(stream, REQUEST_DONE);
-  }
-
-  // ---- callbacks, in order per stream ----
-
-  /** @internal For the callback queue: a pending callback settled and the items behind it ran. */
-  settled(): void {
-    // Called from a promise reaction; the queue sends what this throws to fault().
-    failpoint('session-settled');
-    if (!this.torndown) this.driver.flush();
-  }
-
-  /** @internal For the callback queue: its own work after a promise settled threw. */
-  fault(err: unknown): void {
-    this.driver.fault(err, 'session-settled');
-  }
-
-  /** @internal For the callback queue: calls the handler's callback for `item`. */
-  invoke(stream: ServerStream, item: CallbackItem): unknown {
-    return callHandler(stream, item);
-  }
-
-  /** @internal For the callback queue. */
-  afterCallback(stream: ServerStream, item: CallbackItem): void {
-    if (item.type === 'data') {
-      // The credit goes back once the application is done with the bytes (after an async onData settles).
-      if (!this.torndown) this.connection.consume(item.streamId, item.data.length);
-    } else if (item.type === 'close') {
-      this.removeStream(stream);
-    }
-  }
-
-  /** @internal For the callback queue. */
-  callbackFailed(stream: ServerStream, item: CallbackItem, err: unknown): void {
-    if (item.type === 'close') {
-      this.ctx.log.error('handler', `h2kit: ${this.describe(stream)}: onClose threw`, err);
-      return;
-    }
-    this.failStream(stream, err, callbackName(item));
-  }
-
-  /** A callback or the body failed: log it and reset only this stream (INTERNAL_ERROR). */
-  private failStream(stream: ServerStream, err: unknown, what: string): void {
-    if (stream.failed) return;
-    stream.failed = true;
-    const error = new HandlerError(stream.id, `${this.describe(stream)}: ${what} failed; the stream is reset with INTERNAL_ERROR`, err);
-    this.ctx.log.error('handler', error.message, err);
-    this.stopBody(stream);
-    // The client can send the request that makes the handler fail again and again: the reset
-    // counts against its reset limit (MadeYouReset class), and the log line is rate-limited.
-    if (!stream.closed && !this.torndown) this.connection.resetStream(stream.id, ErrorCode.INTERNAL_ERROR, true);
-    this.driver.scheduleFlush();
-    // A stream whose handler could not even be built gets no onClose; forget it when the connection closes it.
-  }
-
-  private describe(stream: ServerStream): string {
-    const h = stream.handler;
-    return h === null ? `stream ${stream.id}` : `stream ${stream.id} (${h.method} ${h.path})`;
-  }
-
-  private closeStream(stream: ServerStream, errorCode: number): void {
-    stream.closed = true;
-    this.stopBody(stream);
-    if (stream.responded && this.ctx.accessLog !== null && stream.handler !== null) this.logAccess(stream, errorCode);
-    if (stream.handler === null) {
-      this.removeStream(stream);
-      return;
-    }
-    const calls = stream.calls;
-    if (calls.busy) {
-      // A callback is still pending (say onData awaiting a backend that may never answer): onClose
-      // must not wait behind it, or the handler could never cancel that call. Items not started are
-      // dropped (their credit returned); onClose runs now, once; the pending one settles unheard.
-      const queue = calls.queue;
-      calls.queue = null;
-      if (queue !== null && !this.torndown) {
-        for (const item of queue) if (item.type === 'data') this.connection.consume(item.streamId, item.data.length);
-      }
-      this.runClose(stream, errorCode);
-      return;
-    }
-    this.callbacks.deliver(stream, errorCode === ErrorCode.NO_ERROR ? CLOSE_NO_ERROR : { type: 'close', errorCode });
-  }
-
-  private logAccess(stream: ServerStream, errorCode: number): void {
-    try {
-      this.ctx.accessLog!(accessLogEntryOf(stream, this.clientAddress, errorCode));
-    } catch (err) {
-      this.ctx.log.error('handler', 'h2kit: the access log failed:', err);
-    }
-  }
-
-  private runClose(stream: ServerStream, errorCode: number): void {
-    const handler = stream.handler!;
-    try {
-      const result = handler.onClose(errorCode);
-      if (isThenable(result)) {
-        result.then(undefined, (err: unknown) => this.ctx.log.error('handler', `h2kit: ${this.describe(stream)}: onClose threw`, err));
-      }
-    } catch (err) {
-      this.ctx.log.error('handler', `h2kit: ${this.describe(stream)}: onClose threw`, err);
-    }
-    this.removeStream(stream);
-  }
-
-  /** @internal For the driver's body pump (and the session itself): stops the body and releases its source. */
-  stopBody(stream: ServerStream): void {
-    const body = stream.body;
-    if (body === null) return;
-    stream.body = null;
-    this.driver.forgetBody(stream);
-    try {
-      body.source.destroy();
-    } catch (err) {
-      this.ctx.log.error('handler', `h2kit: ${this.describe(stream)}: destroying the body failed`, err);
-    }
-  }
-
-  /** @internal For the driver's body pump: the body (or its length) failed. */
-  bodyFailed(stream: ServerStream, err: unknown): void {
-    this.failStream(stream, err, 'the response body');
   }
 
   // ---- commands from handlers (HandlerSession) ----
