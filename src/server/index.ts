@@ -1,5 +1,6 @@
 /** The HTTP/2 server: the seed's HTTP2Server and BaseRequestHandler on Node's event loop. */
-export { HTTP2Server, type HTTP2ServerOptions, type ConnectionInfo } from './server.js';
+export { HTTP2Server, type HTTP2ServerOptions } from './server.js';
+export type { ConnectionInfo } from './session-context.js';
 export {
   BaseRequestHandler,
   type HandlerSession,

@@ -26,8 +26,8 @@ import { listenerGuard } from './listener-guard.js';
 import { sniffFirstBytes, type SniffHost, type SniffSettings } from './sniff.js';
 import type { RequestHandlerClass } from './request-handler.js';
 import { ServerSession, type ServerLogger, type SessionContext, type StreamTimeoutCounters } from './session.js';
+import { sessionObserverOf, type ConnectionInfo } from './session-context.js';
 import type { FrameDirection, TraceEvent } from '../frame/trace.js';
-import { traceObserver } from '../io/trace-observer.js';
 import type { MinDataRate } from './data-rate.js';
 
 export interface HTTP2ServerOptions {
@@ -80,14 +80,6 @@ export interface HTTP2ServerOptions {
   onFrame?: ((event: TraceEvent, connection: ConnectionInfo) => void) | null;
   /** Sees every chunk read and written on every HTTP/2 connection, in order (capture tools). */
   onBytes?: ((direction: FrameDirection, chunk: Buffer, connection: ConnectionInfo) => void) | null;
-}
-
-/** Which connection an `onFrame`/`onBytes` call is about. */
-export interface ConnectionInfo {
-  /** Numbered from 1 in the order connections started speaking HTTP/2 (per server). */
-  readonly id: number;
-  /** `[host, port]` of the client. */
-  readonly clientAddress: readonly [string, number];
 }
 
 /** The floors' default (Kestrel's). */
@@ -214,7 +206,7 @@ export class HTTP2Server {
       minResponseDataRate: options.minResponseDataRate === undefined ? DEFAULT_MIN_DATA_RATE : options.minResponseDataRate,
       counters: this.timeoutCounters,
       connectionErrors: this.connectionErrors,
-      observeBytes: observerOf(options.onFrame ?? null, options.onBytes ?? null),
+      observeBytes: sessionObserverOf(options.onFrame ?? null, options.onBytes ?? null),
       sessionClosed: (session) => {
         this.sessions.delete(session);
         if (this.sessions.size === 0) this.onAllSessionsClosed?.();
@@ -485,21 +477,4 @@ export class HTTP2Server {
     if (initial !== null) session.start(initial);
     return session;
   }
-}
-
-/** The per-connection byte observer the trace options ask for, or null when neither is set. */
-function observerOf(
-  onFrame: ((event: TraceEvent, connection: ConnectionInfo) => void) | null,
-  onBytes: ((direction: FrameDirection, chunk: Buffer, connection: ConnectionInfo) => void) | null,
-): SessionContext['observeBytes'] {
-  if (onFrame === null && onBytes === null) return null;
-  let nextId = 1;
-  return (clientAddress) => {
-    const info: ConnectionInfo = { id: nextId++, clientAddress };
-    return traceObserver(
-      onFrame === null ? null : (event) => onFrame(event, info),
-      onBytes === null ? null : (direction, chunk) => onBytes(direction, chunk, info),
-      'recv',
-    )!;
-  };
 }

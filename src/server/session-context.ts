@@ -4,6 +4,8 @@
  * context per server, shared by all its sessions.
  */
 import type { ConnectionOptions } from '../connection/index.js';
+import type { FrameDirection, TraceEvent } from '../frame/trace.js';
+import { traceObserver } from '../io/trace-observer.js';
 import type { FailpointName } from '../io/failpoints.js';
 import type { LogLimiter } from '../io/log-limiter.js';
 import type { AccessLogEntry } from './access-log.js';
@@ -51,4 +53,29 @@ export interface StreamTimeoutCounters {
   slowRequests: number;
   /** Responses read slower than minResponseDataRate. */
   slowResponses: number;
+}
+
+/** Which connection an `onFrame`/`onBytes` call is about. */
+export interface ConnectionInfo {
+  /** Numbered from 1 in the order connections started speaking HTTP/2 (per server). */
+  readonly id: number;
+  /** `[host, port]` of the client. */
+  readonly clientAddress: readonly [string, number];
+}
+
+/** The per-connection byte observer the trace options ask for, or null when neither is set. */
+export function sessionObserverOf(
+  onFrame: ((event: TraceEvent, connection: ConnectionInfo) => void) | null,
+  onBytes: ((direction: FrameDirection, chunk: Buffer, connection: ConnectionInfo) => void) | null,
+): SessionContext['observeBytes'] {
+  if (onFrame === null && onBytes === null) return null;
+  let nextId = 1;
+  return (clientAddress) => {
+    const info: ConnectionInfo = { id: nextId++, clientAddress };
+    return traceObserver(
+      onFrame === null ? null : (event) => onFrame(event, info),
+      onBytes === null ? null : (direction, chunk) => onBytes(direction, chunk, info),
+      'recv',
+    )!;
+  };
 }
