@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/errors.js';
 import { CONNECTION_PREFACE, FrameType } from '../../src/frame/index.js';
+import { TestClient } from './helpers/client.js';
 import { useServer } from './helpers/harness.js';
 
 const h2 = useServer();
@@ -32,16 +33,36 @@ test('3.4: a preface that arrives one octet at a time is accepted', async () => 
   assert.equal(res.status, '200');
 });
 
-test('3.4: an invalid preface -> connection error PROTOCOL_ERROR', async () => {
+// RFC 9113 3.4: an invalid preface is a connection error PROTOCOL_ERROR, and "a GOAWAY frame MAY
+// be omitted in this case, since an invalid preface indicates that the peer is not using HTTP/2".
+// The server judges the first bytes before any HTTP/2 starts (src/server/sniff.ts): bytes that are
+// neither the preface nor an HTTP/1.1 request line are closed at once, unanswered; an HTTP/1.1
+// request gets an HTTP/1.1 answer it can read (505), then the close. The core's own GOAWAY
+// PROTOCOL_ERROR for a wrong preface is tested in test/connection/server-role.test.ts.
+
+/** Everything the server writes on `c` until it closes the connection. */
+async function bytesUntilClosed(c: TestClient): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  c.socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await c.expectClosed();
+  return Buffer.concat(chunks);
+}
+
+test('3.4: an invalid preface -> the connection is closed, unanswered (no HTTP/2 frame, the GOAWAY omitted)', async () => {
   const c = await h2.client({ handshake: false });
+  const received = bytesUntilClosed(c);
   c.bytes(Buffer.from('PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n'));
-  await c.expectConnectionError(ErrorCode.PROTOCOL_ERROR);
+  assert.equal((await received).length, 0, 'nothing was sent');
+  assert.deepEqual(c.log, []);
 });
 
-test('3.4: an HTTP/1.1 request instead of the preface -> connection error PROTOCOL_ERROR', async () => {
+test('3.4: an HTTP/1.1 request instead of the preface -> an HTTP/1.1 505 answer, then the connection is closed', async () => {
   const c = await h2.client({ handshake: false });
+  const received = bytesUntilClosed(c);
   c.bytes(Buffer.from('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'));
-  await c.expectConnectionError(ErrorCode.PROTOCOL_ERROR);
+  const text = (await received).toString('latin1');
+  assert.match(text, /^HTTP\/1\.1 505 /, 'an HTTP/1.1 status line');
+  assert.match(text, /\r\nconnection: close\r\n/i);
 });
 
 test('3.4: the preface not followed by SETTINGS -> connection error PROTOCOL_ERROR', async () => {

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/errors.js';
 import { FrameType } from '../../src/frame/index.js';
+import { TestClient } from './helpers/client.js';
 import { useServer } from './helpers/harness.js';
 
 const h2 = useServer();
@@ -87,12 +88,30 @@ test('5.1 open: trailers (HEADERS with END_STREAM) end the request', async () =>
 test('5.1 open: RST_STREAM from the client closes the stream; the server sends nothing on it and the connection goes on', async () => {
   const c = await h2.client();
   c.request(1, { path: '/hold', endStream: false });
+  // The PING answered after the HEADERS: the stream reached the application before the reset
+  // (a reset read together with its HEADERS never makes a handler: see the next test).
+  await c.expectAlive([1]);
+  assert.ok(h2.record(c).streams.has(1));
   c.rstStream(1, ErrorCode.CANCEL);
   await c.expectAlive([1]);
   c.request(3);
   assert.equal((await c.expectResponse(3)).status, '200');
-  const events = h2.server.connections.at(-1)!.events;
-  assert.ok(events.some((e) => e.type === 'streamReset' && e.streamId === 1 && e.byPeer && e.errorCode === ErrorCode.CANCEL));
+  // The application saw the stream end with the client's code.
+  assert.equal(await h2.record(c).closed(1), ErrorCode.CANCEL);
+});
+
+test('5.1 open: HEADERS and RST_STREAM read together close the stream before it reaches the application', async () => {
+  const c = await h2.client();
+  // One write: the server reads both at once (Rapid Reset's pattern), and builds no handler.
+  c.writer.headers(1, c.encode(TestClient.requestHeaders({ path: '/hold' })), false, 16384);
+  c.writer.rstStream(1, ErrorCode.CANCEL);
+  c.flush();
+  await c.expectAlive([1]);
+  c.request(3);
+  assert.equal((await c.expectResponse(3)).status, '200');
+  const record = h2.record(c);
+  assert.ok(record.received.some((e) => e.frame?.type === FrameType.RST_STREAM && e.frame.streamId === 1), 'the server read the reset');
+  assert.ok(!record.streams.has(1), 'no handler was made for stream 1');
 });
 
 // ---- half-closed (remote) ---------------------------------------------------------------

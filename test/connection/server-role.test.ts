@@ -357,6 +357,55 @@ test('PUSH_PROMISE from a client is a connection error PROTOCOL_ERROR', () => {
   assertConnectionError(p, ErrorCode.PROTOCOL_ERROR, 'push_promise_from_client');
 });
 
+/**
+ * A server that promised `/pushed` on stream 1 and has not started its response: stream 2 is
+ * reserved (local). (HTTP2Server's push() starts the pushed response at once, so this state is
+ * reachable, and tested, only here; the conformance suite probes the pushed stream after its HEADERS.)
+ */
+function reservedLocal(): ScriptedPeer {
+  const p = server();
+  p.send((w) => w.headers(1, p.block(GET), true, 16384));
+  const promised = p.conn.pushPromise(1, [[':method', 'GET'], [':scheme', 'https'], [':path', '/pushed'], [':authority', 'example.com']]);
+  assert.equal(promised, 2);
+  assert.equal(p.conn.streamState(2), StreamState.RESERVED_LOCAL);
+  assert.equal(ofType(p.frames(), FrameType.PUSH_PROMISE).length, 1);
+  return p;
+}
+
+test('5.1 reserved (local): WINDOW_UPDATE and PRIORITY from the client are allowed', () => {
+  const p = reservedLocal();
+  p.send((w) => {
+    w.windowUpdate(2, 1000);
+    w.priority(2, { dependency: 0, weight: 16, exclusive: false });
+  });
+  assert.deepEqual(p.frames(), []);
+  assert.equal(p.conn.streamState(2), StreamState.RESERVED_LOCAL);
+  assert.equal(p.conn.isClosed, false);
+  // The promise can still be kept.
+  p.conn.sendHeaders(2, [[':status', '200']], true);
+  assert.equal(ofType(p.frames(), FrameType.HEADERS)[0]?.streamId, 2);
+});
+
+test('5.1 reserved (local): RST_STREAM from the client cancels the push', () => {
+  const p = reservedLocal();
+  p.send((w) => w.rstStream(2, ErrorCode.CANCEL));
+  assert.equal(p.conn.streamState(2), StreamState.CLOSED);
+  assert.deepEqual(p.frames(), [], 'a reset is not answered');
+  assert.equal(p.conn.isClosed, false);
+});
+
+test('5.1 reserved (local): HEADERS from the client on the promised stream -> connection error PROTOCOL_ERROR', () => {
+  const p = reservedLocal();
+  p.send((w) => w.headers(2, p.block(GET), true, 16384));
+  assertConnectionError(p, ErrorCode.PROTOCOL_ERROR);
+});
+
+test('5.1 reserved (local): DATA from the client on the promised stream -> connection error PROTOCOL_ERROR', () => {
+  const p = reservedLocal();
+  p.send((w) => w.data(2, Buffer.from('not yours'), true));
+  assertConnectionError(p, ErrorCode.PROTOCOL_ERROR);
+});
+
 test('closed stream bookkeeping is bounded', () => {
   const p = server({ role: 'server', maxClosedStreams: 8 });
   for (let id = 1; id < 200; id += 2) p.send((w) => w.headers(id, p.block(GET), true, 16384));
