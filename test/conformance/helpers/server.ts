@@ -36,7 +36,7 @@
  * - `closeTimeout: 1000`: close() at the end of a file does not wait 30 s for a stream a test left open.
  */
 import { HTTP2Server } from '../../../src/server/server.js';
-import type { ConnectionInfo } from '../../../src/server/server.js';
+import type { ConnectionInfo } from '../../../src/server/index.js';
 import { BaseRequestHandler } from '../../../src/server/request-handler.js';
 import { DATA_DEFERRED } from '../../../src/io/data-flags.js';
 import type { ConnectionOptions } from '../../../src/connection/index.js';
