@@ -111,7 +111,8 @@ export interface ServerStats {
   slowResponses: number;
   /**
    * Connections ended with our GOAWAY for an error, by its token (the GOAWAY's debug data):
-   * `flood_resets`, `flood_glitches`, `settings_too_many_entries`, `preface_invalid`...
+   * `flood_resets`, `flood_glitches`, `settings_too_many_entries`, `frame_too_large`... (Bytes that are not
+   * HTTP/2 at all are refused before a connection exists, by the first-bytes check: not counted here.)
    */
   connectionErrors: Record<string, number>;
 }
