@@ -7,3 +7,5 @@ export { FrameDecoder, typeName } from './decoder.js';
 export type { FrameDecoderOptions } from './decoder.js';
 export { FrameWriter } from './writer.js';
 export { checkSettingValue } from './settings.js';
+export { HeaderBlockJoiner } from './header-block-joiner.js';
+export type { HeaderBlockJoinerOptions } from './header-block-joiner.js';
