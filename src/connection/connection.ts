@@ -24,15 +24,16 @@ import type { DataFrame, Frame, GoawayFrame, PingFrame, RstStreamFrame, Settings
 import { FrameWriter } from '../frame/writer.js';
 import { HDDeflater } from '../hpack/deflater.js';
 import { HDInflater } from '../hpack/inflater.js';
-import type { ConnectionEvent, HeadersKind } from './events.js';
-import { checkOutgoing, checkPushRequest, checkRequest, checkResponse, checkTrailers, MessageInfo } from './field-validation.js';
+import type { ConnectionEvent } from './events.js';
+import { checkOutgoing, checkPushRequest, listSizeOver, MessageInfo } from './field-validation.js';
 import { FloodGuard } from './flood-guard.js';
 import type { FlowWindows } from './flow-control.js';
-import { adjustReceiveWindow, adjustSendWindow, consumeFlow, increaseSendWindow, receiveFlow } from './flow-control.js';
+import { adjustReceiveWindow, consumeFlow, receiveFlow } from './flow-control.js';
 import { HeaderBlockAssembler } from './header-block.js';
 import type { ConnectionOptions, HeaderList, ResolvedOptions } from './options.js';
+import { dataError, receiveHeaderBlock, requestError } from './message.js';
 import { resolveOptions } from './options.js';
-import { DRIBBLE_WINDOW, SendScheduler } from './send-scheduler.js';
+import { SendScheduler } from './send-scheduler.js';
 import type { Settings } from './settings.js';
 import { decodeSettingsPayload, INITIAL_SETTINGS } from './settings.js';
 import { SettingsSync } from './settings-sync.js';
@@ -553,15 +554,11 @@ export class Connection {
       throw new StreamError(id, `DATA of ${f.flowLength} octets exceeds stream ${id}'s receive window ${s.recvWindow}`, ErrorCode.FLOW_CONTROL_ERROR, 'data_exceeds_stream_window');
     }
     // Section 8.1: DATA belongs between the (final) header block and trailers.
-    if (s.phase !== MessagePhase.HEADERS) {
-      this.returnCredit(f.flowLength);
-      throw new StreamError(id, `DATA on stream ${id} before the message's header block`, ErrorCode.PROTOCOL_ERROR, 'data_before_headers');
-    }
     const length = f.data.length;
-    s.dataReceived += length;
-    if (s.contentLength >= 0 && (s.dataReceived > s.contentLength || (f.endStream && s.dataReceived !== s.contentLength))) {
+    const bad = dataError(s, length, f.endStream);
+    if (bad !== null) {
       this.returnCredit(f.flowLength);
-      throw new StreamError(id, `stream ${id}: ${s.dataReceived} octets of DATA against content-length ${s.contentLength}`, ErrorCode.PROTOCOL_ERROR, 'content_length_mismatch');
+      throw bad;
     }
     // Padding is never delivered: credit it now.
     const padding = f.flowLength - length;
@@ -613,43 +610,8 @@ export class Connection {
     if (tooLarge) {
       throw new StreamError(id, `header list on stream ${id} exceeds ${this.inflater.maxHeaderListSize} octets`, ErrorCode.CANCEL, 'header_list_too_large');
     }
-    const info = this.info;
-    let kind: HeadersKind;
-    let bad: string | null;
-    if (s.phase === MessagePhase.HEADERS) {
-      kind = 'trailers';
-      bad = checkTrailers(headers, info);
-      if (bad === null && !endStream) bad = 'trailers_without_end_stream';
-    } else if (this.isServer) {
-      // Only our pushed streams reach here with no response yet, and their state forbids HEADERS.
-      throw this.receiveError(s, FrameType.HEADERS);
-    } else {
-      bad = checkResponse(headers, info);
-      if (bad === null && info.status < 200) {
-        kind = 'informational';
-        if (endStream) bad = 'informational_with_end_stream';
-      } else {
-        kind = 'response';
-      }
-    }
-    if (bad !== null) {
-      throw new StreamError(id, `malformed ${kind} on stream ${id}: ${bad}`, ErrorCode.PROTOCOL_ERROR, bad);
-    }
-    if (kind === 'response') {
-      s.phase = MessagePhase.HEADERS;
-      // A response to HEAD, and a 304, describe a body that is not sent (RFC 9110 section 8.6).
-      s.contentLength = s.requestIsHead || info.status === 304 ? -1 : info.contentLength;
-      if (endStream && s.contentLength > 0) {
-        throw new StreamError(id, `response on stream ${id} ends with content-length ${s.contentLength} and no DATA`, ErrorCode.PROTOCOL_ERROR, 'content_length_mismatch');
-      }
-    } else if (kind === 'informational') {
-      s.phase = MessagePhase.INFORMATIONAL;
-    } else {
-      s.phase = MessagePhase.TRAILERS;
-      if (s.contentLength >= 0 && s.dataReceived !== s.contentLength) {
-        throw new StreamError(id, `stream ${id}: ${s.dataReceived} octets of DATA against content-length ${s.contentLength}`, ErrorCode.PROTOCOL_ERROR, 'content_length_mismatch');
-      }
-    }
+    const kind = receiveHeaderBlock(s, headers, endStream, this.isServer, this.info);
+    if (kind === null) throw this.receiveError(s, FrameType.HEADERS);
     this.setState(s, next as StreamState);
     s.seenByUser = true;
     this.events.push({ type: 'headers', streamId: id, headers, endStream, kind });
@@ -684,8 +646,7 @@ export class Connection {
       return;
     }
     const info = this.info;
-    let bad = checkRequest(headers, this.acked.enableConnectProtocol || this.local.enableConnectProtocol, info);
-    if (bad === null && endStream && info.contentLength > 0) bad = 'content_length_mismatch';
+    const bad = requestError(headers, endStream, this.acked.enableConnectProtocol || this.local.enableConnectProtocol, info);
     if (bad !== null) {
       this.streams.rememberClosed(id, CloseCause.LOCAL_RESET);
       throw new StreamError(id, `malformed request on stream ${id}: ${bad}`, ErrorCode.PROTOCOL_ERROR, bad);
@@ -796,16 +757,7 @@ export class Connection {
     const oldWindow = peer.initialWindowSize;
     const oldTable = peer.headerTableSize;
     this.settings.applyPeer(pairs);
-    if (peer.initialWindowSize !== oldWindow) {
-      // Section 6.9.2: every stream's send window moves by the difference, possibly below zero.
-      const delta = peer.initialWindowSize - oldWindow;
-      for (const s of this.streams.values()) {
-        if (!adjustSendWindow(s, delta)) {
-          throw new FlowControlError(`SETTINGS_INITIAL_WINDOW_SIZE ${peer.initialWindowSize} overflows stream ${s.id}'s window`, 'settings_initial_window_overflow');
-        }
-        if (delta > 0 && (s.queuedBytes > 0 || s.wantWritable)) this.scheduler.schedule(s);
-      }
-    }
+    if (peer.initialWindowSize !== oldWindow) this.scheduler.initialWindowChanged(this.streams.values(), peer.initialWindowSize - oldWindow);
     if (peer.headerTableSize !== oldTable) this.deflater.changeTableSize(peer.headerTableSize);
   }
 
@@ -846,11 +798,7 @@ export class Connection {
       if (f.increment === 0) {
         throw new ConnectionError('WINDOW_UPDATE with increment 0 on the connection', ErrorCode.PROTOCOL_ERROR, 'window_update_zero');
       }
-      if (!increaseSendWindow(this.flow, f.increment)) {
-        throw new FlowControlError(`WINDOW_UPDATE of ${f.increment} overflows the connection window ${this.flow.sendWindow}`, 'window_update_overflow');
-      }
-      this.windowUpdateGlitch(this.flow.sendWindow < DRIBBLE_WINDOW && this.scheduler.pending);
-      // Streams blocked on the connection window are still scheduled; the flush at the end of receive() serves them.
+      this.windowUpdateGlitch(this.scheduler.windowUpdate(null, f.increment));
       return;
     }
     const s = this.streams.get(id);
@@ -865,14 +813,7 @@ export class Connection {
     if (f.increment === 0) {
       throw new StreamError(id, `WINDOW_UPDATE with increment 0 on stream ${id}`, ErrorCode.PROTOCOL_ERROR, 'window_update_zero');
     }
-    if (!increaseSendWindow(s, f.increment)) {
-      throw new StreamError(id, `WINDOW_UPDATE of ${f.increment} overflows stream ${id}'s window ${s.sendWindow}`, ErrorCode.FLOW_CONTROL_ERROR, 'window_update_overflow');
-    }
-    // Data dribble (CVE-2019-9511): windows opened a few octets at a time while we have more to
-    // send (queued, or a producer waiting for `writable`) make us cut our DATA into tiny frames.
-    // Honest peers open windows in large steps.
-    this.windowUpdateGlitch(s.sendWindow < DRIBBLE_WINDOW && (s.queuedBytes > s.sendWindow || s.wantWritable));
-    if (s.queuedBytes > 0 || s.wantWritable) this.scheduler.schedule(s);
+    this.windowUpdateGlitch(this.scheduler.windowUpdate(s, f.increment));
   }
 
   /**
@@ -931,14 +872,8 @@ export class Connection {
     if (bad !== null) throw new UsageError(`cannot send this header list: ${bad}`, bad.slice(0, bad.indexOf(':')));
     const limit = this.peer.maxHeaderListSize;
     if (limit === Infinity || this.isServer) return;
-    // Section 6.5.2: name and value octets plus 32 per field. Strings are sent as UTF-8, which
-    // takes 1 to 3 octets per UTF-16 unit: the exact count is needed only near the limit.
-    let units = 0;
-    for (let i = 0; i < headers.length; i++) units += headers[i]![0].length + headers[i]![1].length + 32;
-    if (units * 3 <= limit) return;
-    let size = 0;
-    for (let i = 0; i < headers.length; i++) size += Buffer.byteLength(headers[i]![0], 'utf8') + Buffer.byteLength(headers[i]![1], 'utf8') + 32;
-    if (size > limit) {
+    const size = listSizeOver(headers, limit);
+    if (size >= 0) {
       throw new UsageError(`header list of ${size} octets exceeds the peer's SETTINGS_MAX_HEADER_LIST_SIZE of ${limit}`, 'header_list_over_peer_limit');
     }
   }

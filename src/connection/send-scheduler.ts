@@ -11,9 +11,11 @@
  * When END_STREAM leaves it calls `endSent`, the connection's state move, so stream lifecycle
  * stays in one place. Everything it uses is given at construction: no back-pointer.
  */
+import { ErrorCode, FlowControlError, StreamError } from '../errors.js';
 import type { ConnectionEvent } from './events.js';
 import type { FloodGuard } from './flood-guard.js';
 import type { FlowWindows } from './flow-control.js';
+import { adjustSendWindow, increaseSendWindow } from './flow-control.js';
 import type { FrameWriter } from '../frame/writer.js';
 import type { HDDeflater } from '../hpack/deflater.js';
 import type { HeaderList } from './options.js';
@@ -268,6 +270,38 @@ export class SendScheduler {
     const limit = this.maxStallMs;
     for (const s of this.stalled) if (now - s.stalledSince >= limit) return s;
     return null;
+  }
+
+  /**
+   * The peer's WINDOW_UPDATE of `increment` (not 0) on `s`, or on the connection when `s` is
+   * null: opens the window and puts the streams waiting for it back in line (those blocked on
+   * the connection window never left). Throws the flow-control error of an overflow (section
+   * 6.9.1). Returns true when the window is still tiny while we have more to send: a Data
+   * dribble (CVE-2019-9511), windows opened a few octets at a time to make us cut our DATA into
+   * tiny frames; honest peers open windows in large steps.
+   */
+  windowUpdate(s: Stream | null, increment: number): boolean {
+    if (s === null) {
+      if (!increaseSendWindow(this.flow, increment)) {
+        throw new FlowControlError(`WINDOW_UPDATE of ${increment} overflows the connection window ${this.flow.sendWindow}`, 'window_update_overflow');
+      }
+      return this.flow.sendWindow < DRIBBLE_WINDOW && this.sendSet.size > 0;
+    }
+    if (!increaseSendWindow(s, increment)) {
+      throw new StreamError(s.id, `WINDOW_UPDATE of ${increment} overflows stream ${s.id}'s window ${s.sendWindow}`, ErrorCode.FLOW_CONTROL_ERROR, 'window_update_overflow');
+    }
+    if (s.queuedBytes > 0 || s.wantWritable) this.schedule(s);
+    return s.sendWindow < DRIBBLE_WINDOW && (s.queuedBytes > s.sendWindow || s.wantWritable);
+  }
+
+  /** The peer's SETTINGS_INITIAL_WINDOW_SIZE moved by `delta`: so does every stream's send window, possibly below zero (section 6.9.2). */
+  initialWindowChanged(streams: Stream[], delta: number): void {
+    for (const s of streams) {
+      if (!adjustSendWindow(s, delta)) {
+        throw new FlowControlError(`SETTINGS_INITIAL_WINDOW_SIZE ${this.peer.initialWindowSize} overflows stream ${s.id}'s window`, 'settings_initial_window_overflow');
+      }
+      if (delta > 0 && (s.queuedBytes > 0 || s.wantWritable)) this.schedule(s);
+    }
   }
 
   /** `s` closed: it leaves both sets and its queue is dropped. */
