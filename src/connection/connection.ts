@@ -6,7 +6,7 @@
  * - `receive(chunk, now)` with every chunk read from the transport; returns the events it caused.
  * - `takeOutput()` after any call; write the buffers (one writev). Output is batched: a burst of
  *   input and commands leaves as one batch.
- * - `tick(now)` when `nextDeadline()` has passed (SETTINGS ACK timeout).
+ * - `tick(now)` when `nextDeadline()` has passed (SETTINGS ACK timeout, send stall limit).
  * - Commands (`request`, `sendHeaders`, `sendData`, `pushPromise`, `resetStream`, `consume`,
  *   `ping`, `goaway`) may cause events too (`streamClosed`, `writable`, `closed`): collect them
  *   with `takeEvents()` (or they come with the next `receive()`/`tick()`).
@@ -16,6 +16,12 @@
  * Errors are thrown inside as `ConnectionError` / `StreamError` (with the RFC code and a stable
  * token) by whatever detects them, and turned into GOAWAY / RST_STREAM in one place: `fail()`
  * and `resetFromError()`.
+ *
+ * This class keeps the public API, frame dispatch, stream lifecycle and that error mapping. The
+ * rest lives in parts it owns and hands what they need (none points back at it): the streams
+ * and their counts (StreamStore), outgoing DATA (SendScheduler), when settings bind
+ * (SettingsSync), header blocks across CONTINUATION (HeaderBlockAssembler), message framing
+ * (message.ts).
  */
 import { ConnectionError, ErrorCode, FlowControlError, H2Error, StreamError, UsageError } from '../errors.js';
 import { CONNECTION_PREFACE, FrameType } from '../frame/constants.js';

@@ -14,8 +14,14 @@
  * read them (the scheduler, the stream store) may hold them.
  */
 import { UsageError } from '../errors.js';
-import type { PendingSettings, Settings } from './settings.js';
+import type { Settings } from './settings.js';
 import { applySetting, INITIAL_SETTINGS, settingsDiff, settingsToPairs } from './settings.js';
+
+/** One SETTINGS frame we sent and the time the peer's ACK is due. */
+interface PendingSettings {
+  readonly settings: Readonly<Settings>;
+  readonly deadline: number;
+}
 
 export class SettingsSync {
   readonly local: Settings;
