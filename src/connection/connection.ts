@@ -548,7 +548,8 @@ export class Connection {
     const s = this.streams.get(id);
     if (s === undefined) {
       this.returnCredit(f.flowLength);
-      if (this.streams.lateFrame(id, FrameType.DATA)) this.flood.glitch(this.now, 'frame_after_reset');
+      this.streams.checkLateFrame(id, FrameType.DATA);
+      this.flood.glitch(this.now, 'frame_after_reset');
       return;
     }
     if (nextState(s.state, StreamInput.RECV_DATA) < 0) {
@@ -594,7 +595,8 @@ export class Connection {
     const s = this.streams.get(id);
     if (s === undefined) {
       if (!this.streams.isIdle(id)) {
-        if (this.streams.lateFrame(id, FrameType.HEADERS)) this.flood.glitch(this.now, 'frame_after_reset');
+        this.streams.checkLateFrame(id, FrameType.HEADERS);
+        this.flood.glitch(this.now, 'frame_after_reset');
         return;
       }
       // Section 5.1.1: only the peer's own ids open streams; a server never opens one with HEADERS.

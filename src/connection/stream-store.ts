@@ -149,7 +149,7 @@ export class StreamStore {
     return this.closed.get(id);
   }
 
-  /** Closes every stream at once (the connection is over): marks them CLOSED and forgets them. */
+  /** Forgets every stream at once (the connection is over; the caller has closed them and told the user). */
   clear(): void {
     this.table.clear();
     this.peerActive = 0;
@@ -157,18 +157,18 @@ export class StreamStore {
   }
 
   /**
-   * A DATA or HEADERS frame on a stream we no longer keep (section 5.1, "closed"). Returns true
-   * when it is to be ignored (we reset the stream and the peer had not seen our RST_STREAM yet:
-   * a glitch for the caller to count). Throws otherwise: a connection error STREAM_CLOSED if the
+   * A DATA or HEADERS frame on a stream we no longer keep (section 5.1, "closed"). Returns when
+   * it is to be ignored (we reset the stream and the peer had not seen our RST_STREAM yet: a
+   * glitch for the caller to count). Throws otherwise: a connection error STREAM_CLOSED if the
    * peer had ended the stream with END_STREAM; PROTOCOL_ERROR for a frame on an id never opened,
    * or HEADERS below the highest id used (ids only increase); else a stream error STREAM_CLOSED.
    */
-  lateFrame(id: number, type: number): true {
+  checkLateFrame(id: number, type: number): void {
     if (this.isIdle(id)) {
       throw new ConnectionError(`${typeName(type)} on idle stream ${id}`, ErrorCode.PROTOCOL_ERROR, 'frame_on_idle_stream');
     }
     const cause = this.closed.get(id);
-    if (cause === CloseCause.LOCAL_RESET) return true;
+    if (cause === CloseCause.LOCAL_RESET) return;
     if (cause === CloseCause.NORMAL) {
       throw new ConnectionError(`${typeName(type)} on stream ${id} after it ended`, ErrorCode.STREAM_CLOSED, 'frame_on_closed_stream');
     }

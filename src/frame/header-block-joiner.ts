@@ -14,7 +14,9 @@
  *
  * One joiner serves every reader of frames: the connection core (through its header-block
  * assembler), the frame tracers and the test peers. It knows nothing of HPACK: it hands back the
- * block's octets, and the caller decodes them with its own inflater, in wire order.
+ * block's octets, and the caller decodes them with its own inflater, in wire order. A reader
+ * that must go on after an error (a trace showing a broken peer) calls `reset()` and carries on
+ * with the next frame; the connection does not (every error here is a connection error).
  *
  * Cost: a block that fits one frame (nearly all) is returned as that frame's fragment, with no
  * copy and nothing allocated; only a block spread over several frames is concatenated, once.
