@@ -6,7 +6,7 @@
  * - `receive(chunk, now)` with every chunk read from the transport; returns the events it caused.
  * - `takeOutput()` after any call; write the buffers (one writev). Output is batched: a burst of
  *   input and commands leaves as one batch.
- * - `tick(now)` when `nextDeadline()` has passed (SETTINGS ACK timeout).
+ * - `tick(now)` when `nextDeadline()` has passed (SETTINGS ACK timeout, send stall limit).
  * - Commands (`request`, `sendHeaders`, `sendData`, `pushPromise`, `resetStream`, `consume`,
  *   `ping`, `goaway`) may cause events too (`streamClosed`, `writable`, `closed`): collect them
  *   with `takeEvents()` (or they come with the next `receive()`/`tick()`).
@@ -16,100 +16,39 @@
  * Errors are thrown inside as `ConnectionError` / `StreamError` (with the RFC code and a stable
  * token) by whatever detects them, and turned into GOAWAY / RST_STREAM in one place: `fail()`
  * and `resetFromError()`.
+ *
+ * This class keeps the public API, frame dispatch, stream lifecycle and that error mapping. The
+ * rest lives in parts it owns and hands what they need (none points back at it): the streams
+ * and their counts (StreamStore), outgoing DATA (SendScheduler), when settings bind
+ * (SettingsSync), header blocks across CONTINUATION (HeaderBlockAssembler), message framing
+ * (message.ts).
  */
-import { ConnectionError, ErrorCode, FlowControlError, H2Error, HpackDecodingError, StreamError, UsageError } from '../errors.js';
+import { ConnectionError, ErrorCode, FlowControlError, H2Error, StreamError, UsageError } from '../errors.js';
 import { CONNECTION_PREFACE, FrameType } from '../frame/constants.js';
-import { FrameDecoder } from '../frame/decoder.js';
-import type {
-  DataFrame,
-  Frame,
-  GoawayFrame,
-  HeadersFrame,
-  PingFrame,
-  PushPromiseFrame,
-  RstStreamFrame,
-  SettingsFrame,
-  WindowUpdateFrame,
-} from '../frame/types.js';
+import { FrameDecoder, typeName } from '../frame/decoder.js';
+import type { DataFrame, Frame, GoawayFrame, PingFrame, RstStreamFrame, SettingsFrame, WindowUpdateFrame } from '../frame/types.js';
 import { FrameWriter } from '../frame/writer.js';
 import { HDDeflater } from '../hpack/deflater.js';
-import { HeaderListTooLargeError } from '../hpack/errors.js';
 import { HDInflater } from '../hpack/inflater.js';
-import type { ConnectionEvent, HeadersKind } from './events.js';
-import { checkOutgoing, checkPushRequest, checkRequest, checkResponse, checkTrailers, MessageInfo } from './field-validation.js';
-import { ClosedStreams } from './closed-streams.js';
+import type { ConnectionEvent } from './events.js';
+import { checkOutgoing, checkPushRequest, listSizeOver, MessageInfo } from './field-validation.js';
 import { FloodGuard } from './flood-guard.js';
 import type { FlowWindows } from './flow-control.js';
-import { adjustReceiveWindow, adjustSendWindow, consumeFlow, increaseSendWindow, receiveFlow } from './flow-control.js';
+import { adjustReceiveWindow, consumeFlow, receiveFlow } from './flow-control.js';
+import { HeaderBlockAssembler } from './header-block.js';
 import type { ConnectionOptions, HeaderList, ResolvedOptions } from './options.js';
+import { dataError, receiveHeaderBlock, requestError } from './message.js';
 import { resolveOptions } from './options.js';
-import type { PendingSettings, Settings } from './settings.js';
-import { applySetting, decodeSettingsPayload, INITIAL_SETTINGS, settingsDiff, settingsToPairs } from './settings.js';
-import { MessagePhase, NO_QUEUE, Stream } from './stream.js';
-import { StreamTable } from './stream-table.js';
-import {
-  isActiveState,
-  nextState,
-  ReceiveErrorKind,
-  receiveErrorKind,
-  STREAM_STATE_NAMES,
-  StreamInput,
-  StreamState,
-} from './stream-state.js';
+import { SendScheduler } from './send-scheduler.js';
+import type { Settings } from './settings.js';
+import { decodeSettingsPayload, INITIAL_SETTINGS } from './settings.js';
+import { SettingsSync } from './settings-sync.js';
+import { MessagePhase, Stream } from './stream.js';
+import { CloseCause, MAX_STREAM_ID, StreamStore } from './stream-store.js';
+import { nextState, ReceiveErrorKind, receiveErrorKind, STREAM_STATE_NAMES, StreamInput, StreamState } from './stream-state.js';
 
-/** How a stream we no longer keep was closed: decides how late frames on it are treated. */
-const CloseCause = {
-  /** Both sides sent END_STREAM. */
-  NORMAL: 0,
-  /** We sent RST_STREAM (or refused/ignored the stream): the peer may not know yet, late frames are ignored. */
-  LOCAL_RESET: 1,
-  /** The peer sent RST_STREAM: it must not send more. */
-  PEER_RESET: 2,
-} as const;
-type CloseCause = (typeof CloseCause)[keyof typeof CloseCause];
-
-const MAX_STREAM_ID = 0x7fffffff;
-/** A send window this small, with more than it queued, after a WINDOW_UPDATE is a dribble glitch. */
-const DRIBBLE_WINDOW = 1024;
 const EMPTY = Buffer.alloc(0);
-/**
- * Empties a short array with pop(): `array.length = 0` is a call into the V8 runtime (~50 ns),
- * which on a one-request-per-read load was a few percent of the server's CPU.
- */
-function clearSmall(array: unknown[]): void {
-  while (array.length > 0) array.pop();
-}
-
-/** The empty set `sendSet` and `stalled` share until a stream is added (never added to itself). */
-const NO_STREAMS: Set<Stream> = new Set();
-/** No fields: `decoded` between header blocks (frozen: appending to it would be a bug). */
-const NO_FIELDS = Object.freeze([]) as unknown as HeaderList;
 const NO_EVENTS = Object.freeze([]) as unknown as ConnectionEvent[];
-
-/** A header block being gathered across CONTINUATION frames. */
-const BlockKind = { NONE: 0, HEADERS: 1, PUSH_PROMISE: 2 } as const;
-type BlockKind = (typeof BlockKind)[keyof typeof BlockKind];
-
-function frameName(type: number): string {
-  switch (type) {
-    case FrameType.DATA:
-      return 'DATA';
-    case FrameType.HEADERS:
-      return 'HEADERS';
-    case FrameType.PRIORITY:
-      return 'PRIORITY';
-    case FrameType.RST_STREAM:
-      return 'RST_STREAM';
-    case FrameType.PUSH_PROMISE:
-      return 'PUSH_PROMISE';
-    case FrameType.WINDOW_UPDATE:
-      return 'WINDOW_UPDATE';
-    case FrameType.CONTINUATION:
-      return 'CONTINUATION';
-    default:
-      return `frame type ${type}`;
-  }
-}
 
 export class Connection {
   private readonly options: ResolvedOptions;
@@ -123,56 +62,23 @@ export class Connection {
   /** Bytes to write before the writer's frames (the client preface). */
   private prefix: Buffer | null = null;
 
-  /** The latest settings we sent. */
+  /** Our settings, the peer's, and ours as the peer acknowledged them (with the ACK queue). */
+  private readonly settings: SettingsSync;
+  /** Shortcuts to `settings.local`, `.acked`, `.peer` (the same objects, changed in place). */
   private readonly local: Settings;
-  /** Our settings as the peer has acknowledged them: what binds the peer. */
   private readonly acked: Settings;
-  /** The peer's settings. */
-  private readonly peer: Settings = { ...INITIAL_SETTINGS };
-  private readonly pendingSettings: PendingSettings[] = [];
+  private readonly peer: Settings;
   /** Server: octets of the client preface checked so far (24 when done). */
   private prefaceChecked: number;
-  private peerSettingsSeen = false;
 
-  private readonly streams = new StreamTable<Stream>();
-  /** Recently closed stream ids and how they closed; bounded (oldest forgotten first). */
-  private readonly closedStreams: ClosedStreams;
-  /**
-   * Streams with data, trailers, END_STREAM or a `writable` notice pending. Like `stalled`, it
-   * starts as the shared NO_STREAMS (an empty Set costs ~120 B, and most connections never
-   * queue): the one place that adds gives the connection its own Set first.
-   */
-  private sendSet: Set<Stream> = NO_STREAMS;
-  /** Streams whose queued DATA flow control holds back (see `maxSendStallMs`). */
-  private stalled: Set<Stream> = NO_STREAMS;
+  /** The kept streams, the ids used each way, closed-stream memory, open counts. */
+  private readonly streams: StreamStore;
   /** Connection-level flow control (stream 0). */
   private readonly flow: FlowWindows = { sendWindow: 65535, recvWindow: 65535, recvTarget: 65535, recvUnacked: 0 };
-  /** Highest stream id the peer opened or promised. */
-  private lastPeerStreamId = 0;
-  /** Highest stream id we opened or promised. */
-  private lastLocalStreamId = 0;
-  private nextLocalStreamId: number;
-  /** Streams in the map the peer initiated that are open/half-closed (MAX_CONCURRENT_STREAMS we enforce). */
-  private peerActive = 0;
-  /** Streams in the map we initiated (any state: bounds pushes and requests by the peer's limit). */
-  private localCount = 0;
-
-  // The header block in progress (RFC 9113 section 4.3: nothing may interleave with it).
-  private blockKind: BlockKind = BlockKind.NONE;
-  private blockStreamId = 0;
-  private blockPromisedId = 0;
-  private blockEndStream = false;
-  private blockSelfDependent = false;
-  private blockFragments: Buffer[] = [];
-  private blockSize = 0;
-  private blockContinuations = 0;
-  /**
-   * The list `emitField` appends to while a block is decoded (a new one per block: the events
-   * keep it); NO_FIELDS in between, so no request's fields stay referenced by the connection.
-   */
-  private decoded: HeaderList = NO_FIELDS;
-  /** One bound callback for the whole connection: no closure per header block. */
-  private readonly emitField: (name: string, value: string) => void;
+  /** Outgoing DATA: queues, round-robin, stall clocks. */
+  private readonly scheduler: SendScheduler;
+  /** The header block being received (RFC 9113 section 4.3: nothing may interleave with it). */
+  private readonly blocks: HeaderBlockAssembler;
   private readonly info = new MessageInfo();
 
   private goawaySent = false;
@@ -188,13 +94,14 @@ export class Connection {
     this.options = resolveOptions(options);
     const o = this.options;
     this.isServer = o.role === 'server';
-    this.closedStreams = new ClosedStreams(o.maxClosedStreams);
     this.now = o.now;
     this.flood = new FloodGuard(o);
-    this.local = { ...o.settings };
-    this.acked = { ...INITIAL_SETTINGS, enablePush: this.local.enablePush };
+    this.settings = new SettingsSync(o.settings, this.isServer, o.settingsAckTimeout);
+    this.local = this.settings.local;
+    this.acked = this.settings.acked;
+    this.peer = this.settings.peer;
     this.prefaceChecked = this.isServer ? 0 : CONNECTION_PREFACE.length;
-    this.nextLocalStreamId = this.isServer ? 2 : 1;
+    this.streams = new StreamStore(this.isServer, this.local, this.peer, o.maxClosedStreams, o.maxConcurrentPushes);
     this.decoder = new FrameDecoder({ maxFrameSize: INITIAL_SETTINGS.maxFrameSize, maxSettingsEntries: o.maxSettingsEntries });
     this.deflater = new HDDeflater(o.maxEncoderTableSize);
     // Strings are bounded by the block cap (a Huffman string decodes to at most 8/5 of its
@@ -204,17 +111,14 @@ export class Connection {
       maxHeaderListSize: this.local.maxHeaderListSize === Infinity ? 0xffffffff : this.local.maxHeaderListSize,
       maxStringLength: Math.ceil((o.maxHeaderBlockSize * 8) / 5),
     });
-    this.emitField = (name: string, value: string): void => {
-      this.decoded.push([name, value]);
-    };
-    // A smaller limit on concurrent streams constrains the peer at once: refusing a stream with
-    // REFUSED_STREAM is always allowed (section 5.1.2 speaks of the *advertised* limit), and the
-    // peer may retry it. The other values bind the peer only once it ACKs (section 6.5.3).
-    this.acked.maxConcurrentStreams = this.local.maxConcurrentStreams;
+    this.blocks = new HeaderBlockAssembler(this.inflater, o.maxHeaderBlockSize, o.maxContinuationFrames);
+    // One closure for the connection's life: the scheduler moves a stream on as its END_STREAM leaves.
+    this.scheduler = new SendScheduler(this.writer, this.deflater, this.flow, this.peer, this.flood, o.maxSendStallMs, (s: Stream): void => {
+      this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
+    });
 
     if (!this.isServer) this.prefix = CONNECTION_PREFACE;
-    this.writer.settings(settingsToPairs(this.local, this.isServer));
-    this.pendingSettings.push({ settings: { ...this.local }, deadline: this.now + o.settingsAckTimeout });
+    this.writer.settings(this.settings.initial(this.now));
     if (o.connectionWindowSize > this.flow.recvTarget) {
       this.writer.windowUpdate(0, o.connectionWindowSize - this.flow.recvTarget);
       this.flow.recvWindow = o.connectionWindowSize;
@@ -255,7 +159,7 @@ export class Connection {
         }
         if (this.dead) break;
       }
-      if (!this.dead) this.flushData();
+      if (!this.dead) this.scheduler.flush(this.events, this.now);
     } catch (err) {
       this.fail(err);
     }
@@ -286,19 +190,16 @@ export class Connection {
     return events;
   }
 
-  /** Advances time: fires the SETTINGS ACK timeout. */
+  /** Advances time: fires the SETTINGS ACK timeout and the send stall limit. */
   tick(now: number): ConnectionEvent[] {
     this.now = now;
-    if (!this.dead && this.pendingSettings.length > 0 && this.pendingSettings[0]!.deadline <= now) {
+    if (!this.dead && this.settings.ackDeadline <= now) {
       this.fail(new ConnectionError(`SETTINGS not acknowledged within ${this.options.settingsAckTimeout} ms`, ErrorCode.SETTINGS_TIMEOUT, 'settings_ack_timeout'));
     }
-    if (!this.dead && this.stalled.size > 0) {
-      const limit = this.options.maxSendStallMs;
-      for (const s of this.stalled) {
-        if (now - s.stalledSince >= limit) {
-          this.resetFromError(new StreamError(s.id, `stream ${s.id}: the peer's flow control held our DATA back for ${limit} ms`, ErrorCode.CANCEL, 'send_stalled'));
-        }
-      }
+    const limit = this.options.maxSendStallMs;
+    for (let s = this.dead ? null : this.scheduler.expiredStall(now); s !== null; s = this.scheduler.expiredStall(now)) {
+      this.resetFromError(new StreamError(s.id, `stream ${s.id}: the peer's flow control held our DATA back for ${limit} ms`, ErrorCode.CANCEL, 'send_stalled'));
+      this.scheduler.drop(s); // closed by the reset already; this only guarantees the loop ends
     }
     return this.takeEvents();
   }
@@ -306,12 +207,7 @@ export class Connection {
   /** When `tick()` next has something to do (ms on the caller's clock), Infinity if nothing. */
   nextDeadline(): number {
     if (this.dead) return Infinity;
-    let deadline = this.pendingSettings.length > 0 ? this.pendingSettings[0]!.deadline : Infinity;
-    if (this.stalled.size > 0) {
-      const limit = this.options.maxSendStallMs;
-      for (const s of this.stalled) if (s.stalledSince + limit < deadline) deadline = s.stalledSince + limit;
-    }
-    return deadline;
+    return Math.min(this.settings.ackDeadline, this.scheduler.stallDeadline());
   }
 
   // ---------------------------------------------------------------------------------------
@@ -326,7 +222,7 @@ export class Connection {
    * comes from `takeEvents()`. The client's preface still follows on the wire.
    */
   acceptUpgrade(http2Settings: Buffer, requestHeaders: HeaderList): void {
-    if (!this.isServer || this.lastPeerStreamId !== 0) {
+    if (!this.isServer || this.streams.lastPeerId !== 0) {
       throw new UsageError('acceptUpgrade is for a server connection before any stream', 'upgrade_misuse');
     }
     if (http2Settings.length / 6 > this.options.maxSettingsEntries) {
@@ -339,8 +235,8 @@ export class Connection {
       throw err;
     }
     const s = new Stream(1, false, this.peer.initialWindowSize, this.acked.initialWindowSize);
-    this.lastPeerStreamId = 1;
-    this.streams.set(1, s);
+    this.streams.lastPeerId = 1;
+    this.streams.add(s);
     this.setState(s, StreamState.OPEN);
     this.setState(s, StreamState.HALF_CLOSED_REMOTE);
     s.phase = MessagePhase.HEADERS;
@@ -355,20 +251,7 @@ export class Connection {
    */
   updateSettings(settings: Partial<Settings>): void {
     if (this.dead) return;
-    const next: Settings = { ...this.local, ...settings };
-    if (this.isServer) next.enablePush = false;
-    const pairs = settingsDiff(this.local, next, this.isServer);
-    for (const pair of pairs) {
-      try {
-        applySetting({ ...INITIAL_SETTINGS }, pair[0], pair[1], false);
-      } catch (err) {
-        throw new UsageError(`bad setting: ${err instanceof Error ? err.message : String(err)}`, 'settings_invalid');
-      }
-    }
-    Object.assign(this.local, next);
-    this.acked.maxConcurrentStreams = next.maxConcurrentStreams;
-    this.writer.settings(pairs);
-    this.pendingSettings.push({ settings: { ...next }, deadline: this.now + this.options.settingsAckTimeout });
+    this.writer.settings(this.settings.update(settings, this.now));
   }
 
   /** Client: opens a stream with a request; returns its id. */
@@ -376,10 +259,10 @@ export class Connection {
     if (this.isServer) throw new UsageError('request() is for a client connection', 'request_on_server');
     this.checkCanOpen();
     this.checkSend(headers);
-    if (this.localCount >= this.peer.maxConcurrentStreams) {
+    if (this.streams.localAtLimit) {
       throw new UsageError(`the server allows ${this.peer.maxConcurrentStreams} concurrent streams`, 'max_concurrent_streams');
     }
-    const id = this.allocateStreamId();
+    const id = this.streams.allocateId();
     const s = new Stream(id, true, this.peer.initialWindowSize, this.acked.initialWindowSize);
     for (let i = 0; i < headers.length; i++) {
       const h = headers[i]!;
@@ -388,14 +271,14 @@ export class Connection {
         break;
       }
     }
-    this.addStream(s);
+    this.streams.add(s);
     this.writeHeaders(s, headers, endStream);
     return id;
   }
 
   /** True when a new stream (request or push) may be opened: no GOAWAY either way, ids left. */
   get canOpenStream(): boolean {
-    return !this.dead && !this.goawaySent && !this.goawayReceived && this.nextLocalStreamId <= MAX_STREAM_ID;
+    return !this.dead && !this.goawaySent && !this.goawayReceived && !this.streams.idsExhausted;
   }
 
   /**
@@ -410,9 +293,7 @@ export class Connection {
     this.checkSend(headers);
     if (s.queuedBytes > 0) {
       if (!endStream) throw new UsageError(`header block without END_STREAM behind queued DATA on stream ${streamId}`, 'headers_behind_data');
-      s.trailers = headers;
-      s.endQueued = true;
-      this.schedule(s);
+      this.scheduler.queueTrailers(s, headers);
       return;
     }
     if (nextState(s.state, StreamInput.SEND_HEADERS) < 0) {
@@ -434,45 +315,7 @@ export class Connection {
     if (nextState(s.state, StreamInput.SEND_DATA) < 0) {
       throw new UsageError(`cannot send DATA on stream ${streamId} in state ${STREAM_STATE_NAMES[s.state]}`, 'send_data_in_state');
     }
-    const length = data.length;
-    if (s.queuedBytes === 0 && (length > 0 || endStream) && length <= s.sendWindow && length <= this.flow.sendWindow && length <= this.peer.maxFrameSize) {
-      // Fast path (most responses): nothing queued ahead and the windows take it all in one frame.
-      // Streams waiting in line are waiting on their own window or on a shut connection window,
-      // so going first here takes nothing from them.
-      s.sendWindow -= length;
-      this.flow.sendWindow -= length;
-      this.clearStall(s);
-      this.writer.data(s.id, data, endStream);
-      if (length >= DRIBBLE_WINDOW || endStream) this.flood.dataFrameSent();
-      if (endStream) {
-        s.endQueued = true;
-        this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
-        return true;
-      }
-      if (s.sendWindow > 0 && this.flow.sendWindow > 0) return true;
-      s.wantWritable = true;
-      this.markStalled(s);
-      if (s.sendWindow > 0) this.schedule(s);
-      return false;
-    }
-    if (length > 0) {
-      if (s.queue === NO_QUEUE) s.queue = [];
-      s.queue.push(data);
-      s.queuedBytes += length;
-    }
-    if (endStream) s.endQueued = true;
-    this.schedule(s);
-    this.flushData();
-    if (s.state === StreamState.CLOSED || endStream) return true;
-    if (s.queuedBytes > 0 || s.sendWindow <= 0 || this.flow.sendWindow <= 0) {
-      s.wantWritable = true;
-      if (s.sendWindow <= 0 || this.flow.sendWindow <= 0) this.markStalled(s);
-      // Blocked on the connection window only: wait in line for its WINDOW_UPDATE (a stream
-      // WINDOW_UPDATE reschedules streams blocked on their own window).
-      if (s.sendWindow > 0) this.schedule(s);
-      return false;
-    }
-    return true;
+    return this.scheduler.send(s, data, endStream, this.events, this.now);
   }
 
   /** Server: promises a pushed response on `parentStreamId`; returns the promised stream id. */
@@ -487,9 +330,9 @@ export class Connection {
       throw new UsageError(`cannot push on stream ${parentStreamId}: not a request stream we can send on`, 'push_parent_state');
     }
     this.checkSend(requestHeaders);
-    const id = this.allocateStreamId();
+    const id = this.streams.allocateId();
     const s = new Stream(id, true, this.peer.initialWindowSize, this.acked.initialWindowSize);
-    this.addStream(s);
+    this.streams.add(s);
     const block = this.deflater.deflate(requestHeaders);
     this.writer.pushPromise(parentStreamId, id, block, this.peer.maxFrameSize);
     this.setState(s, nextState(s.state, StreamInput.SEND_PUSH_PROMISE) as StreamState);
@@ -502,7 +345,7 @@ export class Connection {
       this.isServer &&
       this.peer.enablePush &&
       this.canOpenStream &&
-      this.localCount < Math.min(this.peer.maxConcurrentStreams, this.options.maxConcurrentPushes)
+      !this.streams.pushAtLimit
     );
   }
 
@@ -562,9 +405,9 @@ export class Connection {
   goaway(code: number = ErrorCode.NO_ERROR, debug?: string | Buffer): void {
     if (this.dead) return;
     const debugData = debug === undefined ? EMPTY : typeof debug === 'string' ? Buffer.from(debug) : debug;
-    this.writer.goaway(this.lastPeerStreamId, code, debugData);
+    this.writer.goaway(this.streams.lastPeerId, code, debugData);
     this.goawaySent = true;
-    this.goawayLastId = Math.min(this.goawayLastId, this.lastPeerStreamId);
+    this.goawayLastId = Math.min(this.goawayLastId, this.streams.lastPeerId);
     if (code !== ErrorCode.NO_ERROR) {
       this.terminate(code);
       return;
@@ -593,7 +436,7 @@ export class Connection {
   streamState(streamId: number): StreamState {
     const s = this.streams.get(streamId);
     if (s !== undefined) return s.state;
-    return this.isIdle(streamId) ? StreamState.IDLE : StreamState.CLOSED;
+    return this.streams.isIdle(streamId) ? StreamState.IDLE : StreamState.CLOSED;
   }
 
   /** What we advertised (the latest SETTINGS we sent). */
@@ -640,28 +483,24 @@ export class Connection {
 
   private handleFrame(frame: Frame): void {
     // Section 3.4: the first frame from the peer must be its SETTINGS.
-    if (!this.peerSettingsSeen && (frame.type !== FrameType.SETTINGS || frame.ack)) {
+    if (!this.settings.peerSeen && (frame.type !== FrameType.SETTINGS || frame.ack)) {
       throw new ConnectionError('the peer did not start with SETTINGS', ErrorCode.PROTOCOL_ERROR, 'preface_settings_missing');
     }
     // Section 6.10: a header block is contiguous; any other frame in between is a connection error.
-    if (this.blockKind !== BlockKind.NONE) {
-      if (frame.type !== FrameType.CONTINUATION || frame.streamId !== this.blockStreamId) {
-        throw new ConnectionError(
-          `expected CONTINUATION on stream ${this.blockStreamId}, got ${frameName(frame.type)} on stream ${frame.streamId}`,
-          ErrorCode.PROTOCOL_ERROR,
-          'continuation_expected',
-        );
-      }
-      this.onContinuation(frame.fragment, frame.endHeaders);
+    if (this.blocks.inProgress) {
+      const headers = this.blocks.continuation(frame);
+      if (headers !== null) this.onBlock(headers);
       return;
     }
     switch (frame.type) {
       case FrameType.DATA:
         this.onData(frame);
         return;
-      case FrameType.HEADERS:
-        this.onHeadersFrame(frame);
+      case FrameType.HEADERS: {
+        const headers = this.blocks.headers(frame);
+        if (headers !== null) this.onHeaderBlock(headers);
         return;
+      }
       case FrameType.PRIORITY:
         this.onPriority(frame.streamId, frame.priority.dependency);
         return;
@@ -671,9 +510,16 @@ export class Connection {
       case FrameType.SETTINGS:
         this.onSettings(frame);
         return;
-      case FrameType.PUSH_PROMISE:
-        this.onPushPromiseFrame(frame);
+      case FrameType.PUSH_PROMISE: {
+        // Section 8.4: clients never push; a client that disabled push must not receive promises.
+        if (this.isServer) throw new ConnectionError('a client sent PUSH_PROMISE', ErrorCode.PROTOCOL_ERROR, 'push_promise_from_client');
+        if (!this.local.enablePush) {
+          throw new ConnectionError('PUSH_PROMISE received with SETTINGS_ENABLE_PUSH = 0', ErrorCode.PROTOCOL_ERROR, 'push_promise_disabled');
+        }
+        const headers = this.blocks.pushPromise(frame);
+        if (headers !== null) this.onPushPromiseBlock(headers);
         return;
+      }
       case FrameType.PING:
         this.onPing(frame);
         return;
@@ -684,7 +530,8 @@ export class Connection {
         this.onWindowUpdate(frame);
         return;
       case FrameType.CONTINUATION:
-        throw new ConnectionError(`CONTINUATION on stream ${frame.streamId} without a header block in progress`, ErrorCode.PROTOCOL_ERROR, 'continuation_unexpected');
+        this.blocks.continuation(frame); // throws: no block in progress
+        return;
       default:
         // Section 4.1 / 5.5: unknown frame types are ignored, but reading them is work.
         this.flood.glitch(this.now, 'unknown_frame');
@@ -701,7 +548,8 @@ export class Connection {
     const s = this.streams.get(id);
     if (s === undefined) {
       this.returnCredit(f.flowLength);
-      this.lateFrame(id, FrameType.DATA);
+      this.streams.checkLateFrame(id, FrameType.DATA);
+      this.flood.glitch(this.now, 'frame_after_reset');
       return;
     }
     if (nextState(s.state, StreamInput.RECV_DATA) < 0) {
@@ -713,15 +561,11 @@ export class Connection {
       throw new StreamError(id, `DATA of ${f.flowLength} octets exceeds stream ${id}'s receive window ${s.recvWindow}`, ErrorCode.FLOW_CONTROL_ERROR, 'data_exceeds_stream_window');
     }
     // Section 8.1: DATA belongs between the (final) header block and trailers.
-    if (s.phase !== MessagePhase.HEADERS) {
-      this.returnCredit(f.flowLength);
-      throw new StreamError(id, `DATA on stream ${id} before the message's header block`, ErrorCode.PROTOCOL_ERROR, 'data_before_headers');
-    }
     const length = f.data.length;
-    s.dataReceived += length;
-    if (s.contentLength >= 0 && (s.dataReceived > s.contentLength || (f.endStream && s.dataReceived !== s.contentLength))) {
+    const bad = dataError(s, length, f.endStream);
+    if (bad !== null) {
       this.returnCredit(f.flowLength);
-      throw new StreamError(id, `stream ${id}: ${s.dataReceived} octets of DATA against content-length ${s.contentLength}`, ErrorCode.PROTOCOL_ERROR, 'content_length_mismatch');
+      throw bad;
     }
     // Padding is never delivered: credit it now.
     const padding = f.flowLength - length;
@@ -737,90 +581,22 @@ export class Connection {
     if (increment > 0) this.writer.windowUpdate(0, increment);
   }
 
-  private onHeadersFrame(f: HeadersFrame): void {
-    this.blockKind = BlockKind.HEADERS;
-    this.blockStreamId = f.streamId;
-    this.blockPromisedId = 0;
-    this.blockEndStream = f.endStream;
-    // Section 5.3.1: a stream cannot depend on itself (a stream error, found after the block is decoded).
-    this.blockSelfDependent = f.priority !== null && f.priority.dependency === f.streamId;
-    this.startBlock(f.fragment, f.endHeaders);
+  /** A complete header block after CONTINUATION: HEADERS or PUSH_PROMISE, as it began. */
+  private onBlock(headers: HeaderList): void {
+    if (this.blocks.isPushPromise) this.onPushPromiseBlock(headers);
+    else this.onHeaderBlock(headers);
   }
 
-  private onPushPromiseFrame(f: PushPromiseFrame): void {
-    // Section 8.4: clients never push; a client that disabled push must not receive promises.
-    if (this.isServer) {
-      throw new ConnectionError('a client sent PUSH_PROMISE', ErrorCode.PROTOCOL_ERROR, 'push_promise_from_client');
-    }
-    if (!this.local.enablePush) {
-      throw new ConnectionError('PUSH_PROMISE received with SETTINGS_ENABLE_PUSH = 0', ErrorCode.PROTOCOL_ERROR, 'push_promise_disabled');
-    }
-    this.blockKind = BlockKind.PUSH_PROMISE;
-    this.blockStreamId = f.streamId;
-    this.blockPromisedId = f.promisedStreamId;
-    this.blockEndStream = false;
-    this.blockSelfDependent = false;
-    this.startBlock(f.fragment, f.endHeaders);
-  }
-
-  private startBlock(fragment: Buffer, endHeaders: boolean): void {
-    clearSmall(this.blockFragments);
-    this.blockSize = 0;
-    this.blockContinuations = 0;
-    this.addFragment(fragment);
-    if (endHeaders) this.completeBlock();
-  }
-
-  private onContinuation(fragment: Buffer, endHeaders: boolean): void {
-    if (++this.blockContinuations > this.options.maxContinuationFrames) {
-      throw new ConnectionError(`more than ${this.options.maxContinuationFrames} CONTINUATION frames in one header block`, ErrorCode.ENHANCE_YOUR_CALM, 'continuation_flood');
-    }
-    this.addFragment(fragment);
-    if (endHeaders) this.completeBlock();
-  }
-
-  private addFragment(fragment: Buffer): void {
-    this.blockSize += fragment.length;
-    if (this.blockSize > this.options.maxHeaderBlockSize) {
-      // The block cannot be decoded partially without losing HPACK sync, so this ends the connection.
-      throw new ConnectionError(`header block larger than ${this.options.maxHeaderBlockSize} octets`, ErrorCode.ENHANCE_YOUR_CALM, 'header_block_too_large');
-    }
-    if (fragment.length > 0) this.blockFragments.push(fragment);
-  }
-
-  private completeBlock(): void {
-    const fragments = this.blockFragments;
-    const block = fragments.length === 1 ? fragments[0]! : fragments.length === 0 ? EMPTY : Buffer.concat(fragments, this.blockSize);
-    const kind = this.blockKind;
-    const streamId = this.blockStreamId;
-    this.blockKind = BlockKind.NONE;
-    this.blockStreamId = 0;
-    clearSmall(fragments);
-    const headers: HeaderList = [];
-    this.decoded = headers;
-    let tooLarge = false;
-    try {
-      this.inflater.decodeTo(block, this.emitField);
-    } catch (err) {
-      if (err instanceof HeaderListTooLargeError) {
-        tooLarge = true;
-      } else if (err instanceof HpackDecodingError) {
-        throw err;
-      } else {
-        throw new HpackDecodingError(`header block on stream ${streamId} could not be decoded: ${String(err)}`, 'hpack_internal');
-      }
-    } finally {
-      this.decoded = NO_FIELDS;
-    }
-    if (kind === BlockKind.HEADERS) this.onHeaderBlock(streamId, headers, this.blockEndStream, tooLarge);
-    else this.onPushPromiseBlock(streamId, this.blockPromisedId, headers, tooLarge);
-  }
-
-  private onHeaderBlock(id: number, headers: HeaderList, endStream: boolean, tooLarge: boolean): void {
+  private onHeaderBlock(headers: HeaderList): void {
+    const blocks = this.blocks;
+    const id = blocks.streamId;
+    const endStream = blocks.endStream;
+    const tooLarge = blocks.tooLarge;
     const s = this.streams.get(id);
     if (s === undefined) {
-      if (!this.isIdle(id)) {
-        this.lateFrame(id, FrameType.HEADERS);
+      if (!this.streams.isIdle(id)) {
+        this.streams.checkLateFrame(id, FrameType.HEADERS);
+        this.flood.glitch(this.now, 'frame_after_reset');
         return;
       }
       // Section 5.1.1: only the peer's own ids open streams; a server never opens one with HEADERS.
@@ -830,55 +606,20 @@ export class Connection {
       this.openPeerStream(id, headers, endStream, tooLarge);
       return;
     }
-    if (this.blockSelfDependent) {
+    if (blocks.selfDependent) {
       throw new StreamError(id, `stream ${id} depends on itself`, ErrorCode.PROTOCOL_ERROR, 'priority_self_dependency');
     }
     const next = nextState(s.state, StreamInput.RECV_HEADERS);
     if (next < 0) throw this.receiveError(s, FrameType.HEADERS);
     // Section 5.1.2: a pushed response makes its stream active; beyond our advertised limit it is refused.
-    if (s.state === StreamState.RESERVED_REMOTE && this.peerActive >= this.local.maxConcurrentStreams) {
+    if (s.state === StreamState.RESERVED_REMOTE && this.streams.peerAtLimit) {
       throw new StreamError(id, `pushed stream ${id} exceeds SETTINGS_MAX_CONCURRENT_STREAMS ${this.local.maxConcurrentStreams}`, ErrorCode.REFUSED_STREAM, 'max_concurrent_streams');
     }
     if (tooLarge) {
       throw new StreamError(id, `header list on stream ${id} exceeds ${this.inflater.maxHeaderListSize} octets`, ErrorCode.CANCEL, 'header_list_too_large');
     }
-    const info = this.info;
-    let kind: HeadersKind;
-    let bad: string | null;
-    if (s.phase === MessagePhase.HEADERS) {
-      kind = 'trailers';
-      bad = checkTrailers(headers, info);
-      if (bad === null && !endStream) bad = 'trailers_without_end_stream';
-    } else if (this.isServer) {
-      // Only our pushed streams reach here with no response yet, and their state forbids HEADERS.
-      throw this.receiveError(s, FrameType.HEADERS);
-    } else {
-      bad = checkResponse(headers, info);
-      if (bad === null && info.status < 200) {
-        kind = 'informational';
-        if (endStream) bad = 'informational_with_end_stream';
-      } else {
-        kind = 'response';
-      }
-    }
-    if (bad !== null) {
-      throw new StreamError(id, `malformed ${kind} on stream ${id}: ${bad}`, ErrorCode.PROTOCOL_ERROR, bad);
-    }
-    if (kind === 'response') {
-      s.phase = MessagePhase.HEADERS;
-      // A response to HEAD, and a 304, describe a body that is not sent (RFC 9110 section 8.6).
-      s.contentLength = s.requestIsHead || info.status === 304 ? -1 : info.contentLength;
-      if (endStream && s.contentLength > 0) {
-        throw new StreamError(id, `response on stream ${id} ends with content-length ${s.contentLength} and no DATA`, ErrorCode.PROTOCOL_ERROR, 'content_length_mismatch');
-      }
-    } else if (kind === 'informational') {
-      s.phase = MessagePhase.INFORMATIONAL;
-    } else {
-      s.phase = MessagePhase.TRAILERS;
-      if (s.contentLength >= 0 && s.dataReceived !== s.contentLength) {
-        throw new StreamError(id, `stream ${id}: ${s.dataReceived} octets of DATA against content-length ${s.contentLength}`, ErrorCode.PROTOCOL_ERROR, 'content_length_mismatch');
-      }
-    }
+    const kind = receiveHeaderBlock(s, headers, endStream, this.isServer, this.info);
+    if (kind === null) throw this.receiveError(s, FrameType.HEADERS);
     this.setState(s, next as StreamState);
     s.seenByUser = true;
     this.events.push({ type: 'headers', streamId: id, headers, endStream, kind });
@@ -888,23 +629,23 @@ export class Connection {
   /** Server: a request opens stream `id` (idle, odd, above every earlier one). */
   private openPeerStream(id: number, headers: HeaderList, endStream: boolean, tooLarge: boolean): void {
     // Section 5.1.1: opening `id` implicitly closes every idle peer stream below it.
-    this.lastPeerStreamId = id;
+    this.streams.lastPeerId = id;
     // Section 6.8: after our GOAWAY, streams above its last id are not processed.
     if (this.goawaySent && id > this.goawayLastId) {
-      this.rememberClosed(id, CloseCause.LOCAL_RESET);
+      this.streams.rememberClosed(id, CloseCause.LOCAL_RESET);
       return;
     }
-    if (this.blockSelfDependent) {
-      this.rememberClosed(id, CloseCause.LOCAL_RESET);
+    if (this.blocks.selfDependent) {
+      this.streams.rememberClosed(id, CloseCause.LOCAL_RESET);
       throw new StreamError(id, `stream ${id} depends on itself`, ErrorCode.PROTOCOL_ERROR, 'priority_self_dependency');
     }
-    if (this.peerActive >= this.local.maxConcurrentStreams) {
-      this.rememberClosed(id, CloseCause.LOCAL_RESET);
+    if (this.streams.peerAtLimit) {
+      this.streams.rememberClosed(id, CloseCause.LOCAL_RESET);
       throw new StreamError(id, `stream ${id} exceeds SETTINGS_MAX_CONCURRENT_STREAMS ${this.local.maxConcurrentStreams}`, ErrorCode.REFUSED_STREAM, 'max_concurrent_streams');
     }
     if (tooLarge) {
       // RFC 9113 section 10.5.1: answer 431 and, if the client is still sending, stop it with NO_ERROR (section 8.1).
-      this.rememberClosed(id, CloseCause.LOCAL_RESET);
+      this.streams.rememberClosed(id, CloseCause.LOCAL_RESET);
       this.writer.headers(id, this.deflater.deflate([[':status', '431']]), true, this.peer.maxFrameSize);
       if (!endStream) this.writer.rstStream(id, ErrorCode.NO_ERROR);
       // A refused request is a provoked reset too (HPACK bombs one after another).
@@ -913,17 +654,16 @@ export class Connection {
       return;
     }
     const info = this.info;
-    let bad = checkRequest(headers, this.acked.enableConnectProtocol || this.local.enableConnectProtocol, info);
-    if (bad === null && endStream && info.contentLength > 0) bad = 'content_length_mismatch';
+    const bad = requestError(headers, endStream, this.acked.enableConnectProtocol || this.local.enableConnectProtocol, info);
     if (bad !== null) {
-      this.rememberClosed(id, CloseCause.LOCAL_RESET);
+      this.streams.rememberClosed(id, CloseCause.LOCAL_RESET);
       throw new StreamError(id, `malformed request on stream ${id}: ${bad}`, ErrorCode.PROTOCOL_ERROR, bad);
     }
     const s = new Stream(id, false, this.peer.initialWindowSize, this.acked.initialWindowSize);
     s.contentLength = info.contentLength;
     s.phase = MessagePhase.HEADERS;
     s.seenByUser = true;
-    this.streams.set(id, s);
+    this.streams.add(s);
     this.setState(s, nextState(StreamState.IDLE, StreamInput.RECV_HEADERS) as StreamState);
     this.flood.requestOpened();
     this.events.push({ type: 'headers', streamId: id, headers, endStream, kind: 'request' });
@@ -931,17 +671,19 @@ export class Connection {
   }
 
   /** Client: the server promised `promisedId` on `parentId` (section 6.6, 8.4). */
-  private onPushPromiseBlock(parentId: number, promisedId: number, headers: HeaderList, tooLarge: boolean): void {
-    if ((promisedId & 1) !== 0 || promisedId <= this.lastPeerStreamId) {
+  private onPushPromiseBlock(headers: HeaderList): void {
+    const parentId = this.blocks.streamId;
+    const promisedId = this.blocks.promisedId;
+    if ((promisedId & 1) !== 0 || promisedId <= this.streams.lastPeerId) {
       throw new ConnectionError(`PUSH_PROMISE promises stream ${promisedId}, not a new even id`, ErrorCode.PROTOCOL_ERROR, 'push_promise_bad_id');
     }
-    this.lastPeerStreamId = promisedId;
+    this.streams.lastPeerId = promisedId;
     const parent = this.streams.get(parentId);
     if (parent === undefined) {
-      if (this.closedStreams.get(parentId) === CloseCause.LOCAL_RESET) {
+      if (this.streams.closeCause(parentId) === CloseCause.LOCAL_RESET) {
         // We reset the parent; the server had not seen it yet. Refuse the promise, keep going.
         this.writer.rstStream(promisedId, ErrorCode.CANCEL);
-        this.rememberClosed(promisedId, CloseCause.LOCAL_RESET);
+        this.streams.rememberClosed(promisedId, CloseCause.LOCAL_RESET);
         return;
       }
       throw new ConnectionError(`PUSH_PROMISE on stream ${parentId}, which is not open`, ErrorCode.PROTOCOL_ERROR, 'push_promise_parent_state');
@@ -954,9 +696,9 @@ export class Connection {
       );
     }
     const s = new Stream(promisedId, false, this.peer.initialWindowSize, this.acked.initialWindowSize);
-    this.streams.set(promisedId, s);
+    this.streams.add(s);
     this.setState(s, nextState(StreamState.IDLE, StreamInput.RECV_PUSH_PROMISE) as StreamState);
-    if (tooLarge) {
+    if (this.blocks.tooLarge) {
       throw new StreamError(promisedId, `promised request on stream ${promisedId} exceeds ${this.inflater.maxHeaderListSize} octets`, ErrorCode.CANCEL, 'header_list_too_large');
     }
     const bad = checkPushRequest(headers, this.info);
@@ -984,7 +726,7 @@ export class Connection {
     const id = f.streamId;
     const s = this.streams.get(id);
     if (s === undefined) {
-      if (this.isIdle(id)) {
+      if (this.streams.isIdle(id)) {
         throw new ConnectionError(`RST_STREAM on idle stream ${id}`, ErrorCode.PROTOCOL_ERROR, 'rst_stream_on_idle_stream');
       }
       // Allowed (our END_STREAM and the peer's cancel may cross), but it does nothing.
@@ -1000,18 +742,18 @@ export class Connection {
 
   private onSettings(f: SettingsFrame): void {
     if (f.ack) {
-      const pending = this.pendingSettings.shift();
+      const acked = this.settings.takeAck();
       // An ACK we did not ask for changes nothing (RFC 9113 names no error for it).
-      if (pending === undefined) {
+      if (acked === null) {
         this.flood.glitch(this.now, 'settings_ack_unsolicited');
         return;
       }
-      this.applyAckedSettings(pending.settings);
+      this.applyAckedSettings(acked);
       this.events.push({ type: 'settingsAck' });
       return;
     }
-    if (this.peerSettingsSeen) this.flood.controlFrame(this.now);
-    this.peerSettingsSeen = true;
+    if (this.settings.peerSeen) this.flood.controlFrame(this.now);
+    this.settings.peerSeen = true;
     this.applyPeerSettings(f.settings);
     this.writer.settingsAck();
     this.events.push({ type: 'settings', settings: { ...this.peer } });
@@ -1022,20 +764,8 @@ export class Connection {
     const peer = this.peer;
     const oldWindow = peer.initialWindowSize;
     const oldTable = peer.headerTableSize;
-    for (let i = 0; i < pairs.length; i++) {
-      const pair = pairs[i]!;
-      applySetting(peer, pair[0], pair[1], !this.isServer);
-    }
-    if (peer.initialWindowSize !== oldWindow) {
-      // Section 6.9.2: every stream's send window moves by the difference, possibly below zero.
-      const delta = peer.initialWindowSize - oldWindow;
-      for (const s of this.streams.values()) {
-        if (!adjustSendWindow(s, delta)) {
-          throw new FlowControlError(`SETTINGS_INITIAL_WINDOW_SIZE ${peer.initialWindowSize} overflows stream ${s.id}'s window`, 'settings_initial_window_overflow');
-        }
-        if (delta > 0 && (s.queuedBytes > 0 || s.wantWritable)) this.schedule(s);
-      }
-    }
+    this.settings.applyPeer(pairs);
+    if (peer.initialWindowSize !== oldWindow) this.scheduler.initialWindowChanged(this.streams.values(), peer.initialWindowSize - oldWindow);
     if (peer.headerTableSize !== oldTable) this.deflater.changeTableSize(peer.headerTableSize);
   }
 
@@ -1047,9 +777,7 @@ export class Connection {
     }
     if (settings.maxFrameSize !== acked.maxFrameSize) this.decoder.maxFrameSize = settings.maxFrameSize;
     if (settings.headerTableSize !== acked.headerTableSize) this.inflater.changeTableSize(settings.headerTableSize);
-    Object.assign(acked, settings);
-    // Concurrent streams were enforced from the moment we advertised them (see the constructor).
-    acked.maxConcurrentStreams = this.local.maxConcurrentStreams;
+    this.settings.commitAck(settings);
   }
 
   private onPing(f: PingFrame): void {
@@ -1078,16 +806,12 @@ export class Connection {
       if (f.increment === 0) {
         throw new ConnectionError('WINDOW_UPDATE with increment 0 on the connection', ErrorCode.PROTOCOL_ERROR, 'window_update_zero');
       }
-      if (!increaseSendWindow(this.flow, f.increment)) {
-        throw new FlowControlError(`WINDOW_UPDATE of ${f.increment} overflows the connection window ${this.flow.sendWindow}`, 'window_update_overflow');
-      }
-      this.windowUpdateGlitch(this.flow.sendWindow < DRIBBLE_WINDOW && this.sendSet.size > 0);
-      // Streams blocked on the connection window are still in sendSet; the flush at the end of receive() serves them.
+      this.windowUpdateGlitch(this.scheduler.windowUpdate(null, f.increment));
       return;
     }
     const s = this.streams.get(id);
     if (s === undefined) {
-      if (this.isIdle(id)) {
+      if (this.streams.isIdle(id)) {
         throw new ConnectionError(`WINDOW_UPDATE on idle stream ${id}`, ErrorCode.PROTOCOL_ERROR, 'window_update_on_idle_stream');
       }
       this.windowUpdateGlitch(false);
@@ -1097,14 +821,7 @@ export class Connection {
     if (f.increment === 0) {
       throw new StreamError(id, `WINDOW_UPDATE with increment 0 on stream ${id}`, ErrorCode.PROTOCOL_ERROR, 'window_update_zero');
     }
-    if (!increaseSendWindow(s, f.increment)) {
-      throw new StreamError(id, `WINDOW_UPDATE of ${f.increment} overflows stream ${id}'s window ${s.sendWindow}`, ErrorCode.FLOW_CONTROL_ERROR, 'window_update_overflow');
-    }
-    // Data dribble (CVE-2019-9511): windows opened a few octets at a time while we have more to
-    // send (queued, or a producer waiting for `writable`) make us cut our DATA into tiny frames.
-    // Honest peers open windows in large steps.
-    this.windowUpdateGlitch(s.sendWindow < DRIBBLE_WINDOW && (s.queuedBytes > s.sendWindow || s.wantWritable));
-    if (s.queuedBytes > 0 || s.wantWritable) this.schedule(s);
+    this.windowUpdateGlitch(this.scheduler.windowUpdate(s, f.increment));
   }
 
   /**
@@ -1117,46 +834,13 @@ export class Connection {
     this.flood.glitch(this.now, dribble ? 'window_dribble' : 'window_update');
   }
 
-  /**
-   * A DATA or HEADERS frame on a stream we no longer keep (section 5.1, "closed"): ignored if we
-   * reset it (the peer had not seen our RST_STREAM yet); a connection error STREAM_CLOSED if the
-   * peer had ended it with END_STREAM; HEADERS on an id we never saw opened is a connection error
-   * PROTOCOL_ERROR (ids only increase); otherwise a stream error STREAM_CLOSED.
-   */
-  private lateFrame(id: number, type: number): void {
-    if (this.isIdle(id)) {
-      throw new ConnectionError(`${frameName(type)} on idle stream ${id}`, ErrorCode.PROTOCOL_ERROR, 'frame_on_idle_stream');
-    }
-    const cause = this.closedStreams.get(id); // -1: forgotten (or never opened)
-    if (cause === CloseCause.LOCAL_RESET) {
-      this.flood.glitch(this.now, 'frame_after_reset');
-      return;
-    }
-    if (cause === CloseCause.NORMAL) {
-      throw new ConnectionError(`${frameName(type)} on stream ${id} after it ended`, ErrorCode.STREAM_CLOSED, 'frame_on_closed_stream');
-    }
-    if (cause === -1 && type === FrameType.HEADERS) {
-      // Section 5.1.1: a stream id lower than one already used that we do not remember opening
-      // (ids only increase). A stream closed so long ago that we forgot it is just as wrong here.
-      throw new ConnectionError(`HEADERS on stream ${id}, below the highest stream id already used`, ErrorCode.PROTOCOL_ERROR, 'stream_id_not_increasing');
-    }
-    throw new StreamError(id, `${frameName(type)} on closed stream ${id}`, ErrorCode.STREAM_CLOSED, 'frame_on_closed_stream');
-  }
-
   /** The error RFC 9113 section 5.1 names for a frame the stream's state does not allow. */
   private receiveError(s: Stream, type: number): H2Error {
-    const message = `${frameName(type)} on stream ${s.id} in state ${STREAM_STATE_NAMES[s.state]}`;
+    const message = `${typeName(type)} on stream ${s.id} in state ${STREAM_STATE_NAMES[s.state]}`;
     if (receiveErrorKind(s.state) === ReceiveErrorKind.STREAM_CLOSED) {
       return new StreamError(s.id, message, ErrorCode.STREAM_CLOSED, 'frame_on_half_closed_stream');
     }
     return new ConnectionError(message, ErrorCode.PROTOCOL_ERROR, 'frame_not_allowed_in_state');
-  }
-
-  /** True when `id` names a stream not yet opened (section 5.1.1: ids only grow). */
-  private isIdle(id: number): boolean {
-    const peerParity = this.isServer ? 1 : 0;
-    if ((id & 1) === peerParity) return id > this.lastPeerStreamId;
-    return id > this.lastLocalStreamId;
   }
 
   private receiveEndStream(s: Stream): void {
@@ -1170,19 +854,7 @@ export class Connection {
   private checkCanOpen(): void {
     if (this.dead) throw new UsageError('the connection is closed', 'connection_closed');
     if (this.goawaySent || this.goawayReceived) throw new UsageError('the connection is going away: no new streams', 'goaway_no_new_streams');
-    if (this.nextLocalStreamId > MAX_STREAM_ID) throw new UsageError('stream ids exhausted on this connection', 'stream_ids_exhausted');
-  }
-
-  private allocateStreamId(): number {
-    const id = this.nextLocalStreamId;
-    this.nextLocalStreamId += 2;
-    this.lastLocalStreamId = id;
-    return id;
-  }
-
-  private addStream(s: Stream): void {
-    this.streams.set(s.id, s);
-    if (s.local) this.localCount++;
+    if (this.streams.idsExhausted) throw new UsageError('stream ids exhausted on this connection', 'stream_ids_exhausted');
   }
 
   /** A stream for a send command: null if it is already closed (the command is moot), UsageError if it never existed. */
@@ -1190,7 +862,7 @@ export class Connection {
     if (this.dead) return null;
     const s = this.streams.get(id);
     if (s !== undefined) return s;
-    if (this.isIdle(id) || id === 0) throw new UsageError(`stream ${id} is not open`, 'stream_not_open');
+    if (this.streams.isIdle(id) || id === 0) throw new UsageError(`stream ${id} is not open`, 'stream_not_open');
     return null;
   }
 
@@ -1208,14 +880,8 @@ export class Connection {
     if (bad !== null) throw new UsageError(`cannot send this header list: ${bad}`, bad.slice(0, bad.indexOf(':')));
     const limit = this.peer.maxHeaderListSize;
     if (limit === Infinity || this.isServer) return;
-    // Section 6.5.2: name and value octets plus 32 per field. Strings are sent as UTF-8, which
-    // takes 1 to 3 octets per UTF-16 unit: the exact count is needed only near the limit.
-    let units = 0;
-    for (let i = 0; i < headers.length; i++) units += headers[i]![0].length + headers[i]![1].length + 32;
-    if (units * 3 <= limit) return;
-    let size = 0;
-    for (let i = 0; i < headers.length; i++) size += Buffer.byteLength(headers[i]![0], 'utf8') + Buffer.byteLength(headers[i]![1], 'utf8') + 32;
-    if (size > limit) {
+    const size = listSizeOver(headers, limit);
+    if (size >= 0) {
       throw new UsageError(`header list of ${size} octets exceeds the peer's SETTINGS_MAX_HEADER_LIST_SIZE of ${limit}`, 'header_list_over_peer_limit');
     }
   }
@@ -1230,44 +896,18 @@ export class Connection {
     }
   }
 
-  /** Moves `s` to `next`, keeping the concurrency counts; closing removes it. */
+  /** Moves `s` to `next` (the store keeps the counts); closing removes it. */
   private setState(s: Stream, next: StreamState): void {
-    const wasActive = isActiveState(s.state);
-    if (next === StreamState.CLOSED) {
-      this.closeStream(s, ErrorCode.NO_ERROR, CloseCause.NORMAL);
-      return;
-    }
-    s.state = next;
-    if (!s.local && wasActive !== isActiveState(next)) this.peerActive += wasActive ? -1 : 1;
+    if (next === StreamState.CLOSED) this.closeStream(s, ErrorCode.NO_ERROR, CloseCause.NORMAL);
+    else this.streams.transition(s, next);
   }
 
   private closeStream(s: Stream, code: number, cause: CloseCause): void {
     if (s.state === StreamState.CLOSED) return;
-    if (!s.local && isActiveState(s.state)) this.peerActive--;
-    if (s.local) this.localCount--;
-    s.state = StreamState.CLOSED;
-    this.streams.delete(s.id);
-    if (s.scheduled) {
-      this.sendSet.delete(s);
-      s.scheduled = false;
-    }
-    if (s.stalledSince >= 0) {
-      s.stalledSince = -1;
-      this.stalled.delete(s);
-    }
-    s.queue = NO_QUEUE;
-    s.queueHead = 0;
-    s.queueOffset = 0;
-    s.queuedBytes = 0;
-    s.trailers = null;
-    this.rememberClosed(s.id, cause);
+    this.streams.remove(s, cause);
+    this.scheduler.drop(s);
     if (s.seenByUser) this.events.push({ type: 'streamClosed', streamId: s.id, errorCode: code });
     if (this.goawaySent || this.goawayReceived) this.maybeFinish();
-  }
-
-  /** Remembers a closed id (bounded: see ClosedStreams; forgotten ids still count as closed, not idle). */
-  private rememberClosed(id: number, cause: CloseCause): void {
-    this.closedStreams.set(id, cause);
   }
 
   /** A StreamError becomes RST_STREAM; the stream (if kept) closes. */
@@ -1278,145 +918,8 @@ export class Connection {
     if (s !== undefined) {
       if (s.seenByUser) this.events.push({ type: 'streamReset', streamId: id, errorCode: err.code, byPeer: false });
       this.closeStream(s, err.code, CloseCause.LOCAL_RESET);
-    } else if (!this.isIdle(id)) {
-      this.rememberClosed(id, CloseCause.LOCAL_RESET);
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------
-  // Output: DATA scheduling under flow control
-  // ---------------------------------------------------------------------------------------
-
-  private schedule(s: Stream): void {
-    if (!s.scheduled) {
-      s.scheduled = true;
-      if (this.sendSet === NO_STREAMS) this.sendSet = new Set();
-      this.sendSet.add(s);
-    }
-  }
-
-  /**
-   * Sends queued DATA round-robin, one frame per stream per round, each frame at most
-   * min(stream window, connection window, peer's SETTINGS_MAX_FRAME_SIZE), until the queues or
-   * the windows run out. A stream leaves the set when it has nothing more to do or its own window
-   * is shut (a WINDOW_UPDATE puts it back); streams blocked on the connection window stay.
-   */
-  private flushData(): void {
-    const set = this.sendSet;
-    while (set.size > 0) {
-      let progressed = false;
-      // At most one visit per stream per round, even if an entry were deleted and re-added
-      // while iterating (a Set iterator visits re-added entries again).
-      let budget = set.size;
-      for (const s of set) {
-        if (this.sendOneFrame(s)) progressed = true;
-        if (--budget === 0) break;
-      }
-      if (!progressed) return;
-    }
-  }
-
-  /** Sends at most one DATA (or trailers) frame for `s`; true if a frame was written. */
-  private sendOneFrame(s: Stream): boolean {
-    if (s.queuedBytes > 0) {
-      const window = Math.min(s.sendWindow, this.flow.sendWindow);
-      if (window <= 0) {
-        this.markStalled(s);
-        if (s.sendWindow <= 0) this.unschedule(s);
-        return false;
-      }
-      this.clearStall(s);
-      const buf = s.queue[s.queueHead]!;
-      const offset = s.queueOffset;
-      const n = Math.min(buf.length - offset, window, this.peer.maxFrameSize);
-      const chunk = n === buf.length ? buf : buf.subarray(offset, offset + n);
-      if (offset + n === buf.length) {
-        s.queue[s.queueHead++] = EMPTY;
-        s.queueOffset = 0;
-        if (s.queueHead === s.queue.length) {
-          s.queue = NO_QUEUE;
-          s.queueHead = 0;
-        }
-      } else {
-        s.queueOffset = offset + n;
-      }
-      s.queuedBytes -= n;
-      s.sendWindow -= n;
-      this.flow.sendWindow -= n;
-      const last = s.queuedBytes === 0 && s.endQueued && s.trailers === null;
-      this.writer.data(s.id, chunk, last);
-      // Tiny frames forced by a dribbled window earn the peer nothing (CVE-2019-9511).
-      if (n >= DRIBBLE_WINDOW || last) this.flood.dataFrameSent();
-      if (last) {
-        this.unschedule(s);
-        this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
-      }
-      return true;
-    }
-    // Queue empty: trailers, a bare END_STREAM, or a `writable` notice. (Never unschedule and
-    // reschedule here: `flushData` is iterating the set, and a re-added entry is visited again.)
-    if (s.trailers !== null) {
-      this.unschedule(s);
-      const trailers = s.trailers;
-      s.trailers = null;
-      this.writer.headers(s.id, this.deflater.deflate(trailers), true, this.peer.maxFrameSize);
-      this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
-      return true;
-    }
-    if (s.endQueued) {
-      this.unschedule(s);
-      if (nextState(s.state, StreamInput.SEND_END_STREAM) >= 0 && !this.endSent(s)) {
-        // Section 6.9.1: an empty DATA frame with END_STREAM needs no window.
-        this.writer.data(s.id, EMPTY, true);
-        this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
-        return true;
-      }
-      return false;
-    }
-    if (s.wantWritable) {
-      if (s.sendWindow > 0 && this.flow.sendWindow > 0) {
-        this.unschedule(s);
-        this.clearStall(s);
-        s.wantWritable = false;
-        this.events.push({ type: 'writable', streamId: s.id });
-        return false;
-      }
-      // A producer waits on flow control: that counts as held back, like queued DATA.
-      this.markStalled(s);
-      // Blocked on the connection window only: stay in line (scheduled) for its WINDOW_UPDATE;
-      // blocked on its own window: leave, a stream WINDOW_UPDATE puts it back.
-      if (s.sendWindow <= 0) this.unschedule(s);
-      return false;
-    }
-    this.unschedule(s);
-    return false;
-  }
-
-  /** `s` wants to send and flow control says no: start its stall clock (see `maxSendStallMs`). */
-  private markStalled(s: Stream): void {
-    if (s.stalledSince < 0 && this.options.maxSendStallMs !== Infinity) {
-      s.stalledSince = this.now;
-      if (this.stalled === NO_STREAMS) this.stalled = new Set();
-      this.stalled.add(s);
-    }
-  }
-
-  private clearStall(s: Stream): void {
-    if (s.stalledSince >= 0) {
-      s.stalledSince = -1;
-      this.stalled.delete(s);
-    }
-  }
-
-  /** END_STREAM already went out on `s` (its state says we can no longer send). */
-  private endSent(s: Stream): boolean {
-    return s.state === StreamState.HALF_CLOSED_LOCAL || s.state === StreamState.CLOSED;
-  }
-
-  private unschedule(s: Stream): void {
-    if (s.scheduled) {
-      s.scheduled = false;
-      this.sendSet.delete(s);
+    } else if (!this.streams.isIdle(id)) {
+      this.streams.rememberClosed(id, CloseCause.LOCAL_RESET);
     }
   }
 
@@ -1441,7 +944,7 @@ export class Connection {
         ? err
         : new ConnectionError(`internal error: ${err instanceof Error ? err.message : String(err)}`, ErrorCode.INTERNAL_ERROR, 'internal_error');
     // Frames gathered before the failing one stay in the output: the peer may use them.
-    this.writer.goaway(this.lastPeerStreamId, error.code, Buffer.from(error.token));
+    this.writer.goaway(this.streams.lastPeerId, error.code, Buffer.from(error.token));
     this.goawaySent = true;
     this.events.push({ type: 'connectionError', error });
     this.terminate(error.code);
@@ -1450,14 +953,13 @@ export class Connection {
   /** Closes every stream with `code` and emits `closed`; input is ignored from now on. */
   private terminate(code: number): void {
     this.dead = true;
-    this.blockKind = BlockKind.NONE;
+    this.blocks.reset();
     for (const s of this.streams.values()) {
       s.state = StreamState.CLOSED;
       if (s.seenByUser) this.events.push({ type: 'streamClosed', streamId: s.id, errorCode: code });
     }
     this.streams.clear();
-    this.sendSet.clear();
-    this.stalled.clear();
+    this.scheduler.clear();
     if (!this.closedEmitted) {
       this.closedEmitted = true;
       this.events.push({ type: 'closed' });

@@ -403,3 +403,17 @@ const MAX_GOOD_NAMES = 1024;
 function rememberGoodName(name: string): void {
   if (GOOD_NAMES.size < MAX_GOOD_NAMES) GOOD_NAMES.add(name);
 }
+
+/**
+ * The section 6.5.2 size of `headers` (name and value octets plus 32 per field) when it exceeds
+ * `limit`, else -1. Strings are sent as UTF-8, 1 to 3 octets per UTF-16 unit: the exact count
+ * is taken only when the list may be near the limit.
+ */
+export function listSizeOver(headers: HeaderList, limit: number): number {
+  let units = 0;
+  for (let i = 0; i < headers.length; i++) units += headers[i]![0].length + headers[i]![1].length + 32;
+  if (units * 3 <= limit) return -1;
+  let size = 0;
+  for (let i = 0; i < headers.length; i++) size += Buffer.byteLength(headers[i]![0], 'utf8') + Buffer.byteLength(headers[i]![1], 'utf8') + 32;
+  return size > limit ? size : -1;
+}

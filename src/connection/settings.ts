@@ -1,10 +1,8 @@
 /**
- * HTTP/2 SETTINGS (RFC 9113 section 6.5): the values each side advertises, their defaults,
- * validation of what the peer sends, and the queue of our own SETTINGS awaiting ACK.
- *
- * Values the peer must respect (our window size, frame size, header table size) only bind it
- * once it has acknowledged them (section 6.5.3), so the connection keeps two views of its own
- * settings: `advertised` (the latest we sent) and `acknowledged` (what the peer has agreed to).
+ * HTTP/2 SETTINGS (RFC 9113 section 6.5) as values: what each side advertises, the defaults,
+ * validation of received values, and the pairs we put on the wire (first frame, later changes,
+ * the h2c upgrade's HTTP2-Settings). When values take effect (our `local` and `acked` views, the
+ * queue awaiting ACK) is SettingsSync's, in settings-sync.ts.
  */
 import { ConnectionError, ErrorCode } from '../errors.js';
 import { SettingId } from '../frame/constants.js';
@@ -95,12 +93,6 @@ export function settingsToPairs(settings: Settings, isServer: boolean): Array<[n
   if (settings.maxHeaderListSize !== Infinity) pairs.push([SettingId.MAX_HEADER_LIST_SIZE, settings.maxHeaderListSize]);
   if (settings.enableConnectProtocol) pairs.push([SettingId.ENABLE_CONNECT_PROTOCOL, 1]);
   return pairs;
-}
-
-/** One SETTINGS frame we sent and the time the peer's ACK is due. */
-export interface PendingSettings {
-  readonly settings: Readonly<Settings>;
-  readonly deadline: number;
 }
 
 /**

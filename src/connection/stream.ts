@@ -1,6 +1,8 @@
 /**
  * One stream's record. A class with every field declared up front so all streams share one
- * shape (fast property access); the connection keeps them in a Map keyed by id.
+ * shape (fast property access). The connection's StreamStore keeps them by id in a StreamTable
+ * (not a Map: see stream-table.ts); the send side fields belong to the SendScheduler, the
+ * message fields to message.ts.
  */
 import type { FlowWindows } from './flow-control.js';
 import type { HeaderList } from './options.js';
@@ -19,7 +21,7 @@ export const MessagePhase = {
 } as const;
 export type MessagePhase = (typeof MessagePhase)[keyof typeof MessagePhase];
 
-/** The shared empty queue: never pushed to (Connection replaces it with its own array first). */
+/** The shared empty queue: never pushed to (SendScheduler replaces it with the stream's own array first). */
 export const NO_QUEUE: Buffer[] = [];
 
 export class Stream implements FlowWindows {
@@ -47,7 +49,7 @@ export class Stream implements FlowWindows {
   endQueued = false;
   /** Trailers to send once the queue drains. */
   trailers: HeaderList | null = null;
-  /** In the connection's set of streams with something to send. */
+  /** In the SendScheduler's set of streams with something to send. */
   scheduled = false;
   /** The producer was told to wait: emit `writable` when the queue drains with an open window. */
   wantWritable = false;

@@ -12,8 +12,8 @@
  * stream error of this layer (PRIORITY of length other than 5) is thrown after the frame is
  * consumed, so the caller can reset that stream and keep calling `next()`.
  *
- * Not the decoder's call (left to the connection): the preface, CONTINUATION sequencing,
- * WINDOW_UPDATE increment 0, SETTINGS values, stream states.
+ * Not the decoder's call: CONTINUATION sequencing (HeaderBlockJoiner, beside it); and, left to
+ * the connection, the preface, WINDOW_UPDATE increment 0, SETTINGS values, stream states.
  */
 import { ConnectionError, ErrorCode, StreamError } from '../errors.js';
 import {

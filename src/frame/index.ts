@@ -8,3 +8,5 @@ export type { FrameDecoderOptions } from './decoder.js';
 export { FrameWriter } from './writer.js';
 export { checkSettingValue } from './settings.js';
 export { FrameTracer, type FrameObserver, type FrameDirection, type TraceEvent } from './trace.js';
+export { HeaderBlockJoiner } from './header-block-joiner.js';
+export type { HeaderBlockJoinerOptions } from './header-block-joiner.js';

@@ -1,7 +1,8 @@
 /**
  * Range rules of SETTINGS values (RFC 9113 section 6.5.2, RFC 8441 section 3). Kept beside the
- * frame definitions because they are facts of the wire format; the connection calls this for
- * each received (non-ACK) SETTINGS entry. Unknown identifiers are accepted (and ignored by the
+ * frame definitions because they are facts of the wire format; `applySetting`
+ * (connection/settings.ts) calls this for each received (non-ACK) SETTINGS entry and for each
+ * value of ours before it is sent. Unknown identifiers are accepted (and ignored by the
  * connection), as section 6.5.2 requires.
  */
 import { ConnectionError, ErrorCode, FlowControlError } from '../errors.js';

@@ -255,7 +255,7 @@ test('a stream that gets window before the deadline is not reset', () => {
   assert.deepEqual(ofType(p.frames(), FrameType.RST_STREAM), []);
 });
 
-test('regression: a producer waiting while only the connection window is shut does not make flushData spin', async () => {
+test('regression: a producer waiting while only the connection window is shut does not make the scheduler flush spin', async () => {
   // Run in a child process: the bug was an endless synchronous loop, which no in-process timeout can catch.
   const { spawnSync } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
@@ -275,7 +275,7 @@ test('regression: a producer waiting while only the connection window is shut do
     process.stdout.write(JSON.stringify(writable));
   `;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 10000, encoding: 'utf8', cwd: fileURLToPath(new URL('.', import.meta.url)) });
-  assert.equal(r.signal, null, 'the child did not finish: flushData spins');
+  assert.equal(r.signal, null, 'the child did not finish: the scheduler flush spins');
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), [1, 3]);
 });

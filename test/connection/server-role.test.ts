@@ -410,7 +410,7 @@ test('closed stream bookkeeping is bounded', () => {
   const p = server({ role: 'server', maxClosedStreams: 8 });
   for (let id = 1; id < 200; id += 2) p.send((w) => w.headers(id, p.block(GET), true, 16384));
   for (let id = 1; id < 200; id += 2) p.conn.resetStream(id, ErrorCode.CANCEL);
-  const closed = (p.conn as unknown as { closedStreams: { capacity: number } }).closedStreams;
+  const closed = (p.conn as unknown as { streams: { closed: { capacity: number } } }).streams.closed;
   assert.equal(closed.capacity, 16);
   // A forgotten closed stream still counts as closed, not idle: a stream error, not a connection error.
   p.frames();

@@ -16,7 +16,7 @@
 import net from 'node:net';
 import assert from 'node:assert/strict';
 import { errorCodeName } from '../../../src/errors.js';
-import { CONNECTION_PREFACE, FrameDecoder, FrameFlags, FrameType, FrameWriter, typeName } from '../../../src/frame/index.js';
+import { CONNECTION_PREFACE, FrameDecoder, FrameFlags, FrameType, FrameWriter, HeaderBlockJoiner, typeName } from '../../../src/frame/index.js';
 import type { Frame, PrioritySpec } from '../../../src/frame/index.js';
 import { HDDeflater, HDInflater } from '../../../src/hpack/index.js';
 
@@ -102,8 +102,11 @@ export class TestClient {
   closed = false;
   /** The server's bytes did not parse as frames / its header block did not decode: a server bug. */
   readError: unknown = null;
-  /** Header block being assembled from HEADERS/PUSH_PROMISE + CONTINUATION. */
-  private blockParts: Buffer[] | null = null;
+  /**
+   * Joins HEADERS/PUSH_PROMISE + CONTINUATION: a server that interleaves another frame with a
+   * header block, or sends a stray CONTINUATION, shows up as `readError`.
+   */
+  private readonly joiner = new HeaderBlockJoiner();
   private blockEndStream = false;
   private pingCounter = 0;
 
@@ -297,20 +300,15 @@ export class TestClient {
   private onFrame(frame: Frame): void {
     const received: Received = { frame };
     if (frame.type === FrameType.HEADERS || frame.type === FrameType.PUSH_PROMISE) {
-      this.blockParts = [Buffer.from(frame.fragment)];
       this.blockEndStream = frame.type === FrameType.HEADERS && frame.endStream;
-      if (frame.endHeaders) this.finishBlock(received);
-    } else if (frame.type === FrameType.CONTINUATION && this.blockParts) {
-      this.blockParts.push(Buffer.from(frame.fragment));
-      if (frame.endHeaders) this.finishBlock(received);
     }
+    const block = this.joiner.push(frame);
+    if (block !== null) this.finishBlock(received, block);
     this.log.push(received);
     this.queue.push(received);
   }
 
-  private finishBlock(received: Received): void {
-    const block = Buffer.concat(this.blockParts ?? []);
-    this.blockParts = null;
+  private finishBlock(received: Received, block: Buffer): void {
     const headers: HeaderList = [];
     this.inflater.decodeTo(block, (name, value) => {
       headers.push([name, value]);

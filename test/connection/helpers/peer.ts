@@ -1,8 +1,9 @@
 /**
  * A scripted peer for unit tests of the connection core, with no sockets: it builds real frames
  * with the frame layer's FrameWriter and the HPACK deflater, feeds them to a Connection, and
- * decodes what the Connection writes back with FrameDecoder (header blocks through one HPACK
- * inflater, in wire order).
+ * decodes what the Connection writes back with FrameDecoder (header blocks joined by the frame
+ * layer's HeaderBlockJoiner, which also fails the test if the Connection interleaves a frame with
+ * one, and decoded through one HPACK inflater, in wire order).
  *
  *   const p = new ScriptedPeer({ role: 'server' });   // the Connection under test is a server
  *   p.handshake();                                     // client preface + SETTINGS + ACK
@@ -11,7 +12,7 @@
  */
 import { Connection } from '../../../src/connection/index.js';
 import type { ConnectionEvent, ConnectionOptions, HeaderList } from '../../../src/connection/index.js';
-import { CONNECTION_PREFACE, FrameDecoder, FrameType, FrameWriter } from '../../../src/frame/index.js';
+import { CONNECTION_PREFACE, FrameDecoder, FrameWriter, HeaderBlockJoiner } from '../../../src/frame/index.js';
 import type { Frame } from '../../../src/frame/index.js';
 import { HDDeflater, HDInflater } from '../../../src/hpack/index.js';
 
@@ -34,7 +35,7 @@ export class ScriptedPeer {
   readonly deflater = new HDDeflater();
   private readonly inflater = new HDInflater({ maxHeaderListSize: 1 << 24 });
   private readonly decoder = new FrameDecoder({ maxFrameSize: 16777215 });
-  private pendingBlock: Buffer[] = [];
+  private readonly joiner = new HeaderBlockJoiner();
   /** Every event the Connection reported, in order. */
   readonly events: ConnectionEvent[] = [];
   now = 0;
@@ -93,14 +94,11 @@ export class ScriptedPeer {
       const f = this.decoder.next();
       if (f === null) break;
       const frame: OutFrame = f;
-      if (f.type === FrameType.HEADERS || f.type === FrameType.PUSH_PROMISE || f.type === FrameType.CONTINUATION) {
-        this.pendingBlock.push(f.fragment);
-        if (f.endHeaders) {
-          const headers: HeaderList = [];
-          this.inflater.decodeTo(Buffer.concat(this.pendingBlock), (n, v) => headers.push([n, v]));
-          this.pendingBlock = [];
-          frame.headers = headers;
-        }
+      const block = this.joiner.push(f);
+      if (block !== null) {
+        const headers: HeaderList = [];
+        this.inflater.decodeTo(block, (n, v) => headers.push([n, v]));
+        frame.headers = headers;
       }
       frames.push(frame);
     }
