@@ -36,7 +36,7 @@ export function formatTraceEvent(event: TraceEvent): string {
   if (event.error !== undefined && event.frame === null) return `${line} (invalid: ${messageOf(event.error)})\n`;
   if (event.frame !== null) line += details(event.frame);
   if (event.headers !== null) for (const [name, value] of event.headers) line += `\n${INDENT}${name}: ${value}`;
-  else if (event.error !== undefined) line += `\n${INDENT}(header block not decoded: ${messageOf(event.error)})`;
+  else if (event.error !== undefined) line += `\n${INDENT}(not accepted: ${messageOf(event.error)})`;
   return line + '\n';
 }
 

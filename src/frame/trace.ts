@@ -6,8 +6,9 @@
  * nothing when no observer is given: server and client only create tracers on request.
  */
 import { HDInflater } from '../hpack/inflater.js';
-import { CONNECTION_PREFACE, FrameType } from './constants.js';
+import { CONNECTION_PREFACE } from './constants.js';
 import { FrameDecoder } from './decoder.js';
+import { HeaderBlockJoiner } from './header-block-joiner.js';
 import type { Frame } from './types.js';
 
 /** A decoded header list: `[name, value]` pairs in order. */
@@ -57,7 +58,8 @@ export class FrameTracer {
   private readonly observer: FrameObserver;
   private readonly decoder = new FrameDecoder({ maxFrameSize: MAX_FRAME_SIZE });
   private readonly inflater = new HDInflater({ maxHeaderListSize: 0xffffffff, maxTableSize: 0xffffffff });
-  private readonly fragments: Buffer[] = [];
+  /** Joins header blocks across CONTINUATION (the one joiner every frame reader uses). */
+  private readonly joiner = new HeaderBlockJoiner();
   /** Octets of connection preface still to skip (the client's first bytes out). */
   private skip: number;
   private broken = false;
@@ -101,13 +103,25 @@ export class FrameTracer {
       }
       if (frame === null) return;
       const h = this.seen.shift();
-      let headers: HeaderList | null = null;
+      let block: Buffer | null;
       try {
-        headers = this.headersOf(frame);
+        block = this.joiner.push(frame);
       } catch (err) {
-        this.broken = true;
+        // A frame out of sequence (another frame inside a header block): shown, and the trace goes on afresh.
+        this.joiner.reset();
         this.emit(h, frame, null, err);
-        return;
+        continue;
+      }
+      let headers: HeaderList | null = null;
+      if (block !== null) {
+        try {
+          headers = this.decodeBlock(block);
+        } catch (err) {
+          // The inflater is out of step with the peer's encoder from here on.
+          this.broken = true;
+          this.emit(h, frame, null, err);
+          return;
+        }
       }
       this.emit(h, frame, headers, undefined);
     }
@@ -150,19 +164,7 @@ export class FrameTracer {
     }
   }
 
-  private headersOf(frame: Frame): HeaderList | null {
-    let fragment: Buffer;
-    let endHeaders: boolean;
-    if (frame.type === FrameType.HEADERS || frame.type === FrameType.PUSH_PROMISE || frame.type === FrameType.CONTINUATION) {
-      fragment = frame.fragment;
-      endHeaders = frame.endHeaders;
-    } else {
-      return null;
-    }
-    this.fragments.push(fragment);
-    if (!endHeaders) return null;
-    const block = this.fragments.length === 1 ? this.fragments[0]! : Buffer.concat(this.fragments);
-    this.fragments.length = 0;
+  private decodeBlock(block: Buffer): HeaderList {
     const headers: HeaderList = [];
     this.inflater.decodeTo(block, (name, value) => headers.push([name, value]));
     return headers;

@@ -94,3 +94,19 @@ test('a frame the decoder rejects is printed as invalid and tracing of that dire
   assert.match(out, /recv SETTINGS frame <length=6, flags=0x00, stream_id=1> \(invalid: /);
   assert.ok(!out.includes('PING'));
 });
+
+test('a frame inside a header block is shown as not accepted, and the trace goes on with the next frames', () => {
+  const w = new FrameWriter();
+  const block = new HDDeflater().deflate([[':method', 'GET'], [':path', '/x'], [':scheme', 'https'], [':authority', 'x'], ['x-long', 'v'.repeat(40)]]);
+  w.headers(1, block, true, 20); // HEADERS + CONTINUATIONs
+  const bytes = Buffer.concat(w.take());
+  // Cut after the HEADERS frame (9-octet header + 20-octet payload) and slip a PING in.
+  const ping = new FrameWriter();
+  ping.ping(Buffer.alloc(8), false);
+  ping.ping(Buffer.from('abcdefgh'), true);
+  const out = traceOf([bytes.subarray(0, 29), Buffer.concat(ping.take())], false);
+  assert.match(out, /recv HEADERS frame <length=20, flags=0x01, stream_id=1> ; END_STREAM\n/);
+  assert.match(out, /recv PING frame <length=8, flags=0x00, stream_id=0> \(opaque_data=0000000000000000\)\n +\(not accepted: /);
+  // The block was dropped: the next frame is read afresh and accepted.
+  assert.match(out, /recv PING frame <length=8, flags=0x01, stream_id=0> ; ACK \(opaque_data=6162636465666768\)\n$/);
+});
