@@ -9,12 +9,12 @@
  * system) over exactly the measured requests, per request: the steadier number on a shared
  * machine, where client and server share 2 cores.
  *
- *   npm run bench -- client [--quick] [--rounds N] [--requests N] [--in-flight 10,100] [--verbose]
+ *   npm run bench -- client [--quick] [--rounds N] [--requests N] [--in-flight 10,100] [--clients a,b] [--verbose]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -159,13 +159,17 @@ function render(header: string[], lines: string[][]): string {
 
 function tables(rows: Row[], peers: Peer[]): string {
   const value = (v: number | undefined): string => fmt(v ?? NaN);
+  // Ratio columns only for the clients in this run.
+  const vsNode = peers.includes('h2kit') && peers.includes('node:http2');
+  const vsUndici = peers.includes('h2kit') && peers.includes('undici');
+  const ratios = (title: string, a: boolean, b: boolean): string[] => [...(a ? [title.replace('X', 'node')] : []), ...(b ? [title.replace('X', 'undici')] : [])];
   const throughput = render(
-    ['in flight (req/s)', ...peers.map((p) => TITLES[p]), 'h2kit/node', 'h2kit/undici'],
-    rows.map((r) => [String(r.inFlight), ...peers.map((p) => value(r.reqPerSec[p])), ratioText(r.vsNode), ratioText(r.vsUndici)]),
+    ['in flight (req/s)', ...peers.map((p) => TITLES[p]), ...ratios('h2kit/X', vsNode, vsUndici)],
+    rows.map((r) => [String(r.inFlight), ...peers.map((p) => value(r.reqPerSec[p])), ...(vsNode ? [ratioText(r.vsNode)] : []), ...(vsUndici ? [ratioText(r.vsUndici)] : [])]),
   );
   const cpu = render(
-    ['in flight (us/req)', ...peers.map((p) => TITLES[p]), 'node/h2kit', 'undici/h2kit'],
-    rows.map((r) => [String(r.inFlight), ...peers.map((p) => value(r.clientUs[p])), ratioText(r.cpuVsNode), ratioText(r.cpuVsUndici)]),
+    ['in flight (us/req)', ...peers.map((p) => TITLES[p]), ...ratios('X/h2kit', vsNode, vsUndici)],
+    rows.map((r) => [String(r.inFlight), ...peers.map((p) => value(r.clientUs[p])), ...(vsNode ? [ratioText(r.cpuVsNode)] : []), ...(vsUndici ? [ratioText(r.cpuVsUndici)] : [])]),
   );
   const server = render(
     ['in flight (us/req)', ...peers.map((p) => `with ${TITLES[p]}`)],
@@ -186,6 +190,7 @@ export async function run(argv: string[]): Promise<void> {
       rounds: { type: 'string' },
       requests: { type: 'string' },
       'in-flight': { type: 'string' },
+      clients: { type: 'string' },
       verbose: { type: 'boolean', default: false },
     },
   });
@@ -206,9 +211,18 @@ export async function run(argv: string[]): Promise<void> {
   }
   // nghttpd announces SETTINGS_MAX_CONCURRENT_STREAMS 100: more in flight would only queue in the client.
   if (opts.inFlight.some((n) => n > 100)) throw new Error('client: at most 100 in flight (nghttpd allows 100 concurrent streams)');
-  const peers: Peer[] = ['h2kit', 'h2kit-request', 'node:http2'];
-  if (undiciInstalled()) peers.push('undici');
-  else process.stdout.write('client: undici is not installed (npm install --save-dev undici); its column is skipped\n');
+  const all = Object.keys(TITLES) as Peer[];
+  let peers: Peer[] = all;
+  if (values.clients !== undefined) {
+    const names = values.clients.split(',');
+    const unknown = names.filter((n) => !(all as string[]).includes(n));
+    if (unknown.length > 0) throw new Error(`client: unknown clients ${unknown.join(', ')} (clients: ${all.join(', ')})`);
+    peers = all.filter((p) => names.includes(p));
+  }
+  if (peers.includes('undici') && !undiciInstalled()) {
+    process.stdout.write('client: undici is not installed (npm install --save-dev undici); its column is skipped\n');
+    peers = peers.filter((p) => p !== 'undici');
+  }
 
   const dir = mkdtempSync(join(tmpdir(), 'h2kit-client-bench-'));
   let nghttpd: ReturnType<typeof spawn> | null = null;
@@ -223,7 +237,7 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(
       `client: ${peers.map((p) => TITLES[p]).join(', ')} against nghttpd --no-tls (one worker), one connection per run; ` +
         `${opts.requests.toLocaleString('en-US')} GETs of /small (${SMALL_BODY.length} bytes) after ${opts.warmUp.toLocaleString('en-US')} warm-up; ` +
-        `${opts.rounds} rounds, clients alternating; medians\n`,
+        `${opts.rounds} rounds, clients alternating; medians (load average ${loadavg()[0]!.toFixed(1)} at the start)\n`,
     );
     const rows: Row[] = [];
     for (const inFlight of opts.inFlight) rows.push(await runRow(inFlight, url, peers, opts, nghttpd.pid!));
