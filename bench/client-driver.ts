@@ -50,7 +50,7 @@ class CountingHandler extends BaseResponseHandler {
 }
 
 async function h2kitDriver(url: string, path: string, face: 'send' | 'request'): Promise<Driver> {
-  const client = new HTTP2Client(url, { enablePush: false });
+  const client = new HTTP2Client(url);
   await client.connect();
   const options = { path };
   const send: SendOne =

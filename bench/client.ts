@@ -84,7 +84,13 @@ function runClient(peer: Peer, url: string, inFlight: number, opts: Options, ser
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timeout);
-      const serverSeconds = readCpuSeconds(serverPid) - serverBefore;
+      let serverSeconds: number;
+      try {
+        serverSeconds = readCpuSeconds(serverPid) - serverBefore;
+      } catch {
+        reject(new Error(`nghttpd (pid ${serverPid}) is gone: it ended during the ${peer} client's run\n${output}`));
+        return;
+      }
       const line = /^result (.*)$/m.exec(output);
       if (code !== 0 || line === null) {
         reject(new Error(`${peer} client, ${inFlight} in flight: exit ${signal ?? code}\n${output}`));
