@@ -14,11 +14,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { commandExists, fmt, freePort, median, readCpuSeconds, roundOrder, sleep, stopChild, waitForPort } from './support.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..');
@@ -134,10 +134,6 @@ interface Environment {
   hasNghttpd: boolean;
 }
 
-function commandExists(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
 function prepareEnvironment(): Environment {
   const dir = mkdtempSync(join(tmpdir(), 'h2kit-bench-'));
   const certDir = join(dir, 'tls');
@@ -163,48 +159,6 @@ function readRss(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(status);
   if (match === null) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(match[1]) * 1024;
-}
-
-/** utime + stime of a process from /proc/PID/stat (clock ticks of 1/100 s on Linux). */
-function readCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before listening`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`server did not listen on ${port} within ${timeoutMs} ms`);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Reads lines of a child's stdout, one waiter at a time. */
@@ -260,20 +214,6 @@ class LineReader {
       if (line.startsWith(prefix)) return line;
     }
   }
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    // Node peers exit when their stdin closes (so --cpu-prof gets written); nghttpd gets SIGTERM.
-    child.stdin?.end();
-    if (child.stdin === null) child.kill('SIGTERM');
-  });
 }
 
 async function startNodePeer(peer: 'h2kit' | 'node:http2', env: Environment, tls: boolean, nodeFlags: string[] = []): Promise<RunningServer> {
@@ -371,22 +311,9 @@ function describeCommand(row: Row, opts: Options): string {
 
 // ---------------------------------------------------------------- statistics
 
-function median(values: number[]): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-/** Peers in round `r`: rotated so that each peer leads some rounds. */
-function roundOrder<T>(peers: T[], r: number): T[] {
-  const k = r % peers.length;
-  return [...peers.slice(k), ...peers.slice(0, k)];
 }
 
 // ---------------------------------------------------------------- rows
@@ -547,14 +474,6 @@ function cellOf(row: { title: string; target: number } & Row, rounds: Array<Part
 }
 
 // ---------------------------------------------------------------- output
-
-function fmt(n: number): string {
-  if (Number.isNaN(n)) return '-';
-  if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString('en-US');
-  if (Math.abs(n) >= 100) return n.toFixed(0);
-  if (Math.abs(n) >= 10) return n.toFixed(1);
-  return n.toFixed(2);
-}
 
 function targetText(cell: Cell): string {
   if (Number.isNaN(cell.target)) return '';
