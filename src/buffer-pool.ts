@@ -99,15 +99,9 @@ export class BufferArena {
    * per octet.
    */
   acquire(maxBytes: number, keep = 0): number {
-    let end = this.end;
-    if (this.buffer.length - end < maxBytes) {
-      const size = keep === 0 ? Math.max(this.slabSize, maxBytes) : Math.max(this.slabSize, (keep + maxBytes) * 2);
-      const slab = Buffer.allocUnsafeSlow(size);
-      if (keep !== 0) this.buffer.copy(slab, 0, end - keep, end);
-      this.buffer = slab;
-      end = keep;
-      this.end = end;
-    }
+    // Small enough to be inlined at every call site; the new-slab case is out of line.
+    if (this.buffer.length - this.end < maxBytes) this.newSlab(maxBytes, keep);
+    const end = this.end;
     this.start = end - keep;
     return end;
   }
@@ -118,15 +112,7 @@ export class BufferArena {
    * (`start`..`pos`) moves to a new slab (at least twice its size): re-read `buffer`.
    */
   grow(pos: number, extra: number): number {
-    if (pos + extra <= this.buffer.length) return pos;
-    const written = pos - this.start;
-    const slab = Buffer.allocUnsafeSlow(Math.max(this.slabSize, (written + extra) * 2));
-    this.buffer.copy(slab, 0, this.start, pos);
-    this.buffer = slab;
-    // Kept octets (committed, between start and end) moved with the run.
-    this.end -= this.start;
-    this.start = 0;
-    return written;
+    return pos + extra <= this.buffer.length ? pos : this.moveRun(pos, extra);
   }
 
   /** Closes the run: the octets up to `end` are committed (never written again by the arena). */
@@ -142,6 +128,27 @@ export class BufferArena {
 
   /** Closes the open run, if any, committing nothing (scratch use, and error paths). */
   release(): void {}
+
+  /** acquire's slow path: a new slab for a run of `maxBytes`, the last `keep` committed octets copied to its start. */
+  private newSlab(maxBytes: number, keep: number): void {
+    const size = keep === 0 ? Math.max(this.slabSize, maxBytes) : Math.max(this.slabSize, (keep + maxBytes) * 2);
+    const slab = Buffer.allocUnsafeSlow(size);
+    if (keep !== 0) this.buffer.copy(slab, 0, this.end - keep, this.end);
+    this.buffer = slab;
+    this.end = keep;
+  }
+
+  /** grow's slow path: the run so far (`start`..`pos`) moves to a new slab; returns where it continues. */
+  private moveRun(pos: number, extra: number): number {
+    const written = pos - this.start;
+    const slab = Buffer.allocUnsafeSlow(Math.max(this.slabSize, (written + extra) * 2));
+    this.buffer.copy(slab, 0, this.start, pos);
+    this.buffer = slab;
+    // Kept octets (committed, between start and end) moved with the run.
+    this.end -= this.start;
+    this.start = 0;
+    return written;
+  }
 }
 
 /** A `BufferArena` that checks the contract and throws `BufferPoolError` when it is broken. */

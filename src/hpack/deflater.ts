@@ -132,7 +132,7 @@ export class HDDeflater {
       }
     }
     const arena = HPACK_BLOCK_ARENA;
-    let pos = arena.acquire(12);
+    let pos = arena.acquire(12, 0);
     this.out = arena.buffer;
     try {
       pos = this.encodeFields(fields, pos);

@@ -90,14 +90,13 @@ export function huffmanDecodedBound(encodedLength: number): number {
 }
 
 /**
- * Decodes `src[start, end)` into `out` from `outStart`; `out` must hold
- * `huffmanDecodedBound(end - start)` octets from there. Returns the decoded length. Throws
- * HpackDecodingError on EOS or bad padding.
+ * Decodes `src[start, end)` into `out` from offset 0; `out` must hold `huffmanDecodedBound(end - start)`
+ * octets. Returns the decoded length. Throws HpackDecodingError on EOS or bad padding.
  */
-export function huffmanDecodeInto(src: Uint8Array, start: number, end: number, out: Uint8Array, outStart = 0): number {
+export function huffmanDecodeInto(src: Uint8Array, start: number, end: number, out: Uint8Array): number {
   const table = DECODE_TABLE;
   let state = 0;
-  let o = outStart;
+  let o = 0;
   for (let i = start; i < end; i++) {
     const e = table[(state << 8) | src[i]];
     if (e & 0x700) {
@@ -118,7 +117,7 @@ export function huffmanDecodeInto(src: Uint8Array, start: number, end: number, o
       HpackErrorToken.HUFFMAN_BAD_PADDING,
     );
   }
-  return o - outStart;
+  return o;
 }
 
 /** Decodes a whole Huffman string (for tools and tests). */

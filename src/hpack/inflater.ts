@@ -274,15 +274,17 @@ export class HDInflater {
       return length;
     }
     const scratch = HUFFMAN_SCRATCH;
-    const at = scratch.acquire(huffmanDecodedBound(length));
-    const out = scratch.buffer;
+    const at = scratch.acquire(huffmanDecodedBound(length), 0);
+    // Nothing is ever committed to the scratch, so a run starts at 0; a view only if that changes
+    // (huffmanDecodeInto writes from offset 0: an offset parameter measurably slowed its loop).
+    const out = at === 0 ? scratch.buffer : scratch.buffer.subarray(at);
     // Throws on EOS or bad padding; decodeTo's `finally` releases the run.
-    const decoded = huffmanDecodeInto(c.data, start, start + length, out, at);
+    const decoded = huffmanDecodeInto(c.data, start, start + length, out);
     if (decoded > this.maxStringLength) {
       throw new HpackDecodingError(`Huffman string decodes to ${decoded} octets, over maxStringLength ${this.maxStringLength}`, HpackErrorToken.STRING_TOO_LONG);
     }
     this.stringSource = out;
-    this.stringStart = at;
+    this.stringStart = 0;
     this.stringLength = decoded;
     return decoded;
   }
