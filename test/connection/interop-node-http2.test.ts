@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import http2 from 'node:http2';
 import { startMinimalServer } from './helpers/minimal-server.js';
 import type { MinimalServer } from './helpers/minimal-server.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Result {
   status: number;
@@ -102,11 +103,7 @@ test('node:http2: graceful GOAWAY lets the in-flight request finish', async () =
     const pending = fetch(session, '/echo', 'POST', body);
     // Once the server has the request (not after a fixed delay: under load 20 ms was not always
     // enough, and a request the server has not seen is outside the GOAWAY's last stream id), ask it to go away.
-    const deadline = Date.now() + 5000;
-    while (!server.events.some((e) => e.type === 'headers' && e.kind === 'request')) {
-      assert.ok(Date.now() < deadline, 'the server never saw the request');
-      await new Promise((r) => setTimeout(r, 2));
-    }
+    await waitFor(() => server.events.some((e) => e.type === 'headers' && e.kind === 'request'), 'the server to see the request');
     const goaway = new Promise<number>((resolve) => session.once('goaway', (code: number) => resolve(code)));
     server.goaway();
     assert.equal(await goaway, 0);
