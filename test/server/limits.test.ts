@@ -96,9 +96,9 @@ test('idleTimeout counts from the end of the last stream; a stream open longer t
     }
   }
   const { server, url } = await startServer(SlowOrFast, { idleTimeout: idle });
-  // A witness connection made first and left idle: its close proves the first idle period is over.
-  const witness = await connect(url);
   const session = await connect(url);
+  // A witness connection made after it and left idle: its close proves the session's first idle period is over.
+  const witness = await connect(url);
   let goaway = false;
   session.on('goaway', () => (goaway = true));
   try {
