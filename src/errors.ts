@@ -1,12 +1,19 @@
 /**
  * Typed errors for every layer of h2kit.
  *
- * RFC 9113 section 5.4 has two kinds of protocol error: a connection error ends the whole
- * connection with GOAWAY, a stream error ends one stream with RST_STREAM. Every error we
- * throw carries the RFC error code it maps to (`code`) and a stable token (`token`, e.g.
- * `hpack_index_out_of_range`) that names the exact rejection: the same token can be used in
- * GOAWAY debug data, logs and metrics. The connection core turns these into frames in one
- * place; users can `instanceof`-check the class or switch on `code`/`token`.
+ * Every error h2kit throws is an `H2Error` with a stable `token` (e.g. `hpack_index_out_of_range`,
+ * `request_timeout`, `cli_usage`): the name of the exact case, kept from one version to the next,
+ * the thing to switch on in code, logs and metrics (the part undici's `code` strings play). The
+ * same token goes in GOAWAY debug data.
+ *
+ * Only protocol errors have an HTTP/2 error code. RFC 9113 section 5.4 has two kinds: a
+ * connection error ends the whole connection with GOAWAY (`ConnectionError`, and
+ * `HpackDecodingError`, always one), a stream error ends one stream with RST_STREAM
+ * (`StreamError`). Their `code` is the code of that frame, sent or received; the connection core
+ * turns them into frames in one place. Everything else — the API used wrongly (`UsageError`), a
+ * connect that failed, a timeout, an application callback that threw, a bad command line — is
+ * not an HTTP/2 error and has no wire code: match it by class or `token`. `isProtocolError(err)`
+ * tells the two kinds apart.
  */
 
 /** HTTP/2 error codes, RFC 9113 section 7. */
@@ -37,9 +44,14 @@ export function errorCodeName(code: number): string {
 
 /** Base class of every error h2kit throws. */
 export class H2Error extends Error {
-  /** The RFC 9113 error code this error maps to on the wire. */
+  /**
+   * On a protocol error (`isProtocolError`): the RFC 9113 error code of the GOAWAY or
+   * RST_STREAM it sends or came with. Other errors have no wire code; for now theirs holds the
+   * code a stream is closed with when such an error ends one (`onClose` gets it), and it is
+   * meant to become undefined on them: do not read it there, use `token` or the class.
+   */
   readonly code: number;
-  /** A stable, machine-readable name for this particular rejection. */
+  /** A stable, machine-readable name for this particular case: what to match on. */
   readonly token: string;
 
   constructor(message: string, code: number, token: string) {
@@ -48,24 +60,37 @@ export class H2Error extends Error {
     this.code = code;
     this.token = token;
   }
+
+  /** True when `code` is an HTTP/2 wire code: this is a connection or stream error (see `isProtocolError`). */
+  get protocolError(): boolean {
+    return false;
+  }
 }
 
-/** A malformed or hostile HPACK header block (RFC 7541); always a connection error (COMPRESSION_ERROR). */
+/** A malformed or hostile HPACK header block (RFC 7541); always a connection error (COMPRESSION_ERROR): a protocol error. */
 export class HpackDecodingError extends H2Error {
   constructor(message: string, token: string) {
     super(message, ErrorCode.COMPRESSION_ERROR, token);
   }
+
+  override get protocolError(): boolean {
+    return true;
+  }
 }
 
-/** Something that cannot be encoded (e.g. a header list larger than the caller allows). */
+/** Something that cannot be encoded (e.g. a header list larger than the caller allows): not a protocol error, no wire code. */
 export class HpackEncodingError extends H2Error {
   constructor(message: string, token: string) {
     super(message, ErrorCode.INTERNAL_ERROR, token);
   }
 }
 
-/** An error that ends the whole connection with GOAWAY(code). */
-export class ConnectionError extends H2Error {}
+/** A protocol error that ends the whole connection with GOAWAY(code). */
+export class ConnectionError extends H2Error {
+  override get protocolError(): boolean {
+    return true;
+  }
+}
 
 /** A connection error about flow control (FLOW_CONTROL_ERROR). */
 export class FlowControlError extends ConnectionError {
@@ -74,7 +99,7 @@ export class FlowControlError extends ConnectionError {
   }
 }
 
-/** An error that ends one stream with RST_STREAM(code); the connection goes on. */
+/** A protocol error that ends one stream with RST_STREAM(code); the connection goes on. */
 export class StreamError extends H2Error {
   readonly streamId: number;
 
@@ -82,11 +107,23 @@ export class StreamError extends H2Error {
     super(message, code, token);
     this.streamId = streamId;
   }
+
+  override get protocolError(): boolean {
+    return true;
+  }
 }
 
-/** The API was used in a way it does not allow (e.g. a second sendResponse, push when disabled). */
+/** The API was used in a way it does not allow (e.g. a second sendResponse, push when disabled): not a protocol error, no wire code. */
 export class UsageError extends H2Error {
   constructor(message: string, token: string) {
     super(message, ErrorCode.INTERNAL_ERROR, token);
   }
+}
+
+/**
+ * True for the errors that have an HTTP/2 error code: connection errors (GOAWAY) and stream
+ * errors (RST_STREAM), sent or received. Their `code` is that frame's code; other errors have none.
+ */
+export function isProtocolError(err: unknown): err is ConnectionError | StreamError | HpackDecodingError {
+  return err instanceof H2Error && err.protocolError;
 }

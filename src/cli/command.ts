@@ -1,7 +1,7 @@
 /**
  * What a `h2kit` subcommand is. `main.ts` dispatches on the first argument; each command lives
  * in its own file and gets its streams passed in (not `process.*` directly) so tests can run it
- * in-process and later commands (`serve`, `get`) plug in the same way.
+ * in-process; every command (`deflatehd`, `inflatehd`, `serve`, `get`) is one such object.
  */
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';

@@ -5,6 +5,8 @@
  *
  *   h2kit deflatehd [FILE]   encode an HPACK story (hpack-test-case JSON)
  *   h2kit inflatehd [FILE]   decode one
+ *   h2kit serve DIR          serve a folder over HTTP/2 (TLS or h2c), with push
+ *   h2kit get URL...         fetch URLs over HTTP/2
  *
  * Failures print one line on stderr (`h2kit <command>: <what was wrong>`) and exit non-zero:
  * 2 for a bad command line, 1 for bad input or a decoding error. No stack traces: a user
@@ -17,7 +19,7 @@ import { inflatehd } from './inflatehd.js';
 import { serve } from './serve.js';
 import { get } from './get.js';
 
-/** Every subcommand, in the order `--help` lists them. New commands (serve, get) register here. */
+/** Every subcommand, in the order `--help` lists them. A new command registers here. */
 export const commands: readonly CliCommand[] = [deflatehd, inflatehd, serve, get];
 
 function overview(): string {

@@ -5,7 +5,7 @@
  * with REFUSED_STREAM, or a request that never left this client), so the caller may send it
  * again, on a new connection, even when it is not idempotent.
  */
-import { ConnectionError, ErrorCode, errorCodeName, H2Error, StreamError } from '../errors.js';
+import { ConnectionError, ErrorCode, errorCodeName, H2Error, isProtocolError, StreamError } from '../errors.js';
 
 /** The server did not process the request (REFUSED_STREAM, above GOAWAY's last stream id, or never sent): safe to retry. */
 export class RequestRefusedError extends StreamError {
@@ -46,12 +46,26 @@ export class ClientConnectionError extends ConnectionError {
     this.retryable = retryable;
     this.cause = cause;
   }
+
+  /** A protocol error only when the connection ended by GOAWAY or by a connection error (its `cause`); a lost socket or a local close is not one. */
+  override get protocolError(): boolean {
+    return this.token === 'goaway_error' || isProtocolError(this.cause);
+  }
 }
 
-/** Connecting failed: TCP, the TLS handshake, or the server did not agree on `h2` by ALPN. Nothing was sent. */
+/**
+ * Connecting failed: TCP, the TLS handshake, or the server did not agree on `h2` by ALPN. Nothing
+ * was sent, so no HTTP/2 error happened: not a protocol error, match it by class or `token`
+ * (`connect_failed`, `connect_timeout`, ...). (Its `code` is CANCEL, what the requests it fails
+ * are closed with; CONNECT_ERROR is the RFC 9113 code of a reset CONNECT tunnel, not of this.)
+ */
 export class ConnectError extends ClientConnectionError {
   constructor(message: string, token: string, cause?: unknown) {
-    super(message, ErrorCode.CONNECT_ERROR, token, true, cause);
+    super(message, ErrorCode.CANCEL, token, true, cause);
+  }
+
+  override get protocolError(): boolean {
+    return false;
   }
 }
 

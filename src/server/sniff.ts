@@ -46,6 +46,8 @@ export interface SniffHost {
 export function sniffFirstBytes(socket: net.Socket, scheme: 'http' | 'https', settings: SniffSettings, host: SniffHost): void {
   const guard = host.guard;
   host.pending.add(socket);
+  // Also on close: a listener whose guard caught an exception destroys the socket without its cleanup.
+  socket.once('close', () => host.pending.delete(socket));
   let buf: Buffer = Buffer.alloc(0);
   const socketOf = (): net.Socket => socket;
   const cleanup = (): void => {

@@ -28,6 +28,7 @@ import { HTTP2Server } from '../../src/server/server.js';
 import { StaticSite } from '../../src/cli/static/site.js';
 import { connect, request, startServe, type ServeProcess } from '../cli-serve/support.js';
 import { Attacker, QuietLogger } from './support.js';
+import { waitFor } from '../helpers/wait.js';
 
 const ATTACKERS = 20;
 const STREAMS = 100;
@@ -182,8 +183,7 @@ async function serveLimited(dir: string, bigSum: string, small: Buffer): Promise
   const idle = await honestRounds(serve.origin, bigSum, small);
   assert.deepEqual(idle.failed, []);
   // Until the server has seen that connection go, its socket is still counted.
-  const began = performance.now();
-  while (fdCount(pid) > fresh && performance.now() - began < 1000) await new Promise((r) => setTimeout(r, 10));
+  await waitFor(() => fdCount(pid) <= fresh, { what: "the server to close the warm-up connection's socket", timeout: 1000, interval: 10 }).catch(() => {});
   return { serve, pid, baseFds: fdCount(pid), baseRss: rssOf(pid), idle };
 }
 
@@ -232,10 +232,8 @@ test(`${ATTACKERS} connections x ${STREAMS} requests stalled after a 16 KiB wind
     // With every stream stalled, the descriptors go back: the sockets remain.
     const began = performance.now();
     let settled = fdCount(pid);
-    while (settled > baseFds + ATTACKERS + 2 && performance.now() - began < 5000) {
-      await new Promise((r) => setTimeout(r, 50));
-      settled = fdCount(pid);
-    }
+    // Asserted below, with the numbers: a timeout here only ends the wait.
+    await waitFor(() => (settled = fdCount(pid)) <= baseFds + ATTACKERS + 2, { what: 'the descriptors to go back', timeout: 5000, interval: 50 }).catch(() => {});
     const releasedAfter = performance.now() - began;
     t.diagnostic(
       `baseline ${baseFds} fds, ${(baseRss / MiB).toFixed(1)} MiB; under attack peak ${sampler.peakFds} fds, RSS growth ${growth.toFixed(1)} MiB; ` +

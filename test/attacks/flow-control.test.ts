@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/errors.js';
 import { FrameType } from '../../src/frame/index.js';
 import { assertCutOff, assertServerHealthy, runAttack, sleep, type AttackResult } from './support.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SETTINGS_INITIAL_WINDOW_SIZE = 4;
 const MAX_WINDOW = 0x7fffffff;
@@ -55,8 +56,8 @@ test('Internal data buffering (CVE-2019-9517): 20 x 8 MB responses with windows 
       await a.send();
       a.socket.pause(); // stop reading: the kernel buffers fill, then the server's socket buffer
       // A paused socket does not see the close: watch the server drop the session (the honest one stays), then read.
-      for (let i = 0; i < 100 && server.sessionCount < 2; i++) await sleep(5);
-      for (let i = 0; i < 500 && server.sessionCount > 1; i++) await sleep(10);
+      await waitFor(() => server.sessionCount >= 2, 'both sessions at the server');
+      await waitFor(() => server.sessionCount <= 1, { what: 'the server to drop the non-reading session', timeout: IDLE_MS * 4 + 2000 });
       a.socket.resume();
     },
   });

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/errors.js';
 import { FrameType } from '../../src/frame/index.js';
 import { assertServerHealthy, runAttack, sleep } from './support.js';
+import { waitFor } from '../helpers/wait.js';
 
 const FAST = { bytesPerSecond: 240, graceMs: 300 };
 
@@ -22,7 +23,7 @@ test('HEADERS without END_STREAM and then silence on 20 streams: each gets 408 a
     async attack(a, server) {
       for (let k = 0, id = 1; k < 20; k++, id += 2) a.writer.headers(id, a.requestBlock('/hold', 'POST'), false, 16384);
       await a.send();
-      for (let i = 0; i < 1500 && (a.resets.get(ErrorCode.NO_ERROR) ?? 0) < 20; i++) await sleep(2);
+      await waitFor(() => (a.resets.get(ErrorCode.NO_ERROR) ?? 0) >= 20, { what: 'RST_STREAM NO_ERROR on all 20 streams', timeout: 4000 });
       timedOutAt = performance.now() - a.startedAt;
       slowRequests = server.stats.slowRequests;
     },
@@ -47,7 +48,7 @@ test('a handler stuck in onData: the stream ends at requestTimeout (408), the ha
         a.writer.data(id, Buffer.alloc(1000, 0x64), false);
       }
       await a.send();
-      for (let i = 0; i < 1500 && a.resetCount() < 5; i++) await sleep(2);
+      await waitFor(() => a.resetCount() >= 5, { what: 'the 5 stuck streams to be reset', timeout: 4000 });
       requestTimeouts = server.stats.requestTimeouts;
     },
   });

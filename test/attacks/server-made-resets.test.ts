@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/errors.js';
 import { FrameType } from '../../src/frame/index.js';
 import { assertCutOff, assertServerHealthy, quantile, runAttack, sleep } from './support.js';
+import { waitFor } from '../helpers/wait.js';
 
 test('a handler failing on every request: the self-made resets are counted (flood_resets), the log line is rate-limited', async (t) => {
   let suppressed = 0;
@@ -46,7 +47,7 @@ test('SETTINGS_MAX_HEADER_LIST_SIZE = 1 from the client is advisory: every reque
         for (let k = 0; k < 10; k++, id += 2) a.writer.headers(id, a.requestBlock('/'), true, 16384);
         await a.send();
         // Under the server's 100 concurrent streams: wait for this round's answers.
-        for (let i = 0; i < 1000 && a.finished.size < (round + 1) * 10; i++) await sleep(2);
+        await waitFor(() => a.finished.size >= (round + 1) * 10, `round ${round}'s answers`);
       }
       a.close();
     },
@@ -97,6 +98,8 @@ test('resets below the refill rate (20 a second for 3 s) are never cut', async (
         await a.send();
         await sleep(100);
       }
+      // A PING round trip after the last resets: a GOAWAY for them would come before the ACK.
+      await a.roundTrip();
       assert.equal(a.closed, false, 'still connected');
       assert.equal(a.goawayCode, null);
       a.close();

@@ -28,6 +28,7 @@ import { DATA_EOF, DATA_OK } from '../../src/io/data-flags.js';
 import type { BodyGenerator } from '../../src/io/body-source.js';
 import type { ServerLogger } from '../../src/server/session.js';
 import { TestClient, literalBlock, type HeaderList } from '../conformance/helpers/client.js';
+import { waitFor } from '../helpers/wait.js';
 
 export { TestClient, literalBlock };
 export type { HeaderList };
@@ -125,6 +126,9 @@ export class Attacker {
   /** Return connection-level credit for every DATA received (a reading client), so responses keep flowing. */
   autoCredit = false;
   private closeWaiters: Array<() => void> = [];
+  /** PING ACK payloads received (the answers to roundTrip()). */
+  private readonly pingAcks = new Set<string>();
+  private pings = 0;
 
   private constructor(socket: net.Socket) {
     this.socket = socket;
@@ -232,6 +236,20 @@ export class Attacker {
     this.socket.destroy();
   }
 
+  /**
+   * A PING and its ACK: when this resolves, the server has handled every frame we sent before,
+   * and we have counted every frame it sent before the ACK. Rejects if the connection closes first.
+   */
+  async roundTrip(timeout = 5000): Promise<void> {
+    const payload = Buffer.alloc(8);
+    payload.writeUInt32BE(0x7e57_0000 + ++this.pings, 4);
+    const key = payload.toString('hex');
+    this.writer.ping(payload, false);
+    await this.send();
+    await waitFor(() => this.pingAcks.has(key) || this.closed, { what: 'the ACK of our PING', timeout });
+    if (!this.pingAcks.has(key)) throw new Error(`the connection closed before the PING ACK (GOAWAY ${this.goawayCode ?? '-'} ${this.goawayDebug})`);
+  }
+
   private onData(chunk: Buffer): void {
     try {
       this.decoder.push(chunk);
@@ -251,6 +269,8 @@ export class Attacker {
           this.resets.set(f.errorCode, (this.resets.get(f.errorCode) ?? 0) + 1);
         } else if (f.type === FrameType.DATA) {
           this.dataBytes += f.data.length;
+        } else if (f.type === FrameType.PING && f.ack) {
+          this.pingAcks.add(f.data.toString('hex'));
         }
       }
       if (this.autoCredit && credit > 0) {
@@ -403,6 +423,7 @@ export async function runAttack(t: TestContext, options: AttackOptions): Promise
     cutOff = await attacker.waitClosed(options.cutOffWithin ?? 5000);
     cutOffMs = cutOff ? attacker.closedAfter : -1;
     const minHonest = options.minHonestMs ?? 100;
+    // The honest client's own pace: it keeps going at least this long (a duration asked for, not a bound checked).
     while (performance.now() - began < minHonest) await new Promise((r) => setTimeout(r, 10));
   } finally {
     attacker.close();
@@ -410,8 +431,8 @@ export async function runAttack(t: TestContext, options: AttackOptions): Promise
   const mem = memory.stop();
   await honest.stop();
   // Let the server notice the attacker's socket is gone before counting what it still holds.
-  for (let i = 0; i < 50 && server.sessionCount > 0; i++) await new Promise((r) => setTimeout(r, 10));
-  const sessionsAfter = server.sessionCount;
+  await waitFor(() => server.sessionCount === 0, { what: 'the server to drop both sessions', timeout: 2000 }).catch(() => {});
+  const sessionsAfter = server.sessionCount; // asserted (0) by assertServerHealthy, with the rest of the numbers
   await server.close();
   const goaway = attacker.goawayCode === null ? 'none' : `${errorCodeName(attacker.goawayCode)} (${attacker.goawayDebug})`;
   const result: AttackResult = {
@@ -453,6 +474,7 @@ export function assertCutOff(r: AttackResult, codes: number[] | null, withinMs =
   }
 }
 
+/** The attacker's pace between rounds (how fast it attacks). Never a wait before a check: use waitFor or roundTrip. */
 export async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }

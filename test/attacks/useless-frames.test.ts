@@ -15,6 +15,7 @@ import http2 from 'node:http2';
 import { ErrorCode } from '../../src/errors.js';
 import type { FrameWriter } from '../../src/frame/index.js';
 import { Attacker, assertCutOff, assertServerHealthy, quantile, runAttack } from './support.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Connects `n` more attackers, each with stream 1 opened and answered (so it is closed, not idle). */
 async function attackersWithClosedStream(port: number, n: number): Promise<Attacker[]> {
@@ -26,10 +27,7 @@ async function attackersWithClosedStream(port: number, n: number): Promise<Attac
     await a.send();
     out.push(a);
   }
-  for (const a of out) {
-    for (let i = 0; i < 500 && !a.finished.has(1); i++) await new Promise((r) => setTimeout(r, 2));
-    assert.ok(a.finished.has(1), 'stream 1 was answered');
-  }
+  for (const a of out) await waitFor(() => a.finished.has(1), 'stream 1 to be answered');
   return out;
 }
 
@@ -53,7 +51,7 @@ test('RST_STREAM on a closed stream from 8 connections: each is cut (flood_glitc
       attackers = [a, ...(await attackersWithClosedStream(server.port, 7))];
       a.writer.headers(1, a.requestBlock('/'), true, 16384);
       await a.send();
-      for (let i = 0; i < 500 && !a.finished.has(1); i++) await new Promise((res) => setTimeout(res, 2));
+      await waitFor(() => a.finished.has(1), 'stream 1 to be answered');
       cutOffs = await floodAll(attackers, 2000, (w) => {
         for (let k = 0; k < 100; k++) w.rstStream(1, ErrorCode.CANCEL);
       });

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type http2 from 'node:http2';
 import { connect, request, startServe, type ServeProcess } from './support.js';
+import { pingRoundTrip, waitFor } from '../helpers/wait.js';
 
 const SIZE = 100 * 1024 * 1024;
 /**
@@ -111,12 +112,16 @@ test('a client that stops reading holds the server to its window; a reset then f
     received += c.length;
     if (received > 1024 * 1024) req.pause();
   });
-  await new Promise((r) => setTimeout(r, 700));
-  const stalledAt = received;
-  await new Promise((r) => setTimeout(r, 300));
+  // The reader paused, then the server spent the stream's window: it may send nothing more.
+  await waitFor(() => req.isPaused() && req.state.localWindowSize === 0, { what: "the server to fill the paused stream's window", timeout: 20_000 });
+  const stalledAt = received + req.readableLength;
+  // PING round trips: the server has handled everything before them, its file reads included.
+  await pingRoundTrip(session);
+  await pingRoundTrip(session);
   const growth = rssOf(pid) - baseline;
-  console.log(`# paused client: received ${mib(stalledAt)} then ${mib(received)}; server RSS growth ${mib(growth)}`);
-  assert.ok(received < SIZE / 2, 'the server did not push the file past the paused reader');
+  console.log(`# paused client: received ${mib(stalledAt)}, then ${mib(received + req.readableLength)}; server RSS growth ${mib(growth)}`);
+  assert.equal(received + req.readableLength, stalledAt, 'nothing arrived past the shut window');
+  assert.ok(stalledAt < SIZE / 2, 'the server did not push the file past the paused reader');
   assert.ok(growth < MAX_RSS_GROWTH);
   req.close(0x8); // CANCEL
   await new Promise<void>((resolve) => req.once('close', () => resolve()));

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { generate } from 'selfsigned';
 import { connect, fetchOnce, makeSite, request, startServe } from './support.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** The SHA-256 fingerprint of the certificate a TLS server presents. */
 async function presentedFingerprint(origin: string): Promise<string> {
@@ -296,7 +297,7 @@ describe('--workers', () => {
       // One CPU: one process, serving by itself (no cluster).
       const expected = cpus > 1 ? cpus : 0;
       if (cpus > 1) assert.match(serve.stdout(), new RegExp(`${cpus} workers`));
-      for (let i = 0; i < 100 && childrenOf(serve.child.pid).length < expected; i++) await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => childrenOf(serve.child.pid).length >= expected, { what: `${expected} worker processes`, timeout: 10_000, interval: 50 });
       assert.equal(childrenOf(serve.child.pid).length, expected);
       assert.equal((await fetchOnce(serve.origin, '/hello.txt')).status, 200);
     } finally {
@@ -312,9 +313,9 @@ describe('--workers', () => {
       const [victim] = childrenOf(serve.child.pid);
       assert.ok(victim !== undefined);
       process.kill(victim, 'SIGKILL');
-      for (let i = 0; i < 100 && !serve.stderr().includes('starting another'); i++) await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => serve.stderr().includes('starting another'), { what: 'the primary to replace the worker', timeout: 10_000, interval: 50 });
       assert.match(serve.stderr(), new RegExp(`worker ${victim} exited \\(SIGKILL\\); starting another`));
-      for (let i = 0; i < 100 && childrenOf(serve.child.pid).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => childrenOf(serve.child.pid).length >= 2, { what: 'two workers again', timeout: 10_000, interval: 50 });
       const now = childrenOf(serve.child.pid);
       assert.equal(now.length, 2);
       assert.ok(!now.includes(victim));

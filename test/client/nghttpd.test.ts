@@ -13,7 +13,8 @@ import { FrameWriter } from '../../src/frame/writer.js';
 import { isRetryable, RequestRefusedError } from '../../src/client/errors.js';
 import net, { type Socket } from 'node:net';
 import tlsModule from 'node:tls';
-import { FrameLog, hasCommand, header, makeTestCert, patterned, sha256, startNghttpd, waitFor } from './support.js';
+import { FrameLog, hasCommand, header, makeTestCert, patterned, sha256, startNghttpd } from './support.js';
+import { waitFor } from '../helpers/wait.js';
 
 const available = hasCommand('nghttpd');
 const big = patterned(16 * 1024 * 1024);

@@ -26,7 +26,8 @@ import { ErrorCode } from '../../src/errors.js';
 import { FrameType } from '../../src/frame/constants.js';
 import { FrameWriter } from '../../src/frame/writer.js';
 import { FrameDecoder } from '../../src/frame/decoder.js';
-import { FrameLog, header, makeTestCert, patterned, sha256, startNodeServer, waitFor } from './support.js';
+import { FrameLog, header, makeTestCert, patterned, sha256, startNodeServer } from './support.js';
+import { pingRoundTrip, waitFor } from '../helpers/wait.js';
 
 test('GET: status, headers in order, body; :authority and :scheme from the URL', async () => {
   const peer = await startNodeServer();
@@ -103,9 +104,11 @@ test('request bodies of every kind: string, Uint8Array, Readable, AsyncIterable,
 test('a request body is pulled only as the server reads it (flow control backpressure into a Readable)', async () => {
   let release!: () => void;
   const released = new Promise<void>((r) => (release = r));
+  let stalled: http2.ServerHttp2Stream | null = null;
   const peer = await startNodeServer({}, {
     '/stall': (stream) => {
       // Do not read until released: node:http2 then withholds WINDOW_UPDATEs.
+      stalled = stream;
       stream.pause();
       void released.then(() => {
         let length = 0;
@@ -131,7 +134,11 @@ test('a request body is pulled only as the server reads it (flow control backpre
       },
     });
     const done = client.request({ method: 'POST', path: '/stall', body: readable });
-    await new Promise((r) => setTimeout(r, 300));
+    // The client has spent the stream window the server gave: it can put no more on the wire.
+    await waitFor(() => stalled?.state.localWindowSize === 0, "the client to fill the stalled stream's window");
+    // A PING round trip from the server: our client has handled every frame and turn since.
+    await pingRoundTrip(stalled!.session!);
+    await pingRoundTrip(stalled!.session!);
     // Windows (64 KiB stream, 1 MiB connection at most) plus the socket's high-water mark and buffers.
     assert.ok(produced < 4 * 1024 * 1024, `produced ${produced} bytes while the server read nothing`);
     release();
@@ -170,11 +177,15 @@ test('16 MiB download, collected and streamed (sha256 checked)', async () => {
 
 test('a streamed body that is not read holds the server back (flow control), then completes when read', async () => {
   const peer = await startNodeServer();
-  const client = new HTTP2Client(peer.url);
+  const log = new FrameLog();
+  const client = new HTTP2Client(peer.url, { onFrame: log.observer });
   try {
     const n = 2 * 1024 * 1024;
     const res = await client.stream({ path: `/bytes?n=${n}` });
-    await new Promise((r) => setTimeout(r, 200));
+    // The server has used the credit we gave: it can send nothing more until the body is read.
+    await waitFor(() => log.creditSpent(1), 'the server to fill the unread stream\'s window');
+    // A PING round trip: our client has handled every DATA frame sent before it.
+    await pingRoundTrip(peer.sessions[0]!);
     // Unread: what arrived is bounded by the stream window (64 KiB) plus the Readable's buffer.
     const buffered = res.body.readableLength;
     assert.ok(buffered < 256 * 1024, `buffered ${buffered} bytes while nobody read`);
@@ -342,10 +353,11 @@ test('request timeout: the stream is reset with CANCEL and the promise rejects w
     const err = await client.request({ path: '/hold', timeout: 50 }).catch((e: unknown) => e);
     assert.ok(err instanceof RequestTimeoutError, String(err));
     assert.equal(err.token, 'request_timeout');
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => log.of('send', FrameType.RST_STREAM).length > 0, 'our RST_STREAM');
+    // A later request's answer: any second reset would have been written before it.
+    assert.equal((await client.request({ path: '/after' })).status, 200);
     const rst = log.of('send', FrameType.RST_STREAM) as Array<{ streamId: number; errorCode: number }>;
     assert.deepEqual(rst.map((f) => [f.streamId, f.errorCode]), [[1, ErrorCode.CANCEL]]);
-    assert.equal((await client.request({ path: '/after' })).status, 200);
   } finally {
     await client.close();
     await peer.close();
@@ -391,7 +403,9 @@ test('handler API: callbacks in order, async onData holds credit, onPushPromise 
     const page = client.send({ path: '/push' }, Page);
     assert.ok(page instanceof Page);
     await done;
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => calls.some((c) => c.startsWith('asset')), 'the accepted push to close');
+    // A later request's answer: a callback still due (a second push handler) would have come before it.
+    assert.equal((await client.request({ path: '/after' })).status, 200);
     assert.deepEqual(calls.filter((c) => !c.startsWith('asset')), ['promise /pushed1', 'promise /pushed2', 'headers 200', 'data page', 'done', 'close 0']);
     assert.deepEqual(calls.filter((c) => c.startsWith('asset')), ['asset /pushed1 close 0 content of /pushed1']);
     assert.equal(page.error, null);

@@ -13,7 +13,8 @@ import { BaseRequestHandler } from '../../src/server/request-handler.js';
 import { HTTP2Server, type HTTP2ServerOptions } from '../../src/server/server.js';
 import { DATA_DEFERRED } from '../../src/io/data-flags.js';
 import { ErrorCode, H2Error } from '../../src/errors.js';
-import { header, makeTestCert, patterned, sha256, waitFor } from './support.js';
+import { header, makeTestCert, patterned, sha256 } from './support.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** What the handlers saw, for assertions on the server side. */
 const state = {

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { ReconnectingHTTP2Client } from '../../src/client/reconnecting-client.js';
 import { RequestRefusedError } from '../../src/client/errors.js';
-import { startNodeServer, waitFor } from './support.js';
+import { startNodeServer } from './support.js';
+import { waitFor } from '../helpers/wait.js';
 
 test('reconnecting client: after the server GOAWAYs and closes, the next request opens a new connection', async () => {
   const peer = await startNodeServer();

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { Frame } from '../../src/frame/types.js';
 import type { FrameDirection, TraceEvent } from '../../src/frame/trace.js';
 import type { HeaderList } from '../../src/connection/index.js';
+import { FrameType } from '../../src/frame/constants.js';
 
 export { makeTestCert } from '../server/support.js';
 
@@ -44,6 +45,31 @@ export class FrameLog {
 
   of(direction: FrameDirection, type: number): Frame[] {
     return this.frames.filter((f) => f.direction === direction && f.frame.type === type).map((f) => f.frame);
+  }
+
+  /**
+   * True once the peer has used all the flow-control credit we gave `streamId`, or the
+   * connection: it can send no more DATA there until we grant more. The event that proves a
+   * reader that stopped reading has stopped the peer (instead of a sleep).
+   */
+  creditSpent(streamId: number): boolean {
+    let initial = 65535;
+    let stream = 0;
+    let connection = 65535;
+    let received = 0;
+    let receivedOnStream = 0;
+    for (const { direction, frame: f } of this.frames) {
+      if (direction === 'send' && f.type === FrameType.SETTINGS) {
+        for (const [id, value] of f.settings) if (id === 0x4) initial = value;
+      } else if (direction === 'send' && f.type === FrameType.WINDOW_UPDATE) {
+        if (f.streamId === 0) connection += f.increment;
+        else if (f.streamId === streamId) stream += f.increment;
+      } else if (direction === 'recv' && f.type === FrameType.DATA) {
+        received += f.flowLength;
+        if (f.streamId === streamId) receivedOnStream += f.flowLength;
+      }
+    }
+    return receivedOnStream >= initial + stream || received >= connection;
   }
 }
 
@@ -242,13 +268,4 @@ export async function startNghttpd(files: Record<string, string | Buffer>, args:
     await new Promise((r) => setTimeout(r, 50));
   }
   return { url: `${cert !== null ? 'https' : 'http'}://127.0.0.1:${port}`, dir, child, stop };
-}
-
-/** Polls `condition` every 5 ms; throws (failing the test) if it is still false after `ms`. */
-export async function waitFor(condition: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }

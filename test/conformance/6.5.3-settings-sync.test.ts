@@ -17,6 +17,11 @@ test('6.5.3: our SETTINGS never acknowledged -> connection error SETTINGS_TIMEOU
 
 test('6.5.3: SETTINGS acknowledged in time -> no timeout', async () => {
   const c = await h2.client();
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // A witness opened after c that never acknowledges: its SETTINGS_TIMEOUT proves c's deadline,
+  // which was earlier, has passed too. Then c is still alive (a GOAWAY would precede the PING ACK).
+  const witness = await h2.client({ handshake: false });
+  witness.preface().settings();
+  await witness.expectFrame(FrameType.SETTINGS);
+  await witness.expectConnectionError(ErrorCode.SETTINGS_TIMEOUT);
   await c.expectAlive();
 });

@@ -15,17 +15,19 @@
  *   /async-late             answers 20 ms later (from a timer), whether or not the client is still there
  *   /stuck-ondata           onData returns a promise that never settles (a backend write that hangs)
  */
-import assert from 'node:assert/strict';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
 import { DATA_DEFERRED, DATA_EOF, DATA_OK } from '../../src/io/data-flags.js';
 import type { BodyGenerator } from '../../src/io/body-source.js';
 import type { HTTP2Server } from '../../src/server/server.js';
 import type { ServerSession } from '../../src/server/session.js';
+import { waitFor } from '../helpers/wait.js';
 
 export const stats = {
   created: 0,
   closed: 0,
   generatorsDestroyed: 0,
+  /** `/async-late` answers made (from their timer, whether or not the client was still there). */
+  lateAnswers: 0,
   get live(): number {
     return this.created - this.closed;
   },
@@ -72,7 +74,10 @@ export class FaultHandler extends BaseRequestHandler {
         },
       });
     } else if (this.path === '/async-late') {
-      setTimeout(() => this.sendResponse({ body: 'late' }), 20);
+      setTimeout(() => {
+        this.sendResponse({ body: 'late' });
+        stats.lateAnswers++;
+      }, 20);
     }
     return undefined;
   }
@@ -110,7 +115,6 @@ export function timerCount(): number {
  * no stream in any Connection or session, timers back to `baselineTimers`.
  */
 export async function assertNothingHeld(server: HTTP2Server, baselineTimers: number, ms = 4000): Promise<string> {
-  const deadline = Date.now() + ms;
   const held = (): string[] => {
     const out: string[] = [];
     const st = server.stats;
@@ -130,8 +134,6 @@ export async function assertNothingHeld(server: HTTP2Server, baselineTimers: num
     if (timerCount() > baselineTimers) out.push(`${timerCount() - baselineTimers} process timers more than before`);
     return out;
   };
-  while (held().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  const left = held();
-  assert.deepEqual(left, [], `the server still holds: ${left.join(', ')}`);
+  await waitFor(() => held().length === 0, { what: 'the server to let go of everything', timeout: ms, interval: 20, detail: () => `it still holds: ${held().join(', ')}` });
   return `server.stats ${JSON.stringify(server.stats)}, live handlers 0, process timers ${timerCount()} (baseline ${baselineTimers})`;
 }

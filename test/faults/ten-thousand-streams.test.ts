@@ -16,6 +16,7 @@ import { HTTP2Server } from '../../src/server/server.js';
 import { Attacker, QuietLogger } from '../attacks/support.js';
 import { literalBlock, TestClient } from '../conformance/helpers/client.js';
 import { assertNothingHeld, FaultHandler, stats, timerCount } from './support.js';
+import { waitFor } from '../helpers/wait.js';
 
 const CONNECTIONS = 20;
 const STREAMS_PER_CONNECTION = 500;
@@ -100,19 +101,19 @@ test('10,000 streams opened, reset and closed in every way: the server holds no 
         await a.send();
         // Reset the /hold and /deferred streams once their handlers run (a request reset in the
         // packet that opens it never reaches one).
-        const handlersDeadline = Date.now() + 5000;
-        while (stats.created - handlersBefore < handlersDue) {
-          assert.ok(Date.now() < handlersDeadline, `connection ${n}: ${stats.created - handlersBefore} of ${handlersDue} handlers ran`);
-          await new Promise((r) => setTimeout(r, 1));
-        }
+        await waitFor(() => stats.created - handlersBefore >= handlersDue, {
+          what: `connection ${n}: the ${handlersDue} handlers`,
+          interval: 1,
+          detail: () => `${stats.created - handlersBefore} ran`,
+        });
         for (const s of resetLater) a.writer.rstStream(s, ErrorCode.CANCEL);
         await a.send();
-        const deadline = Date.now() + 5000;
-        while (!waiting.every((s) => a.finished.has(s))) {
-          assert.ok(!a.closed, `connection ${n} closed by the server (GOAWAY ${a.goawayCode ?? '-'} ${a.goawayDebug})`);
-          assert.ok(Date.now() < deadline, `connection ${n}: streams ${waiting.filter((s) => !a.finished.has(s)).join(',')} never ended`);
-          await new Promise((r) => setTimeout(r, 2));
-        }
+        await waitFor(() => a.closed || waiting.every((s) => a.finished.has(s)), {
+          what: `connection ${n}: its streams to end`,
+          interval: 2,
+          detail: () => `streams ${waiting.filter((s) => !a.finished.has(s)).join(',')} never ended`,
+        });
+        assert.ok(waiting.every((s) => a.finished.has(s)), `connection ${n} closed by the server (GOAWAY ${a.goawayCode ?? '-'} ${a.goawayDebug})`);
       }
       // Leave some streams in flight for the connection's end.
       for (let k = 0; k < 10; k++, id += 2) a.writer.headers(id, a.requestBlock(k % 2 ? '/hold' : '/deferred'), true, 16384);

@@ -22,6 +22,7 @@ import { HTTP2Server } from '../../src/server/server.js';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
 import type { ServerLogger } from '../../src/server/session.js';
 import { chunksAt, upgradeRequest } from './http1-targets.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Inputs between two probe requests. */
 const PROBE_EVERY = 100;
@@ -151,15 +152,6 @@ function probe(port: number): Promise<string> {
   });
 }
 
-async function until(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return true;
-}
-
 /** The preface and SETTINGS, then a request: what follows an upgrade or starts prior knowledge. */
 function h2Start(): Buffer {
   const w = new FrameWriter();
@@ -189,10 +181,12 @@ export const liveServer = fc.asyncProperty(liveInput, fc.array(fc.nat(), { maxLe
   assert.ok(closedMs >= 0, `the server closed the connection within ${CLOSE_WITHIN_MS} ms (input ${JSON.stringify(bytes.toString('latin1').slice(0, 120))})`);
   if (l.inputs % PROBE_EVERY === 0) {
     assert.equal(await probe(l.port), 'ok', 'the probe request is answered');
-    const clean = await until(() => {
-      const st = l.server.stats;
-      return st.pendingSockets === 0 && st.sessions === 0 && st.streams === 0;
-    }, 2000);
-    assert.ok(clean, `nothing held after the inputs: ${JSON.stringify(l.server.stats)}`);
+    await waitFor(
+      () => {
+        const st = l.server.stats;
+        return st.pendingSockets === 0 && st.sessions === 0 && st.streams === 0;
+      },
+      { what: 'nothing held after the inputs', timeout: 2000, detail: () => JSON.stringify(l.server.stats) },
+    );
   }
 });

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { REPO_ROOT } from '../helpers/paths.js';
-import { closeSession, connect, makeTestCert, request, until } from './support.js';
+import { closeSession, connect, makeTestCert, request } from './support.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** Starts an example and resolves with its URL once it printed "listening on URL". */
 function runExample(name: string, args: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
@@ -47,7 +48,7 @@ async function checkPushServer(url: string): Promise<void> {
     assert.equal(r.status, 200);
     assert.equal(r.headers['content-type'], 'text/plain');
     assert.equal(r.body.toString(), 'nghttp2-python FTW');
-    await until(() => pushed[0]?.body === 'body{margin:0;}', 'the pushed stylesheet');
+    await waitFor(() => pushed[0]?.body === 'body{margin:0;}', 'the pushed stylesheet');
     assert.equal(pushed[0]!.path, '/css/style.css');
   } finally {
     await closeSession(session);

@@ -6,7 +6,8 @@ import http2 from 'node:http2';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
 import { DATA_OK, type DataFlag } from '../../src/io/data-flags.js';
 import { ErrorCode } from '../../src/errors.js';
-import { closeSession, connect, request, startServer, until } from './support.js';
+import { closeSession, connect, request, startServer } from './support.js';
+import { pingRoundTrip, waitFor } from '../helpers/wait.js';
 
 const closes: Array<[string, number]> = [];
 
@@ -47,7 +48,7 @@ test('a throwing or rejecting callback resets only its stream with INTERNAL_ERRO
     assert.ok(logger.details.some((d) => d instanceof TypeError));
     // The connection is still good, and onClose saw the codes.
     assert.equal((await request(session, { ':path': '/again' })).body.toString(), 'ok /again');
-    await until(() => closes.length === 4, 'four onClose calls');
+    await waitFor(() => closes.length === 4, 'four onClose calls');
     assert.deepEqual(closes.find(([p]) => p === '/throw'), ['/throw', ErrorCode.INTERNAL_ERROR]);
     assert.deepEqual(closes.find(([p]) => p === '/fine'), ['/fine', ErrorCode.NO_ERROR]);
   } finally {
@@ -61,9 +62,10 @@ test('a client that resets mid-response: onClose(CANCEL), the body source stops'
   let closedWith = -1;
   class Endless extends BaseRequestHandler {
     override onHeaders(): void {
+      const path = this.path;
       this.sendResponse({
         body: (size: number): [Buffer, DataFlag] => {
-          pulled += size;
+          if (path === '/endless') pulled += size;
           return [Buffer.alloc(size, 0x61), DATA_OK];
         },
       });
@@ -86,14 +88,17 @@ test('a client that resets mid-response: onClose(CANCEL), the body source stops'
         }
       });
     });
-    await until(() => closedWith !== -1, 'onClose');
+    await waitFor(() => closedWith !== -1, 'onClose');
     assert.equal(closedWith, ErrorCode.CANCEL);
     const pulledAtClose = pulled;
-    await new Promise((r) => setTimeout(r, 50));
+    // Still serving: another endless body flows, so the server's pump has run since the reset,
+    // and a PING round trip after that; a pull for the reset stream would have come by then.
+    const again = session.request({ ':path': '/again' }, { endStream: true });
+    let gotAgain = 0;
+    again.on('data', (c: Buffer) => (gotAgain += c.length));
+    await waitFor(() => gotAgain > 100_000, 'the next response to flow');
+    await pingRoundTrip(session);
     assert.equal(pulled, pulledAtClose, 'the generator is not called after the reset');
-    // Still serving.
-    const again = session.request({ ':path': '/endless' }, { endStream: true });
-    await new Promise<void>((resolve) => again.once('data', () => resolve()));
     again.close(http2.constants.NGHTTP2_CANCEL);
   } finally {
     await closeSession(session);
@@ -118,12 +123,14 @@ test('a client that stops reading never makes the server buffer more than a boun
   try {
     const req = session.request({ ':path': '/endless' }, { endStream: true });
     req.pause(); // never read: node's client stops granting window
-    await until(() => pulled > 0, 'the body to be pulled');
-    let last = -1;
-    while (pulled !== last) {
-      last = pulled;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(() => pulled > 0, 'the body to be pulled');
+    // The server has spent the stream's window: it may send nothing more.
+    await waitFor(() => req.state.localWindowSize === 0, "the server to fill the paused stream's window");
+    // Two PING round trips: the server has had turns of its loop to pull more if it wrongly would.
+    await pingRoundTrip(session);
+    const atStall = pulled;
+    await pingRoundTrip(session);
+    assert.equal(pulled, atStall, 'nothing more is pulled while the window stays shut');
     // Windows are 64 KiB, the pump holds at most one 64 KiB chunk, the socket a 1 MiB high-water mark; a paused client bounds all of it by its windows.
     assert.ok(pulled > 0 && pulled <= 1 << 20, `the server pulled ${pulled} bytes from the body for a client that reads nothing`);
     req.close(http2.constants.NGHTTP2_CANCEL);
@@ -154,13 +161,13 @@ test('onClose runs even while an onData promise never settles (the handler can c
     const req = session.request({ ':method': 'POST', ':path': '/stuck' });
     req.on('error', () => {});
     req.write('first');
-    await until(() => started === 1, 'the first onData');
+    await waitFor(() => started === 1, 'the first onData');
     req.write('queued behind the pending onData');
     req.close(http2.constants.NGHTTP2_CANCEL);
-    await until(() => closed.length === 1, 'onClose');
+    await waitFor(() => closed.length === 1, 'onClose');
     assert.deepEqual(closed, [ErrorCode.CANCEL]);
     assert.equal(started, 1, 'queued callbacks are dropped, not run after onClose');
-    await until(() => server.stats.streams === 0, 'the stream to be released');
+    await waitFor(() => server.stats.streams === 0, 'the stream to be released');
     assert.deepEqual(logger.lines, []);
   } finally {
     await closeSession(session);

@@ -8,7 +8,8 @@ import tls from 'node:tls';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
 import { HTTP2Server } from '../../src/server/server.js';
 import { UsageError } from '../../src/errors.js';
-import { closeSession, connect, makeTestCert, readResponse, request, startServer, until } from './support.js';
+import { closeSession, connect, makeTestCert, readResponse, request, startServer } from './support.js';
+import { waitFor } from '../helpers/wait.js';
 
 class Hello extends BaseRequestHandler {
   override onHeaders(): void {
@@ -44,9 +45,9 @@ test('graceful close: GOAWAY, the stream in flight finishes, serveForever() reso
   try {
     const req = session.request({ ':path': '/slow' }, { endStream: true });
     const response = readResponse(req);
-    await until(() => arrived === 1, 'the request to arrive');
+    await waitFor(() => arrived === 1, 'the request to arrive');
     const closing = server.close();
-    await until(() => goaway, 'GOAWAY at the client');
+    await waitFor(() => goaway, 'GOAWAY at the client');
     assert.equal(served, false, 'serveForever waits for the stream in flight');
     respond();
     const r = await response;
@@ -141,7 +142,7 @@ test('the access log has one line per response, pushed ones marked', async () =>
   try {
     await request(session, { ':path': '/push' });
     await request(session, { ':method': 'HEAD', ':path': '/head' });
-    await until(() => lines.length === 3, 'three log lines');
+    await waitFor(() => lines.length === 3, 'three log lines');
     const port = session.socket.localPort;
     const main = lines.find((l) => l.includes('"GET /push"'))!;
     assert.match(main, new RegExp(`^127\\.0\\.0\\.1:${port} \\[\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\] "GET /push" 200 \\d+ h2 stream=1$`));

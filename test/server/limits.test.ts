@@ -6,7 +6,8 @@ import { BaseRequestHandler } from '../../src/server/request-handler.js';
 import { DATA_DEFERRED, DATA_EOF } from '../../src/io/data-flags.js';
 import { PushRefusedError } from '../../src/server/errors.js';
 import { ErrorCode } from '../../src/errors.js';
-import { closeSession, connect, request, startServer, until } from './support.js';
+import { closeSession, connect, request, startServer } from './support.js';
+import { pingRoundTrip, waitFor } from '../helpers/wait.js';
 
 class Hello extends BaseRequestHandler {
   override onHeaders(): void {
@@ -77,9 +78,9 @@ test('an idle connection (no streams) gets GOAWAY and is closed after idleTimeou
   session.on('goaway', (code) => (goaway = code));
   try {
     assert.equal((await request(session, { ':path': '/' })).body.toString(), 'hello');
-    await until(() => session.closed || session.destroyed, 'the idle session to close');
+    await waitFor(() => session.closed || session.destroyed, 'the idle session to close');
     assert.equal(goaway, 0);
-    await until(() => server.sessionCount === 0, 'the server to drop the session');
+    await waitFor(() => server.sessionCount === 0, 'the server to drop the session');
   } finally {
     session.destroy();
     await server.close();
@@ -96,19 +97,25 @@ test('idleTimeout counts from the end of the last stream; a stream open longer t
   }
   const { server, url } = await startServer(SlowOrFast, { idleTimeout: idle });
   const session = await connect(url);
-  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  // A witness connection made after it and left idle: its close proves the session's first idle period is over.
+  const witness = await connect(url);
+  let goaway = false;
+  session.on('goaway', () => (goaway = true));
   try {
-    // A request at 60% of the idle period: the period starts again when it ends.
-    await sleep(idle * 0.6);
+    // A request some way into the idle period (a pace, not a bound: the witness tells when the period ended).
+    await new Promise((r) => setTimeout(r, idle * 0.6));
     assert.equal((await request(session, { ':path': '/' })).body.toString(), 'fast');
-    await sleep(idle * 0.6);
-    assert.equal(session.closed || session.destroyed, false, 'closed less than idleTimeout after the last stream ended');
+    await waitFor(() => witness.closed || witness.destroyed, { what: 'the idle witness connection to close', timeout: idle * 10 });
+    // A PING round trip: a GOAWAY the server sent at the first deadline would have come before the ACK.
+    await pingRoundTrip(session);
+    assert.equal(goaway || session.closed || session.destroyed, false, 'closed less than idleTimeout after the last stream ended');
     // A stream that outlives the idle period is answered on the still-open connection.
     assert.equal((await request(session, { ':path': '/slow' })).body.toString(), 'slow');
     const ended = Date.now();
-    await until(() => session.closed || session.destroyed, 'the idle session to close');
+    await waitFor(() => session.closed || session.destroyed, 'the idle session to close');
     assert.ok(Date.now() - ended >= idle * 0.9, `closed ${Date.now() - ended} ms after the last stream, idleTimeout ${idle}`);
   } finally {
+    witness.destroy();
     session.destroy();
     await server.close();
   }
@@ -148,12 +155,12 @@ test('the push limit: canPush turns false and push() throws PushRefusedError', a
   try {
     // A first request lets the client's SETTINGS (push allowed) arrive before we count.
     await request(session, { ':path': '/warmup' });
-    await until(() => bodies.length === 2, 'the warm-up pushes');
+    await waitFor(() => bodies.length === 2, 'the warm-up pushes');
     results.length = 0;
     bodies.length = 0;
     assert.equal((await request(session, { ':path': '/' })).body.toString(), 'main');
     assert.deepEqual(results, [true, true, false, 'refused']);
-    await until(() => bodies.length === 2, 'both deferred pushed bodies');
+    await waitFor(() => bodies.length === 2, 'both deferred pushed bodies');
     assert.deepEqual(bodies, ['done', 'done']);
   } finally {
     await closeSession(session);
@@ -173,8 +180,8 @@ test('a client that keeps its window shut on a response for a whole idle period 
     const req = session.request({ ':path': '/big' }, { endStream: true });
     req.on('error', () => {});
     req.pause(); // node's client stops granting window for a paused stream
-    await until(() => session.closed || session.destroyed, 'the server to drop the hoarding client');
-    await until(() => server.sessionCount === 0, 'the server to drop the session');
+    await waitFor(() => session.closed || session.destroyed, 'the server to drop the hoarding client');
+    await waitFor(() => server.sessionCount === 0, 'the server to drop the session');
   } finally {
     session.destroy();
     await server.close();
@@ -183,7 +190,11 @@ test('a client that keeps its window shut on a response for a whole idle period 
 
 test('close() drops the connections still busy after closeTimeout; their handlers see onClose', async () => {
   let closedWith = -1;
+  let started = false;
   class Never extends BaseRequestHandler {
+    override onHeaders(): void {
+      started = true;
+    }
     override onClose(errorCode: number): void {
       closedWith = errorCode;
     }
@@ -194,11 +205,10 @@ test('close() drops the connections still busy after closeTimeout; their handler
   try {
     const req = session.request({ ':path': '/never' }, { endStream: true });
     req.on('error', () => {});
-    await until(() => server.sessionCount === 1, 'the session');
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => started, 'the request to reach its handler');
     await server.close(); // resolves only once the stuck connection was dropped
     assert.equal(server.sessionCount, 0);
-    await until(() => closedWith !== -1, 'onClose');
+    await waitFor(() => closedWith !== -1, 'onClose');
     assert.equal(closedWith, ErrorCode.CANCEL);
   } finally {
     session.destroy();

@@ -7,6 +7,7 @@ import { BaseRequestHandler } from '../../src/server/request-handler.js';
 import { PushRefusedError } from '../../src/server/errors.js';
 import { UsageError } from '../../src/errors.js';
 import { closeSession, connect, request, startServer } from './support.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Pushed {
   requestHeaders: http2.IncomingHttpHeaders;
@@ -80,13 +81,7 @@ test('push(): PUSH_PROMISE with the inherited :scheme/:authority, the pushed res
     const r = await request(session, { ':path': '/push' });
     assert.equal(r.body.toString(), 'nghttp2-python FTW');
     // Pushed streams finish independently; wait for both bodies.
-    await new Promise<void>((resolve) => {
-      const check = (): void => {
-        if (pushes.length === 2 && pushes.every((p) => p.body.length > 0)) resolve();
-        else setTimeout(check, 5);
-      };
-      check();
-    });
+    await waitFor(() => pushes.length === 2 && pushes.every((p) => p.body.length > 0), 'both pushed bodies');
     const css = pushes.find((p) => p.requestHeaders[':path'] === '/css/style.css')!;
     assert.equal(css.requestHeaders[':method'], 'GET');
     assert.equal(css.requestHeaders[':scheme'], 'http');

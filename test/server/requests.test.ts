@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
-import { closeSession, connect, readResponse, request, startServer, until } from './support.js';
+import { closeSession, connect, readResponse, request, startServer } from './support.js';
+import { pingRoundTrip, waitFor } from '../helpers/wait.js';
 
 class Digest extends BaseRequestHandler {
   private hash = createHash('sha256');
@@ -145,14 +146,13 @@ test('an async onData runs one at a time, in order, and holds back flow-control 
     const done = readResponse(req);
     req.end(body);
     // While the first onData is pending no credit goes back, so the client can put at most the
-    // stream window (65535) on the wire: wait until its byte count stops moving, then check.
-    await until(() => received > 0, 'the first onData');
-    let last = -1;
-    while (session.socket.bytesWritten !== last) {
-      last = session.socket.bytesWritten;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.ok(received > 0, 'the first onData ran');
+    // stream window (65535) on the wire: wait until it has, then for two PING round trips (a
+    // WINDOW_UPDATE the server wrongly sent would come before the ACKs, and the client would write on).
+    await waitFor(() => received > 0, 'the first onData');
+    await waitFor(() => session.socket.bytesWritten >= 65535, 'the client to spend the stream window');
+    await pingRoundTrip(session);
+    await pingRoundTrip(session);
+    const last = session.socket.bytesWritten;
     assert.ok(last < 65535 + 8192, `the client wrote ${last} bytes while the credit was held back`);
     gate();
     const r = await done;

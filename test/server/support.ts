@@ -105,17 +105,3 @@ export async function makeTestCert(): Promise<{ key: Buffer; cert: Buffer } | nu
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-/** Resolves after the event loop has gone round `n` times (lets I/O callbacks run). */
-export async function turns(n = 5): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
-}
-
-/** Waits until `check()` is true, polling; fails after `ms` with `what`. */
-export async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
