@@ -21,8 +21,8 @@
  * rest lives in parts it owns and hands what they need (none points back at it): the streams
  * and their counts (StreamStore), outgoing DATA (SendScheduler), incoming DATA's windows and
  * credit (ReceiveFlow), when settings bind (SettingsSync) and what they change (SettingsEffects),
- * header blocks across CONTINUATION (HeaderBlockAssembler), message framing (message.ts), server
- * push (Push).
+ * header blocks across CONTINUATION (HeaderBlockAssembler), what a HEADERS block does
+ * (IncomingHeaders), message framing (message.ts), server push (Push).
  */
 import { ConnectionError, ErrorCode, H2Error, StreamError, UsageError } from '../errors.js';
 import { CONNECTION_PREFACE, FrameType } from '../frame/constants.js';
@@ -36,8 +36,9 @@ import { checkSendable, MessageInfo } from './field-validation.js';
 import { FloodGuard } from './flood-guard.js';
 import type { FlowWindows } from './flow-control.js';
 import { HeaderBlockAssembler } from './header-block.js';
+import { IncomingHeaders } from './incoming-headers.js';
 import type { ConnectionOptions, HeaderList, ResolvedOptions } from './options.js';
-import { dataError, receiveHeaderBlock, requestError } from './message.js';
+import { dataError } from './message.js';
 import { resolveOptions } from './options.js';
 import { Push } from './push.js';
 import { ReceiveFlow } from './receive-flow.js';
@@ -84,6 +85,8 @@ export class Connection {
   private readonly recvFlow: ReceiveFlow;
   /** Promising pushes (server), judging promises (client). */
   private readonly push: Push;
+  /** Received HEADERS blocks: requests admitted or turned away, the next block of a stream's message. */
+  private readonly incoming: IncomingHeaders;
   /** What received SETTINGS and the ACKs of ours change. */
   private readonly settingsEffects: SettingsEffects;
   /** The header block being received (RFC 9113 section 4.3: nothing may interleave with it). */
@@ -91,6 +94,7 @@ export class Connection {
   private readonly info = new MessageInfo();
 
   private goawaySent = false;
+  /** The last stream id our GOAWAY lets the peer open (requests above it are ignored). */
   private goawayLastId = MAX_STREAM_ID;
   private goawayReceived = false;
   /** A connection error happened (or we sent a GOAWAY with an error): input is ignored. */
@@ -127,6 +131,7 @@ export class Connection {
     });
 
     if (!this.isServer) this.prefix = CONNECTION_PREFACE;
+    this.incoming = new IncomingHeaders(this.isServer, this.streams, this.writer, this.deflater, this.inflater, this.flood, this.settings, this.info);
     this.push = new Push(this.isServer, this.streams, this.writer, this.deflater, this.inflater, this.settings, this.info);
     this.writer.settings(this.settings.initial(this.now));
     this.recvFlow = new ReceiveFlow(this.writer, this.flow, o.connectionWindowSize);
@@ -552,86 +557,8 @@ export class Connection {
   }
 
   private onHeaderBlock(headers: HeaderList): void {
-    const blocks = this.blocks;
-    const id = blocks.streamId;
-    const endStream = blocks.endStream;
-    const tooLarge = blocks.tooLarge;
-    const s = this.streams.get(id);
-    if (s === undefined) {
-      if (!this.streams.isIdle(id)) {
-        this.streams.checkLateFrame(id, FrameType.HEADERS);
-        this.flood.glitch(this.now, 'frame_after_reset');
-        return;
-      }
-      // Section 5.1.1: only the peer's own ids open streams; a server never opens one with HEADERS.
-      if (!this.isServer || (id & 1) === 0) {
-        throw new ConnectionError(`HEADERS on idle stream ${id} the peer may not open`, ErrorCode.PROTOCOL_ERROR, 'headers_on_idle_stream');
-      }
-      this.openPeerStream(id, headers, endStream, tooLarge);
-      return;
-    }
-    if (blocks.selfDependent) {
-      throw new StreamError(id, `stream ${id} depends on itself`, ErrorCode.PROTOCOL_ERROR, 'priority_self_dependency');
-    }
-    const next = nextState(s.state, StreamInput.RECV_HEADERS);
-    if (next < 0) throw receiveError(s.id, s.state, FrameType.HEADERS);
-    // Section 5.1.2: a pushed response makes its stream active; beyond our advertised limit it is refused.
-    if (s.state === StreamState.RESERVED_REMOTE && this.streams.peerAtLimit) {
-      throw new StreamError(id, `pushed stream ${id} exceeds SETTINGS_MAX_CONCURRENT_STREAMS ${this.local.maxConcurrentStreams}`, ErrorCode.REFUSED_STREAM, 'max_concurrent_streams');
-    }
-    if (tooLarge) {
-      throw new StreamError(id, `header list on stream ${id} exceeds ${this.inflater.maxHeaderListSize} octets`, ErrorCode.CANCEL, 'header_list_too_large');
-    }
-    const kind = receiveHeaderBlock(s, headers, endStream, this.isServer, this.info);
-    if (kind === null) throw receiveError(s.id, s.state, FrameType.HEADERS);
-    this.setState(s, next as StreamState);
-    s.seenByUser = true;
-    this.events.push({ type: 'headers', streamId: id, headers, endStream, kind });
-    if (endStream) this.receiveEndStream(s);
-  }
-
-  /** Server: a request opens stream `id` (idle, odd, above every earlier one). */
-  private openPeerStream(id: number, headers: HeaderList, endStream: boolean, tooLarge: boolean): void {
-    // Section 5.1.1: opening `id` implicitly closes every idle peer stream below it.
-    this.streams.lastPeerId = id;
-    // Section 6.8: after our GOAWAY, streams above its last id are not processed.
-    if (this.goawaySent && id > this.goawayLastId) {
-      this.streams.rememberClosed(id, CloseCause.LOCAL_RESET);
-      return;
-    }
-    if (this.blocks.selfDependent) {
-      this.streams.rememberClosed(id, CloseCause.LOCAL_RESET);
-      throw new StreamError(id, `stream ${id} depends on itself`, ErrorCode.PROTOCOL_ERROR, 'priority_self_dependency');
-    }
-    if (this.streams.peerAtLimit) {
-      this.streams.rememberClosed(id, CloseCause.LOCAL_RESET);
-      throw new StreamError(id, `stream ${id} exceeds SETTINGS_MAX_CONCURRENT_STREAMS ${this.local.maxConcurrentStreams}`, ErrorCode.REFUSED_STREAM, 'max_concurrent_streams');
-    }
-    if (tooLarge) {
-      // RFC 9113 section 10.5.1: answer 431 and, if the client is still sending, stop it with NO_ERROR (section 8.1).
-      this.streams.rememberClosed(id, CloseCause.LOCAL_RESET);
-      this.writer.headers(id, this.deflater.deflate([[':status', '431']]), true, this.peer.maxFrameSize);
-      if (!endStream) this.writer.rstStream(id, ErrorCode.NO_ERROR);
-      // A refused request is a provoked reset too (HPACK bombs one after another).
-      this.flood.reset(this.now);
-      this.flood.streamError(this.now);
-      return;
-    }
-    const info = this.info;
-    const bad = requestError(headers, endStream, this.acked.enableConnectProtocol || this.local.enableConnectProtocol, info);
-    if (bad !== null) {
-      this.streams.rememberClosed(id, CloseCause.LOCAL_RESET);
-      throw new StreamError(id, `malformed request on stream ${id}: ${bad}`, ErrorCode.PROTOCOL_ERROR, bad);
-    }
-    const s = new Stream(id, false, this.peer.initialWindowSize, this.acked.initialWindowSize);
-    s.contentLength = info.contentLength;
-    s.phase = MessagePhase.HEADERS;
-    s.seenByUser = true;
-    this.streams.add(s);
-    this.setState(s, nextState(StreamState.IDLE, StreamInput.RECV_HEADERS) as StreamState);
-    this.flood.requestOpened();
-    this.events.push({ type: 'headers', streamId: id, headers, endStream, kind: 'request' });
-    if (endStream) this.receiveEndStream(s);
+    const s = this.incoming.receive(headers, this.blocks, this.goawayLastId, this.events, this.now);
+    if (s !== null && this.blocks.endStream) this.receiveEndStream(s);
   }
 
   /** Client: the server promised a stream (section 6.6, 8.4). */
