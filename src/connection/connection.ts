@@ -25,7 +25,7 @@
  * (IncomingHeaders), message framing (message.ts), server push (Push).
  */
 import { ConnectionError, ErrorCode, H2Error, StreamError, UsageError } from '../errors.js';
-import { CONNECTION_PREFACE, FrameType } from '../frame/constants.js';
+import { FrameType } from '../frame/constants.js';
 import { FrameDecoder } from '../frame/decoder.js';
 import type { DataFrame, Frame, GoawayFrame, PingFrame, RstStreamFrame, WindowUpdateFrame } from '../frame/types.js';
 import { FrameWriter } from '../frame/writer.js';
@@ -38,16 +38,17 @@ import type { FlowWindows } from './flow-control.js';
 import { HeaderBlockAssembler } from './header-block.js';
 import { IncomingHeaders } from './incoming-headers.js';
 import type { ConnectionOptions, HeaderList, ResolvedOptions } from './options.js';
-import { dataError } from './message.js';
+import { dataError, isHeadRequest } from './message.js';
 import { resolveOptions } from './options.js';
+import { Preface } from './preface.js';
 import { Push } from './push.js';
 import { ReceiveFlow } from './receive-flow.js';
 import { SendScheduler } from './send-scheduler.js';
 import type { Settings } from './settings.js';
-import { decodeSettingsPayload, INITIAL_SETTINGS } from './settings.js';
+import { INITIAL_SETTINGS } from './settings.js';
 import { SettingsEffects } from './settings-effects.js';
 import { SettingsSync } from './settings-sync.js';
-import { MessagePhase, Stream } from './stream.js';
+import { Stream } from './stream.js';
 import { CloseCause, MAX_STREAM_ID, StreamStore } from './stream-store.js';
 import { nextState, receiveError, STREAM_STATE_NAMES, StreamInput, StreamState } from './stream-state.js';
 
@@ -63,17 +64,13 @@ export class Connection {
   private readonly inflater: HDInflater;
   private events: ConnectionEvent[] = [];
   private now: number;
-  /** Bytes to write before the writer's frames (the client preface). */
-  private prefix: Buffer | null = null;
 
   /** Our settings, the peer's, and ours as the peer acknowledged them (with the ACK queue). */
   private readonly settings: SettingsSync;
-  /** Shortcuts to `settings.local`, `.acked`, `.peer` (the same objects, changed in place). */
-  private readonly local: Settings;
-  private readonly acked: Settings;
+  /** Shortcut to `settings.peer` (the same object, changed in place). */
   private readonly peer: Settings;
-  /** Server: octets of the client preface checked so far (24 when done). */
-  private prefaceChecked: number;
+  /** The client's 24 octets: sent first (client), checked as they arrive (server). */
+  private readonly preface: Preface;
 
   /** The kept streams, the ids used each way, closed-stream memory, open counts. */
   private readonly streams: StreamStore;
@@ -110,18 +107,16 @@ export class Connection {
     this.now = o.now;
     this.flood = new FloodGuard(o);
     this.settings = new SettingsSync(o.settings, this.isServer, o.settingsAckTimeout);
-    this.local = this.settings.local;
-    this.acked = this.settings.acked;
     this.peer = this.settings.peer;
-    this.prefaceChecked = this.isServer ? 0 : CONNECTION_PREFACE.length;
-    this.streams = new StreamStore(this.isServer, this.local, this.peer, o.maxClosedStreams, o.maxConcurrentPushes);
+    this.preface = new Preface(this.isServer);
+    this.streams = new StreamStore(this.isServer, this.settings.local, this.peer, o.maxClosedStreams, o.maxConcurrentPushes);
     this.decoder = new FrameDecoder({ maxFrameSize: INITIAL_SETTINGS.maxFrameSize, maxSettingsEntries: o.maxSettingsEntries });
     this.deflater = new HDDeflater(o.maxEncoderTableSize);
     // Strings are bounded by the block cap (a Huffman string decodes to at most 8/5 of its
     // length), not by the list limit: one oversized field must become a per-stream answer (431),
     // not a COMPRESSION_ERROR for the whole connection.
     this.inflater = new HDInflater({
-      maxHeaderListSize: this.local.maxHeaderListSize === Infinity ? 0xffffffff : this.local.maxHeaderListSize,
+      maxHeaderListSize: o.settings.maxHeaderListSize === Infinity ? 0xffffffff : o.settings.maxHeaderListSize,
       maxStringLength: Math.ceil((o.maxHeaderBlockSize * 8) / 5),
     });
     this.blocks = new HeaderBlockAssembler(this.inflater, o.maxHeaderBlockSize, o.maxContinuationFrames);
@@ -130,7 +125,6 @@ export class Connection {
       this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
     });
 
-    if (!this.isServer) this.prefix = CONNECTION_PREFACE;
     this.incoming = new IncomingHeaders(this.isServer, this.streams, this.writer, this.deflater, this.inflater, this.flood, this.settings, this.info);
     this.push = new Push(this.isServer, this.streams, this.writer, this.deflater, this.inflater, this.settings, this.info);
     this.writer.settings(this.settings.initial(this.now));
@@ -147,7 +141,7 @@ export class Connection {
     if (now !== undefined) this.now = now;
     if (this.dead) return this.takeEvents();
     try {
-      if (this.prefaceChecked < CONNECTION_PREFACE.length) chunk = this.checkPreface(chunk);
+      if (!this.preface.received) chunk = this.preface.check(chunk);
       if (chunk.length > 0) this.decoder.push(chunk);
       for (;;) {
         let frame: Frame | null;
@@ -181,16 +175,14 @@ export class Connection {
   /** Everything to write since the last call (empty when nothing). */
   takeOutput(): Buffer[] {
     const out = this.writer.take();
-    if (this.prefix !== null) {
-      out.unshift(this.prefix);
-      this.prefix = null;
-    }
+    const prefix = this.preface.takePrefix();
+    if (prefix !== null) out.unshift(prefix);
     return out;
   }
 
   /** Octets of output gathered and not yet taken (for backpressure decisions). */
   get pendingOutput(): number {
-    return this.writer.pending() + (this.prefix !== null ? this.prefix.length : 0);
+    return this.writer.pending() + this.preface.pending;
   }
 
   /** Events caused by commands since the last receive()/tick()/takeEvents(). */
@@ -237,23 +229,8 @@ export class Connection {
     if (!this.isServer || this.streams.lastPeerId !== 0) {
       throw new UsageError('acceptUpgrade is for a server connection before any stream', 'upgrade_misuse');
     }
-    if (http2Settings.length / 6 > this.options.maxSettingsEntries) {
-      throw new UsageError(`bad HTTP2-Settings: more than ${this.options.maxSettingsEntries} entries`, 'upgrade_bad_settings');
-    }
-    try {
-      this.settingsEffects.applyPeer(decodeSettingsPayload(http2Settings));
-    } catch (err) {
-      if (err instanceof H2Error) throw new UsageError(`bad HTTP2-Settings: ${err.message}`, 'upgrade_bad_settings');
-      throw err;
-    }
-    const s = new Stream(1, false, this.peer.initialWindowSize, this.acked.initialWindowSize);
-    this.streams.lastPeerId = 1;
-    this.streams.add(s);
-    this.setState(s, StreamState.OPEN);
-    this.setState(s, StreamState.HALF_CLOSED_REMOTE);
-    s.phase = MessagePhase.HEADERS;
-    s.seenByUser = true;
-    this.events.push({ type: 'headers', streamId: 1, headers: requestHeaders, endStream: true, kind: 'request' });
+    this.settingsEffects.applyUpgrade(http2Settings, this.options.maxSettingsEntries);
+    this.incoming.upgradeRequest(requestHeaders, this.events);
   }
 
   /**
@@ -274,18 +251,11 @@ export class Connection {
     if (this.streams.localAtLimit) {
       throw new UsageError(`the server allows ${this.peer.maxConcurrentStreams} concurrent streams`, 'max_concurrent_streams');
     }
-    const id = this.streams.allocateId();
-    const s = new Stream(id, true, this.peer.initialWindowSize, this.acked.initialWindowSize);
-    for (let i = 0; i < headers.length; i++) {
-      const h = headers[i]!;
-      if (h[0] === ':method') {
-        s.requestIsHead = h[1] === 'HEAD';
-        break;
-      }
-    }
+    const s = new Stream(this.streams.allocateId(), true, this.peer.initialWindowSize, this.settings.acked.initialWindowSize);
+    s.requestIsHead = isHeadRequest(headers);
     this.streams.add(s);
     this.writeHeaders(s, headers, endStream);
-    return id;
+    return s.id;
   }
 
   /** True when a new stream (request or push) may be opened: no GOAWAY either way, ids left. */
@@ -425,7 +395,7 @@ export class Connection {
 
   /** What we advertised (the latest SETTINGS we sent). */
   get localSettings(): Readonly<Settings> {
-    return this.local;
+    return this.settings.local;
   }
 
   /** What the peer advertised (protocol defaults until its SETTINGS arrive). */
@@ -451,19 +421,6 @@ export class Connection {
   // ---------------------------------------------------------------------------------------
   // Input
   // ---------------------------------------------------------------------------------------
-
-  /** Server: checks the client preface (section 3.4) as it arrives; returns what follows it. */
-  private checkPreface(chunk: Buffer): Buffer {
-    const need = CONNECTION_PREFACE.length - this.prefaceChecked;
-    const n = Math.min(need, chunk.length);
-    for (let i = 0; i < n; i++) {
-      if (chunk[i] !== CONNECTION_PREFACE[this.prefaceChecked + i]) {
-        throw new ConnectionError('the client connection preface is wrong', ErrorCode.PROTOCOL_ERROR, 'preface_invalid');
-      }
-    }
-    this.prefaceChecked += n;
-    return n === chunk.length ? EMPTY : chunk.subarray(n);
-  }
 
   private handleFrame(frame: Frame): void {
     // Section 3.4: the first frame from the peer must be its SETTINGS.

@@ -111,6 +111,21 @@ export class IncomingHeaders {
     return s;
   }
 
+  /**
+   * Server, h2c upgrade: the HTTP/1.1 request (as HTTP/2 fields) is stream 1's, received whole:
+   * the stream opens half-closed (remote) and the `headers` event reports the request.
+   */
+  upgradeRequest(headers: HeaderList, events: ConnectionEvent[]): void {
+    const s = new Stream(1, false, this.peer.initialWindowSize, this.acked.initialWindowSize);
+    this.streams.lastPeerId = 1;
+    this.streams.add(s);
+    this.streams.transition(s, StreamState.OPEN);
+    this.streams.transition(s, StreamState.HALF_CLOSED_REMOTE);
+    s.phase = MessagePhase.HEADERS;
+    s.seenByUser = true;
+    events.push({ type: 'headers', streamId: 1, headers, endStream: true, kind: 'request' });
+  }
+
   /** Server: a request on stream `id` (idle, odd, above every earlier one): the stream it opens, or null. */
   private request(id: number, headers: HeaderList, block: HeaderBlockAssembler, lastId: number, events: ConnectionEvent[], now: number): Stream | null {
     const streams = this.streams;

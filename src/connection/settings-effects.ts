@@ -6,9 +6,10 @@
  *
  * Why apart from the connection: SettingsSync says which values hold and when; this says what
  * each change does to the objects the values govern. Neither opens or closes a stream, so the
- * connection only dispatches the frame (and the h2c upgrade's settings) here. Everything it
+ * connection only hands the frame (and the h2c upgrade's settings) here. Everything it
  * uses is given at construction: no back-pointer.
  */
+import { H2Error, UsageError } from '../errors.js';
 import type { FrameDecoder } from '../frame/decoder.js';
 import type { SettingsFrame } from '../frame/types.js';
 import type { FrameWriter } from '../frame/writer.js';
@@ -19,6 +20,7 @@ import type { FloodGuard } from './flood-guard.js';
 import type { ReceiveFlow } from './receive-flow.js';
 import type { SendScheduler } from './send-scheduler.js';
 import type { Settings } from './settings.js';
+import { decodeSettingsPayload } from './settings.js';
 import type { SettingsSync } from './settings-sync.js';
 import type { StreamStore } from './stream-store.js';
 
@@ -84,6 +86,20 @@ export class SettingsEffects {
     this.settings.applyPeer(pairs);
     if (peer.initialWindowSize !== oldWindow) this.scheduler.initialWindowChanged(this.streams.values(), peer.initialWindowSize - oldWindow);
     if (peer.headerTableSize !== oldTable) this.deflater.changeTableSize(peer.headerTableSize);
+  }
+
+  /**
+   * Server, h2c upgrade: the client's `HTTP2-Settings` (decoded octets) as its settings.
+   * UsageError for a bad payload (the caller answers the HTTP/1.1 request).
+   */
+  applyUpgrade(payload: Buffer, maxEntries: number): void {
+    if (payload.length / 6 > maxEntries) throw new UsageError(`bad HTTP2-Settings: more than ${maxEntries} entries`, 'upgrade_bad_settings');
+    try {
+      this.applyPeer(decodeSettingsPayload(payload));
+    } catch (err) {
+      if (err instanceof H2Error) throw new UsageError(`bad HTTP2-Settings: ${err.message}`, 'upgrade_bad_settings');
+      throw err;
+    }
   }
 
   /** The peer acknowledged `settings`: the values that constrain it apply now (section 6.5.3). */
