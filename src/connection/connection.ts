@@ -30,7 +30,6 @@ import { FrameDecoder } from '../frame/decoder.js';
 import type { DataFrame, Frame, GoawayFrame, PingFrame, RstStreamFrame, WindowUpdateFrame } from '../frame/types.js';
 import { FrameWriter } from '../frame/writer.js';
 import { HDDeflater } from '../hpack/deflater.js';
-import { HDInflater } from '../hpack/inflater.js';
 import type { ConnectionEvent } from './events.js';
 import { checkSendable, MessageInfo } from './field-validation.js';
 import { FloodGuard } from './flood-guard.js';
@@ -61,7 +60,6 @@ export class Connection {
   private readonly decoder: FrameDecoder;
   private readonly writer = new FrameWriter();
   private readonly deflater: HDDeflater;
-  private readonly inflater: HDInflater;
   private events: ConnectionEvent[] = [];
   private now: number;
 
@@ -88,6 +86,7 @@ export class Connection {
   private readonly settingsEffects: SettingsEffects;
   /** The header block being received (RFC 9113 section 4.3: nothing may interleave with it). */
   private readonly blocks: HeaderBlockAssembler;
+  /** Scratch space of the field checks, shared by the parts that judge received header lists. */
   private readonly info = new MessageInfo();
 
   private goawaySent = false;
@@ -112,24 +111,18 @@ export class Connection {
     this.streams = new StreamStore(this.isServer, this.settings.local, this.peer, o.maxClosedStreams, o.maxConcurrentPushes);
     this.decoder = new FrameDecoder({ maxFrameSize: INITIAL_SETTINGS.maxFrameSize, maxSettingsEntries: o.maxSettingsEntries });
     this.deflater = new HDDeflater(o.maxEncoderTableSize);
-    // Strings are bounded by the block cap (a Huffman string decodes to at most 8/5 of its
-    // length), not by the list limit: one oversized field must become a per-stream answer (431),
-    // not a COMPRESSION_ERROR for the whole connection.
-    this.inflater = new HDInflater({
-      maxHeaderListSize: o.settings.maxHeaderListSize === Infinity ? 0xffffffff : o.settings.maxHeaderListSize,
-      maxStringLength: Math.ceil((o.maxHeaderBlockSize * 8) / 5),
-    });
-    this.blocks = new HeaderBlockAssembler(this.inflater, o.maxHeaderBlockSize, o.maxContinuationFrames);
+    this.blocks = new HeaderBlockAssembler(o.settings.maxHeaderListSize, o.maxHeaderBlockSize, o.maxContinuationFrames);
+    const inflater = this.blocks.inflater;
     // One closure for the connection's life: the scheduler moves a stream on as its END_STREAM leaves.
     this.scheduler = new SendScheduler(this.writer, this.deflater, this.flow, this.peer, this.flood, o.maxSendStallMs, (s: Stream): void => {
       this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
     });
 
-    this.incoming = new IncomingHeaders(this.isServer, this.streams, this.writer, this.deflater, this.inflater, this.flood, this.settings, this.info);
-    this.push = new Push(this.isServer, this.streams, this.writer, this.deflater, this.inflater, this.settings, this.info);
+    this.incoming = new IncomingHeaders(this.isServer, this.streams, this.writer, this.deflater, inflater, this.flood, this.settings, this.info);
+    this.push = new Push(this.isServer, this.streams, this.writer, this.deflater, inflater, this.settings, this.info);
     this.writer.settings(this.settings.initial(this.now));
     this.recvFlow = new ReceiveFlow(this.writer, this.flow, o.connectionWindowSize);
-    this.settingsEffects = new SettingsEffects(this.settings, this.streams, this.scheduler, this.recvFlow, this.decoder, this.deflater, this.inflater, this.writer, this.flood);
+    this.settingsEffects = new SettingsEffects(this.settings, this.streams, this.scheduler, this.recvFlow, this.decoder, this.deflater, inflater, this.writer, this.flood);
   }
 
   // ---------------------------------------------------------------------------------------
