@@ -19,33 +19,37 @@
  *
  * This class keeps the public API, frame dispatch, stream lifecycle and that error mapping. The
  * rest lives in parts it owns and hands what they need (none points back at it): the streams
- * and their counts (StreamStore), outgoing DATA (SendScheduler), when settings bind
- * (SettingsSync), header blocks across CONTINUATION (HeaderBlockAssembler), message framing
- * (message.ts).
+ * and their counts (StreamStore), outgoing DATA (SendScheduler), incoming DATA's windows and
+ * credit (ReceiveFlow), when settings bind (SettingsSync) and what they change (SettingsEffects),
+ * header blocks across CONTINUATION (HeaderBlockAssembler), what a HEADERS block does
+ * (IncomingHeaders), message framing (message.ts), server push (Push).
  */
-import { ConnectionError, ErrorCode, FlowControlError, H2Error, StreamError, UsageError } from '../errors.js';
-import { CONNECTION_PREFACE, FrameType } from '../frame/constants.js';
-import { FrameDecoder, typeName } from '../frame/decoder.js';
-import type { DataFrame, Frame, GoawayFrame, PingFrame, RstStreamFrame, SettingsFrame, WindowUpdateFrame } from '../frame/types.js';
+import { ConnectionError, ErrorCode, H2Error, StreamError, UsageError } from '../errors.js';
+import { FrameType } from '../frame/constants.js';
+import { FrameDecoder } from '../frame/decoder.js';
+import type { DataFrame, Frame, GoawayFrame, PingFrame, RstStreamFrame, WindowUpdateFrame } from '../frame/types.js';
 import { FrameWriter } from '../frame/writer.js';
 import { HDDeflater } from '../hpack/deflater.js';
-import { HDInflater } from '../hpack/inflater.js';
 import type { ConnectionEvent } from './events.js';
-import { checkOutgoing, checkPushRequest, listSizeOver, MessageInfo } from './field-validation.js';
+import { checkSendable, MessageInfo } from './field-validation.js';
 import { FloodGuard } from './flood-guard.js';
 import type { FlowWindows } from './flow-control.js';
-import { adjustReceiveWindow, consumeFlow, receiveFlow } from './flow-control.js';
 import { HeaderBlockAssembler } from './header-block.js';
+import { IncomingHeaders } from './incoming-headers.js';
 import type { ConnectionOptions, HeaderList, ResolvedOptions } from './options.js';
-import { dataError, receiveHeaderBlock, requestError } from './message.js';
+import { dataError, isHeadRequest } from './message.js';
 import { resolveOptions } from './options.js';
+import { Preface } from './preface.js';
+import { Push } from './push.js';
+import { ReceiveFlow } from './receive-flow.js';
 import { SendScheduler } from './send-scheduler.js';
 import type { Settings } from './settings.js';
-import { decodeSettingsPayload, INITIAL_SETTINGS } from './settings.js';
+import { INITIAL_SETTINGS } from './settings.js';
+import { SettingsEffects } from './settings-effects.js';
 import { SettingsSync } from './settings-sync.js';
-import { MessagePhase, Stream } from './stream.js';
+import { Stream } from './stream.js';
 import { CloseCause, MAX_STREAM_ID, StreamStore } from './stream-store.js';
-import { nextState, ReceiveErrorKind, receiveErrorKind, STREAM_STATE_NAMES, StreamInput, StreamState } from './stream-state.js';
+import { nextState, receiveError, STREAM_STATE_NAMES, StreamInput, StreamState } from './stream-state.js';
 
 const EMPTY = Buffer.alloc(0);
 const NO_EVENTS = Object.freeze([]) as unknown as ConnectionEvent[];
@@ -56,32 +60,37 @@ export class Connection {
   private readonly decoder: FrameDecoder;
   private readonly writer = new FrameWriter();
   private readonly deflater: HDDeflater;
-  private readonly inflater: HDInflater;
   private events: ConnectionEvent[] = [];
   private now: number;
-  /** Bytes to write before the writer's frames (the client preface). */
-  private prefix: Buffer | null = null;
 
   /** Our settings, the peer's, and ours as the peer acknowledged them (with the ACK queue). */
   private readonly settings: SettingsSync;
-  /** Shortcuts to `settings.local`, `.acked`, `.peer` (the same objects, changed in place). */
-  private readonly local: Settings;
-  private readonly acked: Settings;
+  /** Shortcut to `settings.peer` (the same object, changed in place). */
   private readonly peer: Settings;
-  /** Server: octets of the client preface checked so far (24 when done). */
-  private prefaceChecked: number;
+  /** The client's 24 octets: sent first (client), checked as they arrive (server). */
+  private readonly preface: Preface;
 
   /** The kept streams, the ids used each way, closed-stream memory, open counts. */
   private readonly streams: StreamStore;
-  /** Connection-level flow control (stream 0). */
+  /** Connection-level flow control (stream 0): send side in the scheduler, receive side in `recvFlow`. */
   private readonly flow: FlowWindows = { sendWindow: 65535, recvWindow: 65535, recvTarget: 65535, recvUnacked: 0 };
   /** Outgoing DATA: queues, round-robin, stall clocks. */
   private readonly scheduler: SendScheduler;
+  /** Incoming DATA against the receive windows; credit back as WINDOW_UPDATE. */
+  private readonly recvFlow: ReceiveFlow;
+  /** Promising pushes (server), judging promises (client). */
+  private readonly push: Push;
+  /** Received HEADERS blocks: requests admitted or turned away, the next block of a stream's message. */
+  private readonly incoming: IncomingHeaders;
+  /** What received SETTINGS and the ACKs of ours change. */
+  private readonly settingsEffects: SettingsEffects;
   /** The header block being received (RFC 9113 section 4.3: nothing may interleave with it). */
   private readonly blocks: HeaderBlockAssembler;
+  /** Scratch space of the field checks, shared by the parts that judge received header lists. */
   private readonly info = new MessageInfo();
 
   private goawaySent = false;
+  /** The last stream id our GOAWAY lets the peer open (requests above it are ignored). */
   private goawayLastId = MAX_STREAM_ID;
   private goawayReceived = false;
   /** A connection error happened (or we sent a GOAWAY with an error): input is ignored. */
@@ -97,33 +106,23 @@ export class Connection {
     this.now = o.now;
     this.flood = new FloodGuard(o);
     this.settings = new SettingsSync(o.settings, this.isServer, o.settingsAckTimeout);
-    this.local = this.settings.local;
-    this.acked = this.settings.acked;
     this.peer = this.settings.peer;
-    this.prefaceChecked = this.isServer ? 0 : CONNECTION_PREFACE.length;
-    this.streams = new StreamStore(this.isServer, this.local, this.peer, o.maxClosedStreams, o.maxConcurrentPushes);
+    this.preface = new Preface(this.isServer);
+    this.streams = new StreamStore(this.isServer, this.settings.local, this.peer, o.maxClosedStreams, o.maxConcurrentPushes);
     this.decoder = new FrameDecoder({ maxFrameSize: INITIAL_SETTINGS.maxFrameSize, maxSettingsEntries: o.maxSettingsEntries });
     this.deflater = new HDDeflater(o.maxEncoderTableSize);
-    // Strings are bounded by the block cap (a Huffman string decodes to at most 8/5 of its
-    // length), not by the list limit: one oversized field must become a per-stream answer (431),
-    // not a COMPRESSION_ERROR for the whole connection.
-    this.inflater = new HDInflater({
-      maxHeaderListSize: this.local.maxHeaderListSize === Infinity ? 0xffffffff : this.local.maxHeaderListSize,
-      maxStringLength: Math.ceil((o.maxHeaderBlockSize * 8) / 5),
-    });
-    this.blocks = new HeaderBlockAssembler(this.inflater, o.maxHeaderBlockSize, o.maxContinuationFrames);
+    this.blocks = new HeaderBlockAssembler(o.settings.maxHeaderListSize, o.maxHeaderBlockSize, o.maxContinuationFrames);
+    const inflater = this.blocks.inflater;
     // One closure for the connection's life: the scheduler moves a stream on as its END_STREAM leaves.
     this.scheduler = new SendScheduler(this.writer, this.deflater, this.flow, this.peer, this.flood, o.maxSendStallMs, (s: Stream): void => {
       this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
     });
 
-    if (!this.isServer) this.prefix = CONNECTION_PREFACE;
+    this.incoming = new IncomingHeaders(this.isServer, this.streams, this.writer, this.deflater, inflater, this.flood, this.settings, this.info);
+    this.push = new Push(this.isServer, this.streams, this.writer, this.deflater, inflater, this.settings, this.info);
     this.writer.settings(this.settings.initial(this.now));
-    if (o.connectionWindowSize > this.flow.recvTarget) {
-      this.writer.windowUpdate(0, o.connectionWindowSize - this.flow.recvTarget);
-      this.flow.recvWindow = o.connectionWindowSize;
-      this.flow.recvTarget = o.connectionWindowSize;
-    }
+    this.recvFlow = new ReceiveFlow(this.writer, this.flow, o.connectionWindowSize);
+    this.settingsEffects = new SettingsEffects(this.settings, this.streams, this.scheduler, this.recvFlow, this.decoder, this.deflater, inflater, this.writer, this.flood);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -135,7 +134,7 @@ export class Connection {
     if (now !== undefined) this.now = now;
     if (this.dead) return this.takeEvents();
     try {
-      if (this.prefaceChecked < CONNECTION_PREFACE.length) chunk = this.checkPreface(chunk);
+      if (!this.preface.received) chunk = this.preface.check(chunk);
       if (chunk.length > 0) this.decoder.push(chunk);
       for (;;) {
         let frame: Frame | null;
@@ -169,16 +168,14 @@ export class Connection {
   /** Everything to write since the last call (empty when nothing). */
   takeOutput(): Buffer[] {
     const out = this.writer.take();
-    if (this.prefix !== null) {
-      out.unshift(this.prefix);
-      this.prefix = null;
-    }
+    const prefix = this.preface.takePrefix();
+    if (prefix !== null) out.unshift(prefix);
     return out;
   }
 
   /** Octets of output gathered and not yet taken (for backpressure decisions). */
   get pendingOutput(): number {
-    return this.writer.pending() + (this.prefix !== null ? this.prefix.length : 0);
+    return this.writer.pending() + this.preface.pending;
   }
 
   /** Events caused by commands since the last receive()/tick()/takeEvents(). */
@@ -225,23 +222,8 @@ export class Connection {
     if (!this.isServer || this.streams.lastPeerId !== 0) {
       throw new UsageError('acceptUpgrade is for a server connection before any stream', 'upgrade_misuse');
     }
-    if (http2Settings.length / 6 > this.options.maxSettingsEntries) {
-      throw new UsageError(`bad HTTP2-Settings: more than ${this.options.maxSettingsEntries} entries`, 'upgrade_bad_settings');
-    }
-    try {
-      this.applyPeerSettings(decodeSettingsPayload(http2Settings));
-    } catch (err) {
-      if (err instanceof H2Error) throw new UsageError(`bad HTTP2-Settings: ${err.message}`, 'upgrade_bad_settings');
-      throw err;
-    }
-    const s = new Stream(1, false, this.peer.initialWindowSize, this.acked.initialWindowSize);
-    this.streams.lastPeerId = 1;
-    this.streams.add(s);
-    this.setState(s, StreamState.OPEN);
-    this.setState(s, StreamState.HALF_CLOSED_REMOTE);
-    s.phase = MessagePhase.HEADERS;
-    s.seenByUser = true;
-    this.events.push({ type: 'headers', streamId: 1, headers: requestHeaders, endStream: true, kind: 'request' });
+    this.settingsEffects.applyUpgrade(http2Settings, this.options.maxSettingsEntries);
+    this.incoming.upgradeRequest(requestHeaders, this.events);
   }
 
   /**
@@ -262,18 +244,11 @@ export class Connection {
     if (this.streams.localAtLimit) {
       throw new UsageError(`the server allows ${this.peer.maxConcurrentStreams} concurrent streams`, 'max_concurrent_streams');
     }
-    const id = this.streams.allocateId();
-    const s = new Stream(id, true, this.peer.initialWindowSize, this.acked.initialWindowSize);
-    for (let i = 0; i < headers.length; i++) {
-      const h = headers[i]!;
-      if (h[0] === ':method') {
-        s.requestIsHead = h[1] === 'HEAD';
-        break;
-      }
-    }
+    const s = new Stream(this.streams.allocateId(), true, this.peer.initialWindowSize, this.settings.acked.initialWindowSize);
+    s.requestIsHead = isHeadRequest(headers);
     this.streams.add(s);
     this.writeHeaders(s, headers, endStream);
-    return id;
+    return s.id;
   }
 
   /** True when a new stream (request or push) may be opened: no GOAWAY either way, ids left. */
@@ -320,33 +295,14 @@ export class Connection {
 
   /** Server: promises a pushed response on `parentStreamId`; returns the promised stream id. */
   pushPromise(parentStreamId: number, requestHeaders: HeaderList): number {
-    if (!this.isServer) throw new UsageError('only a server pushes', 'push_from_client');
-    if (!this.peer.enablePush) throw new UsageError('the client disabled push (SETTINGS_ENABLE_PUSH = 0)', 'push_disabled');
+    this.push.checkRole();
     this.checkCanOpen();
-    if (!this.canPush) throw new UsageError('the limit of concurrent pushed streams is reached', 'push_limit');
-    const parent = this.streams.get(parentStreamId);
-    // Section 8.4: promises go on a stream the client opened that we can still send on.
-    if (parent === undefined || parent.local || (parent.state !== StreamState.OPEN && parent.state !== StreamState.HALF_CLOSED_REMOTE) || parent.endQueued) {
-      throw new UsageError(`cannot push on stream ${parentStreamId}: not a request stream we can send on`, 'push_parent_state');
-    }
-    this.checkSend(requestHeaders);
-    const id = this.streams.allocateId();
-    const s = new Stream(id, true, this.peer.initialWindowSize, this.acked.initialWindowSize);
-    this.streams.add(s);
-    const block = this.deflater.deflate(requestHeaders);
-    this.writer.pushPromise(parentStreamId, id, block, this.peer.maxFrameSize);
-    this.setState(s, nextState(s.state, StreamInput.SEND_PUSH_PROMISE) as StreamState);
-    return id;
+    return this.push.promise(parentStreamId, requestHeaders);
   }
 
   /** Whether `pushPromise` would be allowed now (server, peer enabled push, limit not reached, no GOAWAY). */
   get canPush(): boolean {
-    return (
-      this.isServer &&
-      this.peer.enablePush &&
-      this.canOpenStream &&
-      !this.streams.pushAtLimit
-    );
+    return this.push.allowed && this.canOpenStream;
   }
 
   /**
@@ -373,16 +329,7 @@ export class Connection {
   /** Returns flow-control credit for `length` octets of DATA the application has processed. */
   consume(streamId: number, length: number): void {
     if (this.dead || length <= 0) return;
-    const s = this.streams.get(streamId);
-    if (s !== undefined) {
-      const increment = consumeFlow(s, length);
-      // No stream credit once the peer has ended its side: it will not send more.
-      if (increment > 0 && (s.state === StreamState.OPEN || s.state === StreamState.HALF_CLOSED_LOCAL)) {
-        this.writer.windowUpdate(streamId, increment);
-      }
-    }
-    const increment = consumeFlow(this.flow, length);
-    if (increment > 0) this.writer.windowUpdate(0, increment);
+    this.recvFlow.consume(this.streams.get(streamId), length);
   }
 
   /** Sends a PING (8 octets of opaque data; default: zeros with the current time). */
@@ -441,7 +388,7 @@ export class Connection {
 
   /** What we advertised (the latest SETTINGS we sent). */
   get localSettings(): Readonly<Settings> {
-    return this.local;
+    return this.settings.local;
   }
 
   /** What the peer advertised (protocol defaults until its SETTINGS arrive). */
@@ -467,19 +414,6 @@ export class Connection {
   // ---------------------------------------------------------------------------------------
   // Input
   // ---------------------------------------------------------------------------------------
-
-  /** Server: checks the client preface (section 3.4) as it arrives; returns what follows it. */
-  private checkPreface(chunk: Buffer): Buffer {
-    const need = CONNECTION_PREFACE.length - this.prefaceChecked;
-    const n = Math.min(need, chunk.length);
-    for (let i = 0; i < n; i++) {
-      if (chunk[i] !== CONNECTION_PREFACE[this.prefaceChecked + i]) {
-        throw new ConnectionError('the client connection preface is wrong', ErrorCode.PROTOCOL_ERROR, 'preface_invalid');
-      }
-    }
-    this.prefaceChecked += n;
-    return n === chunk.length ? EMPTY : chunk.subarray(n);
-  }
 
   private handleFrame(frame: Frame): void {
     // Section 3.4: the first frame from the peer must be its SETTINGS.
@@ -508,14 +442,10 @@ export class Connection {
         this.onRstStream(frame);
         return;
       case FrameType.SETTINGS:
-        this.onSettings(frame);
+        this.settingsEffects.frame(frame, this.events, this.now);
         return;
       case FrameType.PUSH_PROMISE: {
-        // Section 8.4: clients never push; a client that disabled push must not receive promises.
-        if (this.isServer) throw new ConnectionError('a client sent PUSH_PROMISE', ErrorCode.PROTOCOL_ERROR, 'push_promise_from_client');
-        if (!this.local.enablePush) {
-          throw new ConnectionError('PUSH_PROMISE received with SETTINGS_ENABLE_PUSH = 0', ErrorCode.PROTOCOL_ERROR, 'push_promise_disabled');
-        }
+        this.push.checkFrame();
         const headers = this.blocks.pushPromise(frame);
         if (headers !== null) this.onPushPromiseBlock(headers);
         return;
@@ -541,44 +471,33 @@ export class Connection {
 
   private onData(f: DataFrame): void {
     const id = f.streamId;
-    // Section 6.9: DATA counts against the connection window even when the stream is in error.
-    if (!receiveFlow(this.flow, f.flowLength)) {
-      throw new FlowControlError(`DATA of ${f.flowLength} octets exceeds the connection receive window ${this.flow.recvWindow}`, 'data_exceeds_connection_window');
-    }
+    const flowLength = f.flowLength;
+    // DATA that will not reach the application gives its connection credit back (`discard`).
+    this.recvFlow.connectionData(flowLength);
     const s = this.streams.get(id);
     if (s === undefined) {
-      this.returnCredit(f.flowLength);
+      this.recvFlow.discard(flowLength);
       this.streams.checkLateFrame(id, FrameType.DATA);
       this.flood.glitch(this.now, 'frame_after_reset');
       return;
     }
     if (nextState(s.state, StreamInput.RECV_DATA) < 0) {
-      this.returnCredit(f.flowLength);
-      throw this.receiveError(s, FrameType.DATA);
+      this.recvFlow.discard(flowLength);
+      throw receiveError(s.id, s.state, FrameType.DATA);
     }
-    if (!receiveFlow(s, f.flowLength)) {
-      this.returnCredit(f.flowLength);
-      throw new StreamError(id, `DATA of ${f.flowLength} octets exceeds stream ${id}'s receive window ${s.recvWindow}`, ErrorCode.FLOW_CONTROL_ERROR, 'data_exceeds_stream_window');
-    }
+    this.recvFlow.streamData(s, flowLength);
     // Section 8.1: DATA belongs between the (final) header block and trailers.
     const length = f.data.length;
     const bad = dataError(s, length, f.endStream);
     if (bad !== null) {
-      this.returnCredit(f.flowLength);
+      this.recvFlow.discard(flowLength);
       throw bad;
     }
     // Padding is never delivered: credit it now.
-    const padding = f.flowLength - length;
-    if (padding > 0) this.consume(id, padding);
+    if (flowLength > length) this.recvFlow.consume(s, flowLength - length);
     if (length === 0 && !f.endStream) this.flood.glitch(this.now, 'empty_data');
     this.events.push({ type: 'data', streamId: id, data: f.data, endStream: f.endStream });
     if (f.endStream) this.receiveEndStream(s);
-  }
-
-  /** Returns connection-level credit for DATA that will never reach the application. */
-  private returnCredit(length: number): void {
-    const increment = consumeFlow(this.flow, length);
-    if (increment > 0) this.writer.windowUpdate(0, increment);
   }
 
   /** A complete header block after CONTINUATION: HEADERS or PUSH_PROMISE, as it began. */
@@ -588,126 +507,14 @@ export class Connection {
   }
 
   private onHeaderBlock(headers: HeaderList): void {
-    const blocks = this.blocks;
-    const id = blocks.streamId;
-    const endStream = blocks.endStream;
-    const tooLarge = blocks.tooLarge;
-    const s = this.streams.get(id);
-    if (s === undefined) {
-      if (!this.streams.isIdle(id)) {
-        this.streams.checkLateFrame(id, FrameType.HEADERS);
-        this.flood.glitch(this.now, 'frame_after_reset');
-        return;
-      }
-      // Section 5.1.1: only the peer's own ids open streams; a server never opens one with HEADERS.
-      if (!this.isServer || (id & 1) === 0) {
-        throw new ConnectionError(`HEADERS on idle stream ${id} the peer may not open`, ErrorCode.PROTOCOL_ERROR, 'headers_on_idle_stream');
-      }
-      this.openPeerStream(id, headers, endStream, tooLarge);
-      return;
-    }
-    if (blocks.selfDependent) {
-      throw new StreamError(id, `stream ${id} depends on itself`, ErrorCode.PROTOCOL_ERROR, 'priority_self_dependency');
-    }
-    const next = nextState(s.state, StreamInput.RECV_HEADERS);
-    if (next < 0) throw this.receiveError(s, FrameType.HEADERS);
-    // Section 5.1.2: a pushed response makes its stream active; beyond our advertised limit it is refused.
-    if (s.state === StreamState.RESERVED_REMOTE && this.streams.peerAtLimit) {
-      throw new StreamError(id, `pushed stream ${id} exceeds SETTINGS_MAX_CONCURRENT_STREAMS ${this.local.maxConcurrentStreams}`, ErrorCode.REFUSED_STREAM, 'max_concurrent_streams');
-    }
-    if (tooLarge) {
-      throw new StreamError(id, `header list on stream ${id} exceeds ${this.inflater.maxHeaderListSize} octets`, ErrorCode.CANCEL, 'header_list_too_large');
-    }
-    const kind = receiveHeaderBlock(s, headers, endStream, this.isServer, this.info);
-    if (kind === null) throw this.receiveError(s, FrameType.HEADERS);
-    this.setState(s, next as StreamState);
-    s.seenByUser = true;
-    this.events.push({ type: 'headers', streamId: id, headers, endStream, kind });
-    if (endStream) this.receiveEndStream(s);
+    const s = this.incoming.receive(headers, this.blocks, this.goawayLastId, this.events, this.now);
+    if (s !== null && this.blocks.endStream) this.receiveEndStream(s);
   }
 
-  /** Server: a request opens stream `id` (idle, odd, above every earlier one). */
-  private openPeerStream(id: number, headers: HeaderList, endStream: boolean, tooLarge: boolean): void {
-    // Section 5.1.1: opening `id` implicitly closes every idle peer stream below it.
-    this.streams.lastPeerId = id;
-    // Section 6.8: after our GOAWAY, streams above its last id are not processed.
-    if (this.goawaySent && id > this.goawayLastId) {
-      this.streams.rememberClosed(id, CloseCause.LOCAL_RESET);
-      return;
-    }
-    if (this.blocks.selfDependent) {
-      this.streams.rememberClosed(id, CloseCause.LOCAL_RESET);
-      throw new StreamError(id, `stream ${id} depends on itself`, ErrorCode.PROTOCOL_ERROR, 'priority_self_dependency');
-    }
-    if (this.streams.peerAtLimit) {
-      this.streams.rememberClosed(id, CloseCause.LOCAL_RESET);
-      throw new StreamError(id, `stream ${id} exceeds SETTINGS_MAX_CONCURRENT_STREAMS ${this.local.maxConcurrentStreams}`, ErrorCode.REFUSED_STREAM, 'max_concurrent_streams');
-    }
-    if (tooLarge) {
-      // RFC 9113 section 10.5.1: answer 431 and, if the client is still sending, stop it with NO_ERROR (section 8.1).
-      this.streams.rememberClosed(id, CloseCause.LOCAL_RESET);
-      this.writer.headers(id, this.deflater.deflate([[':status', '431']]), true, this.peer.maxFrameSize);
-      if (!endStream) this.writer.rstStream(id, ErrorCode.NO_ERROR);
-      // A refused request is a provoked reset too (HPACK bombs one after another).
-      this.flood.reset(this.now);
-      this.flood.streamError(this.now);
-      return;
-    }
-    const info = this.info;
-    const bad = requestError(headers, endStream, this.acked.enableConnectProtocol || this.local.enableConnectProtocol, info);
-    if (bad !== null) {
-      this.streams.rememberClosed(id, CloseCause.LOCAL_RESET);
-      throw new StreamError(id, `malformed request on stream ${id}: ${bad}`, ErrorCode.PROTOCOL_ERROR, bad);
-    }
-    const s = new Stream(id, false, this.peer.initialWindowSize, this.acked.initialWindowSize);
-    s.contentLength = info.contentLength;
-    s.phase = MessagePhase.HEADERS;
-    s.seenByUser = true;
-    this.streams.add(s);
-    this.setState(s, nextState(StreamState.IDLE, StreamInput.RECV_HEADERS) as StreamState);
-    this.flood.requestOpened();
-    this.events.push({ type: 'headers', streamId: id, headers, endStream, kind: 'request' });
-    if (endStream) this.receiveEndStream(s);
-  }
-
-  /** Client: the server promised `promisedId` on `parentId` (section 6.6, 8.4). */
+  /** Client: the server promised a stream (section 6.6, 8.4). */
   private onPushPromiseBlock(headers: HeaderList): void {
-    const parentId = this.blocks.streamId;
-    const promisedId = this.blocks.promisedId;
-    if ((promisedId & 1) !== 0 || promisedId <= this.streams.lastPeerId) {
-      throw new ConnectionError(`PUSH_PROMISE promises stream ${promisedId}, not a new even id`, ErrorCode.PROTOCOL_ERROR, 'push_promise_bad_id');
-    }
-    this.streams.lastPeerId = promisedId;
-    const parent = this.streams.get(parentId);
-    if (parent === undefined) {
-      if (this.streams.closeCause(parentId) === CloseCause.LOCAL_RESET) {
-        // We reset the parent; the server had not seen it yet. Refuse the promise, keep going.
-        this.writer.rstStream(promisedId, ErrorCode.CANCEL);
-        this.streams.rememberClosed(promisedId, CloseCause.LOCAL_RESET);
-        return;
-      }
-      throw new ConnectionError(`PUSH_PROMISE on stream ${parentId}, which is not open`, ErrorCode.PROTOCOL_ERROR, 'push_promise_parent_state');
-    }
-    if (!parent.local || (parent.state !== StreamState.OPEN && parent.state !== StreamState.HALF_CLOSED_LOCAL)) {
-      throw new ConnectionError(
-        `PUSH_PROMISE on stream ${parentId} in state ${STREAM_STATE_NAMES[parent.state]}`,
-        ErrorCode.PROTOCOL_ERROR,
-        'push_promise_parent_state',
-      );
-    }
-    const s = new Stream(promisedId, false, this.peer.initialWindowSize, this.acked.initialWindowSize);
-    this.streams.add(s);
-    this.setState(s, nextState(StreamState.IDLE, StreamInput.RECV_PUSH_PROMISE) as StreamState);
-    if (this.blocks.tooLarge) {
-      throw new StreamError(promisedId, `promised request on stream ${promisedId} exceeds ${this.inflater.maxHeaderListSize} octets`, ErrorCode.CANCEL, 'header_list_too_large');
-    }
-    const bad = checkPushRequest(headers, this.info);
-    if (bad !== null) {
-      throw new StreamError(promisedId, `malformed promised request on stream ${promisedId}: ${bad}`, ErrorCode.PROTOCOL_ERROR, bad);
-    }
-    s.requestIsHead = this.info.method === 'HEAD';
-    s.seenByUser = true;
-    this.events.push({ type: 'pushPromise', streamId: parentId, promisedStreamId: promisedId, headers });
+    const blocks = this.blocks;
+    this.push.received(blocks.streamId, blocks.promisedId, headers, blocks.tooLarge, this.events);
   }
 
   private onPriority(id: number, dependency: number): void {
@@ -740,46 +547,6 @@ export class Connection {
     this.closeStream(s, f.errorCode, CloseCause.PEER_RESET);
   }
 
-  private onSettings(f: SettingsFrame): void {
-    if (f.ack) {
-      const acked = this.settings.takeAck();
-      // An ACK we did not ask for changes nothing (RFC 9113 names no error for it).
-      if (acked === null) {
-        this.flood.glitch(this.now, 'settings_ack_unsolicited');
-        return;
-      }
-      this.applyAckedSettings(acked);
-      this.events.push({ type: 'settingsAck' });
-      return;
-    }
-    if (this.settings.peerSeen) this.flood.controlFrame(this.now);
-    this.settings.peerSeen = true;
-    this.applyPeerSettings(f.settings);
-    this.writer.settingsAck();
-    this.events.push({ type: 'settings', settings: { ...this.peer } });
-  }
-
-  /** Applies the peer's settings (section 6.5.3: in order, all before the ACK). */
-  private applyPeerSettings(pairs: ReadonlyArray<readonly [number, number]>): void {
-    const peer = this.peer;
-    const oldWindow = peer.initialWindowSize;
-    const oldTable = peer.headerTableSize;
-    this.settings.applyPeer(pairs);
-    if (peer.initialWindowSize !== oldWindow) this.scheduler.initialWindowChanged(this.streams.values(), peer.initialWindowSize - oldWindow);
-    if (peer.headerTableSize !== oldTable) this.deflater.changeTableSize(peer.headerTableSize);
-  }
-
-  /** The peer acknowledged `settings`: the values that constrain it apply now (section 6.5.3). */
-  private applyAckedSettings(settings: Readonly<Settings>): void {
-    const acked = this.acked;
-    if (settings.initialWindowSize !== acked.initialWindowSize) {
-      for (const s of this.streams.values()) adjustReceiveWindow(s, settings.initialWindowSize);
-    }
-    if (settings.maxFrameSize !== acked.maxFrameSize) this.decoder.maxFrameSize = settings.maxFrameSize;
-    if (settings.headerTableSize !== acked.headerTableSize) this.inflater.changeTableSize(settings.headerTableSize);
-    this.settings.commitAck(settings);
-  }
-
   private onPing(f: PingFrame): void {
     if (!f.ack) {
       this.flood.controlFrame(this.now);
@@ -800,47 +567,27 @@ export class Connection {
     this.maybeFinish();
   }
 
-  private onWindowUpdate(f: WindowUpdateFrame): void {
-    const id = f.streamId;
-    if (id === 0) {
-      if (f.increment === 0) {
-        throw new ConnectionError('WINDOW_UPDATE with increment 0 on the connection', ErrorCode.PROTOCOL_ERROR, 'window_update_zero');
-      }
-      this.windowUpdateGlitch(this.scheduler.windowUpdate(null, f.increment));
-      return;
-    }
-    const s = this.streams.get(id);
-    if (s === undefined) {
-      if (this.streams.isIdle(id)) {
-        throw new ConnectionError(`WINDOW_UPDATE on idle stream ${id}`, ErrorCode.PROTOCOL_ERROR, 'window_update_on_idle_stream');
-      }
-      this.windowUpdateGlitch(false);
-      return;
-    }
-    if (nextState(s.state, StreamInput.RECV_WINDOW_UPDATE) < 0) throw this.receiveError(s, FrameType.WINDOW_UPDATE);
-    if (f.increment === 0) {
-      throw new StreamError(id, `WINDOW_UPDATE with increment 0 on stream ${id}`, ErrorCode.PROTOCOL_ERROR, 'window_update_zero');
-    }
-    this.windowUpdateGlitch(this.scheduler.windowUpdate(s, f.increment));
-  }
-
   /**
    * Every WINDOW_UPDATE is a glitch: it may do nothing (stream 0 with nothing to send, a closed
    * stream) and a flood of them is cheap to send. A reading peer's are paid for by the DATA
-   * frames we send it (FloodGuard.dataFrameSent). `dribble`: the window it left is still tiny
-   * while we wait to send (Data dribble, CVE-2019-9511), named so in the GOAWAY message.
+   * frames we send it (FloodGuard.dataFrameSent). A dribble (the window it left is still tiny
+   * while we wait to send: CVE-2019-9511) is named so in the GOAWAY message.
    */
-  private windowUpdateGlitch(dribble: boolean): void {
-    this.flood.glitch(this.now, dribble ? 'window_dribble' : 'window_update');
-  }
-
-  /** The error RFC 9113 section 5.1 names for a frame the stream's state does not allow. */
-  private receiveError(s: Stream, type: number): H2Error {
-    const message = `${typeName(type)} on stream ${s.id} in state ${STREAM_STATE_NAMES[s.state]}`;
-    if (receiveErrorKind(s.state) === ReceiveErrorKind.STREAM_CLOSED) {
-      return new StreamError(s.id, message, ErrorCode.STREAM_CLOSED, 'frame_on_half_closed_stream');
+  private onWindowUpdate(f: WindowUpdateFrame): void {
+    const id = f.streamId;
+    let dribble = false;
+    if (id === 0) {
+      dribble = this.scheduler.windowUpdate(null, f.increment);
+    } else {
+      const s = this.streams.get(id);
+      if (s !== undefined) {
+        if (nextState(s.state, StreamInput.RECV_WINDOW_UPDATE) < 0) throw receiveError(id, s.state, FrameType.WINDOW_UPDATE);
+        dribble = this.scheduler.windowUpdate(s, f.increment);
+      } else if (this.streams.isIdle(id)) {
+        throw new ConnectionError(`WINDOW_UPDATE on idle stream ${id}`, ErrorCode.PROTOCOL_ERROR, 'window_update_on_idle_stream');
+      }
     }
-    return new ConnectionError(message, ErrorCode.PROTOCOL_ERROR, 'frame_not_allowed_in_state');
+    this.flood.glitch(this.now, dribble ? 'window_dribble' : 'window_update');
   }
 
   private receiveEndStream(s: Stream): void {
@@ -866,24 +613,9 @@ export class Connection {
     return null;
   }
 
-  /**
-   * Throws UsageError if `headers` is not a well-formed field list to send (section 8.2), or, for
-   * a client, is larger than the server's SETTINGS_MAX_HEADER_LIST_SIZE: the setting is advisory
-   * (section 6.5.2), but a server that announced it answers a larger request with 431 or a reset,
-   * so the caller hears about it here, before anything is sent, with the numbers.
-   *
-   * A server sends its responses whatever the client announced (as nghttpd and node:http2 do):
-   * a client that announces a tiny limit must not turn every response into a reset of ours.
-   */
+  /** UsageError for a header list we may not send; a client also holds it to the server's SETTINGS_MAX_HEADER_LIST_SIZE. */
   private checkSend(headers: HeaderList): void {
-    const bad = checkOutgoing(headers);
-    if (bad !== null) throw new UsageError(`cannot send this header list: ${bad}`, bad.slice(0, bad.indexOf(':')));
-    const limit = this.peer.maxHeaderListSize;
-    if (limit === Infinity || this.isServer) return;
-    const size = listSizeOver(headers, limit);
-    if (size >= 0) {
-      throw new UsageError(`header list of ${size} octets exceeds the peer's SETTINGS_MAX_HEADER_LIST_SIZE of ${limit}`, 'header_list_over_peer_limit');
-    }
+    checkSendable(headers, this.isServer ? Infinity : this.peer.maxHeaderListSize);
   }
 
   private writeHeaders(s: Stream, headers: HeaderList, endStream: boolean): void {

@@ -4,11 +4,13 @@
  * A failed check makes the message malformed (section 8.1.1): the connection answers with a
  * stream error of type PROTOCOL_ERROR. The checks return the rejection token (a stable name for
  * GOAWAY debug data, logs and metrics) or null when the list is well-formed; they do not throw,
- * so the connection decides what the failure costs.
+ * so the connection decides what the failure costs. The one exception, `checkSendable`, judges
+ * the application's own lists: a bad one is a misuse of the API (UsageError).
  *
  * Names and values arrive as latin1 strings (one char per octet) from the HPACK decoder, so a
  * char code is an octet and one lookup table per rule suffices.
  */
+import { UsageError } from '../errors.js';
 import type { HeaderList } from './options.js';
 
 /**
@@ -390,6 +392,24 @@ export function checkOutgoing(headers: HeaderList): string | null {
     rememberGoodName(name);
   }
   return null;
+}
+
+/**
+ * Throws UsageError if `headers` is not a well-formed field list to send (section 8.2), or is
+ * larger than `peerLimit` (the peer's SETTINGS_MAX_HEADER_LIST_SIZE; Infinity to skip). The
+ * setting is advisory (section 6.5.2), but a server that announced it answers a larger request
+ * with 431 or a reset, so a client hears about it here, before anything is sent, with the numbers.
+ * A server sends its responses whatever the client announced (as nghttpd and node:http2 do): it
+ * passes Infinity, so a client announcing a tiny limit cannot turn every response into a reset.
+ */
+export function checkSendable(headers: HeaderList, peerLimit: number): void {
+  const bad = checkOutgoing(headers);
+  if (bad !== null) throw new UsageError(`cannot send this header list: ${bad}`, bad.slice(0, bad.indexOf(':')));
+  if (peerLimit === Infinity) return;
+  const size = listSizeOver(headers, peerLimit);
+  if (size >= 0) {
+    throw new UsageError(`header list of ${size} octets exceeds the peer's SETTINGS_MAX_HEADER_LIST_SIZE of ${peerLimit}`, 'header_list_over_peer_limit');
+  }
 }
 
 /**

@@ -3,7 +3,7 @@
  * field list. It remembers what the frame that began the block said (stream, promised id,
  * END_STREAM, a self-dependency), has the frame layer's `HeaderBlockJoiner` join the fragments
  * and enforce RFC 9113 section 6.10 and the caps, and decodes the whole block with the
- * connection's HPACK inflater.
+ * connection's HPACK inflater, which it owns.
  *
  * Why apart from the connection: a header block is one unit (section 4.3) that must be decoded,
  * in order, even when the stream it names is gone or refused, because HPACK state belongs to the
@@ -15,7 +15,7 @@ import { FrameType } from '../frame/constants.js';
 import { HeaderBlockJoiner } from '../frame/header-block-joiner.js';
 import type { Frame, HeadersFrame, PushPromiseFrame } from '../frame/types.js';
 import { HeaderListTooLargeError } from '../hpack/errors.js';
-import type { HDInflater } from '../hpack/inflater.js';
+import { HDInflater } from '../hpack/inflater.js';
 import type { HeaderList } from './options.js';
 
 /** No fields: `decoded` between header blocks (frozen: appending to it would be a bug). */
@@ -23,7 +23,8 @@ const NO_FIELDS = Object.freeze([]) as unknown as HeaderList;
 
 export class HeaderBlockAssembler {
   private readonly joiner: HeaderBlockJoiner;
-  private readonly inflater: HDInflater;
+  /** The connection's HPACK decoder (its table size follows our acknowledged SETTINGS). */
+  readonly inflater: HDInflater;
   // What the frame that began the last block said (valid once it completes).
   /** The stream the block's HEADERS or PUSH_PROMISE came on. */
   streamId = 0;
@@ -43,8 +44,15 @@ export class HeaderBlockAssembler {
   /** One bound callback for the whole connection: no closure per header block. */
   private readonly emitField: (name: string, value: string) => void;
 
-  constructor(inflater: HDInflater, maxBlockSize: number, maxContinuations: number) {
-    this.inflater = inflater;
+  /** `maxHeaderListSize`: our SETTINGS_MAX_HEADER_LIST_SIZE (Infinity: none); the caps bound a block's octets and CONTINUATION frames. */
+  constructor(maxHeaderListSize: number, maxBlockSize: number, maxContinuations: number) {
+    // Strings are bounded by the block cap (a Huffman string decodes to at most 8/5 of its
+    // length), not by the list limit: one oversized field must become a per-stream answer (431),
+    // not a COMPRESSION_ERROR for the whole connection.
+    this.inflater = new HDInflater({
+      maxHeaderListSize: maxHeaderListSize === Infinity ? 0xffffffff : maxHeaderListSize,
+      maxStringLength: Math.ceil((maxBlockSize * 8) / 5),
+    });
     this.joiner = new HeaderBlockJoiner({ maxBlockSize, maxContinuations });
     this.emitField = (name: string, value: string): void => {
       this.decoded.push([name, value]);

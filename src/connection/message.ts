@@ -26,6 +26,15 @@ export function requestError(headers: HeaderList, endStream: boolean, connectPro
   return bad;
 }
 
+/** Whether the request `headers` (ours) is HEAD: the response then has no body, whatever its content-length says. */
+export function isHeadRequest(headers: HeaderList): boolean {
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i]!;
+    if (h[0] === ':method') return h[1] === 'HEAD';
+  }
+  return false;
+}
+
 /**
  * A header block on stream `s`, which already carries a message: says which block of the message
  * it is, checks its fields, and advances the stream's phase. Returns null when the role expects

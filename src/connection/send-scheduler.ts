@@ -11,7 +11,7 @@
  * When END_STREAM leaves it calls `endSent`, the connection's state move, so stream lifecycle
  * stays in one place. Everything it uses is given at construction: no back-pointer.
  */
-import { ErrorCode, FlowControlError, StreamError } from '../errors.js';
+import { ConnectionError, ErrorCode, FlowControlError, StreamError } from '../errors.js';
 import type { ConnectionEvent } from './events.js';
 import type { FloodGuard } from './flood-guard.js';
 import type { FlowWindows } from './flow-control.js';
@@ -273,19 +273,25 @@ export class SendScheduler {
   }
 
   /**
-   * The peer's WINDOW_UPDATE of `increment` (not 0) on `s`, or on the connection when `s` is
-   * null: opens the window and puts the streams waiting for it back in line (those blocked on
-   * the connection window never left). Throws the flow-control error of an overflow (section
-   * 6.9.1). Returns true when the window is still tiny while we have more to send: a Data
+   * The peer's WINDOW_UPDATE of `increment` on `s` (its state allows the frame), or on the
+   * connection when `s` is null: opens the window and puts the streams waiting for it back in
+   * line (those blocked on the connection window never left). Throws the PROTOCOL_ERROR of an
+   * increment of 0, the flow-control error of an overflow (section 6.9.1). Returns true when the window is still tiny while we have more to send: a Data
    * dribble (CVE-2019-9511), windows opened a few octets at a time to make us cut our DATA into
    * tiny frames; honest peers open windows in large steps.
    */
   windowUpdate(s: Stream | null, increment: number): boolean {
     if (s === null) {
+      if (increment === 0) {
+        throw new ConnectionError('WINDOW_UPDATE with increment 0 on the connection', ErrorCode.PROTOCOL_ERROR, 'window_update_zero');
+      }
       if (!increaseSendWindow(this.flow, increment)) {
         throw new FlowControlError(`WINDOW_UPDATE of ${increment} overflows the connection window ${this.flow.sendWindow}`, 'window_update_overflow');
       }
       return this.flow.sendWindow < DRIBBLE_WINDOW && this.sendSet.size > 0;
+    }
+    if (increment === 0) {
+      throw new StreamError(s.id, `WINDOW_UPDATE with increment 0 on stream ${s.id}`, ErrorCode.PROTOCOL_ERROR, 'window_update_zero');
     }
     if (!increaseSendWindow(s, increment)) {
       throw new StreamError(s.id, `WINDOW_UPDATE of ${increment} overflows stream ${s.id}'s window ${s.sendWindow}`, ErrorCode.FLOW_CONTROL_ERROR, 'window_update_overflow');

@@ -39,6 +39,8 @@
  * error: for what we send, a usage error; for what we receive, the error the RFC's text for
  * that state names (`receiveError`).
  */
+import { ConnectionError, ErrorCode, H2Error, StreamError } from '../errors.js';
+import { typeName } from '../frame/decoder.js';
 
 export const StreamState = {
   IDLE: 0,
@@ -192,6 +194,15 @@ export type ReceiveErrorKind = (typeof ReceiveErrorKind)[keyof typeof ReceiveErr
  */
 export function receiveErrorKind(state: StreamState): ReceiveErrorKind {
   return state === HALF_CLOSED_REMOTE || state === CLOSED ? ReceiveErrorKind.STREAM_CLOSED : ReceiveErrorKind.CONNECTION_PROTOCOL_ERROR;
+}
+
+/** The error RFC 9113 section 5.1 names for a frame of `type` on stream `id`, whose `state` does not allow it. */
+export function receiveError(id: number, state: StreamState, type: number): H2Error {
+  const message = `${typeName(type)} on stream ${id} in state ${STREAM_STATE_NAMES[state]}`;
+  if (receiveErrorKind(state) === ReceiveErrorKind.STREAM_CLOSED) {
+    return new StreamError(id, message, ErrorCode.STREAM_CLOSED, 'frame_on_half_closed_stream');
+  }
+  return new ConnectionError(message, ErrorCode.PROTOCOL_ERROR, 'frame_not_allowed_in_state');
 }
 
 /** Whether a stream in `state` counts toward MAX_CONCURRENT_STREAMS (section 5.1.2: open and half-closed ones). */
