@@ -42,7 +42,7 @@ import { resolveOptions } from './options.js';
 import { Preface } from './preface.js';
 import { Push } from './push.js';
 import { ReceiveFlow } from './receive-flow.js';
-import { SendScheduler } from './send-scheduler.js';
+import { SendScheduler, type StreamEnds } from './send-scheduler.js';
 import type { Settings } from './settings.js';
 import { INITIAL_SETTINGS } from './settings.js';
 import { SettingsEffects } from './settings-effects.js';
@@ -54,7 +54,7 @@ import { nextState, receiveError, STREAM_STATE_NAMES, StreamInput, StreamState }
 const EMPTY = Buffer.alloc(0);
 const NO_EVENTS = Object.freeze([]) as unknown as ConnectionEvent[];
 
-export class Connection {
+export class Connection implements StreamEnds {
   private readonly options: ResolvedOptions;
   private readonly isServer: boolean;
   private readonly decoder: FrameDecoder;
@@ -114,9 +114,7 @@ export class Connection {
     this.blocks = new HeaderBlockAssembler(o.settings.maxHeaderListSize, o.maxHeaderBlockSize, o.maxContinuationFrames);
     const inflater = this.blocks.inflater;
     // One closure for the connection's life: the scheduler moves a stream on as its END_STREAM leaves.
-    this.scheduler = new SendScheduler(this.writer, this.deflater, this.flow, this.peer, this.flood, o.maxSendStallMs, (s: Stream): void => {
-      this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
-    });
+    this.scheduler = new SendScheduler(this.writer, this.deflater, this.flow, this.peer, this.flood, o.maxSendStallMs, this);
 
     this.incoming = new IncomingHeaders(this.isServer, this.streams, this.writer, this.deflater, inflater, this.flood, this.settings, this.info);
     this.push = new Push(this.isServer, this.streams, this.writer, this.deflater, inflater, this.settings, this.info);
@@ -629,6 +627,11 @@ export class Connection {
   }
 
   /** Moves `s` to `next` (the store keeps the counts); closing removes it. */
+  /** @internal For the send scheduler: END_STREAM went out on `s`. */
+  endSent(s: Stream): void {
+    this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
+  }
+
   private setState(s: Stream, next: StreamState): void {
     if (next === StreamState.CLOSED) this.closeStream(s, ErrorCode.NO_ERROR, CloseCause.NORMAL);
     else this.streams.transition(s, next);

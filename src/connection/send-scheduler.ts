@@ -26,6 +26,15 @@ import { nextState, StreamInput, StreamState } from './stream-state.js';
 /** A send window this small, with more than it queued, after a WINDOW_UPDATE is a dribble glitch. */
 export const DRIBBLE_WINDOW = 1024;
 const EMPTY = Buffer.alloc(0);
+/**
+ * Who hears that END_STREAM went out: the Connection, which owns stream lifecycle. An object with
+ * a method rather than a closure: one method on one class stays a monomorphic, inlinable call,
+ * where a closure per connection makes the call site megamorphic on a server with many.
+ */
+export interface StreamEnds {
+  endSent(s: Stream): void;
+}
+
 /** The empty set `sendSet` and `stalled` share until a stream is added (never added to itself). */
 const NO_STREAMS: Set<Stream> = new Set();
 
@@ -46,8 +55,8 @@ export class SendScheduler {
   private readonly peer: Readonly<Settings>;
   private readonly flood: FloodGuard;
   private readonly maxStallMs: number;
-  /** Called when END_STREAM went out on a stream: moves it to its next state (the connection's). */
-  private readonly endSent: (s: Stream) => void;
+  /** Told when END_STREAM went out on a stream: moves it to its next state (the connection's). */
+  private readonly ends: StreamEnds;
 
   constructor(
     writer: FrameWriter,
@@ -56,7 +65,7 @@ export class SendScheduler {
     peer: Readonly<Settings>,
     flood: FloodGuard,
     maxStallMs: number,
-    endSent: (s: Stream) => void,
+    ends: StreamEnds,
   ) {
     this.writer = writer;
     this.deflater = deflater;
@@ -64,7 +73,7 @@ export class SendScheduler {
     this.peer = peer;
     this.flood = flood;
     this.maxStallMs = maxStallMs;
-    this.endSent = endSent;
+    this.ends = ends;
   }
 
   /** Some stream has something to send (or waits to be told it may). */
@@ -89,7 +98,7 @@ export class SendScheduler {
       if (length >= DRIBBLE_WINDOW || endStream) this.flood.dataFrameSent();
       if (endStream) {
         s.endQueued = true;
-        this.endSent(s);
+        this.ends.endSent(s);
         return true;
       }
       if (s.sendWindow > 0 && this.flow.sendWindow > 0) return true;
@@ -187,7 +196,7 @@ export class SendScheduler {
       if (n >= DRIBBLE_WINDOW || last) this.flood.dataFrameSent();
       if (last) {
         this.unschedule(s);
-        this.endSent(s);
+        this.ends.endSent(s);
       }
       return true;
     }
@@ -198,7 +207,7 @@ export class SendScheduler {
       const trailers = s.trailers;
       s.trailers = null;
       this.writer.headers(s.id, this.deflater.deflate(trailers), true, this.peer.maxFrameSize);
-      this.endSent(s);
+      this.ends.endSent(s);
       return true;
     }
     if (s.endQueued) {
@@ -207,7 +216,7 @@ export class SendScheduler {
       if (nextState(s.state, StreamInput.SEND_END_STREAM) >= 0 && s.state !== StreamState.HALF_CLOSED_LOCAL && s.state !== StreamState.CLOSED) {
         // Section 6.9.1: an empty DATA frame with END_STREAM needs no window.
         this.writer.data(s.id, EMPTY, true);
-        this.endSent(s);
+        this.ends.endSent(s);
         return true;
       }
       return false;
