@@ -73,8 +73,40 @@ const END_GRACE_MS = 2000;
 /** Flush rounds of events-caused-by-events before the rest waits for the next flush. */
 const FLUSH_ROUNDS = 64;
 
+/**
+ * The socket's listeners are shared functions, not closures per connection (each closure costs
+ * ~64 B on every connection, idle or not): Node calls them with the socket as `this`, and the
+ * socket carries its driver under this key.
+ */
+const DRIVER = Symbol('h2kit.driver');
+type DrivenSocket = Socket & { [DRIVER]: ConnectionDriver<PumpedStream> };
+
+function onSocketData(this: DrivenSocket, chunk: Buffer): void {
+  this[DRIVER].onData(chunk);
+}
+function onSocketEnd(this: DrivenSocket): void {
+  this[DRIVER].onEnd();
+}
+function onSocketDrain(this: DrivenSocket): void {
+  this[DRIVER].onDrain();
+}
+function onSocketError(this: DrivenSocket, err: NodeJS.ErrnoException): void {
+  this[DRIVER].onError(err);
+}
+function onSocketClose(this: DrivenSocket): void {
+  this[DRIVER].onClose();
+}
+function onSocketTimeout(this: DrivenSocket): void {
+  this[DRIVER].onTimeout();
+}
+function onDriverTimer(driver: ConnectionDriver<PumpedStream>): void {
+  driver.onTimer();
+}
 function uncorkDriver(driver: ConnectionDriver<PumpedStream>): void {
   driver.uncorkNow();
+}
+function destroySocket(socket: Socket): void {
+  socket.destroy();
 }
 
 export class ConnectionDriver<S extends PumpedStream> {
@@ -109,12 +141,13 @@ export class ConnectionDriver<S extends PumpedStream> {
     this.unrefTimer = options.unrefTimer;
     this.pump = new BodyPump<S>(this, { socketHighWaterMark: options.socketHighWaterMark, wholeWindowForKnownLength: options.wholeWindowForKnownLength });
     this.pump.start(connection, socket);
-    socket.on('data', this.onData);
-    socket.on('end', this.onEnd);
-    socket.on('drain', this.onDrain);
-    socket.on('error', this.onError);
-    socket.on('close', this.onClose);
-    socket.on('timeout', this.onTimeout);
+    (socket as DrivenSocket)[DRIVER] = this as unknown as ConnectionDriver<PumpedStream>;
+    socket.on('data', onSocketData);
+    socket.on('end', onSocketEnd);
+    socket.on('drain', onSocketDrain);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+    socket.on('timeout', onSocketTimeout);
   }
 
   /** Streams waiting for the socket's 'drain', and whether the protocol timer is armed (leak checks). */
@@ -158,7 +191,8 @@ export class ConnectionDriver<S extends PumpedStream> {
     }
   }
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** @internal */
+  onData(chunk: Buffer): void {
     try {
       failpoint('session-data');
       if (this.ended) {
@@ -173,45 +207,50 @@ export class ConnectionDriver<S extends PumpedStream> {
     } catch (err) {
       this.fault(err, 'session-data');
     }
-  };
+  }
 
-  private readonly onEnd = (): void => {
+  /** @internal */
+  onEnd(): void {
     try {
       failpoint('session-end');
       this.delegate.peerEnded();
     } catch (err) {
       this.fault(err, 'session-end');
     }
-  };
+  }
 
-  private readonly onDrain = (): void => {
+  /** @internal */
+  onDrain(): void {
     try {
       failpoint('session-drain');
       if (this.pump.resumeDrained()) this.flush(true);
     } catch (err) {
       this.fault(err, 'session-drain');
     }
-  };
+  }
 
-  private readonly onError = (err: NodeJS.ErrnoException): void => {
+  /** @internal */
+  onError(err: NodeJS.ErrnoException): void {
     try {
       failpoint('session-error');
       this.delegate.socketError(err);
     } catch (unexpected) {
       this.fault(unexpected, 'session-error');
     }
-  };
+  }
 
-  private readonly onTimeout = (): void => {
+  /** @internal */
+  onTimeout(): void {
     try {
       failpoint('session-timeout');
       this.delegate.socketTimeout();
     } catch (err) {
       this.fault(err, 'session-timeout');
     }
-  };
+  }
 
-  private readonly onClose = (): void => {
+  /** @internal */
+  onClose(): void {
     if (this.gone) return;
     this.gone = true;
     this.ended = true;
@@ -229,9 +268,10 @@ export class ConnectionDriver<S extends PumpedStream> {
     } catch (err) {
       this.fault(err, 'session-close');
     }
-  };
+  }
 
-  private readonly onTimer = (): void => {
+  /** @internal */
+  onTimer(): void {
     this.timer = null;
     this.deadline = Infinity;
     try {
@@ -240,7 +280,7 @@ export class ConnectionDriver<S extends PumpedStream> {
     } catch (err) {
       this.fault(err, 'session-timer');
     }
-  };
+  }
 
   private readonly scheduledFlush = (): void => {
     this.flushScheduled = false;
@@ -341,7 +381,7 @@ export class ConnectionDriver<S extends PumpedStream> {
     this.timer = null;
     this.deadline = deadline;
     if (deadline === Infinity) return;
-    this.timer = setTimeout(this.onTimer, Math.max(0, Math.ceil(deadline - performance.now())));
+    this.timer = setTimeout(onDriverTimer, Math.max(0, Math.ceil(deadline - performance.now())), this);
     if (this.unrefTimer) this.timer.unref();
   }
 
@@ -380,12 +420,13 @@ export class ConnectionDriver<S extends PumpedStream> {
       // We ended the connection for an error (a flood, a protocol violation): read little more
       // (a flooder would otherwise keep us reading and discarding at full speed: see onData),
       // let the GOAWAY reach the kernel, give the peer a moment to read it, close.
-      socket.end(this.lingerThenDestroy);
-      setTimeout(this.destroySocket, CUT_OFF_MAX_MS).unref();
+      // Our GOAWAY for an error is written: the socket closes CUT_OFF_LINGER_MS later (a closure, on this rare path only).
+      socket.end(() => setTimeout(destroySocket, CUT_OFF_LINGER_MS, socket).unref());
+      setTimeout(destroySocket, CUT_OFF_MAX_MS, socket).unref();
       return;
     }
     socket.end();
-    setTimeout(this.destroySocket, END_GRACE_MS).unref();
+    setTimeout(destroySocket, END_GRACE_MS, socket).unref();
   }
 
   /** Ends the connection at once. */
@@ -393,12 +434,4 @@ export class ConnectionDriver<S extends PumpedStream> {
     this.socket.destroy();
   }
 
-  /** Our GOAWAY for an error is written: the socket closes CUT_OFF_LINGER_MS later. */
-  private readonly lingerThenDestroy = (): void => {
-    setTimeout(this.destroySocket, CUT_OFF_LINGER_MS).unref();
-  };
-
-  private readonly destroySocket = (): void => {
-    this.socket.destroy();
-  };
 }

@@ -18,6 +18,11 @@ export interface IdleOwner {
   idleFault(err: unknown): void;
 }
 
+/** A shared function rather than a closure per connection (setTimeout passes the timer). */
+function fireIdleTimer(timer: IdleTimer): void {
+  timer.fire();
+}
+
 export class IdleTimer {
   private readonly owner: IdleOwner;
   private readonly timeout: number;
@@ -52,11 +57,12 @@ export class IdleTimer {
   /** Arms the timer to fire in `delay` ms, unless it is already armed (it re-checks when it fires). */
   private arm(delay: number): void {
     if (this.timeout <= 0 || this.stopped || this.timer !== null) return;
-    this.timer = setTimeout(this.fire, delay);
+    this.timer = setTimeout(fireIdleTimer, delay, this);
     this.timer.unref();
   }
 
-  private readonly fire = (): void => {
+  /** @internal */
+  fire(): void {
     this.timer = null;
     try {
       failpoint('session-idle-timer');
@@ -72,5 +78,5 @@ export class IdleTimer {
     } catch (err) {
       this.owner.idleFault(err);
     }
-  };
+  }
 }

@@ -32,6 +32,10 @@ import type { SessionContext } from './session-context.js';
 
 export type { ServerLogger, SessionContext, StreamTimeoutCounters } from './session-context.js';
 
+function destroySession(session: ServerSession): void {
+  session.destroy();
+}
+
 /**
  * The session is itself the delegate its driver and callback queue call (`handleEvents`,
  * `invoke`, `settled`, ...): prototype methods rather than owner objects of closures, which cost
@@ -108,10 +112,6 @@ export class ServerSession extends ServerExchanges implements HandlerSession, Dr
     this.driver.destroy();
   }
 
-  private readonly destroyNow = (): void => {
-    this.driver.destroy();
-  };
-
   protected noStreamsLeft(): void {
     this.idle.becameIdle();
   }
@@ -127,7 +127,7 @@ export class ServerSession extends ServerExchanges implements HandlerSession, Dr
   idleExpired(): void {
     this.shutdown();
     // A client that does not close its side after our GOAWAY is dropped.
-    setTimeout(this.destroyNow, 1000).unref();
+    setTimeout(destroySession, 1000, this).unref();
   }
 
   /** @internal */

@@ -46,8 +46,11 @@ export interface SniffHost {
 export function sniffFirstBytes(socket: net.Socket, scheme: 'http' | 'https', settings: SniffSettings, host: SniffHost): void {
   const guard = host.guard;
   host.pending.add(socket);
-  // Also on close: a listener whose guard caught an exception destroys the socket without its cleanup.
-  socket.once('close', () => host.pending.delete(socket));
+  // Also on close: a listener whose guard caught an exception destroys the socket without its
+  // cleanup. Removed by cleanup: left on, it would keep this whole scope (the sniffed bytes, every
+  // closure here) alive for the connection's life.
+  const onClose = (): void => void host.pending.delete(socket);
+  socket.once('close', onClose);
   let buf: Buffer = Buffer.alloc(0);
   const socketOf = (): net.Socket => socket;
   const cleanup = (): void => {
@@ -55,6 +58,7 @@ export function sniffFirstBytes(socket: net.Socket, scheme: 'http' | 'https', se
     socket.off('data', onData);
     socket.off('end', onEnd);
     socket.off('error', onError);
+    socket.off('close', onClose);
     host.pending.delete(socket);
   };
   const refuse = (status: number, message: string): void => {
