@@ -17,6 +17,10 @@ const benches: Record<string, Bench> = {
     summary: 'HTTP/2 server vs node:http2 and nghttpd under h2load (throughput, TLS, big bodies, latency, memory)',
     load: () => import('./http2.js'),
   },
+  core: {
+    summary: 'the sans-I/O Connection alone: a client and a server back to back in one process (CPU per request)',
+    load: () => import('./core.js'),
+  },
   client: {
     summary: 'HTTP/2 client vs node:http2 and undici against nghttpd: small GETs on one connection, 10 and 100 in flight (req/s, client CPU)',
     load: () => import('./client.js'),
