@@ -11,8 +11,12 @@ import type { TraceEvent } from '../frame/index.js';
 import type { ConnectionInfo } from '../server/index.js';
 import { frameWriter } from './frame-format.js';
 
-/** The server's `onFrame` option for `-v`: every connection traced from its first byte. */
+/** The server's `onFrame` option for `-v`: every connection traced from its first byte, its times counted from its start (as nghttp's). */
 export function traceServerFrames(write: (text: string) => void): (event: TraceEvent, connection: ConnectionInfo) => void {
-  const writeEvent = frameWriter(write);
-  return (event, connection) => writeEvent(event, `[id=${connection.id}]`);
+  const writers = new WeakMap<ConnectionInfo, (event: TraceEvent, label?: string) => void>();
+  return (event, connection) => {
+    let writeEvent = writers.get(connection);
+    if (writeEvent === undefined) writers.set(connection, (writeEvent = frameWriter(write)));
+    writeEvent(event, `[id=${connection.id}]`);
+  };
 }
