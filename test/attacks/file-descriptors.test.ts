@@ -16,6 +16,7 @@
  * no file (counted on `fs.open`, which both the old file streams and the new file bodies use).
  */
 import { test } from 'node:test';
+import net from 'node:net';
 import assert from 'node:assert/strict';
 import fs, { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
@@ -162,6 +163,17 @@ async function honestRounds(origin: string, bigSum: string, small: Buffer): Prom
   return h;
 }
 
+/** Whether a plain TCP connect to `port` is accepted now (for failure messages). */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
 function median(xs: number[]): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -203,7 +215,7 @@ test(`${ATTACKERS} connections x ${STREAMS} zero-window requests for a 1 MiB fil
         `RSS growth ${growth.toFixed(1)} MiB; honest unattacked ${describe(idle)}; under attack ${describe(honest)}; ` +
         `attacker streams reset ${attackers.reduce((n, a) => n + a.resetCount(), 0)}`,
     );
-    assert.deepEqual(honest.failed, [], 'every honest request succeeded');
+    assert.deepEqual(honest.failed, [], `every honest request succeeded (server stderr: ${JSON.stringify(serve.stderr().slice(-2000))}; server listening: ${await listening(serve.port)})`);
     assert.equal(honest.ok, ROUNDS * 2);
     // The attackers' sockets, the honest one, and a few files for the honest requests: nothing per attacking stream.
     assert.ok(sampler.peakFds <= baseFds + ATTACKERS + 1 + 8, `peak ${sampler.peakFds} descriptors, baseline ${baseFds}`);
@@ -240,7 +252,7 @@ test(`${ATTACKERS} connections x ${STREAMS} requests stalled after a 16 KiB wind
         `${settled} fds ${releasedAfter.toFixed(0)} ms after the honest client finished; honest unattacked ${describe(idle)}; ` +
         `under attack ${describe(honest)}; attacker data ${attackers.reduce((n, a) => n + a.dataBytes, 0)} octets, streams reset ${attackers.reduce((n, a) => n + a.resetCount(), 0)}`,
     );
-    assert.deepEqual(honest.failed, [], 'every honest request succeeded');
+    assert.deepEqual(honest.failed, [], `every honest request succeeded (server stderr: ${JSON.stringify(serve.stderr().slice(-2000))}; server listening: ${await listening(serve.port)})`);
     assert.equal(honest.ok, ROUNDS * 2);
     for (const a of attackers) assert.equal(a.resetCount(), 0, 'no attacking stream failed for want of a descriptor either');
     // The per-process cap under ulimit -n 1024 is 256 (a quarter of the limit).
