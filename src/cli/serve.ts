@@ -280,6 +280,10 @@ async function servePrimary(io: CliIO, config: ServeConfig, workers: number, fin
     let port = config.port;
     const fork = (): Worker => {
       const worker = cluster.fork(env);
+      // Node's cluster can still write to a worker that has just exited (a listen error it
+      // forwards as the worker stops): EPIPE there is expected, and unheard it would crash this
+      // process with a stack trace instead of our one-line error. The 'exit' below says what happened.
+      worker.on('error', () => {});
       worker.on('message', (msg: WorkerMessage) => {
         if (msg.type === 'error') resolve(msg.message);
         else if (msg.type === 'listening') {
