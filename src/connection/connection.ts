@@ -622,16 +622,16 @@ export class Connection implements StreamEnds {
     this.setState(s, nextState(s.state, StreamInput.SEND_HEADERS) as StreamState);
     if (endStream) {
       s.endQueued = true;
-      this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
+      this.endSent(s);
     }
   }
 
-  /** Moves `s` to `next` (the store keeps the counts); closing removes it. */
-  /** @internal For the send scheduler: END_STREAM went out on `s`. */
+  /** @internal For the send scheduler (and writeHeaders): END_STREAM went out on `s`. */
   endSent(s: Stream): void {
     this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
   }
 
+  /** Moves `s` to `next` (the store keeps the counts); closing removes it. */
   private setState(s: Stream, next: StreamState): void {
     if (next === StreamState.CLOSED) this.closeStream(s, ErrorCode.NO_ERROR, CloseCause.NORMAL);
     else this.streams.transition(s, next);
