@@ -14,7 +14,10 @@ import { RequestTimeoutError, ResponseHandlerError, StreamResetError } from './e
 
 export abstract class ClientExchanges implements CallbackQueueOwner<ClientStream, Item> {
   protected driver: ConnectionDriver<ClientStream> | null = null;
-  protected conn: Connection | null = null;
+  /** The driver's Connection (null before connecting). */
+  protected get conn(): Connection | null {
+    return this.driver === null ? null : this.driver.connection;
+  }
   protected readonly streams = new StreamTable<ClientStream>();
   /** Requests waiting for a stream (concurrency limit, or the connection is still opening). */
   protected readonly pending: ClientStream[] = [];

@@ -206,7 +206,6 @@ export class ClientSession extends ClientExchanges implements DriverDelegate<Cli
     this.state = State.OPEN;
     const settings: Partial<Settings> = { enablePush: this.enablePush, ...this.options.connection?.settings };
     const conn = new Connection({ ...this.options.connection, settings, role: 'client', now: performance.now() });
-    this.conn = conn;
     this.driver = new ConnectionDriver<ClientStream>(socket, conn, this, {
       socketHighWaterMark: Math.max(16384, this.options.socketHighWaterMark ?? 262144),
       wholeWindowForKnownLength: false,
