@@ -227,7 +227,9 @@ export class HTTP2Server {
     } else if (ssl !== null) {
       const tlsOptions: tls.TlsOptions = { ...(ssl as tls.TlsOptions) };
       tlsOptions.ALPNProtocols ??= ALPN_PROTOCOLS;
-      tlsOptions.handshakeTimeout ??= this.handshakeTimeout;
+      // Ours (handshakeDeadline) is the deadline: absolute from accept, where Node's is re-armed by
+      // each octet. Node's stays a backstop just behind it, so the two never race to close a socket.
+      tlsOptions.handshakeTimeout ??= this.handshakeTimeout + 1000;
       const server = tls.createServer(tlsOptions);
       server.on(
         'connection',
