@@ -3,7 +3,7 @@
  */
 
 /** Frame type codes (RFC 9113 section 6). */
-export const FrameType = {
+export const FrameType = Object.freeze({
   DATA: 0x0,
   HEADERS: 0x1,
   PRIORITY: 0x2,
@@ -14,7 +14,7 @@ export const FrameType = {
   GOAWAY: 0x7,
   WINDOW_UPDATE: 0x8,
   CONTINUATION: 0x9,
-} as const;
+} as const);
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
 /**
@@ -26,7 +26,7 @@ export const UNKNOWN_FRAME = -1;
 export type UNKNOWN_FRAME = typeof UNKNOWN_FRAME;
 
 /** Frame flags (RFC 9113 section 6). Several share a bit; which one applies depends on the type. */
-export const FrameFlags = {
+export const FrameFlags = Object.freeze({
   /** DATA, HEADERS */
   END_STREAM: 0x1,
   /** SETTINGS, PING */
@@ -37,10 +37,10 @@ export const FrameFlags = {
   PADDED: 0x8,
   /** HEADERS */
   PRIORITY: 0x20,
-} as const;
+} as const);
 
 /** SETTINGS parameter identifiers (RFC 9113 section 6.5.2, RFC 8441 for ENABLE_CONNECT_PROTOCOL). */
-export const SettingId = {
+export const SettingId = Object.freeze({
   HEADER_TABLE_SIZE: 0x1,
   ENABLE_PUSH: 0x2,
   MAX_CONCURRENT_STREAMS: 0x3,
@@ -48,10 +48,14 @@ export const SettingId = {
   MAX_FRAME_SIZE: 0x5,
   MAX_HEADER_LIST_SIZE: 0x6,
   ENABLE_CONNECT_PROTOCOL: 0x8,
-} as const;
+} as const);
 export type SettingId = (typeof SettingId)[keyof typeof SettingId];
 
-/** The client connection preface (RFC 9113 section 3.4): `PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n`. */
+/**
+ * The client connection preface (RFC 9113 section 3.4): `PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n`.
+ * Shared by every connection and a Buffer (which cannot be frozen): read it, write it to a
+ * socket, never write into it.
+ */
 export const CONNECTION_PREFACE: Buffer = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
 /** Every frame starts with a 9-octet header (RFC 9113 section 4.1). */

@@ -25,6 +25,7 @@ import {
   UNKNOWN_FRAME,
 } from './constants.js';
 import { readFrameLength, readStreamId } from './header.js';
+import { EMPTY_BUFFER } from '../buffer-pool.js';
 import type { Frame, PrioritySpec } from './types.js';
 
 export interface FrameDecoderOptions {
@@ -38,7 +39,12 @@ export interface FrameDecoderOptions {
   maxSettingsEntries?: number;
 }
 
-const EMPTY = Buffer.alloc(0);
+/**
+ * The payload of every zero-length frame (SETTINGS ACK, an empty DATA with END_STREAM...),
+ * shared by every decoder and handed to callers: safe because it has no octets to change (see
+ * EMPTY_BUFFER in src/buffer-pool.ts for why it is not frozen).
+ */
+const EMPTY = EMPTY_BUFFER;
 
 function connectionError(code: number, token: string, message: string): ConnectionError {
   return new ConnectionError(message, code, token);

@@ -3,16 +3,14 @@
  * buffer, and `take()` hands it all out for one `writev`. Large DATA payloads are referenced,
  * not copied (their header goes in the buffer, the payload follows as its own Buffer).
  *
- * Buffers already handed out by `take()` are never written again (the socket may still hold
- * them); writing goes on in the unused tail of the same buffer, and a new one is allocated
- * only when the tail is too small.
- *
- * That buffer (the arena) is shared by every writer in the process, like Node's own Buffer
- * pool: a server has one writer per connection, and a private block each (16 KiB, then 2 KiB)
- * was most of what an idle connection cost. A burst is written synchronously, so a writer's
- * pending bytes normally sit at the arena's end and grow there; if another writer wrote in
- * between, the pending bytes leave as a piece of their own. Between takes a writer holds no
- * buffer.
+ * The buffer is `FRAME_ARENA` of src/buffer-pool.ts, shared by every writer in the process (a
+ * server has one writer per connection, and a private block each was most of what an idle
+ * connection cost); its contract is in that file. Each frame is one run: `reserve` acquires,
+ * the frame is written, `commit` commits. Committed bytes are never written again (the socket
+ * may still hold them). A burst is written synchronously, so a writer's pending bytes normally
+ * sit at the arena's end and grow there (a frame's run keeps them: `acquire(n, keep)`); if
+ * another writer wrote in between, the pending bytes leave as a piece of their own. Between
+ * takes a writer holds no buffer.
  */
 import { UsageError } from '../errors.js';
 import {
@@ -24,22 +22,17 @@ import {
   UNKNOWN_FRAME,
 } from './constants.js';
 import { writeFrameHeader } from './header.js';
+import { type BufferArena, createArena, EMPTY_BUFFER, FRAME_ARENA } from '../buffer-pool.js';
 import type { Frame, PrioritySpec } from './types.js';
 
 /** DATA payloads at least this long are referenced rather than copied. */
 const REFERENCE_THRESHOLD = 1024;
-/** Size of a new arena (a frame larger than that gets a buffer of its own size). */
-const DEFAULT_ARENA_SIZE = 16384;
-const EMPTY = Buffer.alloc(0);
-
-/** The buffer all writers write into, and where its written part ends. Allocated on first use. */
-let arena: Buffer = EMPTY;
-let arenaEnd = 0;
+const EMPTY = EMPTY_BUFFER;
 
 export class FrameWriter {
-  /** The arena our pending bytes are in (EMPTY between takes). */
+  private readonly arena: BufferArena;
+  /** The slab our pending bytes are in (EMPTY between takes). */
   private block: Buffer = EMPTY;
-  private readonly blockSize: number;
   /** Start of the bytes of `block` not yet handed out. */
   private start = 0;
   /** End of the bytes written into `block`. */
@@ -48,9 +41,12 @@ export class FrameWriter {
   private pieces: Buffer[] = [];
   private piecesLength = 0;
 
-  /** `blockSize`: size of the arenas this writer allocates when the current one is full (small ones make tests cross arenas). */
-  constructor(blockSize = DEFAULT_ARENA_SIZE) {
-    this.blockSize = blockSize;
+  /**
+   * `arena`: where frames are written, the process-wide FRAME_ARENA by default. Tests pass a small
+   * one to cross slabs often (shared by several writers), or a slab size for a private arena.
+   */
+  constructor(arena: BufferArena | number = FRAME_ARENA) {
+    this.arena = typeof arena === 'number' ? createArena('frames (private)', arena) : arena;
   }
 
   /** Bytes gathered and not yet taken. */
@@ -309,31 +305,26 @@ export class FrameWriter {
     this.commit(at + 4);
   }
 
-  /** Makes room for `n` more bytes at `end` (which is the arena's end) and returns `end`. */
+  /** Opens a run of `n` bytes at `end` (which is the arena's end) and returns `end`. */
   private reserve(n: number): number {
-    if (this.block !== arena || this.end !== arenaEnd) {
+    const arena = this.arena;
+    let keep = 0;
+    if (this.block === arena.buffer && this.end === arena.end) {
+      // Our pending bytes end at the arena's end: the frame extends them. If the slab is full, a
+      // small burst moves along to the new one (still one piece); a big one is cut here instead.
+      keep = this.end - this.start;
+      if (keep !== 0 && arena.room < n && keep + n > arena.slabSize >>> 1) {
+        this.flushBlock();
+        keep = 0;
+      }
+    } else {
       // Another writer wrote after our pending bytes (or the arena moved on): they leave as a
       // piece of their own, and we continue at the arena's end.
       this.flushBlock();
-      this.block = arena;
-      this.start = arenaEnd;
-      this.end = arenaEnd;
     }
-    if (arena.length - arenaEnd >= n) return this.end;
-    // The arena is full: a new one. Pending bytes are not handed out yet, so a small burst moves
-    // along with us and still leaves as one piece; a big one is cut here instead of copied.
-    const pending = this.end - this.start;
-    const next = Buffer.allocUnsafe(Math.max(this.blockSize, n));
-    if (pending > 0 && pending + n <= next.length >>> 1) {
-      this.block.copy(next, 0, this.start, this.end);
-    } else {
-      this.flushBlock();
-    }
-    const at = this.end - this.start;
-    arena = next;
-    arenaEnd = at;
-    this.block = next;
-    this.start = 0;
+    const at = arena.acquire(n, keep);
+    this.block = arena.buffer;
+    this.start = at - keep;
     this.end = at;
     return at;
   }
@@ -341,7 +332,7 @@ export class FrameWriter {
   /** The frame written by the caller ends at `at`: it is ours and the arena's new end. */
   private commit(at: number): void {
     this.end = at;
-    arenaEnd = at;
+    this.arena.commit(at);
   }
 
   /** Moves the written, not yet handed out part of the block to `pieces` (a slice, no copy). */

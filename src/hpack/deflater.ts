@@ -1,11 +1,13 @@
 /**
  * HDDeflater: the HPACK encoder (RFC 7541), with the seed's API.
  *
- * Blocks are written one after another into a slab (4 KiB, or bigger for a bigger block) and
- * returned as views of it: no copy and no allocation per block besides the view; a new slab is
- * taken when one is full (like Node's Buffer pool, a returned block keeps its slab alive).
- * The slab is per deflater (per connection): small, and no sharing hazards.
- * Each field is encoded in the cheapest form the tables allow, following the policy in
+ * Blocks are written one after another into HPACK_BLOCK_ARENA (src/buffer-pool.ts: 4 KiB slabs,
+ * or bigger for a bigger block), shared by every deflater in the process, and returned as views
+ * of it: no copy and no allocation per block besides the view. Each block is one run of the
+ * arena (acquire, grow per field, commitSlice): `deflate()` is synchronous, so blocks of
+ * different deflaters never interleave, and a returned block is never written again (a full slab
+ * is dropped, not reused; a returned block keeps its slab alive). Between calls a deflater holds
+ * no slab. Each field is encoded in the cheapest form the tables allow, following the policy in
  * `index-policy.ts` (what to index, what never to index).
  */
 import { HpackEncodingError, UsageError } from '../errors.js';
@@ -15,6 +17,7 @@ import { huffmanEncodedLengthOfString, huffmanEncodeShorter, huffmanEncodeString
 import { fitsPolicy, namePolicy, stillWorthIndexing, POLICY_DO_NOT_INDEX, POLICY_NEVER_INDEX, POLICY_NEVER_INDEX_IF_SHORT, SHORT_SECRET_LENGTH } from './index-policy.js';
 import { MAX_HPACK_INTEGER, writeInteger } from './integer.js';
 import type { HDTableEntry, HeaderField, HeaderString } from './types.js';
+import { EMPTY_BUFFER, HPACK_BLOCK_ARENA } from '../buffer-pool.js';
 
 /**
  * Representation choices, for tests and tools that need a given encoding (e.g. RFC 7541
@@ -39,17 +42,8 @@ function toOctets(x: HeaderString): string {
   return (x instanceof Buffer ? x : Buffer.from(x.buffer, x.byteOffset, x.byteLength)).toString('latin1');
 }
 
-const SLAB_SIZE = 4096;
-
-/**
- * One slab for every deflater: `deflate()` is synchronous, so blocks of different deflaters
- * never interleave, and blocks handed out are never written again (the offset only moves on).
- * A server has one deflater per connection; a slab each pinned 4 KiB on every idle connection.
- */
-let sharedSlab: Buffer = Buffer.allocUnsafeSlow(SLAB_SIZE);
-let sharedStart = 0;
 /** What a deflater holds between calls: nothing. */
-const NO_SLAB = Buffer.alloc(0);
+const NO_SLAB = EMPTY_BUFFER;
 
 function isHeaderString(x: unknown): x is HeaderString {
   return typeof x === 'string' || x instanceof Uint8Array;
@@ -66,9 +60,8 @@ export class HDDeflater {
   private readonly table: EncoderTable;
   private readonly huffman: 'shorter' | 'always' | 'never';
   private readonly indexing: 'auto' | 'always' | 'never';
-  /** During `deflate()`: the shared slab the block is written into, from `blockStart`. */
+  /** During `deflate()`: the arena's slab the block is written into (re-read after every grow). */
   private out: Buffer = NO_SLAB;
-  private blockStart = 0;
   /** Size updates owed at the start of the next block (RFC 7541 section 4.2). */
   private updatePending = false;
   private updateMin = 0;
@@ -138,11 +131,24 @@ export class HDDeflater {
         );
       }
     }
-    this.out = sharedSlab;
-    this.blockStart = sharedStart;
-    let pos = sharedStart;
+    const arena = HPACK_BLOCK_ARENA;
+    let pos = arena.acquire(12, 0);
+    this.out = arena.buffer;
+    try {
+      pos = this.encodeFields(fields, pos);
+    } catch (error) {
+      // Only a caller's object can throw here (a getter, a Proxy): close the run, keep nothing.
+      arena.release();
+      this.out = NO_SLAB;
+      throw error;
+    }
+    this.out = NO_SLAB;
+    return arena.commitSlice(pos);
+  }
+
+  /** The block's fields from `pos` (the run is open; the size updates first if owed); returns its end. */
+  private encodeFields(fields: readonly HeaderField[], pos: number): number {
     if (this.updatePending) {
-      pos = this.ensure(pos, 12);
       const size = this.table.maxSize;
       if (this.updateMin < size) pos = writeInteger(this.out, pos, 0x20, 5, this.updateMin);
       pos = writeInteger(this.out, pos, 0x20, 5, size);
@@ -187,11 +193,7 @@ export class HDDeflater {
       const valueAscii = typeof rawValue === 'string' && value === rawValue;
       pos = this.encodeField(pos, name, value, sensitive, record === null ? this.table.record(name) : record, valueLookedUp, valueAscii);
     }
-    const block = this.out.subarray(this.blockStart, pos);
-    sharedSlab = this.out;
-    sharedStart = pos;
-    this.out = NO_SLAB;
-    return block;
+    return pos;
   }
 
   /** One field, by the policy; `valueLookedUp`: the caller already found no entry equal to the field. */
@@ -276,16 +278,12 @@ export class HDDeflater {
   }
 
   /**
-   * Makes room for `extra` more octets after `pos`: if the slab is full, moves the block so far
-   * to a new slab. Returns the (possibly moved) position.
+   * Makes room for `extra` more octets after `pos`: if the slab is full, the arena moves the block
+   * so far to a new slab. Returns the (possibly moved) position.
    */
   private ensure(pos: number, extra: number): number {
-    if (pos + extra <= this.out.length) return pos;
-    const written = pos - this.blockStart;
-    const slab = Buffer.allocUnsafeSlow(Math.max(SLAB_SIZE, (written + extra) * 2));
-    this.out.copy(slab, 0, this.blockStart, pos);
-    this.out = slab;
-    this.blockStart = 0;
-    return written;
+    pos = HPACK_BLOCK_ARENA.grow(pos, extra);
+    this.out = HPACK_BLOCK_ARENA.buffer;
+    return pos;
   }
 }

@@ -8,7 +8,7 @@
  */
 import { HpackDecodingError } from '../errors.js';
 
-export const HpackErrorToken = {
+export const HpackErrorToken = Object.freeze({
   /** The block ended inside an integer (RFC 7541 section 5.1). */
   TRUNCATED_INTEGER: 'hpack_truncated_integer',
   /** An integer above 2^32-1 or longer than 5 continuation octets. */
@@ -33,7 +33,7 @@ export const HpackErrorToken = {
   HEADER_LIST_TOO_LARGE: 'hpack_header_list_too_large',
   /** A string literal longer than maxStringLength. */
   STRING_TOO_LONG: 'hpack_string_too_long',
-} as const;
+} as const);
 export type HpackErrorToken = (typeof HpackErrorToken)[keyof typeof HpackErrorToken];
 
 /**

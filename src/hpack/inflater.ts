@@ -22,6 +22,7 @@ import { huffmanDecodedBound, huffmanDecodeInto } from './huffman.js';
 import { Cursor, MAX_HPACK_INTEGER, readInteger } from './integer.js';
 import { STATIC_TABLE, STATIC_TABLE_LENGTH } from './static-table.js';
 import type { HDTableEntry } from './types.js';
+import { EMPTY_BUFFER, HUFFMAN_SCRATCH } from '../buffer-pool.js';
 
 export interface InflaterOptions {
   /** Largest decoded header list, name + value + 32 per field (default 65536). */
@@ -64,7 +65,7 @@ export class HDInflater {
   private expectSizeUpdate = false;
   private readonly cursor = new Cursor();
   /** Where the last scanned string is: `stringSource[stringStart, stringStart + stringLength)`. */
-  private stringSource: Buffer = Buffer.alloc(0);
+  private stringSource: Buffer = EMPTY;
   private stringStart = 0;
   private stringLength = 0;
 
@@ -203,6 +204,7 @@ export class HDInflater {
             value = this.takeString();
           } else {
             // Past the limit: validated (scanString) but not materialized.
+            HUFFMAN_SCRATCH.release();
             listSize += name.length + valueLength + ENTRY_OVERHEAD;
             tooLarge = true;
             continue;
@@ -219,6 +221,8 @@ export class HDInflater {
     } finally {
       c.data = EMPTY;
       this.stringSource = EMPTY;
+      // A throw between scanString and takeString (a bad string, a caller's emit) left it open.
+      HUFFMAN_SCRATCH.release();
     }
     if (tooLarge) throw new HeaderListTooLargeError(listSize, maxListSize);
   }
@@ -241,9 +245,10 @@ export class HDInflater {
   }
 
   /**
-   * Reads a string literal (section 5.2) at the cursor: checks it, Huffman-decodes it into the
-   * scratch buffer if needed, and records where its octets are. Returns its decoded length.
-   * `takeString()` then makes the JS string, if the caller wants it.
+   * Reads a string literal (section 5.2) at the cursor: checks it, Huffman-decodes it into a run
+   * of HUFFMAN_SCRATCH if needed, and records where its octets are. Returns its decoded length.
+   * `takeString()` then makes the JS string and releases the run; a caller that does not want the
+   * string releases it itself (the scratch is shared by every inflater: see src/buffer-pool.ts).
    */
   private scanString(c: Cursor): number {
     if (c.pos >= c.end) {
@@ -268,32 +273,36 @@ export class HDInflater {
       this.stringLength = length;
       return length;
     }
-    const bound = huffmanDecodedBound(length);
-    if (bound > huffmanScratch.length) huffmanScratch = Buffer.allocUnsafeSlow(Math.max(bound, huffmanScratch.length * 2));
-    const decoded = huffmanDecodeInto(c.data, start, start + length, huffmanScratch);
+    const scratch = HUFFMAN_SCRATCH;
+    const at = scratch.acquire(huffmanDecodedBound(length), 0);
+    // Nothing is ever committed to the scratch, so a run starts at 0; a view only if that changes
+    // (huffmanDecodeInto writes from offset 0: an offset parameter measurably slowed its loop).
+    const out = at === 0 ? scratch.buffer : scratch.buffer.subarray(at);
+    // Throws on EOS or bad padding; decodeTo's `finally` releases the run.
+    const decoded = huffmanDecodeInto(c.data, start, start + length, out);
     if (decoded > this.maxStringLength) {
       throw new HpackDecodingError(`Huffman string decodes to ${decoded} octets, over maxStringLength ${this.maxStringLength}`, HpackErrorToken.STRING_TOO_LONG);
     }
-    this.stringSource = huffmanScratch;
+    this.stringSource = out;
     this.stringStart = 0;
     this.stringLength = decoded;
     return decoded;
   }
 
+  /**
+   * The string scanString found, as a JS string. Its octets may be in the shared Huffman
+   * scratch: the run is released here, before `emit` runs any caller code (which may decode with
+   * another inflater, reusing the scratch).
+   */
   private takeString(): string {
     const start = this.stringStart;
-    return (this.stringSource as unknown as Latin1Slicer).latin1Slice(start, start + this.stringLength);
+    const s = (this.stringSource as unknown as Latin1Slicer).latin1Slice(start, start + this.stringLength);
+    HUFFMAN_SCRATCH.release();
+    return s;
   }
 }
 
-const EMPTY = Buffer.alloc(0);
-
-/**
- * Huffman output, shared by every inflater (grows to the largest string decoded, at most
- * maxStringLength * 8/5). Safe to share: a decoded string is turned into a JS string
- * (`takeString`) before `emit` runs any caller code.
- */
-let huffmanScratch: Buffer = Buffer.allocUnsafeSlow(1024);
+const EMPTY = EMPTY_BUFFER;
 
 /** Writes an octet string at `offset`; returns the end. Short strings by hand: a native call costs more. */
 function writeLatin1(out: Buffer, offset: number, s: string): number {

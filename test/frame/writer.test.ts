@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../src/errors.js';
+import { CheckedBufferArena } from '../../src/buffer-pool.js';
 import { FrameType, FrameWriter } from '../../src/frame/index.js';
 import { decodeAll, rawFrame } from './helpers.js';
 
@@ -110,8 +111,10 @@ test('PING data shorter than 8 octets is zero-filled', () => {
 });
 
 test('writers sharing the arena: interleaved frames of several writers stay intact, each in its own order', () => {
-  // Small arenas (64 octets) so the writers cross arenas often; random-ish interleaving by a fixed pattern.
-  const writers = [new FrameWriter(64), new FrameWriter(64), new FrameWriter()];
+  // A small arena (64-octet slabs, checked) so the writers cross slabs often; random-ish
+  // interleaving by a fixed pattern; the third writer uses the process-wide arena.
+  const arena = new CheckedBufferArena('test', 64);
+  const writers = [new FrameWriter(arena), new FrameWriter(arena), new FrameWriter()];
   const expected: number[][] = writers.map(() => []);
   const taken: Array<Array<{ out: Buffer[]; copy: Buffer }>> = writers.map(() => []);
   for (let i = 0; i < 300; i++) {
@@ -139,12 +142,13 @@ test('writers sharing the arena: interleaved frames of several writers stay inta
 });
 
 test('a writer holds no buffer between takes, and a small burst after a full arena is still one piece', () => {
-  // A frame larger than any arena leaves the arena full, so the next frame starts a fresh one (of 64).
-  const filler = new FrameWriter(64);
+  // A frame larger than a slab leaves the arena full, so the next frame starts a fresh slab (of 64).
+  const arena = new CheckedBufferArena('test', 64);
+  const filler = new FrameWriter(arena);
   filler.raw(0xee, 0, 0, Buffer.alloc(20000));
   filler.take();
-  const a = new FrameWriter(64);
-  const b = new FrameWriter(64);
+  const a = new FrameWriter(arena);
+  const b = new FrameWriter(arena);
   a.settingsAck();
   assert.equal(a.take().length, 1);
   // Fill the arena nearly to its end with b, then a burst from a must move to a new arena whole.
@@ -157,4 +161,30 @@ test('a writer holds no buffer between takes, and a small burst after a full are
   assert.equal(out.length, 1);
   assert.deepEqual(decodeAll(out[0]!).map((f) => f.type), [FrameType.SETTINGS, FrameType.PING]);
   assert.equal(decodeAll(Buffer.concat(b.take())).length, 2);
+  assert.equal(arena.isOpen, false);
+});
+
+test('a big pending burst is cut at a full slab, not copied; the pieces still decode in order', () => {
+  const arena = new CheckedBufferArena('test', 64);
+  const w = new FrameWriter(arena);
+  for (let i = 0; i < 4; i++) w.ping(Buffer.alloc(8, i), false); // 4 x 17 = 68: past one slab
+  const out = w.take();
+  assert.equal(out.length, 2, 'two pieces: the first slab, then the rest');
+  assert.deepEqual(decodeAll(Buffer.concat(out)).map((f) => (f.type === FrameType.PING ? f.data[0] : -1)), [0, 1, 2, 3]);
+});
+
+test('a writer never leaves a run of its arena open, whatever it writes', () => {
+  const arena = new CheckedBufferArena('test', 64);
+  const w = new FrameWriter(arena);
+  w.data(1, Buffer.alloc(10), false, 3);
+  w.data(1, Buffer.alloc(2000), true, 5);
+  w.headers(1, Buffer.alloc(150, 7), false, 16384, { dependency: 3, weight: 9, exclusive: true }, 2);
+  w.pushPromise(1, 2, Buffer.alloc(40000, 1), 16384, 1);
+  w.settings([[1, 2], [3, 4]]);
+  w.goaway(5, 0, Buffer.from('debug'));
+  assert.throws(() => w.ping(Buffer.alloc(9), false), UsageError);
+  w.windowUpdate(0, 1);
+  assert.equal(arena.isOpen, false);
+  arena.verify();
+  assert.ok(decodeAll(Buffer.concat(w.take())).length > 5);
 });
