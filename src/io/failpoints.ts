@@ -32,7 +32,11 @@ export type FailpointName =
   | 'session-flush'
   | 'session-settled'
   | 'session-body-wake'
-  | 'session-heartbeat';
+  | 'session-heartbeat'
+  // An HTTP/1.1 connection (node:http parses it): a request, its events, the h2c upgrade.
+  | 'http1-request'
+  | 'http1-event'
+  | 'http1-upgrade';
 
 let armed: Map<FailpointName, (name: FailpointName) => void> | null = null;
 

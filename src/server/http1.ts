@@ -221,15 +221,17 @@ function checkUpgradeSettings(payload: Buffer, maxEntries: number): void {
 /**
  * The target URI's scheme, authority and path (RFC 9112 section 3.3) as :scheme, :authority and
  * :path. An absolute-form target gives all three and its authority wins over Host (section
- * 3.2.2); otherwise the scheme is http (an upgrade is cleartext) and Host is the authority.
+ * 3.2.2), but its scheme must be the connection's (`https:` over cleartext would be a lie the
+ * handler believes); otherwise the scheme is the connection's and Host is the authority.
  */
-function pseudoFieldsOf(head: Http1RequestHead): { scheme: string; authority: string; path: string } {
+function pseudoFieldsOf(head: Http1RequestHead, connectionScheme: 'http' | 'https'): { scheme: string; authority: string; path: string } {
   const target = head.target;
   const first = target.charCodeAt(0);
-  if (first === 0x2f || target === '*') return { scheme: 'http', authority: head.headers.find(([n]) => n === 'host')?.[1] ?? '', path: target };
+  if (first === 0x2f || target === '*') return { scheme: connectionScheme, authority: single(head.headers, 'host') ?? '', path: target };
+  if (head.method === 'CONNECT') return { scheme: connectionScheme, authority: target, path: '' };
   const colon = target.indexOf(':');
   const scheme = target.slice(0, colon).toLowerCase();
-  if (scheme !== 'http') refuse(`an h2c upgrade is for http: targets, got ${excerpt(target)}`, 'http1_upgrade_scheme');
+  if (scheme !== connectionScheme) refuse(`a ${connectionScheme}: connection cannot carry a request for ${excerpt(target)}`, 'http1_target_scheme');
   if (!target.startsWith('//', colon + 1)) refuse(`absolute-form target without an authority: ${excerpt(target)}`, 'http1_bad_request_target');
   const from = colon + 3;
   let to = from;
@@ -241,6 +243,43 @@ function pseudoFieldsOf(head: Http1RequestHead): { scheme: string; authority: st
   const rest = target.slice(to);
   const path = rest === '' ? (head.method === 'OPTIONS' ? '*' : '/') : rest.charCodeAt(0) === 0x2f ? rest : '/' + rest;
   return { scheme, authority: target.slice(from, to), path };
+}
+
+/**
+ * The request as HTTP/2 header fields, as a handler sees every request whatever carried it:
+ * pseudo-headers first (RFC 9113 section 8.3.1; CONNECT has only :method and :authority), then
+ * the fields in order without the connection-specific ones (section 8.2.2), `te` kept only as
+ * `trailers`. The fields go through the same checkRequestFields as every HTTP/2 request: what a
+ * HEADERS frame may not carry is not let in through HTTP/1.1 either. Throws Http1RequestError.
+ */
+export function requestFieldsOf(head: Http1RequestHead, connectionScheme: 'http' | 'https'): Array<[string, string]> {
+  const target = pseudoFieldsOf(head, connectionScheme);
+  const headers: Array<[string, string]> =
+    head.method === 'CONNECT'
+      ? [
+          [':method', head.method],
+          [':authority', target.authority],
+        ]
+      : [
+          [':method', head.method],
+          [':scheme', target.scheme],
+          [':authority', target.authority],
+          [':path', target.path],
+        ];
+  let trailers = false;
+  for (const field of head.headers) {
+    const name = field[0];
+    if (DROPPED.has(name)) continue;
+    if (name === 'te') {
+      trailers ||= field[1].split(',').some((t) => t.trim().toLowerCase() === 'trailers');
+      continue;
+    }
+    headers.push(field);
+  }
+  if (trailers) headers.push(['te', 'trailers']);
+  const bad = checkRequestFields(headers);
+  if (bad !== null) refuse(`the request would be malformed over HTTP/2 (RFC 9113 section 8): ${bad}`, `http1_${bad}`);
+  return headers;
 }
 
 /**
@@ -276,23 +315,7 @@ export function h2cUpgradeOf(head: Http1RequestHead, maxSettingsEntries = DEFAUL
   if (!Number.isSafeInteger(contentLength) || contentLength < 0 || !/^\d+$/.test(lengthField ?? '0')) {
     refuse(`bad content-length ${JSON.stringify(lengthField)}`, 'http1_bad_content_length');
   }
-  const target = pseudoFieldsOf(head);
-  const headers: Array<[string, string]> = [
-    [':method', head.method],
-    [':scheme', target.scheme],
-    [':authority', target.authority],
-    [':path', target.path],
-  ];
-  const te = tokens(head.headers, 'te');
-  for (const field of head.headers) {
-    if (DROPPED.has(field[0])) continue;
-    if (field[0] === 'te') continue;
-    headers.push(field);
-  }
-  if (te.includes('trailers')) headers.push(['te', 'trailers']);
-  // One validation for both ways in: what a HEADERS frame may not carry is not let in through an upgrade.
-  const bad = checkRequestFields(headers);
-  if (bad !== null) refuse(`the request would be malformed over HTTP/2 (RFC 9113 section 8): ${bad}`, `http1_${bad}`);
+  const headers = requestFieldsOf(head, 'http');
   const expectContinue = contentLength > 0 && tokens(head.headers, 'expect').includes('100-continue');
   return { settingsPayload, headers, contentLength, expectContinue };
 }

@@ -4,6 +4,7 @@ export type { ConnectionInfo } from './session-context.js';
 export {
   BaseRequestHandler,
   type HandlerSession,
+  type HttpVersion,
   type RequestHandlerClass,
   type ResponseOptions,
   type PushOptions,

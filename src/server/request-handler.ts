@@ -42,7 +42,7 @@ export type { BodyChunk, BodyGenerator, ResponseBody, Readable };
 export interface HandlerSession {
   /** `[host, port]` of the client. */
   readonly clientAddress: [string, number];
-  /** `https` over TLS, `http` for h2c. */
+  /** `https` over TLS, `http` for cleartext. */
   readonly scheme: 'http' | 'https';
   sendResponse(streamId: number, options: ResponseOptions): void;
   push(streamId: number, options: PushOptions): BaseRequestHandler;
@@ -51,6 +51,9 @@ export interface HandlerSession {
   /** Graceful close of this connection: GOAWAY(NO_ERROR), streams in flight finish, then it closes (node:http2's `session.close()`). */
   shutdown(): void;
 }
+
+/** The protocol that carried a request. */
+export type HttpVersion = '1.0' | '1.1' | '2';
 
 export class BaseRequestHandler {
   /** The connection this stream belongs to (only what a handler may ask of it). */
@@ -73,6 +76,8 @@ export class BaseRequestHandler {
   trailers: Array<[string, string]> | null = null;
   /** True for the handler of a pushed stream (returned by `push()`). */
   pushed = false;
+  /** The protocol that carried the request: `'2'`, or `'1.1'`/`'1.0'` for an HTTP/1.x client (`allowHTTP1`). */
+  httpVersion: HttpVersion = '2';
 
   constructor(http2: HandlerSession, streamId: number) {
     this.http2 = http2;

@@ -88,5 +88,6 @@ export function accessLogEntryOf(stream: ServerStream, clientAddress: [string, n
     streamId: stream.id,
     pushed: stream.pushed,
     errorCode,
+    httpVersion: '2',
   };
 }

@@ -2,11 +2,13 @@
  * HTTP2Server: listens, decides how each connection speaks HTTP/2, and hands it to a
  * ServerSession.
  *
- * - TLS (`options.ssl`): ALPN offers `h2` and `http/1.1`; `h2` goes straight to HTTP/2. A client
- *   that negotiated `http/1.1` (or nothing) is sniffed like a cleartext one, except that it may
- *   not upgrade (RFC 9113 section 3.2: h2c is for cleartext): it gets a clear HTTP/1.1 refusal.
- * - Cleartext: the first bytes decide (sniff.ts): the preface, `Upgrade: h2c`, a refused
- *   HTTP/1.1 request, or bytes that are neither, closed at once.
+ * - TLS (`options.ssl`): ALPN offers `h2` and `http/1.1`; `h2` goes straight to HTTP/2,
+ *   `http/1.1` to the HTTP/1.1 side (http1-gateway.ts, node:http) when `allowHTTP1` is on. A
+ *   client without ALPN is sniffed like a cleartext one, except that it may not upgrade (RFC
+ *   9113 section 3.2: h2c is for cleartext).
+ * - Cleartext: the first bytes decide (sniff.ts): the preface is HTTP/2; an HTTP/1.x request line
+ *   goes to the HTTP/1.1 side (which also carries `Upgrade: h2c`), or, without `allowHTTP1`, is
+ *   refused (505) unless it upgrades; bytes that are neither are closed at once.
  * - No exception on a socket's path reaches the process: each listener is guarded
  *   (listener-guard.ts; sessions guard their own), and one that throws ends its connection,
  *   counted in `stats.unexpectedErrors`.
@@ -17,105 +19,23 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_MAX_SETTINGS_ENTRIES, type ConnectionOptions } from '../connection/index.js';
+import { DEFAULT_MAX_SETTINGS_ENTRIES } from '../connection/index.js';
 import { UsageError } from '../errors.js';
 import type { FailpointName } from '../io/failpoints.js';
 import { LogLimiter } from '../io/log-limiter.js';
-import { accessLogger, type AccessLogTarget } from './access-log.js';
+import { accessLogger } from './access-log.js';
+import { Http1Gateway } from './http1-gateway.js';
 import { listenerGuard } from './listener-guard.js';
 import { sniffFirstBytes, type SniffHost, type SniffSettings } from './sniff.js';
 import type { RequestHandlerClass } from './request-handler.js';
-import { ServerSession, type ServerLogger, type SessionContext, type StreamTimeoutCounters } from './session.js';
-import { sessionObserverOf, type ConnectionInfo } from './session-context.js';
-import type { FrameDirection, TraceEvent } from '../frame/trace.js';
-import type { MinDataRate } from './data-rate.js';
+import { DEFAULT_MIN_DATA_RATE, type HTTP2ServerOptions, type ServerStats } from './server-options.js';
+import { ServerSession, type SessionContext, type StreamTimeoutCounters } from './session.js';
 
-export interface HTTP2ServerOptions {
-  /** TLS: options for `tls.createServer` (`{ key, cert, ... }`) or a `tls.SecureContext`. Omit or null for cleartext h2c. */
-  ssl?: tls.TlsOptions | tls.SecureContext | null;
-  /** Where handler errors are reported. Default: console. */
-  logger?: ServerLogger;
-  /** One line a response: `true` (stdout), a function, or a writable stream. Default off. */
-  accessLog?: AccessLogTarget;
-  /** Protocol settings and limits of each connection (see ConnectionOptions for the defaults). */
-  connection?: Omit<ConnectionOptions, 'role' | 'now'>;
-  /** Time for the TLS handshake and the first bytes (preface or HTTP/1.1 head), ms. Default 10000. */
-  handshakeTimeout?: number;
-  /** A connection with no streams is closed (GOAWAY) after this long without traffic, ms; 0: never. Default 120000. */
-  idleTimeout?: number;
-  /** `close()` waits this long for streams in flight, then drops the connections, ms. Default 30000. */
-  closeTimeout?: number;
-  /** Largest HTTP/1.1 request head accepted (for `Upgrade: h2c`), bytes. Default 16384. */
-  maxHttp1HeadSize?: number;
-  /** Largest request body an `Upgrade: h2c` request may carry, bytes. Default 1048576. */
-  maxUpgradeBodySize?: number;
-  /** Accept `Upgrade: h2c` from HTTP/1.1 clients on cleartext connections. Default true. */
-  allowUpgrade?: boolean;
-  /** Response bodies pause while a socket holds this many unsent bytes. Default 1048576 (fewer drain/write rounds for big bodies). */
-  socketHighWaterMark?: number;
-  /**
-   * A request (HEADERS to END_STREAM) must have arrived whole within this long, ms, or it is
-   * answered 408 (reset if a response started); 0: no limit. Counts time the application holds
-   * the body too, so it also ends requests stuck behind a handler that never returns. Default
-   * 300000 (node:http's requestTimeout).
-   */
-  requestTimeout?: number;
-  /**
-   * The slowest request body accepted, averaged over the time the client holds things up (not
-   * while a callback holds the credit), enforced after `graceMs`: slower gets 408. null: none.
-   * Default `{ bytesPerSecond: 240, graceMs: 5000 }` (Kestrel's MinRequestBodyDataRate).
-   */
-  minRequestDataRate?: MinDataRate | null;
-  /**
-   * The slowest response reading accepted, averaged over the time data waits for the client's
-   * window or socket (not while the application produces it), enforced after `graceMs`: slower
-   * streams are reset (CANCEL). null: none. Default `{ bytesPerSecond: 240, graceMs: 5000 }`
-   * (Kestrel's MinResponseDataRate).
-   */
-  minResponseDataRate?: MinDataRate | null;
-  /**
-   * Sees every frame of every HTTP/2 connection, decoded, in wire order per direction
-   * (debugging tools: `h2kit serve -v`). Costs nothing when unset; slow when set.
-   */
-  onFrame?: ((event: TraceEvent, connection: ConnectionInfo) => void) | null;
-  /** Sees every chunk read and written on every HTTP/2 connection, in order (capture tools). */
-  onBytes?: ((direction: FrameDirection, chunk: Buffer, connection: ConnectionInfo) => void) | null;
-}
+export type { HTTP2ServerOptions, ServerStats } from './server-options.js';
+import { sessionObserverOf } from './session-context.js';
 
-/** The floors' default (Kestrel's). */
-const DEFAULT_MIN_DATA_RATE: Readonly<MinDataRate> = Object.freeze({ bytesPerSecond: 240, graceMs: 5000 });
 /** The heartbeat that checks deadlines and floors beats at most this far apart, ms. */
 const HEARTBEAT_MS = 1000;
-
-/** `server.stats`: counters for monitoring and leak checks. */
-export interface ServerStats {
-  /** Connections speaking HTTP/2 now. */
-  sessions: number;
-  /** Sockets in the TLS handshake or before their first bytes said what they speak. */
-  pendingSockets: number;
-  /** Stream records held by the sessions. */
-  streams: number;
-  /** Streams waiting for a socket's 'drain'. */
-  drainWaiters: number;
-  /** Timers armed (handshake deadlines, protocol deadlines, idle timers). */
-  timers: number;
-  /** Exceptions h2kit did not expect on a connection's path (each ended that connection); 0 unless there is a bug. */
-  unexpectedErrors: number;
-  /** Log lines held back by the rate limit (handler failures, unexpected errors). */
-  logLinesSuppressed: number;
-  /** Requests answered 408 for not arriving within requestTimeout. */
-  requestTimeouts: number;
-  /** Requests answered 408 (or reset) for a body slower than minRequestDataRate. */
-  slowRequests: number;
-  /** Responses reset for being read slower than minResponseDataRate. */
-  slowResponses: number;
-  /**
-   * Connections ended with our GOAWAY for an error, by its token (the GOAWAY's debug data):
-   * `flood_resets`, `flood_glitches`, `settings_too_many_entries`, `frame_too_large`... (Bytes that are not
-   * HTTP/2 at all are refused before a connection exists, by the first-bytes check: not counted here.)
-   */
-  connectionErrors: Record<string, number>;
-}
 
 /** ALPN: h2 first; http/1.1 so that HTTP/1.1-only clients complete the handshake and read a clear refusal. */
 const ALPN_PROTOCOLS = ['h2', 'http/1.1'];
@@ -134,6 +54,8 @@ export class HTTP2Server {
   private readonly netServer: net.Server;
   private readonly ctx: SessionContext;
   private readonly sessions = new Set<ServerSession>();
+  /** The HTTP/1.1 side, or null when `allowHTTP1` is off. */
+  private readonly http1: Http1Gateway | null;
   /** Sockets not yet handed to a session (TLS handshake or sniffing). */
   private readonly pending = new Set<net.Socket>();
   private readonly handshakeTimers = new Map<net.Socket, NodeJS.Timeout>();
@@ -188,8 +110,14 @@ export class HTTP2Server {
       maxUpgradeBodySize: options.maxUpgradeBodySize ?? 1048576,
       allowUpgrade: options.allowUpgrade ?? true,
       maxSettingsEntries: options.connection?.maxSettingsEntries ?? DEFAULT_MAX_SETTINGS_ENTRIES,
+      allowHTTP1: options.allowHTTP1 ?? true,
     };
-    this.sniffHost = { guard: this.guard, pending: this.pending, startSession: (socket, initial, scheme) => this.startSession(socket, initial, scheme) };
+    this.sniffHost = {
+      guard: this.guard,
+      pending: this.pending,
+      startSession: (socket, initial, scheme) => this.startSession(socket, initial, scheme),
+      startHttp1: (socket, initial, scheme) => this.startHttp1(socket, initial, scheme),
+    };
     const logger = options.logger ?? console;
     this.log = new LogLimiter(logger);
     this.ctx = {
@@ -210,9 +138,30 @@ export class HTTP2Server {
       observeBytes: sessionObserverOf(options.onFrame ?? null, options.onBytes ?? null),
       sessionClosed: (session) => {
         this.sessions.delete(session);
-        if (this.sessions.size === 0) this.onAllSessionsClosed?.();
+        this.maybeAllClosed();
       },
     };
+    this.http1 = !this.sniffSettings.allowHTTP1
+      ? null
+      : new Http1Gateway(
+          {
+            ctx: this.ctx,
+            guard: this.guard,
+            startSession: (socket, initial, scheme) => this.startSession(socket, initial, scheme),
+            allHttp1Closed: () => this.maybeAllClosed(),
+          },
+          {
+            maxHeadSize: this.sniffSettings.maxHeadSize,
+            maxHeadersCount: options.maxHttp1Headers ?? 200,
+            headersTimeout: options.headersTimeout ?? 10000,
+            requestTimeout: this.ctx.requestTimeout,
+            keepAliveTimeout: options.keepAliveTimeout ?? 5000,
+            allowUpgrade: this.sniffSettings.allowUpgrade,
+            maxUpgradeBodySize: this.sniffSettings.maxUpgradeBodySize,
+            maxSettingsEntries: this.sniffSettings.maxSettingsEntries,
+            upgradeBodyTimeout: this.handshakeTimeout,
+          },
+        );
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     // A beat a second, or faster when a deadline or grace period is shorter (tests, tight configs).
     const spans = [this.ctx.requestTimeout, this.ctx.minRequestDataRate?.graceMs ?? 0, this.ctx.minResponseDataRate?.graceMs ?? 0].filter((ms) => ms > 0);
@@ -315,6 +264,7 @@ export class HTTP2Server {
     }
     return {
       sessions: this.sessions.size,
+      http1Connections: this.http1?.sessions.size ?? 0,
       pendingSockets: this.pending.size,
       streams,
       drainWaiters,
@@ -341,17 +291,24 @@ export class HTTP2Server {
     this.stopHeartbeat();
     for (const socket of this.pending) socket.destroy();
     for (const session of this.sessions) session.shutdown();
+    this.http1?.shutdown();
     const force = setTimeout(() => {
       for (const session of this.sessions) session.destroy();
+      this.http1?.destroyAll();
     }, this.closeTimeout);
     force.unref();
     // Resolve once the listener is closed and every session has torn down (its handlers saw onClose).
     const sessionsGone = new Promise<void>((resolve) => {
-      if (this.sessions.size === 0) resolve();
-      else this.onAllSessionsClosed = resolve;
+      this.onAllSessionsClosed = resolve;
+      this.maybeAllClosed();
     });
     this.closing = Promise.all([this.closed, sessionsGone]).then(() => clearTimeout(force));
     return this.closing;
+  }
+
+  /** While closing: resolves close() once no connection of either protocol is left. */
+  private maybeAllClosed(): void {
+    if (this.sessions.size === 0 && (this.http1 === null || this.http1.sessions.size === 0)) this.onAllSessionsClosed?.();
   }
 
   // ---- the heartbeat ----
@@ -457,8 +414,10 @@ export class HTTP2Server {
     if (socket.alpnProtocol === 'h2') {
       this.pending.delete(socket);
       this.startSession(socket, Buffer.alloc(0), 'https');
+    } else if (socket.alpnProtocol === 'http/1.1' && this.http1 !== null) {
+      this.startHttp1(socket, null, 'https');
     } else {
-      // No h2 by ALPN: a client with prior knowledge may still send the preface; anything else is refused.
+      // No ALPN: a client with prior knowledge may still send the preface; HTTP/1.x goes to the HTTP/1.1 side (or is refused).
       sniffFirstBytes(socket, 'https', this.sniffSettings, this.sniffHost);
     }
   }
@@ -470,6 +429,15 @@ export class HTTP2Server {
     }
     socket.setNoDelay(true);
     sniffFirstBytes(socket, 'http', this.sniffSettings, this.sniffHost);
+  }
+
+  private startHttp1(socket: net.Socket, initial: Buffer | null, scheme: 'http' | 'https'): void {
+    this.pending.delete(socket);
+    if (this.http1 === null || this.closing !== null) {
+      socket.destroy();
+      return;
+    }
+    this.http1.accept(socket, initial, scheme);
   }
 
   private startSession(socket: net.Socket, initial: Buffer | null, scheme: 'http' | 'https'): ServerSession {

@@ -3,10 +3,12 @@
  * what it is:
  *
  * - the 24-octet client preface: prior knowledge (RFC 9113 section 3.3), handed to a session;
- * - an HTTP/1.1 head with `Upgrade: h2c` (cleartext only): its HTTP2-Settings and fields are
- *   validated, then 101, and the request continues as HTTP/2 on stream 1 (RFC 7540 section 3.2);
- * - any other HTTP/1.1 head: 505 (400 if malformed, 431 if too large, 413 for a too large
- *   upgrade body), and the socket is closed;
+ * - an HTTP/1.x request line, with `allowHTTP1`: the socket and the bytes read so far go to the
+ *   HTTP/1.1 side (http1-gateway.ts), which serves it and carries `Upgrade: h2c` too;
+ * - without `allowHTTP1`, an HTTP/1.1 head with `Upgrade: h2c` (cleartext only): its
+ *   HTTP2-Settings and fields are validated, then 101, and the request continues as HTTP/2 on
+ *   stream 1 (RFC 7540 section 3.2); any other HTTP/1.1 head: 505 (400 if malformed, 431 if
+ *   too large, 413 for a too large upgrade body), and the socket is closed;
  * - anything else (a TLS ClientHello, noise): closed at once, unanswered.
  *
  * The whole exchange has an absolute deadline (`handshakeTimeout`) and every listener is guarded.
@@ -28,6 +30,8 @@ export interface SniffSettings {
   allowUpgrade: boolean;
   /** ConnectionOptions.maxSettingsEntries: an HTTP2-Settings header is a SETTINGS frame. */
   maxSettingsEntries: number;
+  /** HTTP/1.x request lines go to `startHttp1` (else they are refused, or upgraded here). */
+  allowHTTP1: boolean;
 }
 
 /** What the sniffing needs of its server. */
@@ -37,11 +41,13 @@ export interface SniffHost {
   pending: Set<net.Socket>;
   /** The socket speaks HTTP/2: a session takes it (`initial`: bytes already read; null after an upgrade). */
   startSession(socket: net.Socket, initial: Buffer | null, scheme: 'http' | 'https'): ServerSession;
+  /** The socket speaks HTTP/1.x (`initial`: bytes already read): the HTTP/1.1 side takes it. */
+  startHttp1(socket: net.Socket, initial: Buffer, scheme: 'http' | 'https'): void;
 }
 
 /**
- * Reads the first bytes of `socket`: the preface starts HTTP/2, an HTTP/1.1 head may upgrade (101),
- * a plain HTTP/1.1 request is refused with a short answer, anything else is closed at once.
+ * Reads the first bytes of `socket`: the preface starts HTTP/2, HTTP/1.x goes to the HTTP/1.1 side
+ * (or may upgrade here, or is refused with a short answer), anything else is closed at once.
  */
 export function sniffFirstBytes(socket: net.Socket, scheme: 'http' | 'https', settings: SniffSettings, host: SniffHost): void {
   const guard = host.guard;
@@ -122,6 +128,11 @@ export function sniffFirstBytes(socket: net.Socket, scheme: 'http' | 'https', se
           // HTTP/1.1 answer such a peer could not read, rather than held until the deadline.
           cleanup();
           socket.destroy();
+          return;
+        }
+        if (firstBytes.verdict === 'http1' && settings.allowHTTP1) {
+          cleanup();
+          host.startHttp1(socket, buf, scheme);
           return;
         }
         if (firstBytes.verdict === 'need-more') {

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { TestContext } from 'node:test';
 import { CONNECTION_PREFACE, FrameWriter } from '../../src/frame/index.js';
-import { HTTP2Server } from '../../src/server/server.js';
+import { HTTP2Server, type HTTP2ServerOptions } from '../../src/server/server.js';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
 import { QuietLogger, startHonestClient } from './support.js';
 
@@ -68,8 +68,8 @@ function exchange(port: number, label: string, request: string): Promise<Exchang
   });
 }
 
-async function withServer(t: TestContext, run: (port: number, server: HTTP2Server) => Promise<void>): Promise<void> {
-  const server = new HTTP2Server(['127.0.0.1', 0], RecordingHandler, { logger: new QuietLogger() });
+async function withServer(t: TestContext, run: (port: number, server: HTTP2Server) => Promise<void>, options: HTTP2ServerOptions = {}): Promise<void> {
+  const server = new HTTP2Server(['127.0.0.1', 0], RecordingHandler, { logger: new QuietLogger(), ...options });
   await server.listen();
   const honest = startHonestClient(`http://127.0.0.1:${server.port}`);
   await honest.ready;
@@ -158,7 +158,17 @@ test('Upgrade: h2c still works, and the target forms an origin server must accep
 test('HTTP/1.0 with Upgrade: h2c is not upgraded (RFC 9110 7.8: a server ignores Upgrade in HTTP/1.0)', async (t) => {
   await withServer(t, async (port) => {
     const r = await exchange(port, 'http10', upgrade('http10', 'GET / HTTP/1.0', [H]));
-    assert.match(r.status, /^HTTP\/1\.1 505 /);
-    assert.equal(seen.get('http10'), undefined);
+    assert.match(r.status, /^HTTP\/1\.1 200 /, 'served as HTTP/1.0 (allowHTTP1), not switched');
+    assert.equal(seen.get('http10')?.path, '/');
   });
+  seen.delete('http10');
+  await withServer(
+    t,
+    async (port) => {
+      const r = await exchange(port, 'http10', upgrade('http10', 'GET / HTTP/1.0', [H]));
+      assert.match(r.status, /^HTTP\/1\.1 505 /, 'without allowHTTP1: refused');
+      assert.equal(seen.get('http10'), undefined);
+    },
+    { allowHTTP1: false },
+  );
 });

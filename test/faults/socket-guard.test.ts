@@ -294,6 +294,13 @@ const CASES: PathCase[] = [
     },
   },
   { name: 'upgrade', trigger: (port) => http1Exchange(port, upgradeRequest(settingsPayload([]))) },
+  { name: 'upgrade', options: { allowHTTP1: false }, trigger: (port) => http1Exchange(port, upgradeRequest(settingsPayload([]))) },
+  { name: 'http1-request', trigger: (port) => http1Exchange(port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n') },
+  { name: 'http1-event', trigger: (port) => http1Exchange(port, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello') },
+  {
+    name: 'http1-upgrade',
+    trigger: (port) => http1Exchange(port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n'),
+  },
   { name: 'session-data', trigger: (port) => get(`http://127.0.0.1:${port}`).catch(() => null) },
   {
     name: 'session-end',
@@ -364,7 +371,7 @@ const CASES: PathCase[] = [
 ];
 
 for (const c of CASES) {
-  test(`a fault at ${c.name} ends that connection only: logged once, counted, the server serves on`, async (t) => {
+  test(`a fault at ${c.name}${c.options?.allowHTTP1 === false ? ' (allowHTTP1 off)' : ''} ends that connection only: logged once, counted, the server serves on`, async (t) => {
     if (c.tls === true && cert === null) {
       t.skip('openssl is not available to make a test certificate');
       return;
@@ -381,7 +388,7 @@ for (const c of CASES) {
       // The server is unharmed: a new client is served, and the faulted connection is gone.
       const answer = await get(`${c.tls === true ? 'https' : 'http'}://127.0.0.1:${server.port}`);
       assert.deepEqual(answer, { status: 200, body: 'ok' });
-      await waitFor(() => server.stats.sessions === 0 && server.stats.pendingSockets === 0, { what: 'no session or pending socket left', detail: () => JSON.stringify(server.stats) });
+      await waitFor(() => server.stats.sessions === 0 && server.stats.http1Connections === 0 && server.stats.pendingSockets === 0, { what: 'no session or pending socket left', detail: () => JSON.stringify(server.stats) });
       assert.deepEqual(escaped, [], 'nothing escaped to the process');
     } finally {
       disarmFailpoints();

@@ -12,6 +12,7 @@ const entry: AccessLogEntry = {
   streamId: 2,
   pushed: true,
   errorCode: 0,
+  httpVersion: '2',
 };
 
 test('one line with client, time, method, path, status, size and push', () => {
@@ -19,6 +20,11 @@ test('one line with client, time, method, path, status, size and push', () => {
   assert.equal(
     formatAccessLogLine({ ...entry, clientAddress: ['::1', 1], pushed: false, errorCode: 8 }),
     '[::1]:1 [2026-11-25T15:30:00.123Z] "GET /style.css" 200 15 h2 stream=2 reset=CANCEL',
+  );
+  assert.equal(
+    formatAccessLogLine({ ...entry, pushed: false, streamId: 3, httpVersion: '1.1' }),
+    '127.0.0.1:50412 [2026-11-25T15:30:00.123Z] "GET /style.css" 200 15 http/1.1 stream=3',
+    'the protocol that carried the request',
   );
 });
 

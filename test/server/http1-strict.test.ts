@@ -81,7 +81,7 @@ test('upgrade: the fields are judged as a HEADERS frame would be, and the target
     [`GET / HTTP/1.1\r\nHost: \r\n${UPGRADE}\r\n`, 'http1_authority_invalid'],
     [`GET http:///x HTTP/1.1\r\nHost: a\r\n${UPGRADE}\r\n`, 'http1_authority_invalid'],
     [`GET http://u@a/x HTTP/1.1\r\nHost: a\r\n${UPGRADE}\r\n`, 'http1_authority_invalid'],
-    [`GET https://a/x HTTP/1.1\r\nHost: a\r\n${UPGRADE}\r\n`, 'http1_upgrade_scheme'],
+    [`GET https://a/x HTTP/1.1\r\nHost: a\r\n${UPGRADE}\r\n`, 'http1_target_scheme'],
     [`GET http:a HTTP/1.1\r\nHost: a\r\n${UPGRADE}\r\n`, 'http1_bad_request_target'],
     [`CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n${UPGRADE}\r\n`, 'http1_upgrade_connect'],
     [`GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 01234567890123456\r\n${UPGRADE}\r\n`, 'http1_content_length_invalid'], // as HTTP/2 judges it

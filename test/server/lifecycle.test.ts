@@ -61,10 +61,26 @@ test('graceful close: GOAWAY, the stream in flight finishes, serveForever() reso
   }
 });
 
-test('TLS with ALPN h2: https scheme; an HTTP/1.1-only TLS client gets a clear 505, not a hang', async (t) => {
+/** One GET over HTTPS/1.1 (ALPN `http/1.1`, or none); resolves with the status and body. */
+function https1Get(port: number, path: string, alpn: string[] | undefined): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    https
+      .get({ host: '127.0.0.1', port, path, rejectUnauthorized: false, agent: false, ALPNProtocols: alpn } as https.RequestOptions, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+test('TLS with ALPN h2: https scheme; an HTTP/1.1 TLS client (ALPN http/1.1 or none) is served, or with allowHTTP1 off gets a clear 505', async (t) => {
   const cert = await makeTestCert();
   if (cert === null) return t.skip('openssl is not available to make a test certificate');
   const { server, url } = await startServer(Hello, { ssl: cert });
+  const strict = new HTTP2Server(['127.0.0.1', 0], Hello, { ssl: cert, allowHTTP1: false });
+  await strict.listen();
   try {
     const session = await connect(url);
     assert.equal((session.socket as tls.TLSSocket).alpnProtocol, 'h2');
@@ -72,20 +88,15 @@ test('TLS with ALPN h2: https scheme; an HTTP/1.1-only TLS client gets a clear 5
     assert.equal(r.body.toString(), 'hello https /tls');
     await closeSession(session);
 
-    const h1 = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      https
-        .get({ host: '127.0.0.1', port: server.port, path: '/', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] } as https.RequestOptions, (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (body += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        })
-        .on('error', reject);
-    });
-    assert.equal(h1.status, 505);
-    assert.match(h1.body, /HTTP\/2 only.*ALPN "h2"/);
+    assert.deepEqual(await https1Get(server.port, '/h1', ['http/1.1']), { status: 200, body: 'hello https /h1' });
+    assert.deepEqual(await https1Get(server.port, '/none', undefined), { status: 200, body: 'hello https /none' }, 'no ALPN at all');
+
+    const refused = await https1Get(strict.port, '/', ['http/1.1']);
+    assert.equal(refused.status, 505);
+    assert.match(refused.body, /HTTP\/2 only.*ALPN "h2"/);
   } finally {
     await server.close();
+    await strict.close();
   }
 });
 
@@ -113,24 +124,34 @@ test('a tls.SecureContext works as options.ssl, and as the third argument like t
   }
 });
 
-test('cleartext HTTP/1.1 without Upgrade: h2c gets 505 and a closed connection', async () => {
+/** One cleartext HTTP/1.1 GET on a fresh connection; resolves with the status, body and connection field. */
+function http1Get(port: number, path: string): Promise<{ status: number; body: string; connection: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
+      })
+      .on('error', reject);
+  });
+}
+
+test('cleartext HTTP/1.1 without Upgrade: h2c is served (allowHTTP1), or with allowHTTP1 off gets 505 and a closed connection', async () => {
   const { server } = await startServer(Hello);
+  const strict = new HTTP2Server(['127.0.0.1', 0], Hello, { allowHTTP1: false });
+  await strict.listen();
   try {
-    const h1 = await new Promise<{ status: number; body: string; connection: string | undefined }>((resolve, reject) => {
-      http
-        .get({ host: '127.0.0.1', port: server.port, path: '/', agent: false }, (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (body += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
-        })
-        .on('error', reject);
-    });
+    const served = await http1Get(server.port, '/plain');
+    assert.deepEqual({ status: served.status, body: served.body }, { status: 200, body: 'hello http /plain' });
+    const h1 = await http1Get(strict.port, '/');
     assert.equal(h1.status, 505);
     assert.equal(h1.connection, 'close');
     assert.match(h1.body, /prior knowledge or "Upgrade: h2c"/);
   } finally {
     await server.close();
+    await strict.close();
   }
 });
 

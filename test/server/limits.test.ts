@@ -38,8 +38,8 @@ test('a connection that sends nothing is closed after handshakeTimeout', async (
   }
 });
 
-test('an HTTP/1.1 head that never ends is closed after handshakeTimeout; one too large gets 431', async () => {
-  const { server } = await startServer(Hello, { handshakeTimeout: 100, maxHttp1HeadSize: 1024 });
+test('allowHTTP1 off: an HTTP/1.1 head that never ends is closed after handshakeTimeout; one too large gets 431', async () => {
+  const { server } = await startServer(Hello, { handshakeTimeout: 100, maxHttp1HeadSize: 1024, allowHTTP1: false });
   try {
     assert.equal(await rawExchange(server.port, 'GET / HTTP/1.1\r\nHost: x\r\n'), '');
     const big = await rawExchange(server.port, `GET / HTTP/1.1\r\nX-Big: ${'a'.repeat(2000)}\r\n\r\n`);
@@ -49,8 +49,8 @@ test('an HTTP/1.1 head that never ends is closed after handshakeTimeout; one too
   }
 });
 
-test('bytes that are neither the preface nor HTTP/1.x are closed at once, unanswered; a malformed HTTP/1.1 head gets 400', async () => {
-  const { server } = await startServer(Hello);
+test('bytes that are neither the preface nor HTTP/1.x are closed at once, unanswered; allowHTTP1 off: a malformed HTTP/1.1 head gets 400', async () => {
+  const { server } = await startServer(Hello, { allowHTTP1: false });
   try {
     // A TLS record (0x16) is no HTTP/1.1 client: an HTTP/1.1 answer would be noise to it (issue 12, item 10).
     assert.equal(await rawExchange(server.port, '\x16\x03\x01 this is not http\r\n\r\n'), '');
@@ -61,8 +61,8 @@ test('bytes that are neither the preface nor HTTP/1.x are closed at once, unansw
   }
 });
 
-test('Upgrade: h2c is refused when allowUpgrade is false', async () => {
-  const { server } = await startServer(Hello, { allowUpgrade: false });
+test('allowHTTP1 off: Upgrade: h2c is refused when allowUpgrade is false', async () => {
+  const { server } = await startServer(Hello, { allowUpgrade: false, allowHTTP1: false });
   try {
     const r = await rawExchange(server.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n');
     assert.match(r, /^HTTP\/1\.1 505 /);

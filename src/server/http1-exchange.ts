@@ -1,0 +1,84 @@
+/**
+ * One HTTP/1.1 request and its response, as the handler API sees a stream: Node's `node:http`
+ * parsed the request (`IncomingMessage`) and frames the response (`ServerResponse`); this is what
+ * the session keeps of it and the one function that turns a response plan into `res` calls.
+ */
+import type http from 'node:http';
+import { CallbackState } from '../io/callback-queue.js';
+import type { BodySource } from '../io/body-source.js';
+import type { HeaderList } from '../connection/index.js';
+import type { BaseRequestHandler } from './request-handler.js';
+import type { ResponsePlan } from './response-head.js';
+
+/** A queued callback of an HTTP/1.1 exchange. */
+export type Http1Item =
+  | { readonly type: 'headers' }
+  | { readonly type: 'data'; readonly data: Buffer }
+  | { readonly type: 'requestDone' }
+  | { readonly type: 'close'; readonly errorCode: number };
+
+export const HEADERS_ITEM: Http1Item = Object.freeze({ type: 'headers' });
+export const REQUEST_DONE_ITEM: Http1Item = Object.freeze({ type: 'requestDone' });
+
+export class Http1Exchange {
+  /** The handler's `streamId`: 1, 3, 5... in request order on the connection, as HTTP/2 client streams. */
+  readonly id: number;
+  readonly req: http.IncomingMessage;
+  readonly res: http.ServerResponse;
+  handler: BaseRequestHandler | null = null;
+  readonly calls = new CallbackState<Http1Item>();
+  /** A callback or the body failed: no more callbacks except onClose. */
+  failed = false;
+  /** The response finished or the connection went away: onClose is due or done. */
+  closed = false;
+  responded = false;
+  status = 0;
+  /** A streamed body being written; null for none (or done). */
+  source: BodySource | null = null;
+  /** The response's trailers, written with the last chunk (chunked responses). */
+  trailers: HeaderList | null = null;
+  /** content-length the streamed body must match, -1 for none. */
+  declaredLength = -1;
+  /** The socket's buffer is full: the body waits for 'drain'. */
+  waitingDrain = false;
+  bytesSent = 0;
+  bytesReceived = 0;
+
+  constructor(id: number, req: http.IncomingMessage, res: http.ServerResponse) {
+    this.id = id;
+    this.req = req;
+    this.res = res;
+  }
+}
+
+/**
+ * Writes the plan's status and fields with `res.writeHead`, as a flat name/value list so Node
+ * keeps our order and repeated fields. Trailers need chunked framing: the content-length goes
+ * and a `trailer` field names them (RFC 9112 section 7.1.2). Throws what Node throws for a
+ * field it will not write (a control octet in a value): nothing has been sent then.
+ */
+export function writeResponseHead(res: http.ServerResponse, plan: ResponsePlan): void {
+  const raw: string[] = [];
+  const headers = plan.headers;
+  const trailers = plan.trailers;
+  for (let i = 0; i < headers.length; i++) {
+    const [name, value] = headers[i]!;
+    if (name.charCodeAt(0) === 0x3a) continue;
+    if (trailers !== null && name === 'content-length') continue;
+    raw.push(name, value);
+  }
+  if (trailers !== null) raw.push('trailer', trailers.map(([name]) => name).join(', '));
+  res.writeHead(plan.status, raw);
+}
+
+/** Node's `addTrailers` takes an object or a list of pairs; ours are pairs already. */
+export function addTrailers(res: http.ServerResponse, trailers: HeaderList | null): void {
+  if (trailers !== null) res.addTrailers(trailers as Array<[string, string]>);
+}
+
+/** Node's flat raw list (`[name, value, name, value...]`) as pairs, names lowercased. */
+export function pairsOf(raw: string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!.toLowerCase(), raw[i + 1]!]);
+  return out;
+}

@@ -1,0 +1,378 @@
+/**
+ * Http1Session: one HTTP/1.1 connection, serving the same `BaseRequestHandler` API as an HTTP/2
+ * session. Node's `node:http` parses the requests and frames the responses (keep-alive,
+ * pipelining, chunked bodies, HEAD); this class runs the handler's callbacks in order through
+ * the same callback queue as HTTP/2, pulls response bodies through the same body sources, and
+ * answers a failure the way HTTP/1.1 can: a 500 if nothing was sent yet, else a cut connection
+ * (the only way to tell a client that a body is incomplete).
+ *
+ * Each request gets a handler `streamId` (1, 3, 5... in order); `canPush` is false and `push()`
+ * throws PushRefusedError, as for an HTTP/2 client that disabled push.
+ */
+import type http from 'node:http';
+import type net from 'node:net';
+import { ErrorCode } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { PULL_SIZE } from '../io/body-pump.js';
+import { CallbackQueue, isThenable, type CallbackQueueOwner } from '../io/callback-queue.js';
+import { failpoint, type FailpointName } from '../io/failpoints.js';
+import { HandlerError, Http1RequestError, PushRefusedError } from './errors.js';
+import { addTrailers, Http1Exchange, pairsOf, HEADERS_ITEM, REQUEST_DONE_ITEM, writeResponseHead, type Http1Item } from './http1-exchange.js';
+import { requestFieldsOf } from './http1.js';
+import { setRequestAttributes } from './request-attributes.js';
+import type { BaseRequestHandler, HandlerSession, PushOptions, ResponseOptions } from './request-handler.js';
+import { responsePlanOf } from './response-head.js';
+import type { SessionContext } from './session-context.js';
+
+/** What the session needs of the HTTP/1.1 side of its server. */
+export interface Http1SessionHost {
+  readonly ctx: SessionContext;
+  /** The session's socket closed (it is forgotten). */
+  closed(session: Http1Session): void;
+}
+
+export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exchange, Http1Item> {
+  readonly clientAddress: [string, number];
+  readonly scheme: 'http' | 'https';
+  readonly socket: net.Socket;
+  private readonly host: Http1SessionHost;
+  private readonly ctx: SessionContext;
+  private readonly exchanges = new Map<number, Http1Exchange>();
+  private readonly callbacks: CallbackQueue<Http1Exchange, Http1Item>;
+  private nextId = 1;
+  /** shutdown() was called: no keep-alive after the responses in flight. */
+  private closing = false;
+  private gone = false;
+  /** An exception h2kit did not expect ended this connection. */
+  private faulted = false;
+
+  constructor(host: Http1SessionHost, socket: net.Socket, scheme: 'http' | 'https') {
+    this.host = host;
+    this.ctx = host.ctx;
+    this.socket = socket;
+    this.scheme = scheme;
+    this.clientAddress = [socket.remoteAddress ?? '', socket.remotePort ?? 0];
+    this.callbacks = new CallbackQueue<Http1Exchange, Http1Item>(this, true);
+    // Teardown paths have no failpoint: whatever failed before, the exchanges close and the server forgets this session.
+    socket.once('close', () => this.socketClosed());
+  }
+
+  /** Requests whose exchange is still open. */
+  get openExchanges(): number {
+    return this.exchanges.size;
+  }
+
+  /** A request from Node's parser: build its handler and start its callbacks. */
+  onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const ex = new Http1Exchange(this.nextId, req, res);
+    this.nextId += 2;
+    if (this.closing) res.shouldKeepAlive = false;
+    let fields: Array<[string, string]>;
+    try {
+      fields = requestFieldsOf(
+        { method: req.method ?? 'GET', target: req.url ?? '/', version: `HTTP/${req.httpVersion}`, headers: pairsOf(req.rawHeaders), headLength: 0 },
+        this.scheme,
+      );
+    } catch (err) {
+      if (!(err instanceof Http1RequestError)) throw err;
+      refuse(res, err.status, err.message);
+      return;
+    }
+    this.exchanges.set(ex.id, ex);
+    // Teardown: runs even after a fault, so the handler hears onClose (CANCEL) as over HTTP/2.
+    res.on('close', () => {
+      try {
+        this.responseClosed(ex);
+      } catch (err) {
+        this.fault(err);
+      }
+    });
+    let handler: BaseRequestHandler;
+    try {
+      handler = new this.ctx.handlerClass(this, ex.id);
+    } catch (err) {
+      ex.failed = true;
+      this.ctx.log.error('handler', `h2kit: ${describe(ex)}: the handler constructor failed`, err);
+      refuse(res, 500, 'Internal Server Error');
+      return;
+    }
+    handler.httpVersion = req.httpVersion === '1.0' ? '1.0' : '1.1';
+    setRequestAttributes(handler, fields);
+    ex.handler = handler;
+    req.on('data', (chunk: Buffer) => this.guarded('http1-event', () => this.onRequestData(ex, chunk)));
+    req.on('end', () =>
+      this.guarded('http1-event', () => {
+        const trailers = pairsOf(req.rawTrailers);
+        if (trailers.length > 0) handler.trailers = trailers;
+        this.callbacks.deliver(ex, REQUEST_DONE_ITEM);
+      }),
+    );
+    this.callbacks.deliver(ex, HEADERS_ITEM);
+  }
+
+  private onRequestData(ex: Http1Exchange, chunk: Buffer): void {
+    if (ex.failed || ex.closed) return;
+    ex.bytesReceived += chunk.length;
+    this.callbacks.deliver(ex, { type: 'data', data: chunk });
+    // A pending onData promise holds the rest of the body back, as the flow-control credit does in HTTP/2.
+    if (ex.calls.busy) ex.req.pause();
+  }
+
+  // ---- the callback queue's owner ----
+
+  /** @internal */
+  invoke(ex: Http1Exchange, item: Http1Item): unknown {
+    const handler = ex.handler;
+    if (handler === null) return undefined;
+    if (item.type === 'close') return handler.onClose(item.errorCode);
+    if (ex.failed) return undefined;
+    switch (item.type) {
+      case 'headers':
+        return handler.onHeaders();
+      case 'data':
+        return handler.onData(item.data);
+      case 'requestDone':
+        return handler.onRequestDone();
+    }
+  }
+
+  /** @internal */
+  afterCallback(ex: Http1Exchange, item: Http1Item): void {
+    if (item.type === 'data' && !ex.calls.busy && ex.req.isPaused()) ex.req.resume();
+    else if (item.type === 'close') this.exchanges.delete(ex.id);
+  }
+
+  /** @internal */
+  callbackFailed(ex: Http1Exchange, item: Http1Item, err: unknown): void {
+    if (item.type === 'close') {
+      this.ctx.log.error('handler', `h2kit: ${describe(ex)}: onClose threw`, err);
+      return;
+    }
+    this.failExchange(ex, err, item.type === 'headers' ? 'onHeaders' : item.type === 'data' ? 'onData' : 'onRequestDone');
+  }
+
+  /** A callback or the body failed: 500 if the response has not started, else the connection is cut. */
+  private failExchange(ex: Http1Exchange, err: unknown, what: string): void {
+    if (ex.failed) return;
+    ex.failed = true;
+    const error = new HandlerError(ex.id, `${describe(ex)}: ${what} failed`, err);
+    this.ctx.log.error('handler', error.message, err);
+    this.stopBody(ex);
+    if (ex.req.isPaused()) ex.req.resume();
+    if (!ex.res.headersSent && !ex.closed) {
+      ex.responded = true;
+      ex.status = 500;
+      refuse(ex.res, 500, 'Internal Server Error');
+    } else {
+      this.socket.destroy();
+    }
+  }
+
+  /** The response finished, or the socket went before it did: onClose, once. */
+  private responseClosed(ex: Http1Exchange): void {
+    if (ex.closed) return;
+    ex.closed = true;
+    this.stopBody(ex);
+    const errorCode = ex.res.writableFinished ? ErrorCode.NO_ERROR : ErrorCode.CANCEL;
+    if (ex.responded && this.ctx.accessLog !== null && ex.handler !== null) {
+      const h = ex.handler;
+      try {
+        this.ctx.accessLog({ clientAddress: this.clientAddress, time: Date.now(), method: h.method, path: h.path, status: ex.status, bytes: ex.bytesSent, streamId: ex.id, pushed: false, errorCode, httpVersion: h.httpVersion });
+      } catch (err) {
+        this.ctx.log.error('handler', 'h2kit: the access log failed:', err);
+      }
+    }
+    if (ex.handler === null || ex.calls.busy) {
+      // A pending callback (onData awaiting a backend) must not hold onClose back: it runs now, once.
+      ex.calls.queue = null;
+      if (ex.handler !== null) this.runClose(ex, errorCode);
+      this.exchanges.delete(ex.id);
+      return;
+    }
+    this.callbacks.deliver(ex, { type: 'close', errorCode });
+  }
+
+  private runClose(ex: Http1Exchange, errorCode: number): void {
+    try {
+      const result = ex.handler!.onClose(errorCode);
+      if (isThenable(result)) result.then(undefined, (err: unknown) => this.ctx.log.error('handler', `h2kit: ${describe(ex)}: onClose threw`, err));
+    } catch (err) {
+      this.ctx.log.error('handler', `h2kit: ${describe(ex)}: onClose threw`, err);
+    }
+  }
+
+  private socketClosed(): void {
+    if (this.gone) return;
+    this.gone = true;
+    // Node closes every response of the socket ('close' on each res), which ends their exchanges.
+    this.host.closed(this);
+  }
+
+  // ---- commands from handlers (HandlerSession) ----
+
+  sendResponse(streamId: number, options: ResponseOptions): void {
+    const ex = this.exchanges.get(streamId);
+    if (ex === undefined || ex.closed || ex.failed || this.gone) return;
+    if (ex.responded) throw new UsageError(`sendResponse() was already called for stream ${streamId}`, 'response_already_sent');
+    const plan = responsePlanOf(options, ex.handler?.method === 'HEAD', this);
+    try {
+      writeResponseHead(ex.res, plan);
+    } catch (err) {
+      plan.source?.destroy();
+      throw new UsageError(`the response cannot be sent over HTTP/1.1: ${err instanceof Error ? err.message : String(err)}`, 'response_bad_field');
+    }
+    ex.responded = true;
+    ex.status = plan.status;
+    if (plan.source === null) {
+      const bytes = plan.bytes;
+      if (bytes !== null) ex.bytesSent = bytes.length;
+      addTrailers(ex.res, plan.trailers);
+      if (bytes === null) ex.res.end();
+      else ex.res.end(bytes);
+      return;
+    }
+    ex.source = plan.source;
+    ex.trailers = plan.trailers;
+    ex.declaredLength = plan.declaredLength;
+    ex.source.onWake = () => this.guarded('http1-event', () => this.pump(ex));
+    this.pump(ex);
+  }
+
+  /** Writes what the body source has, until it is empty, ended, failed, or the socket is full. */
+  private pump(ex: Http1Exchange): void {
+    const source = ex.source;
+    if (source === null || ex.waitingDrain) return;
+    const res = ex.res;
+    for (;;) {
+      if (res.destroyed) return;
+      let chunk: Buffer | null;
+      try {
+        chunk = source.pull(PULL_SIZE);
+      } catch (err) {
+        this.failExchange(ex, err, 'the response body');
+        return;
+      }
+      if (chunk === null) {
+        if (source.error !== undefined) this.failExchange(ex, source.error, 'the response body');
+        else if (source.ended) this.endBody(ex);
+        return;
+      }
+      ex.bytesSent += chunk.length;
+      if (ex.declaredLength >= 0 && ex.bytesSent > ex.declaredLength) {
+        this.failExchange(ex, new UsageError(`the body is longer than its content-length ${ex.declaredLength}`, 'response_content_length_mismatch'), 'the response body');
+        return;
+      }
+      if (!res.write(chunk)) {
+        ex.waitingDrain = true;
+        res.once('drain', () =>
+          this.guarded('http1-event', () => {
+            ex.waitingDrain = false;
+            this.pump(ex);
+          }),
+        );
+        return;
+      }
+    }
+  }
+
+  private endBody(ex: Http1Exchange): void {
+    ex.source = null;
+    if (ex.declaredLength >= 0 && ex.bytesSent !== ex.declaredLength) {
+      this.failExchange(ex, new UsageError(`the body ended after ${ex.bytesSent} of its content-length ${ex.declaredLength} bytes`, 'response_content_length_mismatch'), 'the response body');
+      return;
+    }
+    addTrailers(ex.res, ex.trailers);
+    ex.res.end();
+  }
+
+  private stopBody(ex: Http1Exchange): void {
+    const source = ex.source;
+    if (source === null) return;
+    ex.source = null;
+    try {
+      source.destroy();
+    } catch (err) {
+      this.ctx.log.error('handler', `h2kit: ${describe(ex)}: destroying the body failed`, err);
+    }
+  }
+
+  canPush(): boolean {
+    return false;
+  }
+
+  push(streamId: number, options: PushOptions): BaseRequestHandler {
+    throw new PushRefusedError(`cannot push ${options?.path} on stream ${streamId}: HTTP/1.1 has no server push`, 'push_http1');
+  }
+
+  resume(streamId: number): void {
+    this.exchanges.get(streamId)?.source?.resume();
+  }
+
+  /** No keep-alive after the responses in flight; an idle connection closes now. */
+  shutdown(): void {
+    if (this.closing || this.gone) return;
+    this.closing = true;
+    let open = 0;
+    for (const ex of this.exchanges.values()) {
+      if (ex.res.headersSent) continue;
+      ex.res.shouldKeepAlive = false;
+      open++;
+    }
+    if (open === 0 && this.exchanges.size === 0) this.socket.end();
+  }
+
+  /** The socket became HTTP/2's (an h2c upgrade): this session lets go of it. */
+  detach(): void {
+    this.gone = true;
+  }
+
+  /** Ends the connection at once. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  // ---- fault containment ----
+
+  /** Runs `fn`; an exception h2kit did not expect ends this connection only, and is reported. */
+  private guarded(where: FailpointName, fn: () => void): void {
+    // After a fault the connection is being destroyed: events already queued for it are dropped.
+    if (this.faulted) return;
+    try {
+      failpoint(where);
+      fn();
+    } catch (err) {
+      this.fault(err, where);
+    }
+  }
+
+  /** @internal A pending callback settled: nothing to flush (node:http writes at once). */
+  settled(): void {}
+
+  /** @internal An exception h2kit did not expect: this connection ends, the server counts it. */
+  fault(err: unknown, where: FailpointName = 'http1-event'): void {
+    if (this.faulted) return;
+    this.faulted = true;
+    try {
+      this.ctx.unexpectedError(err, where, this.clientAddress);
+    } finally {
+      this.socket.destroy();
+    }
+  }
+}
+
+function describe(ex: Http1Exchange): string {
+  const h = ex.handler;
+  return h === null ? `HTTP/1.1 request ${ex.id}` : `HTTP/1.1 request ${ex.id} (${h.method} ${h.path})`;
+}
+
+/** A short plain-text answer that ends the connection (after a refused or failed request). */
+export function refuse(res: http.ServerResponse, status: number, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = message + '\n';
+  res.shouldKeepAlive = false;
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
