@@ -38,7 +38,7 @@ import { HeaderBlockAssembler } from './header-block.js';
 import { IncomingHeaders } from './incoming-headers.js';
 import type { ConnectionOptions, HeaderList, ResolvedOptions } from './options.js';
 import { dataError, isHeadRequest } from './message.js';
-import { resolveOptions } from './options.js';
+import { DEFAULT_SHUTDOWN_PING_TIMEOUT, resolveOptions } from './options.js';
 import { Preface } from './preface.js';
 import { Push } from './push.js';
 import { ReceiveFlow } from './receive-flow.js';
@@ -52,6 +52,8 @@ import { CloseCause, MAX_STREAM_ID, StreamStore } from './stream-store.js';
 import { nextState, receiveError, STREAM_STATE_NAMES, StreamInput, StreamState } from './stream-state.js';
 
 const EMPTY = Buffer.alloc(0);
+/** The opaque data of a graceful shutdown's PING, told apart from the application's when it comes back. */
+const SHUTDOWN_PING = Buffer.from('h2kshutd', 'latin1');
 const NO_EVENTS = Object.freeze([]) as unknown as ConnectionEvent[];
 
 export class Connection implements StreamEnds {
@@ -92,6 +94,11 @@ export class Connection implements StreamEnds {
   private goawaySent = false;
   /** The last stream id our GOAWAY lets the peer open (requests above it are ignored). */
   private goawayLastId = MAX_STREAM_ID;
+  /**
+   * A graceful shutdown's first GOAWAY (last-stream-id 2^31-1) is out and its PING not yet
+   * acknowledged: until then (or this deadline) requests are still accepted and the final GOAWAY waits.
+   */
+  private drainUntil = Infinity;
   private goawayReceived = false;
   /** A connection error happened (or we sent a GOAWAY with an error): input is ignored. */
   private dead = false;
@@ -188,6 +195,7 @@ export class Connection implements StreamEnds {
   /** Advances time: fires the SETTINGS ACK timeout and the send stall limit. */
   tick(now: number): ConnectionEvent[] {
     this.now = now;
+    if (this.drainUntil <= now && !this.dead) this.finishDrain();
     if (!this.dead && this.settings.ackDeadline <= now) {
       this.fail(new ConnectionError(`SETTINGS not acknowledged within ${this.options.settingsAckTimeout} ms`, ErrorCode.SETTINGS_TIMEOUT, 'settings_ack_timeout'));
     }
@@ -202,7 +210,7 @@ export class Connection implements StreamEnds {
   /** When `tick()` next has something to do (ms on the caller's clock), Infinity if nothing. */
   nextDeadline(): number {
     if (this.dead) return Infinity;
-    return Math.min(this.settings.ackDeadline, this.scheduler.stallDeadline());
+    return Math.min(this.settings.ackDeadline, this.scheduler.stallDeadline(), this.drainUntil);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -349,6 +357,7 @@ export class Connection implements StreamEnds {
    */
   goaway(code: number = ErrorCode.NO_ERROR, debug?: string | Buffer): void {
     if (this.dead) return;
+    this.drainUntil = Infinity;
     const debugData = debug === undefined ? EMPTY : typeof debug === 'string' ? Buffer.from(debug) : debug;
     this.writer.goaway(this.streams.lastPeerId, code, debugData);
     this.goawaySent = true;
@@ -358,6 +367,32 @@ export class Connection implements StreamEnds {
       return;
     }
     this.maybeFinish();
+  }
+
+  /**
+   * Server: the graceful shutdown of RFC 9113 section 6.8. A first GOAWAY(NO_ERROR) with
+   * last-stream-id 2^31-1 tells the client to open no more streams, and a PING follows it; the
+   * requests the client sent before it saw the GOAWAY still arrive and are served. When the PING
+   * comes back (one round trip: everything sent before the GOAWAY has arrived), or after
+   * `timeoutMs`, the final GOAWAY names the last stream processed; `closed` once the streams are
+   * done. A client connection sends its one GOAWAY at once.
+   */
+  shutdown(timeoutMs = DEFAULT_SHUTDOWN_PING_TIMEOUT): void {
+    if (this.dead || this.goawaySent) return;
+    if (!this.isServer) {
+      this.goaway(ErrorCode.NO_ERROR);
+      return;
+    }
+    this.writer.goaway(MAX_STREAM_ID, ErrorCode.NO_ERROR, EMPTY);
+    this.writer.ping(SHUTDOWN_PING, false);
+    this.goawaySent = true;
+    this.drainUntil = this.now + timeoutMs;
+  }
+
+  /** The shutdown's round trip is over: the final GOAWAY. */
+  private finishDrain(): void {
+    this.drainUntil = Infinity;
+    this.goaway(ErrorCode.NO_ERROR);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -402,6 +437,11 @@ export class Connection implements StreamEnds {
   /** True once `closed` was emitted. */
   get isClosed(): boolean {
     return this.closedEmitted;
+  }
+
+  /** A graceful shutdown waits for its PING round trip (`shutdown()`): the final GOAWAY is not out yet. */
+  get isDraining(): boolean {
+    return this.drainUntil !== Infinity;
   }
 
   /** True once we sent or received GOAWAY. */
@@ -549,6 +589,8 @@ export class Connection implements StreamEnds {
     if (!f.ack) {
       this.flood.controlFrame(this.now);
       this.writer.ping(f.data, true);
+    } else if (this.drainUntil !== Infinity && f.data.equals(SHUTDOWN_PING)) {
+      this.finishDrain();
     }
     this.events.push({ type: 'ping', data: f.data, ack: f.ack });
   }
@@ -664,7 +706,8 @@ export class Connection implements StreamEnds {
 
   /** After GOAWAY (either way), the connection is finished when no stream is left. */
   private maybeFinish(): void {
-    if (this.closedEmitted || this.streams.size > 0) return;
+    // While a graceful shutdown drains, requests may still be on their way: not finished yet.
+    if (this.closedEmitted || this.streams.size > 0 || this.drainUntil !== Infinity) return;
     // `closed` is final: the transport is about to close, later input changes nothing.
     this.dead = true;
     this.closedEmitted = true;

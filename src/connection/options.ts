@@ -115,6 +115,11 @@ export const DEFAULT_MAX_CONCURRENT_STREAMS = 100;
 export const DEFAULT_MAX_HEADER_LIST_SIZE = 65536;
 export const DEFAULT_CONNECTION_WINDOW_SIZE = 1048576;
 export const DEFAULT_SETTINGS_ACK_TIMEOUT = 5000;
+/**
+ * A graceful shutdown's wait for its PING to come back before the final GOAWAY (`Connection.shutdown()`),
+ * ms: a client that does not answer PINGs (only a broken or hostile one) holds the connection this much longer.
+ */
+export const DEFAULT_SHUTDOWN_PING_TIMEOUT = 1000;
 export const DEFAULT_MAX_SETTINGS_ENTRIES = 32;
 export const DEFAULT_CONTROL_FRAME_LIMIT: Readonly<RateLimit> = Object.freeze({ burst: 1000, perSecond: 50 });
 export const DEFAULT_GLITCH_LIMIT: Readonly<GlitchLimit> = Object.freeze({ burst: 1000, perSecond: 10, perRequest: 10, perDataFrameSent: 3 });

@@ -98,12 +98,12 @@ export class ServerSession extends ServerExchanges implements HandlerSession, Dr
     this.driver.flush(true);
   }
 
-  /** Graceful shutdown: GOAWAY(NO_ERROR), streams in flight finish, then the socket closes. */
+  /** Graceful shutdown (RFC 9113 section 6.8: GOAWAY 2^31-1, a PING round trip, the final GOAWAY): streams in flight finish, then the socket closes. */
   shutdown(): void {
     if (this.shutdownStarted || this.torndown) return;
     this.shutdownStarted = true;
     this.goingAway = true;
-    this.connection.goaway(ErrorCode.NO_ERROR);
+    this.connection.shutdown();
     this.driver.flush();
   }
 
@@ -144,7 +144,8 @@ export class ServerSession extends ServerExchanges implements HandlerSession, Dr
 
   /** @internal */
   mayEnd(): boolean {
-    return this.goingAway && this.streams.size === 0 && this.connection.activeStreams === 0;
+    // A graceful shutdown's round trip still running: requests may be on their way, the final GOAWAY is due.
+    return this.goingAway && this.streams.size === 0 && this.connection.activeStreams === 0 && !this.connection.isDraining;
   }
 
   /** @internal The client closed its side: nothing more will be read; Node ends ours once our output is written. */

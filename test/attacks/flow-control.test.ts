@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/errors.js';
+import { DEFAULT_SHUTDOWN_PING_TIMEOUT } from '../../src/connection/index.js';
 import { FrameType } from '../../src/frame/index.js';
 import { assertCutOff, assertServerHealthy, runAttack, sleep, type AttackResult } from './support.js';
 import { waitFor } from '../helpers/wait.js';
@@ -105,5 +106,6 @@ test('Zero-window hoarding kept "active" with a PING every 100 ms: the stalled s
 
 test('Zero-window hoarding kept "active" with PINGs: the connection itself is cut off within a few idle timeouts', () => {
   assert.ok(hoardingWithPings);
-  assertCutOff(hoardingWithPings, null, IDLE_MS * 4);
+  // The attacker does not answer PINGs: the graceful shutdown waits DEFAULT_SHUTDOWN_PING_TIMEOUT for its own.
+  assertCutOff(hoardingWithPings, null, IDLE_MS * 4 + DEFAULT_SHUTDOWN_PING_TIMEOUT);
 });

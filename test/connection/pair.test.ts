@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode, UsageError } from '../../src/errors.js';
 import type { ConnectionEvent, HeaderList } from '../../src/connection/index.js';
 import { eventsOf, GET, Pair, post } from './helpers/peer.js';
+import { FrameDecoder, FrameType } from '../../src/frame/index.js';
 
 function bodyOf(events: ConnectionEvent[], streamId: number): Buffer {
   return Buffer.concat(eventsOf(events, 'data').filter((e) => e.streamId === streamId).map((e) => e.data));
@@ -172,6 +173,61 @@ test('graceful GOAWAY from the server: in-flight stream finishes, no new request
   pair.pump();
   assert.equal(pair.server.isClosed, true);
   assert.equal(pair.client.isClosed, true);
+});
+
+test('shutdown() (server, RFC 9113 section 6.8): GOAWAY 2^31-1 and a PING; a request crossing it is served; the PING ack brings the final GOAWAY; both close', () => {
+  const pair = consumingPair();
+  pair.pump();
+  const a = pair.client.request(GET, true);
+  pair.pump();
+  pair.server.shutdown();
+  assert.equal(pair.server.isDraining, true);
+  assert.equal(pair.server.isGoingAway, true);
+  // Sent before the client read the GOAWAY: on the wire while the server drains.
+  const b = pair.client.request(GET, true);
+  pair.pump();
+  assert.deepEqual(eventsOf(pair.clientEvents, 'goaway').map((e) => [e.lastStreamId, e.errorCode]), [[0x7fffffff, 0], [b, 0]]);
+  assert.deepEqual(eventsOf(pair.serverEvents, 'headers').map((e) => e.streamId), [a, b], 'the crossing request reached the server');
+  assert.equal(pair.server.isDraining, false, 'the PING came back: the final GOAWAY is out');
+  assert.deepEqual(eventsOf(pair.clientEvents, 'streamClosed'), [], 'nothing refused');
+  assert.throws(() => pair.client.request(GET, true), { name: 'UsageError' });
+  pair.server.sendHeaders(a, [[':status', '200']], true);
+  pair.server.sendHeaders(b, [[':status', '200']], true);
+  pair.pump();
+  assert.equal(pair.server.isClosed, true);
+  assert.equal(pair.client.isClosed, true);
+});
+
+test('shutdown(): a PING that never comes back; tick() at nextDeadline() sends the final GOAWAY; an idle connection then closes', () => {
+  const pair = consumingPair();
+  pair.pump();
+  pair.server.shutdown(250);
+  const deadline = pair.server.nextDeadline();
+  assert.ok(Number.isFinite(deadline), 'the drain is a deadline');
+  assert.equal(pair.server.isClosed, false, 'not closed while a request may still be on its way');
+  pair.server.tick(deadline);
+  assert.equal(pair.server.isDraining, false);
+  assert.equal(pair.server.isClosed, true, 'no stream: closed with the final GOAWAY');
+  const decoder = new FrameDecoder();
+  for (const chunk of pair.server.takeOutput()) decoder.push(chunk);
+  const goaways: number[] = [];
+  for (let f = decoder.next(); f !== null; f = decoder.next()) if (f.type === FrameType.GOAWAY) goaways.push(f.lastStreamId);
+  assert.deepEqual(goaways, [0x7fffffff, 0], 'the notice, then the final GOAWAY naming the last stream processed (none)');
+});
+
+test('shutdown() on a client connection is one GOAWAY; goaway(code) during a drain ends it at once', () => {
+  const pair = consumingPair();
+  pair.pump();
+  pair.client.shutdown();
+  assert.equal(pair.client.isDraining, false);
+  pair.pump();
+  assert.deepEqual(eventsOf(pair.serverEvents, 'goaway').map((e) => e.lastStreamId), [0]);
+  const other = consumingPair();
+  other.pump();
+  other.server.shutdown();
+  other.server.goaway(ErrorCode.INTERNAL_ERROR);
+  assert.equal(other.server.isDraining, false);
+  assert.equal(other.server.isClosed, true);
 });
 
 test('GOAWAY received: streams above its last id are reported closed with REFUSED_STREAM', () => {
