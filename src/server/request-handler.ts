@@ -16,7 +16,10 @@ export type { HeaderInput, HeadersInput } from '../io/header-input.js';
 export interface ResponseOptions {
   /** HTTP status code (200 by default); `:status` is added by the library. */
   status?: number;
-  /** Additional response header fields (names are lowercased). */
+  /**
+   * Additional response header fields (names are lowercased). The library adds `date` unless
+   * one is given here, and `content-length` when the body's length is known.
+   */
   headers?: HeadersInput | null;
   /** The body: null, a string (UTF-8), a Uint8Array, a Readable, an AsyncIterable, a body generator or a `fileBody()`. */
   body?: ResponseBody;

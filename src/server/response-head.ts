@@ -2,12 +2,14 @@
  * What a handler's `sendResponse()` options make: `:status`, the header fields, the trailers,
  * the content-length the body must match, and the body as bytes (sent at once when the window
  * allows) or a body source (pumped). Every check of the handler's arguments is here, so the
- * session only sends.
+ * session only sends. Every response it plans carries `date` (RFC 9110 section 6.6.1), the
+ * handler's own if it set one.
  */
 import type { HeaderList } from '../connection/index.js';
 import { UsageError } from '../errors.js';
 import { bodySourceOf, type BodySource } from '../io/body-source.js';
 import { appendHeaders } from '../io/header-input.js';
+import { httpDate } from '../io/http-date.js';
 import type { ResponseOptions } from './request-handler.js';
 
 export interface ResponseHead {
@@ -25,7 +27,10 @@ function responseHeadOf(options: ResponseOptions): ResponsePlan {
   if (!Number.isInteger(status) || status < 200 || status > 599) {
     throw new UsageError(`response status must be an integer from 200 to 599, got ${String(status)}`, 'response_bad_status');
   }
-  const headers: HeaderList = [[':status', statusText(status)]];
+  // `date` goes right after `:status`, where nghttpd puts it too. Its place costs nothing in
+  // HPACK: the value changes once a second, so the encoder adds one table entry per second and
+  // connection and every other response of that second refers to it in one octet.
+  const headers: HeaderList = [[':status', statusText(status)], ['date', httpDate()]];
   appendHeaders(headers, options.headers, 'response headers');
   let trailers: HeaderList | null = null;
   if (options.trailers !== undefined && options.trailers !== null) {
@@ -34,13 +39,18 @@ function responseHeadOf(options: ResponseOptions): ResponsePlan {
     if (trailers.length === 0) trailers = null;
   }
   let declaredLength = -1;
-  for (const [name, value] of headers) {
+  let ownDate = false;
+  for (let i = 2; i < headers.length; i++) {
+    const [name, value] = headers[i]!;
+    if (name === 'date') ownDate = true;
     if (name !== 'content-length') continue;
     if (declaredLength !== -1 || !isDigits(value)) {
       throw new UsageError(`response content-length must be one non-negative integer, got ${JSON.stringify(value)}`, 'response_bad_content_length');
     }
     declaredLength = Number(value);
   }
+  // The handler's date wins (a proxy passing on the origin's, say); ours would be a second one.
+  if (ownDate) headers.splice(1, 1);
   return { status, headers, trailers, declaredLength, bytes: null, source: null };
 }
 
