@@ -26,6 +26,8 @@ import { nginxConfig } from './helpers/configs.js';
 import { runH2load, type H2loadResult } from './helpers/h2load.js';
 
 const SITE = repoPath('examples', 'site');
+/** Said on a failure: nginx forwards over HTTP/1.1, which h2kit refuses (505) without allowHTTP1. */
+const HINT = 'a 505 here means h2kit serve refused the HTTP/1.1 request nginx forwarded (no HTTP/1.1 support: allowHTTP1)';
 const REQUESTS = 20_000;
 
 const missing = missingCommand('nginx', 'h2load', 'curl', 'openssl');
@@ -47,7 +49,7 @@ describe('nginx in front of two h2kit serve processes (HTTP/1.1 keep-alive upstr
   function assertClean(r: H2loadResult, what: string): void {
     for (const line of r.summary) console.log(`# h2load ${what}: ${line}`);
     assert.equal(r.code, 0, `h2load exit code\n${r.output.slice(-3000)}`);
-    assert.equal(r.failed, 0, 'failed requests');
+    assert.equal(r.failed, 0, `failed requests (${r.status5xx} 5xx: ${HINT})`);
     assert.equal(r.errored, 0, 'errored requests');
     assert.equal(r.timeout, 0, 'timed-out requests');
     assert.equal(r.succeeded, REQUESTS, 'succeeded requests');
@@ -92,10 +94,10 @@ describe('nginx in front of two h2kit serve processes (HTTP/1.1 keep-alive upstr
     const common = ['-sS', '--max-time', '20', '-o', '/dev/null', '-w', '%{http_code} %{http_version}'];
     const h2 = await runToExit(curl, [...common, '-k', '--http2', `https://127.0.0.1:${tlsPort}/index.html`], 30_000);
     assert.equal(h2.code, 0, `curl: ${h2.stderr}`);
-    assert.equal(h2.stdout, '200 2');
+    assert.equal(h2.stdout, '200 2', HINT);
     const h1 = await runToExit(curl, [...common, '--http1.1', `http://127.0.0.1:${plainPort}/index.html`], 30_000);
     assert.equal(h1.code, 0, `curl: ${h1.stderr}`);
-    assert.equal(h1.stdout, '200 1.1');
+    assert.equal(h1.stdout, '200 1.1', HINT);
     // Both logged before the next test counts (the access log comes through a pipe).
     await waitFor(() => served().reduce((sum, s) => sum + s.count, 0) >= before + 2, 'the backends to log the two curl requests');
   });
