@@ -8,16 +8,17 @@
  * What is served and how (validators, ranges, push) is in `static/site.ts`; this file is the
  * command: flags, start-up checks that fail with one clear line, TLS material, the listening
  * line with the URL to open, `--workers` (node:cluster: one process per worker sharing the
- * port) and a graceful stop on SIGINT/SIGTERM.
+ * port; the primary, and its rolling restart on SIGHUP, are in serve-cluster.ts) and a graceful
+ * stop on SIGINT/SIGTERM.
  */
-import cluster, { type Worker } from 'node:cluster';
+import cluster from 'node:cluster';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { createSecureContext } from 'node:tls';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { HTTP2Server, setFileBodyLimits } from '../server/index.js';
 import { type CliCommand, type CliIO, CliInputError, CliUsageError, parseSize } from './command.js';
+import { servePrimary, untilSignal, WORKER_ENV, type WorkerMessage } from './serve-cluster.js';
 import { traceServerFrames } from './serve-trace.js';
 import { fingerprintOf, generateDevCertificate } from './static/dev-cert.js';
 import { loadPushManifest } from './static/push-sources.js';
@@ -47,7 +48,9 @@ Options:
   --max-open-files-per-connection N
                         of those, held by one connection's responses (default 16)
   -v, --verbose         one line per HTTP/2 frame received and sent (like nghttp -v)
-  --workers N|auto      N processes sharing the port (node:cluster; "auto": one per CPU; default 1)
+  --workers N|auto      N processes sharing the port (node:cluster; "auto": one per CPU; default 1).
+                        SIGHUP replaces them one by one (new code, site and --cert/--key files
+                        read from disk) without refusing a connection; without --workers it is ignored.
   -h, --help            this text
 
 Nothing is pushed to a client that disabled push (browsers do). Stop with Ctrl-C.
@@ -75,7 +78,6 @@ export interface RunningServe {
   close(): Promise<void>;
 }
 
-const WORKER_ENV = 'H2KIT_SERVE_WORKER';
 const MAX_WORKERS = 256;
 
 /** The URL a user opens: loopback and wildcard hosts are shown as `localhost` (the certificate's name). */
@@ -143,8 +145,17 @@ function fileLimitOf(value: string | undefined, flag: string): number | undefine
   return n;
 }
 
+interface ParsedServe {
+  config: ServeConfig;
+  workers: number;
+  fingerprint: string | null;
+  devCert: boolean;
+  /** The configuration for the workers of a rolling restart (certificate files read again). */
+  reload(): Promise<{ config: ServeConfig; note: string | null }>;
+}
+
 /** Parses the command line and checks everything that can be checked before listening. */
-async function configFrom(args: string[], io: CliIO): Promise<{ config: ServeConfig; workers: number; fingerprint: string | null; devCert: boolean } | null> {
+async function configFrom(args: string[], io: CliIO): Promise<ParsedServe | null> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -198,17 +209,13 @@ async function configFrom(args: string[], io: CliIO): Promise<{ config: ServeCon
   let tlsMaterial: ServeConfig['tls'] = null;
   let fingerprint: string | null = null;
   let devCert = false;
+  let reloadTls: (() => Promise<{ tls: ServeConfig['tls']; fingerprint: string }>) | null = null;
   if (!noTls) {
     if (values.cert !== undefined && values.key !== undefined) {
-      const cert = await readPem(values.cert, '--cert');
-      const key = await readPem(values.key, '--key');
-      try {
-        createSecureContext({ cert, key });
-        fingerprint = fingerprintOf(cert);
-      } catch (err) {
-        throw new CliInputError(`cannot use --cert ${values.cert} / --key ${values.key}: ${(err as Error).message}`);
-      }
-      tlsMaterial = { cert, key };
+      const files = { cert: values.cert, key: values.key };
+      ({ tls: tlsMaterial, fingerprint } = await certificateFrom(files.cert, files.key));
+      // A rolling restart (SIGHUP) deploys new certificate files: they are read, and checked, again.
+      reloadTls = () => certificateFrom(files.cert, files.key);
     } else {
       const dev = await generateDevCertificate();
       tlsMaterial = { cert: dev.cert, key: dev.key };
@@ -228,20 +235,29 @@ async function configFrom(args: string[], io: CliIO): Promise<{ config: ServeCon
     maxOpenFiles,
     maxOpenFilesPerConnection,
   };
-  return { config, workers, fingerprint, devCert };
+  // What the new workers of a rolling restart get: the same flags, the certificate files read
+  // again. (The site, the push manifest and the code are read from disk by each new worker.)
+  let lastFingerprint = fingerprint;
+  const reload = async (): Promise<{ config: ServeConfig; note: string | null }> => {
+    if (reloadTls === null) return { config, note: null };
+    const next = await reloadTls();
+    const changed = next.fingerprint !== lastFingerprint;
+    lastFingerprint = next.fingerprint;
+    return { config: { ...config, tls: next.tls }, note: changed ? `new certificate, SHA-256 fingerprint ${next.fingerprint}` : 'same certificate' };
+  };
+  return { config, workers, fingerprint, devCert, reload };
 }
 
-/** Resolves when SIGINT or SIGTERM arrives (listeners removed afterwards). */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(signal);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
+/** Reads and checks --cert/--key (one line if unusable); the material and its SHA-256 fingerprint. */
+async function certificateFrom(certFile: string, keyFile: string): Promise<{ tls: ServeConfig['tls']; fingerprint: string }> {
+  const cert = await readPem(certFile, '--cert');
+  const key = await readPem(keyFile, '--key');
+  try {
+    createSecureContext({ cert, key });
+    return { tls: { cert, key }, fingerprint: fingerprintOf(cert) };
+  } catch (err) {
+    throw new CliInputError(`cannot use --cert ${certFile} / --key ${keyFile}: ${(err as Error).message}`);
+  }
 }
 
 function banner(io: CliIO, config: ServeConfig, port: number, fingerprint: string | null, devCert: boolean, workers: number): void {
@@ -260,67 +276,14 @@ function banner(io: CliIO, config: ServeConfig, port: number, fingerprint: strin
 async function serveHere(io: CliIO, config: ServeConfig, fingerprint: string | null, devCert: boolean): Promise<number> {
   const running = await startServe(config, io.stdout);
   banner(io, config, running.port, fingerprint, devCert, 1);
+  // SIGHUP would end the process (Node's default); a rolling restart needs other processes to
+  // take over the port meanwhile, so one process keeps serving and says so.
+  const onHup = (): void => void io.stderr.write('h2kit serve: SIGHUP: rolling restart needs --workers N (N >= 2); ignored, still serving\n');
+  process.on('SIGHUP', onHup);
   await untilSignal();
+  process.off('SIGHUP', onHup);
   await running.close();
   io.stdout.write(`h2kit serve: stopped (${running.site.pushes} responses pushed)\n`);
-  return 0;
-}
-
-type WorkerMessage = { type: 'listening'; port: number } | { type: 'error'; message: string };
-
-/** The cluster primary: forks the workers, prints the URL once all listen, stops them on a signal. */
-async function servePrimary(io: CliIO, config: ServeConfig, workers: number, fingerprint: string | null, devCert: boolean): Promise<number> {
-  const main = fileURLToPath(new URL('./main.js', import.meta.url));
-  cluster.setupPrimary({ exec: main, args: ['serve'] });
-  const env = { [WORKER_ENV]: JSON.stringify(config) };
-  let stopping = false;
-  const failed = new Promise<string>((resolve) => {
-    let listening = 0;
-    let announced = false;
-    let port = config.port;
-    const fork = (): Worker => {
-      const worker = cluster.fork(env);
-      // Node's cluster can still write to a worker that has just exited (a listen error it
-      // forwards as the worker stops): EPIPE there is expected, and unheard it would crash this
-      // process with a stack trace instead of our one-line error. The 'exit' below says what happened.
-      worker.on('error', () => {});
-      worker.on('message', (msg: WorkerMessage) => {
-        if (msg.type === 'error') resolve(msg.message);
-        else if (msg.type === 'listening') {
-          port = msg.port;
-          if (++listening === workers && !announced) {
-            announced = true;
-            banner(io, config, port, fingerprint, devCert, workers);
-          }
-        }
-      });
-      worker.on('exit', (code, signal) => {
-        if (stopping) return;
-        if (!announced) {
-          resolve(`worker ${worker.process.pid} exited before listening (code ${code ?? signal})`);
-          return;
-        }
-        // A worker that dies while serving is replaced; the others kept serving meanwhile.
-        io.stderr.write(`h2kit serve: worker ${worker.process.pid} exited (${code ?? signal}); starting another\n`);
-        listening--;
-        fork();
-      });
-      return worker;
-    };
-    for (let i = 0; i < workers; i++) fork();
-  });
-  const outcome = await Promise.race([failed.then((message) => ({ message })), untilSignal().then(() => null)]);
-  stopping = true;
-  const exits = Object.values(cluster.workers ?? {}).map(
-    (w) => new Promise<void>((resolve) => {
-      if (w === undefined || w.isDead()) return resolve();
-      w.once('exit', () => resolve());
-      w.process.kill('SIGTERM');
-    }),
-  );
-  await Promise.all(exits);
-  if (outcome !== null) throw new CliInputError(outcome.message);
-  io.stdout.write('h2kit serve: stopped\n');
   return 0;
 }
 
@@ -334,6 +297,9 @@ async function serveWorker(io: CliIO, configText: string): Promise<number> {
     process.send?.({ type: 'error', message: (err as Error).message } satisfies WorkerMessage);
     return 1;
   }
+  // A SIGHUP for the whole process group (a closed terminal) is the primary's to act on: a worker
+  // that died of it would be "replaced" as a crash. The primary tells a worker to go with SIGTERM.
+  process.on('SIGHUP', () => {});
   process.send?.({ type: 'listening', port: running.port } satisfies WorkerMessage);
   await untilSignal();
   await running.close();
@@ -350,7 +316,9 @@ export const serve: CliCommand = {
     if (cluster.isWorker && workerConfig !== undefined) return serveWorker(io, workerConfig);
     const parsed = await configFrom(args, io);
     if (parsed === null) return 0;
-    const { config, workers, fingerprint, devCert } = parsed;
-    return workers > 1 ? servePrimary(io, config, workers, fingerprint, devCert) : serveHere(io, config, fingerprint, devCert);
+    const { config, workers, fingerprint, devCert, reload } = parsed;
+    if (workers === 1) return serveHere(io, config, fingerprint, devCert);
+    const announce = (port: number): void => banner(io, config, port, fingerprint, devCert, workers);
+    return servePrimary(io, { config, workers, announce, reload });
   },
 };
