@@ -17,13 +17,13 @@
  * "0 failed, 0 errored" cannot be had from h2load with any graceful GOAWAY. What it can show:
  * every request it did send was answered (started == succeeded), no response other than 2xx,
  * no timeout, and its failures are exactly the requests it never sent (total - started).
- * "started == succeeded" needs the two-step GOAWAY of RFC 9113 section 6.8 (a first GOAWAY
- * with last-stream-id 2^31-1, a PING round trip, then the final one): ServerSession.shutdown()
- * sends one GOAWAY with the last stream id it has seen, so the requests on the wire at that
- * moment are refused (up to -c x -m of them). That assertion is a `todo` until the server does
- * the two steps (and may then still see the requests nghttp2 had queued but not yet written
- * when the first GOAWAY came: it does not start a stream after a GOAWAY). The node:http2 client retries what a GOAWAY says was not processed, on a new
- * connection, as a browser does: for it the assertion is strict, zero failures.
+ * "started == succeeded" holds because the workers leave with the two-step GOAWAY of RFC 9113
+ * section 6.8 (a first GOAWAY with last-stream-id 2^31-1, a PING round trip, then the final one:
+ * Connection.shutdown()): the requests on the wire when a worker starts to leave are served.
+ * (With one GOAWAY naming the last stream seen, 40-80 of them per run were refused.) The
+ * node:http2 client retries what a GOAWAY says was not processed, on a new connection, as a
+ * browser does: for it the assertion is strict, zero failures. And rolling-haproxy.test.ts
+ * shows h2load itself with zero failures, through HAProxy, as the restart is deployed.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -144,19 +144,16 @@ describe('SIGHUP with --workers 2: a rolling restart under h2load', { skip: hasH
     assert.deepEqual(childrenOf(serve.child.pid!).sort(), lines.map((l) => l.fresh).sort(), 'the new workers are the ones running');
   });
 
-  test('h2load: only 2xx, no timeout; it fails only what it never sent after a GOAWAY, plus at most -c x -m requests on the wire', (t) => {
+  test('h2load: only 2xx, no timeout; it fails only what it never sent after a GOAWAY', (t) => {
     t.diagnostic(summary.text.split('\n').filter((l) => /^(requests|status codes|finished)/.test(l)).join(' | '));
     assert.equal(summary.status['3xx'] + summary.status['4xx'] + summary.status['5xx'], 0, summary.text);
     assert.equal(summary.timeout, 0, summary.text);
     assert.equal(summary.failed, summary.errored, 'every failure is a request that got no response, none a bad status');
     assert.equal(summary.succeeded + summary.failed, summary.total, summary.text);
-    // Requests sent but not answered: at most the streams in flight on each connection when its
-    // one GOAWAY came (h2load never opens a second connection); zero needs the two-step GOAWAY (below).
-    // The rest of the failures, total - started, are the requests h2load never sent.
-    assert.ok(summary.started - summary.succeeded <= CLIENTS * STREAMS, summary.text);
+    // The failures, total - started, are the requests h2load never sent (it does not reconnect).
   });
 
-  test('h2load: every request it sent was answered (started == succeeded)', { todo: 'needs the two-step GOAWAY of RFC 9113 section 6.8 in ServerSession.shutdown(): one GOAWAY refuses the requests on the wire' }, () => {
+  test('h2load: every request it sent was answered (started == succeeded: the two-step GOAWAY)', () => {
     assert.equal(summary.started - summary.succeeded, 0, summary.text);
   });
 });
