@@ -3,7 +3,7 @@
  *
  *   h2kit serve examples/site                 https on 127.0.0.1:8443 with a development certificate
  *   h2kit serve site --cert c.pem --key k.pem --host :: --port 443
- *   h2kit serve site --no-tls --port 0        h2c (prior knowledge or Upgrade: h2c) on a free port
+ *   h2kit serve site --no-tls --port 0        cleartext (h2c, and HTTP/1.1) on a free port
  *
  * What is served and how (validators, ranges, push) is in `static/site.ts`; this file is the
  * command: flags, start-up checks that fail with one clear line, TLS material, the listening
@@ -26,7 +26,8 @@ import { StaticSite } from './static/site.js';
 
 const USAGE = `Usage: h2kit serve [OPTIONS] [DIR]
 
-Serves the files of DIR (default: the current folder) over HTTP/2, like nghttpd -d DIR:
+Serves the files of DIR (default: the current folder) over HTTP/2, and HTTP/1.1 to clients
+that do not speak HTTP/2, like nghttpd -d DIR:
 content-type, content-length, etag/last-modified and 304, byte ranges (206/416), index.html
 for folders, HEAD; GET and HEAD only. No request reaches a file outside DIR, nor a hidden
 one (.git/, .env: names starting with ".", except /.well-known/).
@@ -38,7 +39,8 @@ Options:
   --key FILE            TLS private key (PEM); with --cert
                         Without both, a development certificate for localhost is made at start
                         and its SHA-256 fingerprint printed.
-  --no-tls              cleartext HTTP/2 (h2c: prior knowledge or Upgrade: h2c)
+  --no-tls              cleartext (h2c: prior knowledge or Upgrade: h2c; HTTP/1.1 otherwise)
+  --no-http1            HTTP/2 only: HTTP/1.x clients get a short 505 answer
   --push-preload        push what an HTML page's <link rel="preload" href="..."> tags name
                         (a tag with a "nopush" attribute is not pushed)
   --push-manifest FILE  push per page from a JSON file {"/page": ["/asset", ...]}
@@ -66,6 +68,8 @@ export interface ServeConfig {
   pushManifest: string | null;
   verbose: boolean;
   accessLog: boolean;
+  /** Serve HTTP/1.x clients too (HTTP2Server's allowHTTP1); absent: yes. */
+  http1?: boolean;
   /** Descriptor caps for file bodies (`setFileBodyLimits`); absent: the defaults. */
   maxOpenFiles?: number;
   maxOpenFilesPerConnection?: number;
@@ -125,6 +129,7 @@ export async function startServe(config: ServeConfig, out: CliIO['stdout'] = pro
   setFileBodyLimits({ maxOpenFiles: config.maxOpenFiles, maxOpenFilesPerConnection: config.maxOpenFilesPerConnection });
   const server = new HTTP2Server([config.host, config.port], site.handlerClass, {
     ssl: config.tls,
+    allowHTTP1: config.http1 ?? true,
     onFrame: config.verbose ? traceServerFrames((text) => out.write(text)) : null,
     accessLog: config.accessLog ? (line) => out.write(line + '\n') : false,
     logger: { error: (message, ...details) => process.stderr.write(`${message} ${details.map((d) => (d instanceof Error ? d.message : String(d))).join(' ')}\n`) },
@@ -165,6 +170,7 @@ async function configFrom(args: string[], io: CliIO): Promise<ParsedServe | null
       cert: { type: 'string' },
       key: { type: 'string' },
       'no-tls': { type: 'boolean' },
+      'no-http1': { type: 'boolean' },
       'push-preload': { type: 'boolean' },
       'push-manifest': { type: 'string' },
       'access-log': { type: 'boolean' },
@@ -232,6 +238,7 @@ async function configFrom(args: string[], io: CliIO): Promise<ParsedServe | null
     pushManifest,
     verbose: values.verbose === true,
     accessLog: values['access-log'] === true,
+    http1: values['no-http1'] !== true,
     maxOpenFiles,
     maxOpenFilesPerConnection,
   };
@@ -266,7 +273,8 @@ function banner(io: CliIO, config: ServeConfig, port: number, fingerprint: strin
   if (fingerprint !== null) {
     out.write(`h2kit serve: ${devCert ? 'development certificate for localhost (self-signed: the browser will warn)' : 'certificate'}, SHA-256 fingerprint ${fingerprint}\n`);
   }
-  const how = config.tls === null ? 'h2c, cleartext' : 'h2 over TLS';
+  const http1 = config.http1 ?? true;
+  const how = config.tls === null ? `h2c${http1 ? ' and HTTP/1.1' : ''}, cleartext` : `h2${http1 ? ' and HTTP/1.1' : ''} over TLS`;
   const extra = workers > 1 ? `, ${workers} workers` : '';
   out.write(`h2kit serve: listening on ${config.host} port ${port} (${how}${extra})\n`);
   out.write(`h2kit serve: open ${urlOf(config, port)}\n`);

@@ -7,7 +7,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import http2 from 'node:http2';
+import https from 'node:https';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
@@ -324,6 +326,64 @@ describe('--workers', () => {
       assert.equal(serve.stdout().split('\n').filter((l) => l.includes('open http')).length, 1, 'the URL is announced once');
     } finally {
       assert.equal(await serve.stop(), 0);
+      site.cleanup();
+    }
+  });
+});
+
+describe('HTTP/1.1 (allowHTTP1)', () => {
+  /** One HTTP/1.1 GET (cleartext or TLS without ALPN h2); resolves with status, body and the response's range/etag fields. */
+  function get1(origin: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+    const mod = origin.startsWith('https:') ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = mod.get(`${origin}${path}`, { agent: false, rejectUnauthorized: false, headers } as https.RequestOptions, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      });
+      req.on('error', reject);
+    });
+  }
+
+  test('h2kit serve answers HTTP/1.1 clients, cleartext and TLS, with the same files, ranges and validators; the access log says http/1.1', async () => {
+    const site = makeSite();
+    const plain = await startServe([site.site, '--no-tls', '--port', '0', '--access-log']);
+    const secure = await startServe([site.site, '--port', '0']);
+    try {
+      assert.match(plain.stdout(), /h2c and HTTP\/1\.1, cleartext/);
+      for (const origin of [plain.origin, secure.origin]) {
+        const r = await get1(origin, '/hello.txt');
+        assert.deepEqual({ status: r.status, body: r.body }, { status: 200, body: 'hello, world\n' }, origin);
+        assert.ok(r.headers.etag, 'validators as over HTTP/2');
+        const range = await get1(origin, '/digits.txt', { range: 'bytes=2-4' });
+        assert.deepEqual({ status: range.status, body: range.body }, { status: 206, body: '234' });
+        assert.equal((await get1(origin, '/hello.txt', { 'if-none-match': r.headers.etag! })).status, 304);
+        assert.equal((await get1(origin, '/.env')).status, 404, 'hidden files stay hidden');
+      }
+      await waitFor(() => /"GET \/hello\.txt" 200 13 http\/1\.1/.test(plain.stdout()), 'the access log line of the HTTP/1.1 request');
+    } finally {
+      await plain.stop();
+      await secure.stop();
+      site.cleanup();
+    }
+  });
+
+  test('--no-http1: HTTP/1.x clients get 505; HTTP/2 is served as before', async () => {
+    const site = makeSite();
+    const serve = await startServe([site.site, '--no-tls', '--port', '0', '--no-http1']);
+    try {
+      assert.match(serve.stdout(), /\(h2c, cleartext\)/);
+      const r = await get1(serve.origin, '/hello.txt');
+      assert.equal(r.status, 505);
+      const session = await connect(serve.origin);
+      try {
+        assert.equal((await request(session, '/hello.txt')).status, 200);
+      } finally {
+        session.close();
+      }
+    } finally {
+      await serve.stop();
       site.cleanup();
     }
   });
