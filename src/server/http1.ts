@@ -253,6 +253,8 @@ function pseudoFieldsOf(head: Http1RequestHead, connectionScheme: 'http' | 'http
  * HEADERS frame may not carry is not let in through HTTP/1.1 either. Throws Http1RequestError.
  */
 export function requestFieldsOf(head: Http1RequestHead, connectionScheme: 'http' | 'https'): Array<[string, string]> {
+  // No request-target form has a fragment (RFC 9112 section 3.2): a '#' is the client's mistake or a trick.
+  if (head.target.includes('#')) refuse(`request-target ${excerpt(head.target)} holds a fragment ('#')`, 'http1_bad_request_target');
   const target = pseudoFieldsOf(head, connectionScheme);
   const headers: Array<[string, string]> =
     head.method === 'CONNECT'

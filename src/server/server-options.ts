@@ -36,7 +36,7 @@ export interface HTTP2ServerOptions {
   maxHttp1HeadSize?: number;
   /** Most header fields in an HTTP/1.1 request head (node:http's maxHeadersCount). Default 200. */
   maxHttp1Headers?: number;
-  /** An HTTP/1.1 request head must arrive whole within this long, ms (node:http's headersTimeout; slowloris). Default 10000. */
+  /** An HTTP/1.1 request head must arrive whole within this long, ms (node:http's headersTimeout; slowloris). Default: handshakeTimeout (10000). */
   headersTimeout?: number;
   /** An idle HTTP/1.1 keep-alive connection is closed after this long, ms (node:http's keepAliveTimeout). Default 5000. */
   keepAliveTimeout?: number;

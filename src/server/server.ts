@@ -153,7 +153,8 @@ export class HTTP2Server {
           {
             maxHeadSize: this.sniffSettings.maxHeadSize,
             maxHeadersCount: options.maxHttp1Headers ?? 200,
-            headersTimeout: options.headersTimeout ?? 10000,
+            // The first head's deadline is the handshake's (from accept to a request); every later one's too.
+            headersTimeout: options.headersTimeout ?? this.handshakeTimeout,
             requestTimeout: this.ctx.requestTimeout,
             keepAliveTimeout: options.keepAliveTimeout ?? 5000,
             allowUpgrade: this.sniffSettings.allowUpgrade,

@@ -258,6 +258,10 @@ test("node:http's limits: conflicting Content-Length and Transfer-Encoding (smug
     assert.equal(seen.get('/too-many'), undefined);
     assert.match(await raw(server.port, 'GET /nohost HTTP/1.1\r\n\r\n'), /^HTTP\/1\.1 400 /);
     assert.match(await raw(server.port, 'GET https://a/x HTTP/1.1\r\nHost: a\r\n\r\n'), /^HTTP\/1\.1 400 /, 'an https: target on a cleartext connection');
+    assert.match(await raw(server.port, 'GET /a#frag HTTP/1.1\r\nHost: a\r\n\r\n'), /^HTTP\/1\.1 400 /, 'a fragment in the target');
+    for (const head of ['GET / HTTP/1.1\r\nHost: a\r\nX: y\r\n  folded\r\n\r\n', 'GET / HTTP/1.1\r\nHost : a\r\n\r\n', 'GET / HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n', 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 'GET / HTTP/1.1\r\nHost: u@a\r\n\r\n']) {
+      assert.match(await raw(server.port, head), /^HTTP\/1\.1 400 /, `refused: ${JSON.stringify(head)}`);
+    }
   } finally {
     await server.close();
   }
