@@ -7,7 +7,9 @@
  *    screenshot is saved to test-artifacts/;
  *  - the server sent Chromium no PUSH_PROMISE, although it runs with --push-preload: Chromium
  *    disables push in its SETTINGS (seen in the --verbose frame trace), and the server's access
- *    log marks no response "pushed" and its push counter stays 0.
+ *    log marks no response "pushed" and its push counter stays 0;
+ *  - and, with --disable-http2, the same site from the same kind of server over HTTP/1.1 (the
+ *    server's allowHTTP1, on by default): every resource http/1.1, rendered the same.
  * Run by `npm run test:browser` (and .ci/run, which installs chromium), not by `npm test`.
  */
 import { after, before, test } from 'node:test';
@@ -93,4 +95,60 @@ test('Chromium loads the example site over h2, renders it, and is sent no push',
   assert.ok(logLines.length >= 5, `access log lines: ${logLines.length}`);
   assert.ok(logLines.every((l) => !l.endsWith(' pushed')), 'no response marked pushed');
   assert.match(out, /stopped \(0 responses pushed\)/);
+});
+
+test('Chromium with --disable-http2 loads the example site from h2kit serve over TLS and HTTP/1.1 only, rendered as over h2', async (t) => {
+  // A server and a browser of its own (the case above closes its own at its end).
+  const h1Serve = await startServe([repoPath('examples', 'site'), '--port', '0', '--access-log']);
+  t.after(() => h1Serve.stop());
+  const h1Profile = mkdtempSync(join(tmpdir(), 'h2kit-chromium-h1-'));
+  t.after(() => rmSync(h1Profile, { recursive: true, force: true }));
+  const h1Context = await chromium.launchPersistentContext(h1Profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    ignoreHTTPSErrors: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--ignore-certificate-errors', '--disable-http2'],
+  });
+  t.after(() => h1Context.close());
+
+  const page = h1Context.pages()[0] ?? (await h1Context.newPage());
+  const response = await page.goto(h1Serve.url, { waitUntil: 'load', timeout: 30_000 });
+  assert.ok(response !== null);
+  assert.equal(response.status(), 200);
+  await page.waitForFunction(() => (globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset.rendered === 'yes', null, { timeout: 10_000 });
+
+  const entries = (await page.evaluate(`(() => {
+    const all = [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')];
+    return all.map((e) => ({ name: e.name, nextHopProtocol: e.nextHopProtocol }));
+  })()`)) as Entry[];
+  const origin = new URL(h1Serve.url).origin;
+  const paths = entries.map((e) => e.name.replace(origin, ''));
+  console.log(`# resources: ${entries.map((e) => `${e.name.replace(origin, '')}=${e.nextHopProtocol}`).join(', ')}`);
+  for (const expected of ['/', '/style.css', '/app.js', '/img/logo.svg', '/img/dot.png']) {
+    assert.ok(paths.includes(expected), `${expected} was loaded (loaded: ${paths.join(', ')})`);
+  }
+  for (const e of entries) assert.equal(e.nextHopProtocol, 'http/1.1', `${e.name} came over ${e.nextHopProtocol}`);
+
+  const rendered = (await page.evaluate(`(() => ({
+    protocol: document.getElementById('protocol').textContent,
+    h1Color: getComputedStyle(document.querySelector('h1')).color,
+    images: [...document.images].map((i) => ({ src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0 })),
+  }))()`)) as { protocol: string; h1Color: string; images: Array<{ src: string; ok: boolean }> };
+  assert.equal(rendered.protocol, 'http/1.1', 'the page script ran and saw http/1.1');
+  assert.equal(rendered.h1Color, 'rgb(36, 86, 214)', 'the stylesheet applied');
+  assert.equal(rendered.images.length, 2);
+  for (const img of rendered.images) assert.ok(img.ok, `${img.src} decoded`);
+
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const shot = join(ARTIFACTS, 'browser-example-site-http1.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  assert.ok(statSync(shot).size > 1000, 'a screenshot was written');
+  console.log(`# screenshot: ${shot}`);
+
+  // The server's side: every response it logged went over HTTP/1.1 (none over h2).
+  await h1Context.close();
+  assert.equal(await h1Serve.stop(), 0);
+  const logLines = h1Serve.stdout().split('\n').filter((l) => /"GET \//.test(l));
+  assert.ok(logLines.length >= 5, `access log lines: ${logLines.length}`);
+  for (const l of logLines) assert.match(l, / 200 \d+ http\/1\.1 stream=\d+/, l);
 });

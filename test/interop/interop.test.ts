@@ -81,6 +81,8 @@ async function has(tool: string): Promise<boolean> {
 
 let h2c: HTTP2Server;
 let tlsServer: HTTP2Server | null = null;
+let h2OnlyTlsServer: HTTP2Server | null = null;
+let h2OnlyTlsUrl = '';
 let plainUrl = '';
 let tlsUrl = '';
 let tmp = '';
@@ -95,12 +97,16 @@ before(async () => {
     const secure = await startServer(InteropHandler, { ssl: cert });
     tlsServer = secure.server;
     tlsUrl = secure.url;
+    const h2Only = await startServer(InteropHandler, { ssl: cert, allowHTTP1: false });
+    h2OnlyTlsServer = h2Only.server;
+    h2OnlyTlsUrl = h2Only.url;
   }
 });
 
 after(async () => {
   await h2c.close();
   await tlsServer?.close();
+  await h2OnlyTlsServer?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -151,16 +157,20 @@ test('curl --http2 over cleartext: Upgrade: h2c, 101, the answer over HTTP/2 (GE
   assert.equal(bigInfo.sha256, createHash('sha256').update(body).digest('hex'));
 });
 
-test('curl over TLS: ALPN negotiates h2; an HTTP/1.1-only client gets a clear 505', async (t) => {
+test('curl over TLS: ALPN negotiates h2; an HTTP/1.1-only client is served over HTTP/1.1, or gets a clear 505 with allowHTTP1 off', async (t) => {
   if (!(await has('curl'))) return t.skip('curl is not installed');
   if (tlsServer === null) return t.skip('openssl is not available to make a test certificate');
   const r = await run('curl', ['-sS', '-k', '-v', '--http2', `${tlsUrl}/hello`, '-w', '\n%{http_version} %{http_code}']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /ALPN.*(accepted|server accepted).*h2/i);
   assert.equal(r.stdout, 'hello https GET /hello\n\n2 200');
-  const h1 = await run('curl', ['-sS', '-k', '--http1.1', `${tlsUrl}/hello`, '-w', '\n%{http_code}']);
+  // allowHTTP1 is on by default: the same port answers HTTP/1.1 (the HTTP/1.1 suite is http1.test.ts).
+  const h1 = await run('curl', ['-sS', '-k', '--http1.1', `${tlsUrl}/hello`, '-w', '\n%{http_version} %{http_code}']);
   assert.equal(h1.code, 0, h1.stderr);
-  assert.match(h1.stdout, /HTTP\/2 only.*ALPN "h2"[\s\S]*\n505$/);
+  assert.equal(h1.stdout, 'hello https GET /hello\n\n1.1 200');
+  const refused = await run('curl', ['-sS', '-k', '--http1.1', `${h2OnlyTlsUrl}/hello`, '-w', '\n%{http_code}']);
+  assert.equal(refused.code, 0, refused.stderr);
+  assert.match(refused.stdout, /HTTP\/2 only.*ALPN "h2"[\s\S]*\n505$/);
 });
 
 // ---- nghttp ----
