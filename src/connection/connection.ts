@@ -14,22 +14,24 @@
  * throws `UsageError`.
  *
  * Errors are thrown inside as `ConnectionError` / `StreamError` (with the RFC code and a stable
- * token) by whatever detects them, and turned into GOAWAY / RST_STREAM in one place: `fail()`
- * and `resetFromError()`.
+ * token) by whatever detects them, and turned into GOAWAY / RST_STREAM in one place each:
+ * `fail()` (ConnectionEnding) and `resetFromError()`.
  *
- * This class keeps the public API, frame dispatch, stream lifecycle and that error mapping. The
- * rest lives in parts it owns and hands what they need (none points back at it): the streams
+ * This class keeps the public API, frame dispatch, stream lifecycle and the stream error mapping.
+ * The rest lives in parts it owns and hands what they need (none points back at it): the streams
  * and their counts (StreamStore), outgoing DATA (SendScheduler), incoming DATA's windows and
  * credit (ReceiveFlow), when settings bind (SettingsSync) and what they change (SettingsEffects),
  * header blocks across CONTINUATION (HeaderBlockAssembler), what a HEADERS block does
- * (IncomingHeaders), message framing (message.ts), server push (Push).
+ * (IncomingHeaders), message framing (message.ts), server push (Push), GOAWAY both ways, the
+ * graceful shutdown and the end of the connection (ConnectionEnding).
  */
-import { ConnectionError, ErrorCode, H2Error, StreamError, UsageError } from '../errors.js';
+import { ConnectionError, ErrorCode, StreamError, UsageError } from '../errors.js';
 import { FrameType } from '../frame/constants.js';
 import { FrameDecoder } from '../frame/decoder.js';
 import type { DataFrame, Frame, GoawayFrame, PingFrame, RstStreamFrame, WindowUpdateFrame } from '../frame/types.js';
 import { FrameWriter } from '../frame/writer.js';
 import { HDDeflater } from '../hpack/deflater.js';
+import { ConnectionEnding } from './ending.js';
 import type { ConnectionEvent } from './events.js';
 import { checkSendable, MessageInfo } from './field-validation.js';
 import { FloodGuard } from './flood-guard.js';
@@ -48,12 +50,9 @@ import { INITIAL_SETTINGS } from './settings.js';
 import { SettingsEffects } from './settings-effects.js';
 import { SettingsSync } from './settings-sync.js';
 import { Stream } from './stream.js';
-import { CloseCause, MAX_STREAM_ID, StreamStore } from './stream-store.js';
+import { CloseCause, StreamStore } from './stream-store.js';
 import { nextState, receiveError, STREAM_STATE_NAMES, StreamInput, StreamState } from './stream-state.js';
 
-const EMPTY = Buffer.alloc(0);
-/** The opaque data of a graceful shutdown's PING, told apart from the application's when it comes back. */
-const SHUTDOWN_PING = Buffer.from('h2kshutd', 'latin1');
 const NO_EVENTS = Object.freeze([]) as unknown as ConnectionEvent[];
 
 export class Connection implements StreamEnds {
@@ -91,19 +90,8 @@ export class Connection implements StreamEnds {
   /** Scratch space of the field checks, shared by the parts that judge received header lists. */
   private readonly info = new MessageInfo();
 
-  private goawaySent = false;
-  /** The last stream id our GOAWAY lets the peer open (requests above it are ignored). */
-  private goawayLastId = MAX_STREAM_ID;
-  /**
-   * A graceful shutdown's first GOAWAY (last-stream-id 2^31-1) is out and its PING not yet
-   * acknowledged: until then (or this deadline) requests are still accepted and the final GOAWAY waits.
-   */
-  private drainUntil = Infinity;
-  private goawayReceived = false;
-  /** A connection error happened (or we sent a GOAWAY with an error): input is ignored. */
-  private dead = false;
-  private closedEmitted = false;
-
+  /** GOAWAY both ways, the graceful shutdown, `closed`, connection errors; `ending.dead`: input is ignored. */
+  private readonly ending: ConnectionEnding;
   private readonly flood: FloodGuard;
 
   constructor(options: ConnectionOptions) {
@@ -128,6 +116,7 @@ export class Connection implements StreamEnds {
     this.writer.settings(this.settings.initial(this.now));
     this.recvFlow = new ReceiveFlow(this.writer, this.flow, o.connectionWindowSize);
     this.settingsEffects = new SettingsEffects(this.settings, this.streams, this.scheduler, this.recvFlow, this.decoder, this.deflater, inflater, this.writer, this.flood);
+    this.ending = new ConnectionEnding(this.isServer, this.writer, this.streams, this.scheduler, this.blocks, this.flood);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -137,7 +126,7 @@ export class Connection implements StreamEnds {
   /** Feeds bytes read from the transport. Never throws for peer misbehaviour. */
   receive(chunk: Buffer, now?: number): ConnectionEvent[] {
     if (now !== undefined) this.now = now;
-    if (this.dead) return this.takeEvents();
+    if (this.ending.dead) return this.takeEvents();
     try {
       if (!this.preface.received) chunk = this.preface.check(chunk);
       if (chunk.length > 0) this.decoder.push(chunk);
@@ -156,14 +145,14 @@ export class Connection implements StreamEnds {
             this.flood.reset(this.now);
             if (err.code !== ErrorCode.REFUSED_STREAM) this.flood.streamError(this.now);
             // Resetting the last stream after a GOAWAY finishes the connection: nothing after `closed`.
-            if (this.dead) break;
+            if (this.ending.dead) break;
             continue;
           }
           throw err;
         }
-        if (this.dead) break;
+        if (this.ending.dead) break;
       }
-      if (!this.dead) this.scheduler.flush(this.events, this.now);
+      if (!this.ending.dead) this.scheduler.flush(this.events, this.now);
     } catch (err) {
       this.fail(err);
     }
@@ -195,12 +184,12 @@ export class Connection implements StreamEnds {
   /** Advances time: fires the SETTINGS ACK timeout and the send stall limit. */
   tick(now: number): ConnectionEvent[] {
     this.now = now;
-    if (this.drainUntil <= now && !this.dead) this.finishDrain();
-    if (!this.dead && this.settings.ackDeadline <= now) {
+    this.ending.tick(now, this.events);
+    if (!this.ending.dead && this.settings.ackDeadline <= now) {
       this.fail(new ConnectionError(`SETTINGS not acknowledged within ${this.options.settingsAckTimeout} ms`, ErrorCode.SETTINGS_TIMEOUT, 'settings_ack_timeout'));
     }
     const limit = this.options.maxSendStallMs;
-    for (let s = this.dead ? null : this.scheduler.expiredStall(now); s !== null; s = this.scheduler.expiredStall(now)) {
+    for (let s = this.ending.dead ? null : this.scheduler.expiredStall(now); s !== null; s = this.scheduler.expiredStall(now)) {
       this.resetFromError(new StreamError(s.id, `stream ${s.id}: the peer's flow control held our DATA back for ${limit} ms`, ErrorCode.CANCEL, 'send_stalled'));
       this.scheduler.drop(s); // closed by the reset already; this only guarantees the loop ends
     }
@@ -209,8 +198,8 @@ export class Connection implements StreamEnds {
 
   /** When `tick()` next has something to do (ms on the caller's clock), Infinity if nothing. */
   nextDeadline(): number {
-    if (this.dead) return Infinity;
-    return Math.min(this.settings.ackDeadline, this.scheduler.stallDeadline(), this.drainUntil);
+    if (this.ending.dead) return Infinity;
+    return Math.min(this.settings.ackDeadline, this.scheduler.stallDeadline(), this.ending.drainUntil);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -238,7 +227,7 @@ export class Connection implements StreamEnds {
    * maxConcurrentStreams applies at once (refusing a stream is always allowed).
    */
   updateSettings(settings: Partial<Settings>): void {
-    if (this.dead) return;
+    if (this.ending.dead) return;
     this.writer.settings(this.settings.update(settings, this.now));
   }
 
@@ -259,7 +248,7 @@ export class Connection implements StreamEnds {
 
   /** True when a new stream (request or push) may be opened: no GOAWAY either way, ids left. */
   get canOpenStream(): boolean {
-    return !this.dead && !this.goawaySent && !this.goawayReceived && !this.streams.idsExhausted;
+    return !this.ending.dead && !this.ending.goingAway && !this.streams.idsExhausted;
   }
 
   /**
@@ -321,7 +310,7 @@ export class Connection implements StreamEnds {
    */
   resetStream(streamId: number, code: number = ErrorCode.CANCEL, peerCaused = false): void {
     const s = this.streams.get(streamId);
-    if (s === undefined || this.dead) return;
+    if (s === undefined || this.ending.dead) return;
     this.writer.rstStream(streamId, code);
     this.closeStream(s, code, CloseCause.LOCAL_RESET);
     if (!peerCaused) return;
@@ -334,13 +323,13 @@ export class Connection implements StreamEnds {
 
   /** Returns flow-control credit for `length` octets of DATA the application has processed. */
   consume(streamId: number, length: number): void {
-    if (this.dead || length <= 0) return;
+    if (this.ending.dead || length <= 0) return;
     this.recvFlow.consume(this.streams.get(streamId), length);
   }
 
   /** Sends a PING (8 octets of opaque data; default: zeros with the current time). */
   ping(data?: Buffer): void {
-    if (this.dead) return;
+    if (this.ending.dead) return;
     let payload = data;
     if (payload === undefined) {
       payload = Buffer.alloc(8);
@@ -356,17 +345,7 @@ export class Connection implements StreamEnds {
    * connection now (`closed` follows at once).
    */
   goaway(code: number = ErrorCode.NO_ERROR, debug?: string | Buffer): void {
-    if (this.dead) return;
-    this.drainUntil = Infinity;
-    const debugData = debug === undefined ? EMPTY : typeof debug === 'string' ? Buffer.from(debug) : debug;
-    this.writer.goaway(this.streams.lastPeerId, code, debugData);
-    this.goawaySent = true;
-    this.goawayLastId = Math.min(this.goawayLastId, this.streams.lastPeerId);
-    if (code !== ErrorCode.NO_ERROR) {
-      this.terminate(code);
-      return;
-    }
-    this.maybeFinish();
+    this.ending.goaway(code, debug, this.events);
   }
 
   /**
@@ -378,21 +357,7 @@ export class Connection implements StreamEnds {
    * done. A client connection sends its one GOAWAY at once.
    */
   shutdown(timeoutMs = DEFAULT_SHUTDOWN_PING_TIMEOUT): void {
-    if (this.dead || this.goawaySent) return;
-    if (!this.isServer) {
-      this.goaway(ErrorCode.NO_ERROR);
-      return;
-    }
-    this.writer.goaway(MAX_STREAM_ID, ErrorCode.NO_ERROR, EMPTY);
-    this.writer.ping(SHUTDOWN_PING, false);
-    this.goawaySent = true;
-    this.drainUntil = this.now + timeoutMs;
-  }
-
-  /** The shutdown's round trip is over: the final GOAWAY. */
-  private finishDrain(): void {
-    this.drainUntil = Infinity;
-    this.goaway(ErrorCode.NO_ERROR);
+    this.ending.shutdown(timeoutMs, this.now, this.events);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -436,17 +401,17 @@ export class Connection implements StreamEnds {
 
   /** True once `closed` was emitted. */
   get isClosed(): boolean {
-    return this.closedEmitted;
+    return this.ending.closedEmitted;
   }
 
   /** A graceful shutdown waits for its PING round trip (`shutdown()`): the final GOAWAY is not out yet. */
   get isDraining(): boolean {
-    return this.drainUntil !== Infinity;
+    return this.ending.drainUntil !== Infinity;
   }
 
   /** True once we sent or received GOAWAY. */
   get isGoingAway(): boolean {
-    return this.goawaySent || this.goawayReceived;
+    return this.ending.goingAway;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -545,7 +510,7 @@ export class Connection implements StreamEnds {
   }
 
   private onHeaderBlock(headers: HeaderList): void {
-    const s = this.incoming.receive(headers, this.blocks, this.goawayLastId, this.events, this.now);
+    const s = this.incoming.receive(headers, this.blocks, this.ending.lastId, this.events, this.now);
     if (s !== null && this.blocks.endStream) this.receiveEndStream(s);
   }
 
@@ -589,22 +554,19 @@ export class Connection implements StreamEnds {
     if (!f.ack) {
       this.flood.controlFrame(this.now);
       this.writer.ping(f.data, true);
-    } else if (this.drainUntil !== Infinity && f.data.equals(SHUTDOWN_PING)) {
-      this.finishDrain();
+    } else {
+      this.ending.pingAck(f.data, this.events);
     }
     this.events.push({ type: 'ping', data: f.data, ack: f.ack });
   }
 
   private onGoaway(f: GoawayFrame): void {
-    // Each GOAWAY walks the streams; after the first, only a lower last-stream-id means anything.
-    if (this.goawayReceived) this.flood.glitch(this.now, 'goaway_repeated');
-    this.goawayReceived = true;
-    this.events.push({ type: 'goaway', lastStreamId: f.lastStreamId, errorCode: f.errorCode, debugData: f.debugData });
+    this.ending.received(f, this.events, this.now);
     // Streams we opened above lastStreamId were not processed: they may be retried elsewhere.
     for (const s of this.streams.values()) {
       if (s.local && s.id > f.lastStreamId) this.closeStream(s, ErrorCode.REFUSED_STREAM, CloseCause.PEER_RESET);
     }
-    this.maybeFinish();
+    this.ending.maybeFinish(this.events);
   }
 
   /**
@@ -639,14 +601,14 @@ export class Connection implements StreamEnds {
   // ---------------------------------------------------------------------------------------
 
   private checkCanOpen(): void {
-    if (this.dead) throw new UsageError('the connection is closed', 'connection_closed');
-    if (this.goawaySent || this.goawayReceived) throw new UsageError('the connection is going away: no new streams', 'goaway_no_new_streams');
+    if (this.ending.dead) throw new UsageError('the connection is closed', 'connection_closed');
+    if (this.ending.goingAway) throw new UsageError('the connection is going away: no new streams', 'goaway_no_new_streams');
     if (this.streams.idsExhausted) throw new UsageError('stream ids exhausted on this connection', 'stream_ids_exhausted');
   }
 
   /** A stream for a send command: null if it is already closed (the command is moot), UsageError if it never existed. */
   private sendableStream(id: number): Stream | null {
-    if (this.dead) return null;
+    if (this.ending.dead) return null;
     const s = this.streams.get(id);
     if (s !== undefined) return s;
     if (this.streams.isIdle(id) || id === 0) throw new UsageError(`stream ${id} is not open`, 'stream_not_open');
@@ -684,7 +646,7 @@ export class Connection implements StreamEnds {
     this.streams.remove(s, cause);
     this.scheduler.drop(s);
     if (s.seenByUser) this.events.push({ type: 'streamClosed', streamId: s.id, errorCode: code });
-    if (this.goawaySent || this.goawayReceived) this.maybeFinish();
+    if (this.ending.goingAway) this.ending.maybeFinish(this.events);
   }
 
   /** A StreamError becomes RST_STREAM; the stream (if kept) closes. */
@@ -700,47 +662,8 @@ export class Connection implements StreamEnds {
     }
   }
 
-  // ---------------------------------------------------------------------------------------
-  // Ending
-  // ---------------------------------------------------------------------------------------
-
-  /** After GOAWAY (either way), the connection is finished when no stream is left. */
-  private maybeFinish(): void {
-    // While a graceful shutdown drains, requests may still be on their way: not finished yet.
-    if (this.closedEmitted || this.streams.size > 0 || this.drainUntil !== Infinity) return;
-    // `closed` is final: the transport is about to close, later input changes nothing.
-    this.dead = true;
-    this.closedEmitted = true;
-    this.events.push({ type: 'closed' });
-  }
-
-  /** A connection error: GOAWAY with its code and token, then every stream closes and `closed`. */
+  /** A connection error: GOAWAY with its code and token, every stream closes, `closed` (ConnectionEnding). */
   private fail(err: unknown): void {
-    if (this.dead) return;
-    const error =
-      err instanceof H2Error && !(err instanceof StreamError)
-        ? err
-        : new ConnectionError(`internal error: ${err instanceof Error ? err.message : String(err)}`, ErrorCode.INTERNAL_ERROR, 'internal_error');
-    // Frames gathered before the failing one stay in the output: the peer may use them.
-    this.writer.goaway(this.streams.lastPeerId, error.code, Buffer.from(error.token));
-    this.goawaySent = true;
-    this.events.push({ type: 'connectionError', error });
-    this.terminate(error.code);
-  }
-
-  /** Closes every stream with `code` and emits `closed`; input is ignored from now on. */
-  private terminate(code: number): void {
-    this.dead = true;
-    this.blocks.reset();
-    for (const s of this.streams.values()) {
-      s.state = StreamState.CLOSED;
-      if (s.seenByUser) this.events.push({ type: 'streamClosed', streamId: s.id, errorCode: code });
-    }
-    this.streams.clear();
-    this.scheduler.clear();
-    if (!this.closedEmitted) {
-      this.closedEmitted = true;
-      this.events.push({ type: 'closed' });
-    }
+    this.ending.fail(err, this.events);
   }
 }
