@@ -8,8 +8,8 @@
  * The request line is held to RFC 9112's grammar: a method token (at most MAX_METHOD_LENGTH
  * octets), one SP, a target without controls, SP or DEL, one SP, `HTTP/1.` and a digit, CRLF.
  * Up to MAX_LEADING_EMPTY_LINES empty lines may come first (section 2.2). Only the request line
- * is judged here; the fields after it are parseHttp1RequestHead's, and how much is buffered while
- * the verdict is 'need-more' is the caller's limit (maxHttp1HeadSize).
+ * is judged here; the head after it is node:http's (http1-gateway.ts), and how much is buffered
+ * while the verdict is 'need-more' is the caller's limit (maxHttp1HeadSize).
  *
  * The scan is pure and resumable: pass the previous result back with the grown buffer and it
  * goes on from the octet where it stopped, so a line dribbled an octet a read is scanned once.
@@ -51,7 +51,7 @@ export interface FirstBytesScan {
 
 export const FIRST_BYTES_START: FirstBytesScan = Object.freeze({ verdict: 'need-more', offset: 0, phase: Phase.LINE_START, count: 0 });
 
-// The octet rules are the ones parseHttp1RequestHead applies to whole strings, one table each.
+// The octet rules of RFC 9112's request line (token, request-target octets), one table each.
 const TOKEN_OCTET = new Uint8Array(256);
 const TARGET_OCTET = new Uint8Array(256);
 for (let c = 0; c < 256; c++) {

@@ -1,10 +1,10 @@
 /**
- * The HTTP/1.1 side of the server (`allowHTTP1`): sockets that speak HTTP/1.x are handed, with
+ * The HTTP/1.1 side of the server: sockets that speak HTTP/1.x are handed, with
  * the bytes already read put back, to an internal `node:http` server that is never bound. Node's
  * own parser (llhttp) reads the requests, with its limits: head size, header count,
  * headersTimeout (slowloris), requestTimeout, keepAliveTimeout, and its refusal of conflicting
  * Content-Length / Transfer-Encoding (request smuggling). Each connection is an Http1Session
- * that serves the server's request handlers.
+ * that serves the server's request handlers; without `allowHTTP1`, each request is answered 505.
  *
  * `Upgrade: h2c` arrives through node:http's 'upgrade' event: the request is judged by the same
  * h2cUpgradeOf as before (its HTTP2-Settings, its fields as a HEADERS frame would carry them),
@@ -25,6 +25,8 @@ import type { SessionContext } from './session-context.js';
 import type { ServerSession } from './session.js';
 
 export interface Http1Settings {
+  /** Serve HTTP/1.x requests (`allowHTTP1`); false: each gets a short 505 and the connection closes (h2c upgrades still work). */
+  serveHttp1: boolean;
   /** Largest request head, bytes (node's maxHeaderSize). */
   maxHeadSize: number;
   /** Most header fields in a request head (node's maxHeadersCount). */
@@ -104,6 +106,7 @@ export class Http1Gateway implements Http1SessionHost {
     try {
       failpoint('http1-request');
       if (session === undefined) socket.destroy();
+      else if (!this.settings.serveHttp1) refuse(res, 505, http2OnlyMessage(session.scheme));
       else if (req.rawHeaders.length / 2 > this.settings.maxHeadersCount) refuse(res, 431, `more than ${this.settings.maxHeadersCount} header fields`);
       else session.onRequest(req, res);
     } catch (err) {
@@ -140,7 +143,7 @@ export class Http1Gateway implements Http1SessionHost {
     let up: H2cUpgrade | null = null;
     try {
       if (session.scheme === 'http' && this.settings.allowUpgrade) {
-        up = h2cUpgradeOf({ method: req.method ?? 'GET', target: req.url ?? '/', version: `HTTP/${req.httpVersion}`, headers: pairsOf(req.rawHeaders), headLength: 0 }, this.settings.maxSettingsEntries);
+        up = h2cUpgradeOf({ method: req.method ?? 'GET', target: req.url ?? '/', version: `HTTP/${req.httpVersion}`, headers: pairsOf(req.rawHeaders) }, this.settings.maxSettingsEntries);
       }
     } catch (err) {
       if (!(err instanceof Http1RequestError)) throw err;
@@ -202,6 +205,10 @@ export class Http1Gateway implements Http1SessionHost {
    * after it (node:http has stopped reading this socket).
    */
   private serveIgnoringUpgrade(session: Http1Session, req: http.IncomingMessage, socket: net.Socket): void {
+    if (!this.settings.serveHttp1) {
+      refuseRaw(socket, 505, http2OnlyMessage(session.scheme));
+      return;
+    }
     const length = req.headers['content-length'];
     // Bytes after the head are not read (no body is announced; the connection closes after the answer).
     if (req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) {
@@ -216,6 +223,12 @@ export class Http1Gateway implements Http1SessionHost {
     // Node stopped parsing at the head: the request (without a body) ends here.
     req.push(null);
   }
+}
+
+/** What a client that does not speak HTTP/2 is told when `allowHTTP1` is off. */
+function http2OnlyMessage(scheme: 'http' | 'https'): string {
+  const how = scheme === 'https' ? 'TLS with ALPN "h2"' : 'HTTP/2 with prior knowledge or "Upgrade: h2c"';
+  return `This server speaks HTTP/2 only; connect with ${how}.`;
 }
 
 /** A short answer written straight to a socket node:http has let go of, which then closes. */

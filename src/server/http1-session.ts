@@ -70,8 +70,9 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     let fields: Array<[string, string]>;
     try {
       fields = requestFieldsOf(
-        { method: req.method ?? 'GET', target: req.url ?? '/', version: `HTTP/${req.httpVersion}`, headers: pairsOf(req.rawHeaders), headLength: 0 },
+        { method: req.method ?? 'GET', target: req.url ?? '/', version: `HTTP/${req.httpVersion}`, headers: pairsOf(req.rawHeaders) },
         this.scheme,
+        this.ownAuthority(),
       );
     } catch (err) {
       if (!(err instanceof Http1RequestError)) throw err;
@@ -108,6 +109,12 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
       }),
     );
     this.callbacks.deliver(ex, HEADERS_ITEM);
+  }
+
+  /** The authority of an HTTP/1.0 request without Host (RFC 9112 section 3.3): the address it came to. */
+  private ownAuthority(): string {
+    const host = this.socket.localAddress ?? '';
+    return `${host.includes(':') ? `[${host}]` : host}:${this.socket.localPort ?? 0}`;
   }
 
   private onRequestData(ex: Http1Exchange, chunk: Buffer): void {

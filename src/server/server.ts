@@ -3,12 +3,12 @@
  * ServerSession.
  *
  * - TLS (`options.ssl`): ALPN offers `h2` and `http/1.1`; `h2` goes straight to HTTP/2,
- *   `http/1.1` to the HTTP/1.1 side (http1-gateway.ts, node:http) when `allowHTTP1` is on. A
- *   client without ALPN is sniffed like a cleartext one, except that it may not upgrade (RFC
- *   9113 section 3.2: h2c is for cleartext).
+ *   `http/1.1` to the HTTP/1.1 side (http1-gateway.ts, node:http), which serves it (`allowHTTP1`)
+ *   or answers 505. A client without ALPN is sniffed like a cleartext one, except that it may not
+ *   upgrade (RFC 9113 section 3.2: h2c is for cleartext).
  * - Cleartext: the first bytes decide (sniff.ts): the preface is HTTP/2; an HTTP/1.x request line
- *   goes to the HTTP/1.1 side (which also carries `Upgrade: h2c`), or, without `allowHTTP1`, is
- *   refused (505) unless it upgrades; bytes that are neither are closed at once.
+ *   goes to the HTTP/1.1 side (which also carries `Upgrade: h2c`); bytes that are neither are
+ *   closed at once. h2kit has no HTTP/1.1 parser of its own: node:http reads every HTTP/1.x head.
  * - No exception on a socket's path reaches the process: each listener is guarded
  *   (listener-guard.ts; sessions guard their own), and one that throws ends its connection,
  *   counted in `stats.unexpectedErrors`.
@@ -54,8 +54,8 @@ export class HTTP2Server {
   private readonly netServer: net.Server;
   private readonly ctx: SessionContext;
   private readonly sessions = new Set<ServerSession>();
-  /** The HTTP/1.1 side, or null when `allowHTTP1` is off. */
-  private readonly http1: Http1Gateway | null;
+  /** The HTTP/1.1 side: serves HTTP/1.x (`allowHTTP1`) or answers it 505, and carries `Upgrade: h2c`. */
+  private readonly http1: Http1Gateway;
   /** Sockets not yet handed to a session (TLS handshake or sniffing). */
   private readonly pending = new Set<net.Socket>();
   private readonly handshakeTimers = new Map<net.Socket, NodeJS.Timeout>();
@@ -104,14 +104,7 @@ export class HTTP2Server {
     this.requestedPort = address[1];
     this.handshakeTimeout = options.handshakeTimeout ?? 10000;
     this.closeTimeout = options.closeTimeout ?? 30000;
-    this.sniffSettings = {
-      handshakeTimeout: this.handshakeTimeout,
-      maxHeadSize: options.maxHttp1HeadSize ?? 16384,
-      maxUpgradeBodySize: options.maxUpgradeBodySize ?? 1048576,
-      allowUpgrade: options.allowUpgrade ?? true,
-      maxSettingsEntries: options.connection?.maxSettingsEntries ?? DEFAULT_MAX_SETTINGS_ENTRIES,
-      allowHTTP1: options.allowHTTP1 ?? true,
-    };
+    this.sniffSettings = { handshakeTimeout: this.handshakeTimeout, maxHeadSize: options.maxHttp1HeadSize ?? 16384 };
     this.sniffHost = {
       guard: this.guard,
       pending: this.pending,
@@ -141,28 +134,27 @@ export class HTTP2Server {
         this.maybeAllClosed();
       },
     };
-    this.http1 = !this.sniffSettings.allowHTTP1
-      ? null
-      : new Http1Gateway(
-          {
-            ctx: this.ctx,
-            guard: this.guard,
-            startSession: (socket, initial, scheme) => this.startSession(socket, initial, scheme),
-            allHttp1Closed: () => this.maybeAllClosed(),
-          },
-          {
-            maxHeadSize: this.sniffSettings.maxHeadSize,
-            maxHeadersCount: options.maxHttp1Headers ?? 200,
-            // The first head's deadline is the handshake's (from accept to a request); every later one's too.
-            headersTimeout: options.headersTimeout ?? this.handshakeTimeout,
-            requestTimeout: this.ctx.requestTimeout,
-            keepAliveTimeout: options.keepAliveTimeout ?? 5000,
-            allowUpgrade: this.sniffSettings.allowUpgrade,
-            maxUpgradeBodySize: this.sniffSettings.maxUpgradeBodySize,
-            maxSettingsEntries: this.sniffSettings.maxSettingsEntries,
-            upgradeBodyTimeout: this.handshakeTimeout,
-          },
-        );
+    this.http1 = new Http1Gateway(
+      {
+        ctx: this.ctx,
+        guard: this.guard,
+        startSession: (socket, initial, scheme) => this.startSession(socket, initial, scheme),
+        allHttp1Closed: () => this.maybeAllClosed(),
+      },
+      {
+        serveHttp1: options.allowHTTP1 ?? true,
+        maxHeadSize: this.sniffSettings.maxHeadSize,
+        maxHeadersCount: options.maxHttp1Headers ?? 200,
+        // The first head's deadline is the handshake's (from accept to a request); every later one's too.
+        headersTimeout: options.headersTimeout ?? this.handshakeTimeout,
+        requestTimeout: this.ctx.requestTimeout,
+        keepAliveTimeout: options.keepAliveTimeout ?? 5000,
+        allowUpgrade: options.allowUpgrade ?? true,
+        maxUpgradeBodySize: options.maxUpgradeBodySize ?? 1048576,
+        maxSettingsEntries: options.connection?.maxSettingsEntries ?? DEFAULT_MAX_SETTINGS_ENTRIES,
+        upgradeBodyTimeout: this.handshakeTimeout,
+      },
+    );
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     // A beat a second, or faster when a deadline or grace period is shorter (tests, tight configs).
     const spans = [this.ctx.requestTimeout, this.ctx.minRequestDataRate?.graceMs ?? 0, this.ctx.minResponseDataRate?.graceMs ?? 0].filter((ms) => ms > 0);
@@ -265,7 +257,7 @@ export class HTTP2Server {
     }
     return {
       sessions: this.sessions.size,
-      http1Connections: this.http1?.sessions.size ?? 0,
+      http1Connections: this.http1.sessions.size,
       pendingSockets: this.pending.size,
       streams,
       drainWaiters,
@@ -292,10 +284,10 @@ export class HTTP2Server {
     this.stopHeartbeat();
     for (const socket of this.pending) socket.destroy();
     for (const session of this.sessions) session.shutdown();
-    this.http1?.shutdown();
+    this.http1.shutdown();
     const force = setTimeout(() => {
       for (const session of this.sessions) session.destroy();
-      this.http1?.destroyAll();
+      this.http1.destroyAll();
     }, this.closeTimeout);
     force.unref();
     // Resolve once the listener is closed and every session has torn down (its handlers saw onClose).
@@ -309,7 +301,7 @@ export class HTTP2Server {
 
   /** While closing: resolves close() once no connection of either protocol is left. */
   private maybeAllClosed(): void {
-    if (this.sessions.size === 0 && (this.http1 === null || this.http1.sessions.size === 0)) this.onAllSessionsClosed?.();
+    if (this.sessions.size === 0 && this.http1.sessions.size === 0) this.onAllSessionsClosed?.();
   }
 
   // ---- the heartbeat ----
@@ -415,10 +407,10 @@ export class HTTP2Server {
     if (socket.alpnProtocol === 'h2') {
       this.pending.delete(socket);
       this.startSession(socket, Buffer.alloc(0), 'https');
-    } else if (socket.alpnProtocol === 'http/1.1' && this.http1 !== null) {
+    } else if (socket.alpnProtocol === 'http/1.1') {
       this.startHttp1(socket, null, 'https');
     } else {
-      // No ALPN: a client with prior knowledge may still send the preface; HTTP/1.x goes to the HTTP/1.1 side (or is refused).
+      // No ALPN: a client with prior knowledge may still send the preface; HTTP/1.x goes to the HTTP/1.1 side.
       sniffFirstBytes(socket, 'https', this.sniffSettings, this.sniffHost);
     }
   }
@@ -434,7 +426,7 @@ export class HTTP2Server {
 
   private startHttp1(socket: net.Socket, initial: Buffer | null, scheme: 'http' | 'https'): void {
     this.pending.delete(socket);
-    if (this.http1 === null || this.closing !== null) {
+    if (this.closing !== null) {
       socket.destroy();
       return;
     }

@@ -25,7 +25,8 @@ import { CONNECTION_PREFACE, checkSettingValue } from '../../src/frame/index.js'
 import { Http1RequestError } from '../../src/server/errors.js';
 import { classifyFirstBytes, FIRST_BYTES_START, type FirstBytesScan } from '../../src/server/first-bytes.js';
 import { DEFAULT_MAX_SETTINGS_ENTRIES } from '../../src/connection/index.js';
-import { h2cUpgradeOf, parseHttp1RequestHead, type H2cUpgrade, type Http1RequestHead } from '../../src/server/http1.js';
+import { h2cUpgradeOf, type H2cUpgrade } from '../../src/server/http1.js';
+import { parseHttp1RequestHead, type ParsedHead as Http1RequestHead } from '../helpers/http1-head.js';
 
 /** Splits `data` at the given cut points (taken modulo its length). */
 export function chunksAt(data: Uint8Array, cuts: number[]): Buffer[] {

@@ -38,14 +38,16 @@ test('a connection that sends nothing is closed after handshakeTimeout', async (
   }
 });
 
-test('allowHTTP1 off: an HTTP/1.1 head that never ends is closed after handshakeTimeout; one too large gets 431', async () => {
-  const { server } = await startServer(Hello, { handshakeTimeout: 100, maxHttp1HeadSize: 1024, allowHTTP1: false });
-  try {
-    assert.equal(await rawExchange(server.port, 'GET / HTTP/1.1\r\nHost: x\r\n'), '');
-    const big = await rawExchange(server.port, `GET / HTTP/1.1\r\nX-Big: ${'a'.repeat(2000)}\r\n\r\n`);
-    assert.match(big, /^HTTP\/1\.1 431 /);
-  } finally {
-    await server.close();
+test('an HTTP/1.1 head that never ends is answered 408 and closed after handshakeTimeout (node:http\'s headersTimeout); one too large gets 431', async () => {
+  for (const allowHTTP1 of [true, false]) {
+    const { server } = await startServer(Hello, { handshakeTimeout: 100, maxHttp1HeadSize: 1024, allowHTTP1 });
+    try {
+      assert.match(await rawExchange(server.port, 'GET / HTTP/1.1\r\nHost: x\r\n'), /^(HTTP\/1\.1 408 |$)/);
+      const big = await rawExchange(server.port, `GET / HTTP/1.1\r\nX-Big: ${'a'.repeat(2000)}\r\n\r\n`);
+      assert.match(big, /^HTTP\/1\.1 431 /);
+    } finally {
+      await server.close();
+    }
   }
 });
 
@@ -55,7 +57,7 @@ test('bytes that are neither the preface nor HTTP/1.x are closed at once, unansw
     // A TLS record (0x16) is no HTTP/1.1 client: an HTTP/1.1 answer would be noise to it (issue 12, item 10).
     assert.equal(await rawExchange(server.port, '\x16\x03\x01 this is not http\r\n\r\n'), '');
     const r = await rawExchange(server.port, 'GET / HTTP/1.1\r\nHost: x\r\nno colon\r\n\r\n');
-    assert.match(r, /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*malformed HTTP\/1\.1 header line/);
+    assert.match(r, /^HTTP\/1\.1 400 Bad Request\r\n/);
   } finally {
     await server.close();
   }
