@@ -1,6 +1,8 @@
 /**
  * HTTP/2 server bench: h2kit's HTTP2Server against node:http2 (and nghttpd, C, when installed),
- * each in its own child process, loaded by h2load (`-t 1`) in the same run.
+ * each in its own child process, loaded by h2load (`-t 1`) in the same run. The HTTP/1.1 rows
+ * (`h2load --h1`) put the same h2kit server (its `allowHTTP1` side) against node:http instead:
+ * nghttpd and node:http2's cleartext server do not speak HTTP/1.1.
  *
  * Every throughput row runs the peers in turn, several rounds (the first peer of a round rotates,
  * so none always runs first), and reports the median round per peer and the median of the
@@ -23,8 +25,11 @@ import { commandExists, fmt, freePort, median, readCpuSeconds, roundOrder, sleep
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..');
 
-type PeerName = 'h2kit' | 'node:http2' | 'nghttpd';
+type PeerName = 'h2kit' | 'node:http2' | 'nghttpd' | 'node:http';
+/** The peers of the HTTP/2 rows. */
 const PEERS: PeerName[] = ['h2kit', 'node:http2', 'nghttpd'];
+/** The peers of the HTTP/1.1 rows. */
+const H1_PEERS: PeerName[] = ['h2kit', 'node:http'];
 
 /** ~20 request header fields as a desktop Chrome sends them for a page navigation. */
 const BROWSER_HEADERS = [
@@ -63,8 +68,10 @@ interface ThroughputRow {
   bytesPerRequest: number;
   /** Requests of the warm-up run before each measured run (JIT, connections, windows). */
   warmUp: number;
-  /** Target ratio h2kit / node:http2 (higher is better). */
+  /** Target ratio h2kit / node:http2 (HTTP/1.1 rows: h2kit / node:http; higher is better). */
   target: number;
+  /** HTTP/1.1 (`--h1` in args): h2kit against node:http rather than the HTTP/2 peers. */
+  h1?: boolean;
 }
 
 interface LatencyRow {
@@ -101,6 +108,9 @@ const ROWS: Row[] = [
   },
   { kind: 'throughput', key: 'large', title: '10 MiB responses -c 4 -m 1', tls: false, path: '/10m', args: ['-c', '4', '-m', '1'], unit: 'MiB/s', bytesPerRequest: LARGE_SIZE, warmUp: 20, target: 1 },
   { kind: 'throughput', key: 'upload', title: '1 MiB POST uploads -c 4 -m 1', tls: false, path: '/small', args: ['-c', '4', '-m', '1', '-d', '@UPLOAD'], unit: 'MiB/s', bytesPerRequest: UPLOAD_SIZE, warmUp: 40, target: 1 },
+  // HTTP/1.1 keep-alive (h2load --h1; -m is the pipelining depth there): h2kit against node:http, whose parser it shares.
+  { kind: 'throughput', key: 'h1-c10', title: 'small GET HTTP/1.1 -c 10 -m 1', tls: false, path: '/small', args: ['--h1', '-c', '10', '-m', '1'], unit: 'req/s', bytesPerRequest: 0, warmUp: 5000, target: 0.95, h1: true },
+  { kind: 'throughput', key: 'h1-pipe', title: 'small GET HTTP/1.1 -c 10 -m 10 pipelined', tls: false, path: '/small', args: ['--h1', '-c', '10', '-m', '10'], unit: 'req/s', bytesPerRequest: 0, warmUp: 5000, target: 0.95, h1: true },
   { kind: 'latency', key: 'latency', title: 'latency at 2,000 req/s (-c 10 --rps 200)', clients: 10, rps: 200, target: 1 },
   { kind: 'memory', key: 'memory', title: 'RSS per idle connection / per active stream', target: 0.7 },
 ];
@@ -216,8 +226,10 @@ class LineReader {
   }
 }
 
-async function startNodePeer(peer: 'h2kit' | 'node:http2', env: Environment, tls: boolean, nodeFlags: string[] = []): Promise<RunningServer> {
-  const script = join(REPO, 'dist', 'bench', 'servers', peer === 'h2kit' ? 'h2kit.js' : 'node-http2.js');
+const SCRIPTS: Record<'h2kit' | 'node:http2' | 'node:http', string> = { h2kit: 'h2kit.js', 'node:http2': 'node-http2.js', 'node:http': 'node-http.js' };
+
+async function startNodePeer(peer: 'h2kit' | 'node:http2' | 'node:http', env: Environment, tls: boolean, nodeFlags: string[] = []): Promise<RunningServer> {
+  const script = join(REPO, 'dist', 'bench', 'servers', SCRIPTS[peer]);
   const args = [...nodeFlags, '--expose-gc', script, ...(tls ? ['--tls', env.certDir] : [])];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const reader = new LineReader(child.stdout!);
@@ -321,11 +333,11 @@ function percentile(sorted: number[], p: number): number {
 interface Cell {
   /** Per peer: the row's numbers (median), or null when not run. */
   value: Partial<Record<PeerName, number>>;
-  /** Median of per-round ratios h2kit / node:http2. */
+  /** Median of per-round ratios h2kit / reference (node:http2; node:http for the HTTP/1.1 rows). */
   ratio: number;
   /** Throughput rows: the server's CPU time per request, microseconds (median per peer). */
   cpu: Partial<Record<PeerName, number>> | null;
-  /** Median of per-round ratios node:http2 CPU / h2kit CPU per request (how many times less CPU h2kit used). */
+  /** Median of per-round ratios reference CPU / h2kit CPU per request (how many times less CPU h2kit used). */
   cpuRatio: number;
   /** How the cell is printed. */
   unit: string;
@@ -463,13 +475,24 @@ async function runMemory(row: MemoryRow, env: Environment, opts: Options, peers:
   return [connCell, streamCell];
 }
 
+/** The peer a row's ratios divide by: node:http2, or node:http for the HTTP/1.1 rows. */
+function referenceOf(row: Row): PeerName {
+  return row.kind === 'throughput' && row.h1 === true ? 'node:http' : 'node:http2';
+}
+
+/** The peers that can run a row: nghttpd and node:http2 (cleartext) speak no HTTP/1.1, node:http no HTTP/2. */
+function peersOf(row: Row, available: PeerName[]): PeerName[] {
+  return row.kind === 'throughput' && row.h1 === true ? H1_PEERS : available;
+}
+
 function cellOf(row: { title: string; target: number } & Row, rounds: Array<Partial<Record<PeerName, number>>>, peers: PeerName[], unit: string, higherIsBetter: boolean, opts: Options): Cell {
   const value: Partial<Record<PeerName, number>> = {};
   for (const p of peers) {
     const vs = rounds.map((r) => r[p]).filter((v): v is number => v !== undefined && !Number.isNaN(v));
     if (vs.length > 0) value[p] = median(vs);
   }
-  const ratios = rounds.filter((r) => r.h2kit !== undefined && r['node:http2'] !== undefined).map((r) => r.h2kit! / r['node:http2']!);
+  const ref = referenceOf(row);
+  const ratios = rounds.filter((r) => r.h2kit !== undefined && r[ref] !== undefined).map((r) => r.h2kit! / r[ref]!);
   return { value, ratio: median(ratios), cpu: null, cpuRatio: NaN, unit, higherIsBetter, target: row.target, title: row.title, command: describeCommand(row, opts) };
 }
 
@@ -481,28 +504,35 @@ function targetText(cell: Cell): string {
   return `${cell.higherIsBetter ? '>=' : '<='} ${cell.target}x ${met ? 'met' : 'MISSED'}`;
 }
 
+/** The peer columns of the tables: node:http only when an HTTP/1.1 row ran (the HTTP/2-only tables keep their shape). */
+function peerColumns(cells: Cell[]): PeerName[] {
+  const hasH1 = cells.some((c) => c.value['node:http'] !== undefined);
+  return hasH1 ? ['h2kit', 'node:http2', 'nghttpd', 'node:http'] : ['h2kit', 'node:http2', 'nghttpd'];
+}
+
 function table(cells: Cell[]): string {
-  const header = ['row', 'unit', 'h2kit', 'node:http2', 'nghttpd', 'h2kit/node', 'target'];
+  const columns = peerColumns(cells);
+  const header = ['row', 'unit', ...columns, 'h2kit/node', 'target'];
   const lines = cells.map((c) => [
     c.title,
     c.unit,
-    fmt(c.value.h2kit ?? NaN),
-    fmt(c.value['node:http2'] ?? NaN),
-    fmt(c.value.nghttpd ?? NaN),
+    ...columns.map((p) => fmt(c.value[p] ?? NaN)),
     Number.isNaN(c.ratio) ? '-' : `${c.ratio.toFixed(2)}x`,
     targetText(c),
   ]);
+  const left = new Set([0, 1, header.length - 1]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const render = (cols: string[]): string => cols.map((col, i) => (i === 0 || i === 1 || i === 6 ? col.padEnd(widths[i]!) : col.padStart(widths[i]!))).join('  ').trimEnd();
+  const render = (cols: string[]): string => cols.map((col, i) => (left.has(i) ? col.padEnd(widths[i]!) : col.padStart(widths[i]!))).join('  ').trimEnd();
   return [render(header), render(widths.map((w) => '-'.repeat(w))), ...lines.map(render)].join('\n');
 }
 
 /** Server CPU per request: what each request costs the server, steadier than throughput on a shared machine. */
 function cpuTable(cells: Cell[]): string {
-  const header = ['row', 'h2kit', 'node:http2', 'nghttpd', 'node/h2kit'];
+  const columns = peerColumns(cells);
+  const header = ['row', ...columns, 'node/h2kit'];
   const lines = cells
     .filter((c) => c.cpu !== null)
-    .map((c) => [c.title, fmt(c.cpu!.h2kit ?? NaN), fmt(c.cpu!['node:http2'] ?? NaN), fmt(c.cpu!.nghttpd ?? NaN), Number.isNaN(c.cpuRatio) ? '-' : `${c.cpuRatio.toFixed(2)}x`]);
+    .map((c) => [c.title, ...columns.map((p) => fmt(c.cpu![p] ?? NaN)), Number.isNaN(c.cpuRatio) ? '-' : `${c.cpuRatio.toFixed(2)}x`]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const render = (cols: string[]): string => cols.map((col, i) => (i === 0 ? col.padEnd(widths[i]!) : col.padStart(widths[i]!))).join('  ').trimEnd();
   return [render(header), render(widths.map((w) => '-'.repeat(w))), ...lines.map(render)].join('\n');
@@ -572,20 +602,22 @@ export async function run(argv: string[]): Promise<void> {
       return;
     }
     const peers = PEERS.filter((p) => p !== 'nghttpd' || env.hasNghttpd);
+    const h1 = opts.rows.some((r) => r.kind === 'throughput' && r.h1 === true);
     process.stdout.write(
-      `http2: ${peers.join(', ')}; h2load -t 1; ${opts.rounds} rounds of ${opts.duration} s (after a warm-up run) per peer and row, alternating; medians\n`,
+      `http2: ${peers.join(', ')}${h1 ? ' (HTTP/1.1 rows: h2kit, node:http)' : ''}; h2load -t 1; ${opts.rounds} rounds of ${opts.duration} s (after a warm-up run) per peer and row, alternating; medians\n`,
     );
     const cells: Cell[] = [];
     for (const row of opts.rows) {
       const started = Date.now();
-      if (row.kind === 'throughput') cells.push(await runThroughput(row, env, opts, peers));
+      if (row.kind === 'throughput') cells.push(await runThroughput(row, env, opts, peersOf(row, peers)));
       else if (row.kind === 'latency') cells.push(...(await runLatency(row, env, opts, peers)));
       else cells.push(...(await runMemory(row, env, opts, peers)));
       if (opts.verbose) process.stdout.write(`  (${row.key}: ${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
     }
     process.stdout.write(`\n${table(cells)}\n`);
+    if (h1) process.stdout.write(`(h2kit/node: to node:http2, to node:http for the HTTP/1.1 rows)\n`);
     if (cells.some((c) => c.cpu !== null)) {
-      process.stdout.write(`\nServer CPU time per request (user + system, us; node/h2kit: times less CPU than node:http2):\n\n${cpuTable(cells)}\n`);
+      process.stdout.write(`\nServer CPU time per request (user + system, us; node/h2kit: times less CPU than node:http2${h1 ? ', node:http for the HTTP/1.1 rows' : ''}):\n\n${cpuTable(cells)}\n`);
     }
     process.stdout.write(`\nCommands (PORT: each server's port):\n`);
     for (const c of cells) process.stdout.write(`  ${c.title}: ${c.command}\n`);

@@ -67,13 +67,10 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     const ex = new Http1Exchange(this.nextId, req, res);
     this.nextId += 2;
     if (this.closing) res.shouldKeepAlive = false;
+    const headers = pairsOf(req.rawHeaders);
     let fields: Array<[string, string]>;
     try {
-      fields = requestFieldsOf(
-        { method: req.method ?? 'GET', target: req.url ?? '/', version: `HTTP/${req.httpVersion}`, headers: pairsOf(req.rawHeaders) },
-        this.scheme,
-        this.ownAuthority(),
-      );
+      fields = requestFieldsOf({ method: req.method ?? 'GET', target: req.url ?? '/', version: `HTTP/${req.httpVersion}`, headers }, this.scheme, this.ownAuthority());
     } catch (err) {
       if (!(err instanceof Http1RequestError)) throw err;
       refuse(res, err.status, err.message);
@@ -100,6 +97,15 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     handler.httpVersion = req.httpVersion === '1.0' ? '1.0' : '1.1';
     setRequestAttributes(handler, fields);
     ex.handler = handler;
+    if (!hasBody(headers)) {
+      // No content-length and no transfer-encoding: the request ends with its head (RFC 9112 section 6.3),
+      // as an HTTP/2 HEADERS frame with END_STREAM does. The request stream is left unread, as node:http
+      // expects of a body-less request (it drains it once the response is done): a 'data' listener would
+      // cost two ticks to learn of an end already known, and node's drain would then delete that listener.
+      this.callbacks.deliver(ex, HEADERS_ITEM);
+      if (!this.faulted) this.callbacks.deliver(ex, REQUEST_DONE_ITEM);
+      return;
+    }
     req.on('data', (chunk: Buffer) => this.guarded('http1-event', () => this.onRequestData(ex, chunk)));
     req.on('end', () =>
       this.guarded('http1-event', () => {
@@ -365,6 +371,15 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
       this.socket.destroy();
     }
   }
+}
+
+/** Whether a request head announces a body: a content-length (even 0: node:http reads it as a body) or a transfer-encoding. */
+function hasBody(headers: Array<[string, string]>): boolean {
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i]![0];
+    if (name === 'content-length' || name === 'transfer-encoding') return true;
+  }
+  return false;
 }
 
 function describe(ex: Http1Exchange): string {
