@@ -51,9 +51,13 @@ interface Entry {
   nextHopProtocol: string;
 }
 
-test('Chromium loads the example site over h2, renders it, and is sent no push', async () => {
+/**
+ * Loads the example site in `context`, checks that every resource came over `protocol`, that the
+ * page rendered (script ran, stylesheet applied, images decoded), and writes a screenshot.
+ */
+async function loadAndCheckSite(context: BrowserContext, url: string, protocol: 'h2' | 'http/1.1', screenshot: string): Promise<void> {
   const page = context.pages()[0] ?? (await context.newPage());
-  const response = await page.goto(serve.url, { waitUntil: 'load', timeout: 30_000 });
+  const response = await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
   assert.ok(response !== null);
   assert.equal(response.status(), 200);
   await page.waitForFunction(() => (globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset.rendered === 'yes', null, { timeout: 10_000 });
@@ -62,29 +66,33 @@ test('Chromium loads the example site over h2, renders it, and is sent no push',
     const all = [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')];
     return all.map((e) => ({ name: e.name, nextHopProtocol: e.nextHopProtocol }));
   })()`)) as Entry[];
-  const origin = new URL(serve.url).origin;
+  const origin = new URL(url).origin;
   const paths = entries.map((e) => e.name.replace(origin, ''));
   console.log(`# resources: ${entries.map((e) => `${e.name.replace(origin, '')}=${e.nextHopProtocol}`).join(', ')}`);
   for (const expected of ['/', '/style.css', '/app.js', '/img/logo.svg', '/img/dot.png']) {
     assert.ok(paths.includes(expected), `${expected} was loaded (loaded: ${paths.join(', ')})`);
   }
-  for (const e of entries) assert.equal(e.nextHopProtocol, 'h2', `${e.name} came over ${e.nextHopProtocol}`);
+  for (const e of entries) assert.equal(e.nextHopProtocol, protocol, `${e.name} came over ${e.nextHopProtocol}`);
 
   const rendered = (await page.evaluate(`(() => ({
     protocol: document.getElementById('protocol').textContent,
     h1Color: getComputedStyle(document.querySelector('h1')).color,
     images: [...document.images].map((i) => ({ src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0 })),
   }))()`)) as { protocol: string; h1Color: string; images: Array<{ src: string; ok: boolean }> };
-  assert.equal(rendered.protocol, 'h2', 'the page script ran and saw h2');
+  assert.equal(rendered.protocol, protocol, `the page script ran and saw ${protocol}`);
   assert.equal(rendered.h1Color, 'rgb(36, 86, 214)', 'the stylesheet applied');
   assert.equal(rendered.images.length, 2);
   for (const img of rendered.images) assert.ok(img.ok, `${img.src} decoded`);
 
   mkdirSync(ARTIFACTS, { recursive: true });
-  const shot = join(ARTIFACTS, 'browser-example-site.png');
+  const shot = join(ARTIFACTS, screenshot);
   await page.screenshot({ path: shot, fullPage: true });
   assert.ok(statSync(shot).size > 1000, 'a screenshot was written');
   console.log(`# screenshot: ${shot}`);
+}
+
+test('Chromium loads the example site over h2, renders it, and is sent no push', async () => {
+  await loadAndCheckSite(context, serve.url, 'h2', 'browser-example-site.png');
 
   await context.close();
   assert.equal(await serve.stop(), 0);
@@ -111,39 +119,7 @@ test('Chromium with --disable-http2 loads the example site from h2kit serve over
   });
   t.after(() => h1Context.close());
 
-  const page = h1Context.pages()[0] ?? (await h1Context.newPage());
-  const response = await page.goto(h1Serve.url, { waitUntil: 'load', timeout: 30_000 });
-  assert.ok(response !== null);
-  assert.equal(response.status(), 200);
-  await page.waitForFunction(() => (globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset.rendered === 'yes', null, { timeout: 10_000 });
-
-  const entries = (await page.evaluate(`(() => {
-    const all = [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')];
-    return all.map((e) => ({ name: e.name, nextHopProtocol: e.nextHopProtocol }));
-  })()`)) as Entry[];
-  const origin = new URL(h1Serve.url).origin;
-  const paths = entries.map((e) => e.name.replace(origin, ''));
-  console.log(`# resources: ${entries.map((e) => `${e.name.replace(origin, '')}=${e.nextHopProtocol}`).join(', ')}`);
-  for (const expected of ['/', '/style.css', '/app.js', '/img/logo.svg', '/img/dot.png']) {
-    assert.ok(paths.includes(expected), `${expected} was loaded (loaded: ${paths.join(', ')})`);
-  }
-  for (const e of entries) assert.equal(e.nextHopProtocol, 'http/1.1', `${e.name} came over ${e.nextHopProtocol}`);
-
-  const rendered = (await page.evaluate(`(() => ({
-    protocol: document.getElementById('protocol').textContent,
-    h1Color: getComputedStyle(document.querySelector('h1')).color,
-    images: [...document.images].map((i) => ({ src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0 })),
-  }))()`)) as { protocol: string; h1Color: string; images: Array<{ src: string; ok: boolean }> };
-  assert.equal(rendered.protocol, 'http/1.1', 'the page script ran and saw http/1.1');
-  assert.equal(rendered.h1Color, 'rgb(36, 86, 214)', 'the stylesheet applied');
-  assert.equal(rendered.images.length, 2);
-  for (const img of rendered.images) assert.ok(img.ok, `${img.src} decoded`);
-
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const shot = join(ARTIFACTS, 'browser-example-site-http1.png');
-  await page.screenshot({ path: shot, fullPage: true });
-  assert.ok(statSync(shot).size > 1000, 'a screenshot was written');
-  console.log(`# screenshot: ${shot}`);
+  await loadAndCheckSite(h1Context, h1Serve.url, 'http/1.1', 'browser-example-site-http1.png');
 
   // The server's side: every response it logged went over HTTP/1.1 (none over h2).
   await h1Context.close();

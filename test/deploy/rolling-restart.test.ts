@@ -34,6 +34,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { generate } from 'selfsigned';
 import { makeSite, startServe, type ServeProcess } from '../cli-serve/support.js';
+import { parseH2loadOutput } from './helpers/h2load.js';
 
 const hasH2load = spawnSync('h2load', ['--version']).status === 0;
 
@@ -78,25 +79,11 @@ function childrenOf(pid: number): number[] {
   return r.stdout.split('\n').filter((l) => l.length > 0).map(Number);
 }
 
-interface H2loadSummary {
-  total: number;
-  started: number;
-  done: number;
-  succeeded: number;
-  failed: number;
-  errored: number;
-  timeout: number;
-  status: { '2xx': number; '3xx': number; '4xx': number; '5xx': number };
-  text: string;
-}
+/** h2load's summary and the text it came from. */
+type H2loadSummary = ReturnType<typeof parseH2loadOutput> & { text: string };
 
 function parseH2load(text: string): H2loadSummary {
-  const r = /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(text);
-  const s = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(text);
-  assert.ok(r !== null && s !== null, `h2load printed its summary: ${text}`);
-  const [total, started, done, succeeded, failed, errored, timeout] = r.slice(1).map(Number) as [number, number, number, number, number, number, number];
-  const [s2, s3, s4, s5] = s.slice(1).map(Number) as [number, number, number, number];
-  return { total, started, done, succeeded, failed, errored, timeout, status: { '2xx': s2, '3xx': s3, '4xx': s4, '5xx': s5 }, text };
+  return { ...parseH2loadOutput(text), text };
 }
 
 const CLIENTS = 8;
@@ -146,7 +133,7 @@ describe('SIGHUP with --workers 2: a rolling restart under h2load', { skip: hasH
 
   test('h2load: only 2xx, no timeout; it fails only what it never sent after a GOAWAY', (t) => {
     t.diagnostic(summary.text.split('\n').filter((l) => /^(requests|status codes|finished)/.test(l)).join(' | '));
-    assert.equal(summary.status['3xx'] + summary.status['4xx'] + summary.status['5xx'], 0, summary.text);
+    assert.equal(summary.status3xx + summary.status4xx + summary.status5xx, 0, summary.text);
     assert.equal(summary.timeout, 0, summary.text);
     assert.equal(summary.failed, summary.errored, 'every failure is a request that got no response, none a bad status');
     assert.equal(summary.succeeded + summary.failed, summary.total, summary.text);
