@@ -21,6 +21,8 @@ export const HEADERS_ITEM: Http1Item = Object.freeze({ type: 'headers' });
 export const REQUEST_DONE_ITEM: Http1Item = Object.freeze({ type: 'requestDone' });
 
 export class Http1Exchange {
+  /** The Http1Session it belongs to (typed loosely: this file sits below it). */
+  readonly session: object;
   /** The handler's `streamId`: 1, 3, 5... in request order on the connection, as HTTP/2 client streams. */
   readonly id: number;
   readonly req: http.IncomingMessage;
@@ -44,7 +46,8 @@ export class Http1Exchange {
   bytesSent = 0;
   bytesReceived = 0;
 
-  constructor(id: number, req: http.IncomingMessage, res: http.ServerResponse) {
+  constructor(session: object, id: number, req: http.IncomingMessage, res: http.ServerResponse) {
+    this.session = session;
     this.id = id;
     this.req = req;
     this.res = res;

@@ -64,13 +64,14 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
 
   /** A request from Node's parser: build its handler and start its callbacks. */
   onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const ex = new Http1Exchange(this.nextId, req, res);
+    const ex = new Http1Exchange(this, this.nextId, req, res);
     this.nextId += 2;
     if (this.closing) res.shouldKeepAlive = false;
     const headers = pairsOf(req.rawHeaders);
     let fields: Array<[string, string]>;
     try {
-      fields = requestFieldsOf({ method: req.method ?? 'GET', target: req.url ?? '/', version: `HTTP/${req.httpVersion}`, headers }, this.scheme, this.ownAuthority());
+      // The fields themselves were judged by node:http's parser: only the request's control data is checked here.
+      fields = requestFieldsOf({ method: req.method ?? 'GET', target: req.url ?? '/', version: `HTTP/${req.httpVersion}`, headers }, this.scheme, this.ownAuthority(), false);
     } catch (err) {
       if (!(err instanceof Http1RequestError)) throw err;
       refuse(res, err.status, err.message);
@@ -78,13 +79,8 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     }
     this.exchanges.set(ex.id, ex);
     // Teardown: runs even after a fault, so the handler hears onClose (CANCEL) as over HTTP/2.
-    res.on('close', () => {
-      try {
-        this.responseClosed(ex);
-      } catch (err) {
-        this.fault(err);
-      }
-    });
+    (res as TaggedResponse)[EXCHANGE] = ex;
+    res.on('close', onResponseClose);
     let handler: BaseRequestHandler;
     try {
       handler = new this.ctx.handlerClass(this, ex.id);
@@ -181,8 +177,8 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     }
   }
 
-  /** The response finished, or the socket went before it did: onClose, once. */
-  private responseClosed(ex: Http1Exchange): void {
+  /** @internal The response finished, or the socket went before it did: onClose, once. */
+  responseClosed(ex: Http1Exchange): void {
     if (ex.closed) return;
     ex.closed = true;
     this.stopBody(ex);
@@ -380,6 +376,25 @@ function hasBody(headers: Array<[string, string]>): boolean {
     if (name === 'content-length' || name === 'transfer-encoding') return true;
   }
   return false;
+}
+
+/** Where a response finds its exchange: one shared 'close' listener instead of a closure per request. */
+const EXCHANGE = Symbol('h2kit.http1Exchange');
+type TaggedResponse = http.ServerResponse & { [EXCHANGE]?: Http1Exchange };
+
+/**
+ * A response's 'close' (finished, or its socket gone). Teardown: it runs even after a fault, so
+ * the handler hears onClose (CANCEL) as over HTTP/2.
+ */
+function onResponseClose(this: http.ServerResponse): void {
+  const ex = (this as TaggedResponse)[EXCHANGE];
+  if (ex === undefined) return;
+  const session = ex.session as Http1Session;
+  try {
+    session.responseClosed(ex);
+  } catch (err) {
+    session.fault(err);
+  }
 }
 
 function describe(ex: Http1Exchange): string {

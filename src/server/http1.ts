@@ -122,10 +122,12 @@ function pseudoFieldsOf(head: Http1RequestHead, connectionScheme: 'http' | 'http
  * The request as HTTP/2 header fields, as a handler sees every request whatever carried it:
  * pseudo-headers first (RFC 9113 section 8.3.1; CONNECT has only :method and :authority), then
  * the fields in order without the connection-specific ones (section 8.2.2), `te` kept only as
- * `trailers`. The fields go through the same checkRequestFields as every HTTP/2 request: what a
- * HEADERS frame may not carry is not let in through HTTP/1.1 either. Throws Http1RequestError.
+ * `trailers`. The list goes through the same checkRequestFields as every HTTP/2 request: what a
+ * HEADERS frame may not carry is not let in through HTTP/1.1 either (`judgeFields` false: only the
+ * pseudo-headers are, for a head node:http's strict parser has already judged field by field; an
+ * h2c upgrade's fields become a real HTTP/2 request and are judged whole). Throws Http1RequestError.
  */
-export function requestFieldsOf(head: Http1RequestHead, connectionScheme: 'http' | 'https', defaultAuthority = ''): Array<[string, string]> {
+export function requestFieldsOf(head: Http1RequestHead, connectionScheme: 'http' | 'https', defaultAuthority = '', judgeFields = true): Array<[string, string]> {
   // No request-target form has a fragment (RFC 9112 section 3.2): a '#' is the client's mistake or a trick.
   if (head.target.includes('#')) refuse(`request-target ${excerpt(head.target)} holds a fragment ('#')`, 'http1_bad_request_target');
   const target = pseudoFieldsOf(head, connectionScheme, defaultAuthority);
@@ -141,6 +143,9 @@ export function requestFieldsOf(head: Http1RequestHead, connectionScheme: 'http'
           [':authority', target.authority],
           [':path', target.path],
         ];
+  // `judgeFields` false: the fields were parsed by node:http's strict parser (tokens, values
+  // without controls) and only the control data above needs HTTP/2's rules.
+  if (!judgeFields) judge(headers);
   let trailers = false;
   for (const field of head.headers) {
     const name = field[0];
@@ -152,9 +157,14 @@ export function requestFieldsOf(head: Http1RequestHead, connectionScheme: 'http'
     headers.push(field);
   }
   if (trailers) headers.push(['te', 'trailers']);
+  if (judgeFields) judge(headers);
+  return headers;
+}
+
+/** Refuses (400) a request whose fields a HEADERS frame could not carry. */
+function judge(headers: Array<[string, string]>): void {
   const bad = checkRequestFields(headers);
   if (bad !== null) refuse(`the request would be malformed over HTTP/2 (RFC 9113 section 8): ${bad}`, `http1_${bad}`);
-  return headers;
 }
 
 /**
