@@ -45,6 +45,8 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
   private gone = false;
   /** An exception h2kit did not expect ended this connection. */
   private faulted = false;
+  /** ownAuthority(), once known. */
+  private authority: string | null = null;
 
   constructor(host: Http1SessionHost, socket: net.Socket, scheme: 'http' | 'https') {
     this.host = host;
@@ -115,8 +117,12 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
 
   /** The authority of an HTTP/1.0 request without Host (RFC 9112 section 3.3): the address it came to. */
   private ownAuthority(): string {
-    const host = this.socket.localAddress ?? '';
-    return `${host.includes(':') ? `[${host}]` : host}:${this.socket.localPort ?? 0}`;
+    // Once per connection: socket.localAddress asks the kernel (getsockname) each time.
+    if (this.authority === null) {
+      const host = this.socket.localAddress ?? '';
+      this.authority = `${host.includes(':') ? `[${host}]` : host}:${this.socket.localPort ?? 0}`;
+    }
+    return this.authority;
   }
 
   private onRequestData(ex: Http1Exchange, chunk: Buffer): void {
