@@ -63,6 +63,8 @@ export class Http1Gateway implements Http1SessionHost {
   private readonly host: Http1GatewayHost;
   private readonly settings: Http1Settings;
   private readonly server: http.Server;
+  /** node:http's connection tracking has been started (first HTTP/1.x socket). */
+  private tracking = false;
 
   constructor(host: Http1GatewayHost, settings: Http1Settings) {
     this.host = host;
@@ -84,14 +86,18 @@ export class Http1Gateway implements Http1SessionHost {
     server.maxHeadersCount = settings.maxHeadersCount + 1;
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res));
     server.on('upgrade', host.guard('http1-upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.onUpgrade(req, socket, head)));
-    // Node's connection tracking (the deadlines above) starts on 'listening'; this server is never
-    // bound, since sockets come from ours, so it is started by hand.
-    server.emit('listening');
     this.server = server;
   }
 
   /** Serves `socket` as HTTP/1.1; `initial`: bytes already read from it (the sniffed request line). */
   accept(socket: net.Socket, initial: Buffer | null, scheme: 'http' | 'https'): void {
+    if (!this.tracking) {
+      // Node's connection tracking (the deadlines above, checked on a timer) starts on 'listening';
+      // this server is never bound, since sockets come from ours, so it is started by hand, with the
+      // first HTTP/1.x socket: a server only HTTP/2 clients reach runs no such timer.
+      this.tracking = true;
+      this.server.emit('listening');
+    }
     const session = new Http1Session(this, socket, scheme);
     (socket as TaggedSocket)[SESSION] = session;
     this.sessions.add(session);
@@ -125,7 +131,7 @@ export class Http1Gateway implements Http1SessionHost {
   shutdown(): void {
     for (const session of this.sessions) session.shutdown();
     // Stops node's deadline checks (the server was never bound: its close error is expected).
-    this.server.close(() => {});
+    if (this.tracking) this.server.close(() => {});
   }
 
   destroyAll(): void {
