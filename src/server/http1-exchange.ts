@@ -20,9 +20,14 @@ export type Http1Item =
 export const HEADERS_ITEM: Http1Item = Object.freeze({ type: 'headers' });
 export const REQUEST_DONE_ITEM: Http1Item = Object.freeze({ type: 'requestDone' });
 
+/** What an exchange's shared listeners call on the session it belongs to (Http1Session). */
+export interface Http1ExchangeOwner {
+  responseClosed(ex: Http1Exchange): void;
+  fault(err: unknown): void;
+}
+
 export class Http1Exchange {
-  /** The Http1Session it belongs to (typed loosely: this file sits below it). */
-  readonly session: object;
+  readonly session: Http1ExchangeOwner;
   /** The handler's `streamId`: 1, 3, 5... in request order on the connection, as HTTP/2 client streams. */
   readonly id: number;
   readonly req: http.IncomingMessage;
@@ -46,7 +51,7 @@ export class Http1Exchange {
   bytesSent = 0;
   bytesReceived = 0;
 
-  constructor(session: object, id: number, req: http.IncomingMessage, res: http.ServerResponse) {
+  constructor(session: Http1ExchangeOwner, id: number, req: http.IncomingMessage, res: http.ServerResponse) {
     this.session = session;
     this.id = id;
     this.req = req;

@@ -14,7 +14,7 @@ import type net from 'node:net';
 import { ErrorCode } from '../errors.js';
 import { UsageError } from '../errors.js';
 import { PULL_SIZE } from '../io/body-pump.js';
-import { CallbackQueue, isThenable, type CallbackQueueOwner } from '../io/callback-queue.js';
+import { CallbackQueue, type CallbackQueueOwner } from '../io/callback-queue.js';
 import { failpoint, type FailpointName } from '../io/failpoints.js';
 import { HandlerError, Http1RequestError, PushRefusedError } from './errors.js';
 import { addTrailers, Http1Exchange, pairsOf, HEADERS_ITEM, REQUEST_DONE_ITEM, writeResponseHead, type Http1Item } from './http1-exchange.js';
@@ -22,6 +22,7 @@ import { requestFieldsOf } from './http1.js';
 import { setRequestAttributes } from './request-attributes.js';
 import type { BaseRequestHandler, HandlerSession, PushOptions, ResponseOptions } from './request-handler.js';
 import { responsePlanOf } from './response-head.js';
+import { accessLogEntryOf, callbackName, callHandler, runOnCloseNow } from './server-stream.js';
 import type { SessionContext } from './session-context.js';
 
 /** What the session needs of the HTTP/1.1 side of its server. */
@@ -137,18 +138,7 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
 
   /** @internal */
   invoke(ex: Http1Exchange, item: Http1Item): unknown {
-    const handler = ex.handler;
-    if (handler === null) return undefined;
-    if (item.type === 'close') return handler.onClose(item.errorCode);
-    if (ex.failed) return undefined;
-    switch (item.type) {
-      case 'headers':
-        return handler.onHeaders();
-      case 'data':
-        return handler.onData(item.data);
-      case 'requestDone':
-        return handler.onRequestDone();
-    }
+    return callHandler(ex, item);
   }
 
   /** @internal */
@@ -163,7 +153,7 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
       this.ctx.log.error('handler', `h2kit: ${describe(ex)}: onClose threw`, err);
       return;
     }
-    this.failExchange(ex, err, item.type === 'headers' ? 'onHeaders' : item.type === 'data' ? 'onData' : 'onRequestDone');
+    this.failExchange(ex, err, callbackName(item));
   }
 
   /** A callback or the body failed: 500 if the response has not started, else the connection is cut. */
@@ -190,9 +180,8 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     this.stopBody(ex);
     const errorCode = ex.res.writableFinished ? ErrorCode.NO_ERROR : ErrorCode.CANCEL;
     if (ex.responded && this.ctx.accessLog !== null && ex.handler !== null) {
-      const h = ex.handler;
       try {
-        this.ctx.accessLog({ clientAddress: this.clientAddress, time: Date.now(), method: h.method, path: h.path, status: ex.status, bytes: ex.bytesSent, streamId: ex.id, pushed: false, errorCode, httpVersion: h.httpVersion });
+        this.ctx.accessLog(accessLogEntryOf(ex, this.clientAddress, errorCode));
       } catch (err) {
         this.ctx.log.error('handler', 'h2kit: the access log failed:', err);
       }
@@ -200,20 +189,11 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     if (ex.handler === null || ex.calls.busy) {
       // A pending callback (onData awaiting a backend) must not hold onClose back: it runs now, once.
       ex.calls.queue = null;
-      if (ex.handler !== null) this.runClose(ex, errorCode);
+      if (ex.handler !== null) runOnCloseNow(ex.handler, errorCode, this.ctx.log, describe(ex));
       this.exchanges.delete(ex.id);
       return;
     }
     this.callbacks.deliver(ex, { type: 'close', errorCode });
-  }
-
-  private runClose(ex: Http1Exchange, errorCode: number): void {
-    try {
-      const result = ex.handler!.onClose(errorCode);
-      if (isThenable(result)) result.then(undefined, (err: unknown) => this.ctx.log.error('handler', `h2kit: ${describe(ex)}: onClose threw`, err));
-    } catch (err) {
-      this.ctx.log.error('handler', `h2kit: ${describe(ex)}: onClose threw`, err);
-    }
   }
 
   private socketClosed(): void {
@@ -395,7 +375,7 @@ type TaggedResponse = http.ServerResponse & { [EXCHANGE]?: Http1Exchange };
 function onResponseClose(this: http.ServerResponse): void {
   const ex = (this as TaggedResponse)[EXCHANGE];
   if (ex === undefined) return;
-  const session = ex.session as Http1Session;
+  const session = ex.session;
   try {
     session.responseClosed(ex);
   } catch (err) {

@@ -8,11 +8,11 @@
 import type { Connection } from '../connection/index.js';
 import { StreamTable } from '../connection/stream-table.js';
 import { ErrorCode } from '../errors.js';
-import { CallbackQueue, type CallbackQueueOwner, isThenable } from '../io/callback-queue.js';
+import { CallbackQueue, type CallbackQueueOwner } from '../io/callback-queue.js';
 import type { ConnectionDriver } from '../io/connection-driver.js';
 import { failpoint } from '../io/failpoints.js';
 import { HandlerError } from './errors.js';
-import { accessLogEntryOf, callHandler, callbackName, CLOSE_NO_ERROR, type CallbackItem, type ServerStream } from './server-stream.js';
+import { accessLogEntryOf, callHandler, callbackName, CLOSE_NO_ERROR, runOnCloseNow, type CallbackItem, type ServerStream } from './server-stream.js';
 import type { SessionContext } from './session-context.js';
 
 export abstract class ServerExchanges implements CallbackQueueOwner<ServerStream, CallbackItem> {
@@ -135,15 +135,7 @@ export abstract class ServerExchanges implements CallbackQueueOwner<ServerStream
   }
 
   protected runClose(stream: ServerStream, errorCode: number): void {
-    const handler = stream.handler!;
-    try {
-      const result = handler.onClose(errorCode);
-      if (isThenable(result)) {
-        result.then(undefined, (err: unknown) => this.ctx.log.error('handler', `h2kit: ${this.describe(stream)}: onClose threw`, err));
-      }
-    } catch (err) {
-      this.ctx.log.error('handler', `h2kit: ${this.describe(stream)}: onClose threw`, err);
-    }
+    runOnCloseNow(stream.handler!, errorCode, this.ctx.log, this.describe(stream));
     this.removeStream(stream);
   }
 

@@ -7,7 +7,8 @@
 import type { DataEvent, HeadersEvent } from '../connection/index.js';
 import { ErrorCode } from '../errors.js';
 import type { OutgoingBody } from '../io/body-pump.js';
-import { CallbackState } from '../io/callback-queue.js';
+import { CallbackState, isThenable } from '../io/callback-queue.js';
+import type { LogLimiter } from '../io/log-limiter.js';
 import type { AccessLogEntry } from './access-log.js';
 import type { StreamTiming } from './data-rate.js';
 import type { BaseRequestHandler } from './request-handler.js';
@@ -53,8 +54,14 @@ export class ServerStream {
   }
 }
 
-/** Calls the handler's callback for `item` (after a failure, only onClose); returns what it returned. */
-export function callHandler(stream: ServerStream, item: CallbackItem): unknown {
+/** A request's callbacks as both protocols queue them (HTTP/2 streams, HTTP/1.1 exchanges). */
+export type RequestCallbackItem = CallbackItem | { readonly type: 'data'; readonly data: Buffer } | { readonly type: 'headers' };
+
+/**
+ * Calls the handler's callback for `item` (after a failure, only onClose); returns what it
+ * returned. One dispatch for an HTTP/2 stream and an HTTP/1.1 exchange alike.
+ */
+export function callHandler(stream: { readonly handler: BaseRequestHandler | null; readonly failed: boolean }, item: RequestCallbackItem): unknown {
   const handler = stream.handler;
   if (handler === null) return undefined;
   if (item.type === 'close') return handler.onClose(item.errorCode);
@@ -70,13 +77,30 @@ export function callHandler(stream: ServerStream, item: CallbackItem): unknown {
   }
 }
 
+/**
+ * Runs a handler's onClose at once, outside the callback queue (a callback of its stream is still
+ * pending and must not hold it back). A throw or a rejection is logged as `what`'s, never thrown.
+ */
+export function runOnCloseNow(handler: BaseRequestHandler, errorCode: number, log: LogLimiter, what: string): void {
+  try {
+    const result = handler.onClose(errorCode);
+    if (isThenable(result)) result.then(undefined, (err: unknown) => log.error('handler', `h2kit: ${what}: onClose threw`, err));
+  } catch (err) {
+    log.error('handler', `h2kit: ${what}: onClose threw`, err);
+  }
+}
+
 /** The name of the callback `item` calls, for messages. */
-export function callbackName(item: CallbackItem): string {
+export function callbackName(item: RequestCallbackItem): string {
   return item.type === 'headers' ? 'onHeaders' : item.type === 'requestDone' ? 'onRequestDone' : item.type === 'close' ? 'onClose' : 'onData';
 }
 
-/** The access log's line of a stream that closed with `errorCode` (it has a handler and a response). */
-export function accessLogEntryOf(stream: ServerStream, clientAddress: [string, number], errorCode: number): AccessLogEntry {
+/** The access log's line of a stream (or HTTP/1.1 exchange) that closed with `errorCode` (it has a handler and a response). */
+export function accessLogEntryOf(
+  stream: { readonly id: number; readonly handler: BaseRequestHandler | null; readonly status: number; readonly bytesSent: number },
+  clientAddress: [string, number],
+  errorCode: number,
+): AccessLogEntry {
   const h = stream.handler!;
   return {
     clientAddress,
@@ -86,8 +110,8 @@ export function accessLogEntryOf(stream: ServerStream, clientAddress: [string, n
     status: stream.status,
     bytes: stream.bytesSent,
     streamId: stream.id,
-    pushed: stream.pushed,
+    pushed: h.pushed,
     errorCode,
-    httpVersion: '2',
+    httpVersion: h.httpVersion,
   };
 }
