@@ -15,12 +15,15 @@
  * new_connection_requested is set, which only the HTTP/1.1 session does (Connection: close).
  * Every h2load connection lives on an old worker (they all exist before the SIGHUP), so
  * "0 failed, 0 errored" cannot be had from h2load with any graceful GOAWAY. What it can show:
- * every request it did send was answered (started == succeeded), no response other than 2xx,
- * no timeout, and its failures are exactly the requests it never sent (total - started).
- * "started == succeeded" holds because the workers leave with the two-step GOAWAY of RFC 9113
- * section 6.8 (a first GOAWAY with last-stream-id 2^31-1, a PING round trip, then the final one:
- * Connection.shutdown()): the requests on the wire when a worker starts to leave are served.
- * (With one GOAWAY naming the last stream seen, 40-80 of them per run were refused.) The
+ * no response other than 2xx, no timeout, and no failure other than a request that got no response.
+ * "started == succeeded" cannot be asked of h2load, whatever the server does: h2load submits the
+ * next request from the callback of a finished one, so when a read holds a stream's last DATA and
+ * the GOAWAY after it, the new request is queued ("started") and then dropped unsent by nghttp2
+ * (session_predicate_request_headers_send: NGHTTP2_ERR_START_STREAM_NOT_ALLOWED once a GOAWAY is
+ * in), counted as failed. That loses at most one window (-m) per connection, the bound asserted;
+ * a CI run saw 30 of 80. The workers leave with the two-step GOAWAY of RFC 9113 section 6.8 (a
+ * first GOAWAY with last-stream-id 2^31-1, a PING round trip, then the final one:
+ * Connection.shutdown()), so what was on the wire is served. The
  * node:http2 client retries what a GOAWAY says was not processed, on a new connection, as a
  * browser does: for it the assertion is strict, zero failures. And rolling-haproxy.test.ts
  * shows h2load itself with zero failures, through HAProxy, as the restart is deployed.
@@ -140,8 +143,10 @@ describe('SIGHUP with --workers 2: a rolling restart under h2load', { skip: hasH
     // The failures, total - started, are the requests h2load never sent (it does not reconnect).
   });
 
-  test('h2load: every request it sent was answered (started == succeeded: the two-step GOAWAY)', () => {
-    assert.equal(summary.started - summary.succeeded, 0, summary.text);
+  test('h2load: of the requests it started, it loses at most the ones its own GOAWAY race drops (one window per connection)', (t) => {
+    const lost = summary.started - summary.succeeded;
+    t.diagnostic(`${lost} started but not answered (bound ${CLIENTS * STREAMS})`);
+    assert.ok(lost >= 0 && lost <= CLIENTS * STREAMS, summary.text);
   });
 });
 
