@@ -8,6 +8,8 @@ export {
   type RequestHandlerClass,
   type ResponseOptions,
   type PushOptions,
+  type PushRequest,
+  type LateTrailers,
   type HeadersInput,
   type HeaderInput,
 } from './request-handler.js';
