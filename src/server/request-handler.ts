@@ -21,6 +21,8 @@ export interface ResponseOptions {
    * one is given here, and `content-length` when the body's length is known.
    */
   headers?: HeadersInput | null;
+  /** Add a `date` field when `headers` has none (RFC 9110 section 6.6.1). Default true; false for a server without a clock. */
+  sendDate?: boolean;
   /** The body: null, a string (UTF-8), a Uint8Array, a Readable, an AsyncIterable, a body generator or a `fileBody()`. */
   body?: ResponseBody;
   /**

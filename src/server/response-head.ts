@@ -46,7 +46,7 @@ function responseHeadOf(options: ResponseOptions): ResponsePlan {
     declaredLength = Number(value);
   }
   // The handler's date wins (a proxy passing on the origin's, say); ours would be a second one.
-  if (ownDate) headers.splice(1, 1);
+  if (ownDate || options.sendDate === false) headers.splice(1, 1);
   return { status, headers, trailers, lateTrailers: typeof given === 'function' ? given : null, declaredLength, bytes: null, source: null };
 }
 
