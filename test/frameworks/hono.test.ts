@@ -42,7 +42,12 @@ function makeApp(): Hono {
 /** @hono/node-server's `serve`, building its server with `api`'s factory. */
 const viaNodeServer = (api: Http2Api): Start => (tls) => new Promise<Running>((resolve, reject) => {
   const app = makeApp();
-  const common = { fetch: app.fetch, port: 0, hostname: '127.0.0.1' };
+  // No `hostname`, as its README's examples: @hono/node-server then takes the request's host
+  // from `incoming.authority` when `incoming instanceof Http2ServerRequest` (node:http2's
+  // class), else from `incoming.headers.host`, and answers 400 "Missing host header" when
+  // neither is there (an h2 request carries :authority, not host). It listens on every
+  // interface then; the clients use 127.0.0.1.
+  const common = { fetch: app.fetch, port: 0 };
   const listening = (info: AddressInfo): void => {
     server.off('error', reject);
     resolve({ port: info.port, close: () => closeServer(server) });

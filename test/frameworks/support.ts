@@ -233,7 +233,7 @@ interface Transport {
 }
 
 /** Bounds one exchange: a server that never answers fails the test instead of hanging it. */
-const EXCHANGE_MS = 15_000;
+const EXCHANGE_MS = 30_000;
 
 function nodeH2Client(origin: string): Client {
   let session: http2.ClientHttp2Session | undefined;
@@ -337,7 +337,9 @@ function curlClient(port: number, mode: 'h2' | 'h2c' | 'h1'): Client {
       const id = n++;
       const headerFile = join(dir, `${id}.headers`);
       const bodyFile = join(dir, `${id}.body`);
-      const args = ['-sS', '--max-time', String(EXCHANGE_MS / 1000), '-D', headerFile, '-o', bodyFile, '-w', '%{http_version}'];
+      // -v: when an exchange fails, the message says how far it got (headers sent, upload
+      // complete, what came back).
+      const args = ['-sS', '-v', '--max-time', String(EXCHANGE_MS / 1000), '-D', headerFile, '-o', bodyFile, '-w', '%{http_version}'];
       args.push(mode === 'h2c' ? '--http2-prior-knowledge' : mode === 'h2' ? '--http2' : '--http1.1');
       if (mode !== 'h2c') args.push('-k');
       if (req.method === 'HEAD') args.push('--head');
@@ -352,7 +354,8 @@ function curlClient(port: number, mode: 'h2' | 'h2c' | 'h1'): Client {
       }
       args.push(origin + req.path);
       const { code, stdout, stderr } = await run('curl', args);
-      assert.equal(code, 0, `curl ${args.join(' ')} exited ${code}: ${stderr}`);
+      const trace = stderr.split('\n').filter((l) => !/^[{}] \[|^\* h2h3 |^\* (ALPN|TLSv1|SSL|CA|Server cert| {2})/.test(l)).slice(-25).join('\n');
+      assert.equal(code, 0, `curl ${args.join(' ')} exited ${code}:\n${trace}`);
       const blocks = readFileSync(headerFile, 'latin1').split(/\r?\n\r?\n/).filter((b) => b.trim() !== '');
       const lines = blocks[blocks.length - 1].split(/\r?\n/);
       const status = Number(/^HTTP\/[\d.]+ (\d{3})/.exec(lines[0])?.[1]);
@@ -416,6 +419,11 @@ function header(res: Res, name: string): string | undefined {
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
+/** The status, with the head of the body in the failure message (it usually says why). */
+function status(res: Res, want: number): void {
+  assert.equal(res.status, want, `status ${res.status}, body ${JSON.stringify(res.body.toString().slice(0, 200))}`);
+}
+
 function json(res: Res): unknown {
   assert.match(header(res, 'content-type') ?? '', /^application\/json/, `content-type of a JSON answer (status ${res.status}, body ${res.body.toString().slice(0, 200)})`);
   return JSON.parse(res.body.toString());
@@ -430,11 +438,11 @@ const CHECKS: Check[] = [
     async run(c, t) {
       const hello = await c.send({ method: 'GET', path: '/hello' });
       assert.equal(hello.version, t.protocol, 'the protocol used');
-      assert.equal(hello.status, 200);
+      status(hello, 200);
       assert.match(header(hello, 'content-type') ?? '', /^text\/plain/);
       assert.equal(hello.body.toString(), 'hello');
       const user = await c.send({ method: 'GET', path: '/users/42' });
-      assert.equal(user.status, 200);
+      status(user, 200);
       assert.deepEqual(json(user), { id: '42' });
     },
   },
@@ -443,7 +451,7 @@ const CHECKS: Check[] = [
     async run(c) {
       const sent = { name: 'h2kit', n: [1, 2, 3], nested: { ok: true, text: 'é ✓' } };
       const res = await c.send({ method: 'POST', path: '/echo', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(sent)) });
-      assert.equal(res.status, 200);
+      status(res, 200);
       assert.deepEqual(json(res), { received: sent });
     },
   },
@@ -451,14 +459,14 @@ const CHECKS: Check[] = [
     name: 'an unknown route: 404 from the framework',
     async run(c) {
       const res = await c.send({ method: 'GET', path: '/no/such/route' });
-      assert.equal(res.status, 404);
+      status(res, 404);
     },
   },
   {
     name: 'a route that throws: 500 from the error handler',
     async run(c) {
       const res = await c.send({ method: 'GET', path: '/boom' });
-      assert.equal(res.status, 500);
+      status(res, 500);
       assert.deepEqual(json(res), { error: 'boom', handledBy: 'error handler' });
     },
   },
@@ -466,7 +474,7 @@ const CHECKS: Check[] = [
     name: 'a streamed response: every chunk, no content-length',
     async run(c, t) {
       const res = await c.send({ method: 'GET', path: '/stream' });
-      assert.equal(res.status, 200);
+      status(res, 200);
       assert.equal(res.body.toString(), STREAM_CHUNKS.join(''));
       // A streamed body's length is not known when the head is sent: a content-length here
       // would mean the response was buffered first.
@@ -479,7 +487,7 @@ const CHECKS: Check[] = [
     async run(c) {
       upload ??= randomBytes(5 * 1024 * 1024);
       const res = await c.send({ method: 'POST', path: '/upload', headers: { 'content-type': 'application/octet-stream' }, body: upload });
-      assert.equal(res.status, 200, `upload status (body ${res.body.toString().slice(0, 200)})`);
+      status(res, 200);
       assert.deepEqual(json(res), { bytes: upload.length, sha256: createHash('sha256').update(upload).digest('hex') });
     },
   },
@@ -487,7 +495,7 @@ const CHECKS: Check[] = [
     name: 'a query string: escapes decoded, a repeated parameter kept whole',
     async run(c) {
       const res = await c.send({ method: 'GET', path: '/query?name=a%20b%26c&tag=x&tag=y' });
-      assert.equal(res.status, 200);
+      status(res, 200);
       assert.deepEqual(json(res), { name: 'a b&c', tags: ['x', 'y'] });
     },
   },
@@ -498,7 +506,7 @@ const CHECKS: Check[] = [
       // header into crumbs); node:http2's compat request joins them with "; " into one
       // `headers.cookie`, which is what the frameworks parse. curl and HTTP/1.1 send one field.
       const res = await c.send({ method: 'GET', path: '/cookies', headers: { cookie: t.curl ? 'a=1; b=two%20words' : ['a=1', 'b=two%20words'] } });
-      assert.equal(res.status, 200);
+      status(res, 200);
       assert.deepEqual(json(res), { a: '1', b: 'two words' });
       const set = res.headers['set-cookie'];
       assert.ok(Array.isArray(set) && set.length === 2, `two set-cookie fields, got ${JSON.stringify(set)}`);
@@ -513,7 +521,7 @@ const CHECKS: Check[] = [
     name: 'a redirect: 302 with a location, not followed',
     async run(c) {
       const res = await c.send({ method: 'GET', path: '/redirect' });
-      assert.equal(res.status, 302);
+      status(res, 302);
       assert.equal(header(res, 'location'), '/hello');
     },
   },
@@ -522,7 +530,7 @@ const CHECKS: Check[] = [
     async run(c, _t, quirks) {
       const get = await c.send({ method: 'GET', path: '/hello' });
       const head = await c.send({ method: 'HEAD', path: '/hello' });
-      assert.equal(head.status, 200);
+      status(head, 200);
       assert.equal(head.body.length, 0, 'no body after HEAD');
       // The same fields but for those that change with time or the connection.
       const fields = (r: Res): Record<string, string | string[]> => {
@@ -548,8 +556,10 @@ const CHECKS: Check[] = [
  * over each of its transports with every check.
  */
 export function frameworkSuite(framework: string, all: Variant[], quirks: Quirks = {}): void {
-  // Implementations, servers and transports run side by side (each transport has its own
-  // client, each server its own port); the checks of one transport run in order on its client.
+  // Implementations and their two servers run side by side (each server on its own port, each
+  // transport with its own client); a server's transports, and a transport's checks, run in
+  // order. Four lanes a file keep two CPUs busy through curl's start-up and TLS handshakes
+  // without piling every 5 MiB upload onto the same moment.
   describe(framework, { concurrency: true }, () => {
     for (const variant of all) {
       const title = `${framework} on ${variant.impl}`;
@@ -558,9 +568,9 @@ export function frameworkSuite(framework: string, all: Variant[], quirks: Quirks
         test(title, (t) => t.skip(start.skip));
         continue;
       }
-      describe(title, { timeout: 60_000, concurrency: true }, () => {
+      describe(title, { timeout: 120_000, concurrency: true }, () => {
         for (const tls of [true, false]) {
-          describe(tls ? 'TLS server (h2 + HTTP/1.1 by ALPN)' : 'cleartext server (h2c)', { concurrency: true }, () => {
+          describe(tls ? 'TLS server (h2 + HTTP/1.1 by ALPN)' : 'cleartext server (h2c)', () => {
             let server: Running | undefined;
             before(async () => {
               server = await start(tls ? await certificate() : null);
