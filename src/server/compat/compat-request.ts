@@ -10,7 +10,8 @@
  */
 import { Readable } from 'node:stream';
 import type { BaseRequestHandler } from '../request-handler.js';
-import { CompatSocket } from './compat-socket.js';
+import { compatErrors } from './compat-errors.js';
+import type { CompatSocket } from './compat-socket.js';
 
 /** A request's header fields as node gives them: names lowercased, duplicates joined, `set-cookie` an array. */
 export type IncomingHeaders = Record<string, string | string[] | undefined>;
@@ -104,6 +105,8 @@ export class Http2ServerRequest extends Readable {
   }
 
   set method(value: string) {
+    if (typeof value !== 'string') throw compatErrors.argType('method', 'of type string', value);
+    if (value.trim() === '') throw compatErrors.argValue('method', value, 'is invalid');
     this.methodOverride = value;
   }
 
