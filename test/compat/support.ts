@@ -15,6 +15,7 @@ import http2 from 'node:http2';
 import https from 'node:https';
 import type { IncomingHttpHeaders as Http1IncomingHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { makeTestCert } from '../server/support.js';
 
 export type CreateServer = typeof http2.createServer;
@@ -187,6 +188,7 @@ export class Harness {
   private readonly servers: AnyServer[] = [];
   private readonly sessions: http2.ClientHttp2Session[] = [];
   private readonly agents: https.Agent[] = [];
+  private readonly sockets: TLSSocket[] = [];
 
   constructor(readonly impl: Implementation) {}
 
@@ -252,26 +254,22 @@ export class Harness {
   /** One HTTP/1.1 request over TLS with node:https (a fresh agent, closed at cleanup). */
   http1(
     url: string,
-    options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+    options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer; alpn?: string[] } = {},
   ): Promise<{ status: number; headers: Http1IncomingHeaders; body: Buffer; httpVersion: string; alpn: string | false | null }> {
     const agent = new https.Agent({ keepAlive: true, rejectUnauthorized: false });
     this.agents.push(agent);
     return new Promise((resolve, reject) => {
-      const req = https.request(url + (options.path ?? '/'), { method: options.method ?? 'GET', headers: options.headers, agent }, (res) => {
+      const req = https.request(url + (options.path ?? '/'), { method: options.method ?? 'GET', headers: options.headers, agent, ...({ ALPNProtocols: options.alpn } as https.RequestOptions) }, (res) => {
         const chunks: Buffer[] = [];
+        const alpn = (res.socket as TLSSocket).alpnProtocol ?? null; // read now: a kept-alive socket is detached at 'end'
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          const socket = res.socket as import('node:tls').TLSSocket;
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks),
-            httpVersion: res.httpVersion,
-            alpn: socket.alpnProtocol ?? null,
-          });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), httpVersion: res.httpVersion, alpn });
         });
         res.on('error', reject);
       });
+      // Kept to be destroyed at cleanup: a refused connection (node:http2's 403) stays open otherwise.
+      req.on('socket', (socket: TLSSocket) => this.sockets.push(socket));
       req.on('error', reject);
       req.end(options.body);
     });
@@ -281,6 +279,7 @@ export class Harness {
   async closeAll(): Promise<void> {
     for (const s of this.sessions.splice(0)) if (!s.destroyed) s.destroy();
     for (const a of this.agents.splice(0)) a.destroy();
+    for (const s of this.sockets.splice(0)) s.destroy();
     const servers = this.servers.splice(0);
     await Promise.all(servers.map((server) => closeServer(server)));
   }
