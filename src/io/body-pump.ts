@@ -32,6 +32,8 @@ export class OutgoingBody {
   readonly source: BodySource;
   /** Sent after the body, with END_STREAM; null for none. */
   trailers: HeaderList | null;
+  /** Asked for the trailers when the body has ended (trailers known only then); null for none. May throw. */
+  lateTrailers: (() => HeaderList | null) | null = null;
   /** The content-length the body must match, -1 when none is checked. */
   readonly expectedLength: number;
   waitingForDrain = false;
@@ -219,10 +221,18 @@ export class BodyPump<S extends PumpedStream> {
       );
       return;
     }
+    let trailers = body.trailers;
+    if (body.lateTrailers !== null) {
+      try {
+        trailers = body.lateTrailers();
+      } catch (err) {
+        this.owner.bodyFailed(stream, err);
+        return;
+      }
+    }
     const conn = this.conn!;
     stream.body = null;
     this.drainWaiters.delete(stream);
-    const trailers = body.trailers;
     if (trailers === null) {
       conn.sendData(stream.id, last, true);
     } else {

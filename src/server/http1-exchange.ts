@@ -7,7 +7,7 @@ import type http from 'node:http';
 import { CallbackState } from '../io/callback-queue.js';
 import type { BodySource } from '../io/body-source.js';
 import type { HeaderList } from '../connection/index.js';
-import type { BaseRequestHandler } from './request-handler.js';
+import type { BaseRequestHandler, LateTrailers } from './request-handler.js';
 import type { ResponsePlan } from './response-head.js';
 
 /** A queued callback of an HTTP/1.1 exchange. */
@@ -44,6 +44,8 @@ export class Http1Exchange {
   source: BodySource | null = null;
   /** The response's trailers, written with the last chunk (chunked responses). */
   trailers: HeaderList | null = null;
+  /** Asked for the trailers when the streamed body has ended (`ResponseOptions.trailers` as a function). */
+  lateTrailers: LateTrailers | null = null;
   /** content-length the streamed body must match, -1 for none. */
   declaredLength = -1;
   /** The socket's buffer is full: the body waits for 'drain'. */

@@ -20,8 +20,8 @@ import { HandlerError, Http1RequestError, PushRefusedError } from './errors.js';
 import { addTrailers, Http1Exchange, pairsOf, HEADERS_ITEM, REQUEST_DONE_ITEM, writeResponseHead, type Http1Item } from './http1-exchange.js';
 import { requestFieldsOf } from './http1.js';
 import { setRequestAttributes } from './request-attributes.js';
-import type { BaseRequestHandler, HandlerSession, PushOptions, ResponseOptions } from './request-handler.js';
-import { responsePlanOf } from './response-head.js';
+import type { BaseRequestHandler, HandlerSession, HeadersInput, PushOptions, PushRequest, ResponseOptions } from './request-handler.js';
+import { informationalHeadOf, lateTrailerListOf, responsePlanOf } from './response-head.js';
 import { accessLogEntryOf, callbackName, callHandler, runOnCloseNow } from './server-stream.js';
 import type { SessionContext } from './session-context.js';
 
@@ -228,6 +228,7 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     }
     ex.source = plan.source;
     ex.trailers = plan.trailers;
+    ex.lateTrailers = plan.lateTrailers;
     ex.declaredLength = plan.declaredLength;
     ex.source.onWake = () => this.guarded('http1-event', () => this.pump(ex));
     this.pump(ex);
@@ -276,7 +277,17 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
       this.failExchange(ex, new UsageError(`the body ended after ${ex.bytesSent} of its content-length ${ex.declaredLength} bytes`, 'response_content_length_mismatch'), 'the response body');
       return;
     }
-    addTrailers(ex.res, ex.trailers);
+    let trailers = ex.trailers;
+    if (ex.lateTrailers !== null) {
+      try {
+        trailers = lateTrailerListOf(ex.lateTrailers);
+      } catch (err) {
+        this.failExchange(ex, err, 'the response trailers');
+        return;
+      }
+    }
+    // Trailers need chunked framing (no content-length); Node drops them otherwise, as RFC 9112 allows.
+    addTrailers(ex.res, trailers);
     ex.res.end();
   }
 
@@ -296,7 +307,38 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
   }
 
   push(streamId: number, options: PushOptions): BaseRequestHandler {
-    throw new PushRefusedError(`cannot push ${options?.path} on stream ${streamId}: HTTP/1.1 has no server push`, 'push_http1');
+    return this.promise(streamId, options);
+  }
+
+  promise(streamId: number, request: PushRequest): BaseRequestHandler {
+    throw new PushRefusedError(`cannot push ${request?.path} on stream ${streamId}: HTTP/1.1 has no server push`, 'push_http1');
+  }
+
+  /** Node writes 100, 102 and 103 itself (in order with pipelined responses); other 1xx codes have no use over HTTP/1.1 and are dropped. */
+  sendInformational(streamId: number, status: number, headers?: HeadersInput | null): void {
+    const ex = this.exchanges.get(streamId);
+    if (ex === undefined || ex.closed || ex.failed || this.gone) return;
+    const fields = informationalHeadOf(status, headers, ex.responded);
+    if (ex.handler?.httpVersion === '1.0') return; // RFC 9110 section 15.2: never a 1xx to an HTTP/1.0 client
+    if (status === 100) ex.res.writeContinue();
+    else if (status === 102) ex.res.writeProcessing();
+    else if (status === 103) {
+      const hints: Record<string, string | string[]> = {};
+      for (let i = 1; i < fields.length; i++) {
+        const [name, value] = fields[i]!;
+        const had = hints[name];
+        hints[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
+      }
+      if (hints.link !== undefined) ex.res.writeEarlyHints(hints);
+    }
+  }
+
+  /** HTTP/1.1 cannot end one exchange alone: the connection closes (what a reset means to the client). */
+  reset(streamId: number): void {
+    const ex = this.exchanges.get(streamId);
+    if (ex === undefined || ex.closed || this.gone) return;
+    this.stopBody(ex);
+    ex.res.destroy();
   }
 
   resume(streamId: number): void {

@@ -8,6 +8,8 @@ export {
   type RequestHandlerClass,
   type ResponseOptions,
   type PushOptions,
+  type PushRequest,
+  type LateTrailers,
   type HeadersInput,
   type HeaderInput,
 } from './request-handler.js';
@@ -18,3 +20,4 @@ export { setFileBodyLimits, fileBodyLimits, type FileBodyLimits } from '../io/fi
 export { PushRefusedError, HandlerError, Http1RequestError } from './errors.js';
 export type { ServerLogger } from './session.js';
 export { formatAccessLogLine, type AccessLogEntry, type AccessLogTarget } from './access-log.js';
+export * from './compat/index.js';

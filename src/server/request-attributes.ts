@@ -5,13 +5,13 @@
 import type { HeaderList } from '../connection/index.js';
 import { UsageError } from '../errors.js';
 import { appendHeaders } from '../io/header-input.js';
-import type { BaseRequestHandler, PushOptions } from './request-handler.js';
+import type { BaseRequestHandler, PushRequest } from './request-handler.js';
 
 /**
  * The request a push promises: `options`' method (GET by default) and path, `:scheme` and
  * `:authority` inherited from the parent request. Throws UsageError for a missing path.
  */
-export function pushRequestOf(options: PushOptions, parent: BaseRequestHandler, connectionScheme: string): HeaderList {
+export function pushRequestOf(options: PushRequest, parent: BaseRequestHandler, connectionScheme: string): HeaderList {
   if (typeof options?.path !== 'string' || options.path.length === 0) {
     throw new UsageError(`push() needs a non-empty path, got ${JSON.stringify(options?.path)}`, 'push_bad_path');
   }

@@ -21,13 +21,22 @@ export interface ResponseOptions {
    * one is given here, and `content-length` when the body's length is known.
    */
   headers?: HeadersInput | null;
+  /** Add a `date` field when `headers` has none (RFC 9110 section 6.6.1). Default true; false for a server without a clock. */
+  sendDate?: boolean;
   /** The body: null, a string (UTF-8), a Uint8Array, a Readable, an AsyncIterable, a body generator or a `fileBody()`. */
   body?: ResponseBody;
-  /** Trailer fields sent after the body (e.g. gRPC's `grpc-status`). */
-  trailers?: HeadersInput | null;
+  /**
+   * Trailer fields sent after the body (e.g. gRPC's `grpc-status`), or a function called once
+   * when a streamed body has ended, for fields known only then (a checksum, a status).
+   */
+  trailers?: HeadersInput | LateTrailers | null;
 }
 
-export interface PushOptions extends ResponseOptions {
+/** Trailers computed when the body has ended (null or undefined: none). */
+export type LateTrailers = () => HeadersInput | null | undefined;
+
+/** The request of a promised (pushed) stream, without its response. */
+export interface PushRequest {
   /** Path of the pushed resource (`:path`). */
   path: string;
   /** Method of the promised request; GET by default (a push must be safe and cacheable). */
@@ -35,6 +44,8 @@ export interface PushOptions extends ResponseOptions {
   /** Additional request header fields of the promised request. */
   requestHeaders?: HeadersInput | null;
 }
+
+export interface PushOptions extends ResponseOptions, PushRequest {}
 
 export type { BodyChunk, BodyGenerator, ResponseBody, Readable };
 
@@ -49,7 +60,19 @@ export interface HandlerSession {
   readonly scheme: 'http' | 'https';
   sendResponse(streamId: number, options: ResponseOptions): void;
   push(streamId: number, options: PushOptions): BaseRequestHandler;
+  /**
+   * PUSH_PROMISE only: the pushed stream's handler is returned with no response yet; its
+   * `sendResponse()` sends one later (node:http2's `pushStream`). Throws as `push()` does.
+   */
+  promise(streamId: number, request: PushRequest): BaseRequestHandler;
   canPush(streamId: number): boolean;
+  /**
+   * Sends an interim (1xx) response before the final one: 100 Continue, 103 Early Hints.
+   * Throws UsageError after the response started; ignored on a closed stream.
+   */
+  sendInformational(streamId: number, status: number, headers?: HeadersInput | null): void;
+  /** Ends the stream at once: RST_STREAM with `errorCode` (HTTP/2; CANCEL by default), or the connection closes (HTTP/1.1). */
+  reset(streamId: number, errorCode?: number): void;
   resume(streamId: number): void;
   /** Graceful close of this connection: GOAWAY(NO_ERROR), streams in flight finish, then it closes (node:http2's `session.close()`). */
   shutdown(): void;
@@ -125,6 +148,16 @@ export class BaseRequestHandler {
   /** Restarts a body generator paused by DATA_DEFERRED. Harmless when nothing is paused. */
   resume(): void {
     this.http2.resume(this.streamId);
+  }
+
+  /** Sends an interim (1xx) response before `sendResponse()`: 100 Continue, 103 Early Hints (`link` fields). */
+  sendInformational(status: number, headers?: HeadersInput | null): void {
+    this.http2.sendInformational(this.streamId, status, headers);
+  }
+
+  /** Abandons the stream: RST_STREAM (`errorCode`, CANCEL by default) over HTTP/2; over HTTP/1.1 the connection closes. */
+  reset(errorCode?: number): void {
+    this.http2.reset(this.streamId, errorCode);
   }
 }
 

@@ -8,9 +8,9 @@
 import type { HeaderList } from '../connection/index.js';
 import { UsageError } from '../errors.js';
 import { bodySourceOf, type BodySource } from '../io/body-source.js';
-import { appendHeaders } from '../io/header-input.js';
+import { appendHeaders, type HeadersInput } from '../io/header-input.js';
 import { httpDate } from '../io/http-date.js';
-import type { ResponseOptions } from './request-handler.js';
+import type { LateTrailers, ResponseOptions } from './request-handler.js';
 
 export interface ResponseHead {
   status: number;
@@ -32,12 +32,8 @@ function responseHeadOf(options: ResponseOptions): ResponsePlan {
   // connection and every other response of that second refers to it in one octet.
   const headers: HeaderList = [[':status', statusText(status)], ['date', httpDate()]];
   appendHeaders(headers, options.headers, 'response headers');
-  let trailers: HeaderList | null = null;
-  if (options.trailers !== undefined && options.trailers !== null) {
-    trailers = [];
-    appendHeaders(trailers, options.trailers, 'response trailers');
-    if (trailers.length === 0) trailers = null;
-  }
+  const given = options.trailers;
+  const trailers = typeof given === 'function' ? null : trailerListOf(given);
   let declaredLength = -1;
   let ownDate = false;
   for (let i = 2; i < headers.length; i++) {
@@ -50,14 +46,45 @@ function responseHeadOf(options: ResponseOptions): ResponsePlan {
     declaredLength = Number(value);
   }
   // The handler's date wins (a proxy passing on the origin's, say); ours would be a second one.
-  if (ownDate) headers.splice(1, 1);
-  return { status, headers, trailers, declaredLength, bytes: null, source: null };
+  if (ownDate || options.sendDate === false) headers.splice(1, 1);
+  return { status, headers, trailers, lateTrailers: typeof given === 'function' ? given : null, declaredLength, bytes: null, source: null };
+}
+
+/** Trailer fields as a list, checked; null for none (an empty list is none). Throws UsageError. */
+export function trailerListOf(input: HeadersInput | null | undefined): HeaderList | null {
+  if (input === undefined || input === null) return null;
+  const trailers: HeaderList = [];
+  appendHeaders(trailers, input, 'response trailers');
+  return trailers.length === 0 ? null : trailers;
+}
+
+/** A streamed body's late trailers, called once it has ended. Throws UsageError for bad fields. */
+export function lateTrailerListOf(late: LateTrailers): HeaderList | null {
+  const given = late();
+  if (typeof given === 'function') throw new UsageError('late trailers must be fields, not another function', 'response_bad_trailers');
+  return trailerListOf(given);
+}
+
+/**
+ * The fields of an interim (1xx) response: 100 to 199 except 101 (no HTTP/2 upgrade, RFC 9113
+ * section 8.6), before the final response. Throws UsageError.
+ */
+export function informationalHeadOf(status: number, headers: HeadersInput | null | undefined, responded: boolean): HeaderList {
+  if (responded) throw new UsageError('an interim (1xx) response must come before the final response', 'informational_after_response');
+  if (!Number.isInteger(status) || status < 100 || status > 199 || status === 101) {
+    throw new UsageError(`an interim response status must be an integer from 100 to 199 other than 101, got ${String(status)}`, 'informational_bad_status');
+  }
+  const fields: HeaderList = [[':status', statusText(status)]];
+  appendHeaders(fields, headers, 'interim response headers');
+  return fields;
 }
 
 /** A response ready to send: its head, and its body as bytes or as a source (or neither). */
 export interface ResponsePlan extends ResponseHead {
   bytes: Buffer | null;
   source: BodySource | null;
+  /** Trailers asked for when the streamed body (`source`) ends; null for none. */
+  lateTrailers: LateTrailers | null;
 }
 
 /**
@@ -94,7 +121,12 @@ export function responsePlanOf(options: ResponseOptions, isHead: boolean, connec
   }
   if (noBody) {
     plan.trailers = null;
+    plan.lateTrailers = null;
     plan.declaredLength = -1;
+  } else if (plan.lateTrailers !== null && source === null) {
+    // The body is whole already: its end is now.
+    plan.trailers = lateTrailerListOf(plan.lateTrailers);
+    plan.lateTrailers = null;
   }
   plan.bytes = bytes;
   plan.source = source;

@@ -24,9 +24,9 @@ import { PushRefusedError } from './errors.js';
 import { IdleTimer, type IdleOwner } from './idle-timer.js';
 import { ServerExchanges } from './server-exchanges.js';
 import { latenessOf, StreamTiming, type Lateness } from './data-rate.js';
-import type { BaseRequestHandler, HandlerSession, PushOptions, ResponseOptions } from './request-handler.js';
+import type { BaseRequestHandler, HandlerSession, HeadersInput, PushOptions, PushRequest, ResponseOptions } from './request-handler.js';
 import { pushRequestOf, setRequestAttributes } from './request-attributes.js';
-import { responsePlanOf } from './response-head.js';
+import { informationalHeadOf, lateTrailerListOf, responsePlanOf } from './response-head.js';
 import { REQUEST_DONE, ServerStream } from './server-stream.js';
 import type { SessionContext } from './session-context.js';
 
@@ -362,6 +362,8 @@ export class ServerSession extends ServerExchanges implements HandlerSession, Dr
     } else {
       source ??= new BufferBodySource(bytes!);
       stream.body = new OutgoingBody(source, trailers, plan.declaredLength);
+      const late = plan.lateTrailers;
+      if (late !== null) stream.body.lateTrailers = () => lateTrailerListOf(late);
       const driver = this.driver;
       source.onWake = () => driver.wake(stream);
       driver.pumpBody(stream);
@@ -377,6 +379,12 @@ export class ServerSession extends ServerExchanges implements HandlerSession, Dr
   }
 
   push(streamId: number, options: PushOptions): BaseRequestHandler {
+    const handler = this.promise(streamId, options);
+    this.sendResponse(handler.streamId, options);
+    return handler;
+  }
+
+  promise(streamId: number, request: PushRequest): BaseRequestHandler {
     const parent = this.streams.get(streamId);
     if (parent === undefined || parent.closed || parent.failed || parent.handler === null) {
       throw new PushRefusedError(`cannot push on stream ${streamId}: it is closed`, 'push_stream_closed');
@@ -387,16 +395,16 @@ export class ServerSession extends ServerExchanges implements HandlerSession, Dr
     if (parent.pushed) {
       throw new PushRefusedError(`cannot push on stream ${streamId}: it is itself a pushed stream`, 'push_on_pushed_stream');
     }
-    const requestHeaders = pushRequestOf(options, parent.handler, this.scheme);
+    const requestHeaders = pushRequestOf(request, parent.handler, this.scheme);
     if (!this.connection.canPush || this.goingAway) {
       const why = this.connection.peerSettings.enablePush ? 'the push limit is reached or the connection is closing' : 'the client disabled push (SETTINGS_ENABLE_PUSH = 0)';
-      throw new PushRefusedError(`cannot push ${options.path} on stream ${streamId}: ${why}`, 'push_refused');
+      throw new PushRefusedError(`cannot push ${request.path} on stream ${streamId}: ${why}`, 'push_refused');
     }
     let promisedId: number;
     try {
       promisedId = this.connection.pushPromise(streamId, requestHeaders);
     } catch (err) {
-      if (err instanceof UsageError) throw new PushRefusedError(`cannot push ${options.path}: ${err.message}`, err.token);
+      if (err instanceof UsageError) throw new PushRefusedError(`cannot push ${request.path}: ${err.message}`, err.token);
       throw err;
     }
     const stream = new ServerStream(promisedId, true);
@@ -412,8 +420,24 @@ export class ServerSession extends ServerExchanges implements HandlerSession, Dr
     handler.pushed = true;
     setRequestAttributes(handler, requestHeaders);
     stream.handler = handler;
-    this.sendResponse(promisedId, options);
+    this.driver.scheduleFlush();
     return handler;
+  }
+
+  sendInformational(streamId: number, status: number, headers?: HeadersInput | null): void {
+    const stream = this.streams.get(streamId);
+    if (stream === undefined || stream.closed || stream.failed || this.torndown) return;
+    const fields = informationalHeadOf(status, headers, stream.responded);
+    this.connection.sendHeaders(streamId, fields, false);
+    this.driver.scheduleFlush();
+  }
+
+  reset(streamId: number, errorCode: number = ErrorCode.CANCEL): void {
+    const stream = this.streams.get(streamId);
+    if (stream === undefined || stream.closed || this.torndown) return;
+    this.stopBody(stream);
+    this.connection.resetStream(streamId, errorCode);
+    this.driver.scheduleFlush();
   }
 
   resume(streamId: number): void {
