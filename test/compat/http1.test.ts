@@ -10,7 +10,7 @@ import https from 'node:https';
 import { Harness, Signal, implementations } from './support.js';
 
 for (const impl of await implementations()) {
-  describe(`${impl.name}: HTTP/1.1 with allowHTTP1`, { skip: impl.skip || impl.skipSecure, timeout: 15_000 }, () => {
+  describe(`${impl.name}: HTTP/1.1 with allowHTTP1`, { skip: impl.skip || impl.skipSecure, timeout: 60_000 }, () => {
     const h = new Harness(impl);
     afterEach(() => h.closeAll());
 

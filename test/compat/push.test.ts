@@ -10,7 +10,7 @@ import { Harness, Signal, codeOf, collect, implementations, type Exchange } from
 type PushCallback = (err: Error | null, res: http2.Http2ServerResponse) => void;
 
 for (const impl of await implementations()) {
-  describe(`${impl.name}: push`, { skip: impl.skip, timeout: 15_000 }, () => {
+  describe(`${impl.name}: push`, { skip: impl.skip, timeout: 60_000 }, () => {
     const h = new Harness(impl);
     afterEach(() => h.closeAll());
 

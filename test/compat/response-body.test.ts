@@ -14,7 +14,7 @@ import { Harness, Signal, codeOf, collect, implementations, once } from './suppo
 type Res = http2.Http2ServerResponse;
 
 for (const impl of await implementations()) {
-  describe(`${impl.name}: response body`, { skip: impl.skip, timeout: 15_000 }, () => {
+  describe(`${impl.name}: response body`, { skip: impl.skip, timeout: 60_000 }, () => {
     const h = new Harness(impl);
     afterEach(() => h.closeAll());
 

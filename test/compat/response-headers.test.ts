@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type http2 from 'node:http2';
-import { Harness, Signal, implementations } from './support.js';
+import { Harness, Signal, implementations, once } from './support.js';
 
 type Res = http2.Http2ServerResponse;
 
 for (const impl of await implementations()) {
-  describe(`${impl.name}: response headers`, { skip: impl.skip, timeout: 15_000 }, () => {
+  describe(`${impl.name}: response headers`, { skip: impl.skip, timeout: 60_000 }, () => {
     const h = new Harness(impl);
     afterEach(() => h.closeAll());
 
@@ -260,7 +260,7 @@ for (const impl of await implementations()) {
       const session = await h.connect(url);
       const req = session.request({ ':path': '/' });
       // The head arrives while the server has not ended the response: only then does it end.
-      const [headers] = await new Promise<[http2.IncomingHttpHeaders, number]>((resolve) => req.once('response', (hd, f) => resolve([hd, f])));
+      const [headers] = await once<[http2.IncomingHttpHeaders]>(req, 'response');
       assert.equal(headers[':status'], 200);
       assert.equal(headers['x-early'], 'yes');
       (await responded.promise).end('body');

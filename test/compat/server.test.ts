@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Harness, Signal, implementations, once, testCert } from './support.js';
 
 for (const impl of await implementations()) {
-  describe(`${impl.name}: server`, { skip: impl.skip, timeout: 15_000 }, () => {
+  describe(`${impl.name}: server`, { skip: impl.skip, timeout: 60_000 }, () => {
     const h = new Harness(impl);
     afterEach(() => h.closeAll());
 

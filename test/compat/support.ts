@@ -74,6 +74,17 @@ export function testCert(): Promise<{ key: Buffer; cert: Buffer }> {
 }
 
 /**
+ * The client-side waits in progress (`collect`, `once`): a server-side assertion that fails
+ * inside `Signal.guard` fails them at once, so the test reports that assertion instead of
+ * waiting for a response the failed handler will never send.
+ */
+const waiting = new Set<(err: unknown) => void>();
+
+function failWaiting(err: unknown): void {
+  for (const fail of [...waiting]) fail(err);
+}
+
+/**
  * A promise settled from callbacks on the server side, with a time limit that names what was
  * awaited. `guard(fn)` wraps a callback so an assertion that throws inside it rejects the
  * signal (and so fails the test that awaits it) instead of becoming an uncaught exception.
@@ -109,6 +120,7 @@ export class Signal<T = void> {
         fn(...args);
       } catch (err) {
         this.reject(err);
+        failWaiting(err);
       }
     };
   }
@@ -133,8 +145,12 @@ export interface Exchange {
   error: (Error & { code?: string }) | undefined;
 }
 
-/** Collects a client stream's whole exchange; resolves at the stream's 'close', never rejects. */
-export function collect(req: http2.ClientHttp2Stream): Promise<Exchange> {
+/**
+ * Collects a client stream's whole exchange, resolving at the stream's 'close' (a reset
+ * included: see `rstCode`/`error`). Rejects only when a guarded server-side assertion fails
+ * meanwhile, or when the stream has not closed within `timeoutMs` (naming what had arrived).
+ */
+export function collect(req: http2.ClientHttp2Stream, timeoutMs = 5000): Promise<Exchange> {
   const ex: Exchange = {
     status: undefined,
     headers: {},
@@ -149,7 +165,17 @@ export function collect(req: http2.ClientHttp2Stream): Promise<Exchange> {
     error: undefined,
   };
   const chunks: Buffer[] = [];
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const fail = (err: unknown): void => {
+      clearTimeout(timer);
+      waiting.delete(fail);
+      reject(err);
+    };
+    const timer = setTimeout(() => {
+      const got = ex.status === undefined ? 'no response' : `status ${ex.status}, ${Buffer.concat(chunks).length} body bytes, ended ${ex.ended}`;
+      fail(new Error(`the client stream did not close within ${timeoutMs} ms (${got})`));
+    }, timeoutMs);
+    waiting.add(fail);
     req.on('continue', () => {
       ex.continued = true;
       ex.continuedBeforeResponse = ex.status === undefined;
@@ -165,6 +191,8 @@ export function collect(req: http2.ClientHttp2Stream): Promise<Exchange> {
     req.on('end', () => (ex.ended = true));
     req.on('error', (err: Error) => (ex.error = err));
     req.on('close', () => {
+      clearTimeout(timer);
+      waiting.delete(fail);
       ex.body = Buffer.concat(chunks);
       ex.rstCode = req.rstCode;
       resolve(ex);
@@ -313,14 +341,19 @@ export function once<T extends unknown[] = unknown[]>(
   timeoutMs = 5000,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const fail = (err: unknown): void => {
+      clearTimeout(timer);
+      waiting.delete(fail);
       emitter.off(event, listener);
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for '${event}'`));
-    }, timeoutMs);
+      reject(err);
+    };
+    const timer = setTimeout(() => fail(new Error(`timed out after ${timeoutMs} ms waiting for '${event}'`)), timeoutMs);
     const listener = (...args: unknown[]): void => {
       clearTimeout(timer);
+      waiting.delete(fail);
       resolve(args as T);
     };
+    waiting.add(fail);
     emitter.once(event, listener);
   });
 }

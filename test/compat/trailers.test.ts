@@ -9,7 +9,7 @@ import type http2 from 'node:http2';
 import { Harness, Signal, implementations } from './support.js';
 
 for (const impl of await implementations()) {
-  describe(`${impl.name}: trailers`, { skip: impl.skip, timeout: 15_000 }, () => {
+  describe(`${impl.name}: trailers`, { skip: impl.skip, timeout: 60_000 }, () => {
     const h = new Harness(impl);
     afterEach(() => h.closeAll());
 
