@@ -209,6 +209,17 @@ for (const impl of await implementations()) {
       });
     });
 
+    it("the request emits 'close' after a normal exchange, once the response has ended", async () => {
+      const closed = new Signal<boolean>("the request's close");
+      const { url } = await h.start((req, res) => {
+        req.on('close', () => closed.resolve(res.writableEnded));
+        res.end('bye');
+      });
+      const ex = await h.get(url);
+      assert.equal(ex.body.toString(), 'bye');
+      assert.equal(await closed.promise, true);
+    });
+
     it('response.req is the request', async () => {
       const seen = new Signal<boolean>('the request');
       const { url } = await h.start((req, res) => {

@@ -75,6 +75,40 @@ for (const impl of await implementations()) {
       assert.deepEqual(ex.headers['set-cookie'], ['a=1; Path=/', 'b=2; HttpOnly']);
     });
 
+    it('appendHeader adds values to a header (case-insensitive), all of them sent', async () => {
+      const ex = await onResponse((res) => {
+        // appendHeader is in node 20's http2 compat API, not yet in @types/node 20.
+        const append = (res as unknown as { appendHeader(name: string, value: string | string[]): unknown }).appendHeader.bind(res);
+        res.setHeader('x-a', '1');
+        append('x-a', '2');
+        append('X-A', ['3']);
+        append('x-fresh', 'only');
+        assert.deepEqual(res.getHeader('x-a'), ['1', '2', '3']);
+        res.end();
+      });
+      assert.equal(ex.headers['x-a'], '1, 2, 3');
+      assert.equal(ex.headers['x-fresh'], 'only');
+    });
+
+    it('writeEarlyHints sends 103 (Early Hints) with its link headers before the final response', async () => {
+      const ex = await onResponse((res) => {
+        const hints = (res as unknown as { writeEarlyHints(h: Record<string, string | string[]>): void }).writeEarlyHints.bind(res);
+        hints({ link: '</style.css>; rel=preload; as=style' });
+        hints({ link: ['</a.js>; rel=preload', '</b.js>; rel=preload'], 'x-extra': 'e' });
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<html>');
+      });
+      assert.deepEqual(
+        ex.informational.map((hd) => [hd[':status'], hd.link, hd['x-extra']]),
+        [
+          [103, '</style.css>; rel=preload; as=style', undefined],
+          [103, '</a.js>; rel=preload, </b.js>; rel=preload', 'e'],
+        ],
+      );
+      assert.equal(ex.status, 200);
+      assert.equal(ex.body.toString(), '<html>');
+    });
+
     it('numbers are sent as their decimal string', async () => {
       const ex = await onResponse((res) => {
         res.setHeader('content-length', 5);

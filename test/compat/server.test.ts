@@ -74,6 +74,14 @@ for (const impl of await implementations()) {
       assert.deepEqual(order, ['session', 'request', 'request', 'session', 'request']);
     });
 
+    it("emits 'session' when a client connects, before it sends any request", async () => {
+      const { server, url } = await h.start((_req, res) => res.end());
+      const session = once<[unknown]>(server, 'session');
+      await h.connect(url);
+      const [s] = await session;
+      assert.ok(s !== null && typeof s === 'object');
+    });
+
     it('close(cb) stops accepting, then calls back and emits close once the clients are gone', async () => {
       const { server, url } = await h.start((_req, res) => res.end());
       const session = await h.connect(url);
