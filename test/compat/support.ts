@@ -95,7 +95,7 @@ export class Signal<T = void> {
   reject!: (err: unknown) => void;
   settled = false;
 
-  constructor(what: string, timeoutMs = 4000) {
+  constructor(what: string, timeoutMs = 3000) {
     this.promise = new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
       timer.unref();
@@ -150,7 +150,7 @@ export interface Exchange {
  * included: see `rstCode`/`error`). Rejects only when a guarded server-side assertion fails
  * meanwhile, or when the stream has not closed within `timeoutMs` (naming what had arrived).
  */
-export function collect(req: http2.ClientHttp2Stream, timeoutMs = 4000): Promise<Exchange> {
+export function collect(req: http2.ClientHttp2Stream, timeoutMs = 3000): Promise<Exchange> {
   const ex: Exchange = {
     status: undefined,
     headers: {},
@@ -323,7 +323,7 @@ function listen(server: AnyServer): Promise<number> {
   });
 }
 
-function closeServer(server: AnyServer, timeoutMs = 4000): Promise<void> {
+function closeServer(server: AnyServer, timeoutMs = 3000): Promise<void> {
   if (!server.listening) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server.close() did not complete within ${timeoutMs} ms`)), timeoutMs);
@@ -338,7 +338,7 @@ function closeServer(server: AnyServer, timeoutMs = 4000): Promise<void> {
 export function once<T extends unknown[] = unknown[]>(
   emitter: NodeJS.EventEmitter,
   event: string,
-  timeoutMs = 4000,
+  timeoutMs = 3000,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const fail = (err: unknown): void => {
