@@ -221,7 +221,7 @@ export class Http2ServerResponse extends Stream {
 
   write(chunk: BodyChunk, encodingOrCallback?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
     const encoding = typeof encodingOrCallback === 'string' ? encodingOrCallback : undefined;
-    const cb = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
+    const cb = typeof encodingOrCallback === 'function' ? encodingOrCallback : typeof callback === 'function' ? callback : undefined;
     if (this.ending || this.closed) {
       const err = this.ending ? compatErrors.writeAfterEnd() : compatErrors.invalidStream();
       if (cb !== undefined) process.nextTick(cb, err);
@@ -239,6 +239,7 @@ export class Http2ServerResponse extends Stream {
   }
 
   end(chunkOrCallback?: BodyChunk | (() => void) | null, encodingOrCallback?: BufferEncoding | (() => void), callback?: () => void): this {
+    // Any argument may be null or undefined (Fastify calls end(payload, null, null)).
     let chunk: BodyChunk | null | undefined;
     let cb: (() => void) | undefined;
     let encoding: BufferEncoding | undefined;
@@ -247,8 +248,8 @@ export class Http2ServerResponse extends Stream {
       chunk = chunkOrCallback;
       if (typeof encodingOrCallback === 'function') cb = encodingOrCallback;
       else {
-        encoding = encodingOrCallback;
-        cb = callback;
+        encoding = encodingOrCallback ?? undefined;
+        cb = typeof callback === 'function' ? callback : undefined;
       }
     }
     if (this.ending || this.closed) {
