@@ -27,7 +27,7 @@
  */
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -35,6 +35,7 @@ import http2 from 'node:http2';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { generate } from 'selfsigned';
@@ -353,7 +354,7 @@ function curlClient(port: number, mode: 'h2' | 'h2c' | 'h1'): Client {
         args.push('--data-binary', `@${dataFile}`);
       }
       args.push(origin + req.path);
-      const { code, stdout, stderr } = await run('curl', args);
+      const { code, stdout, stderr } = await runCurl(args);
       const trace = stderr.split('\n').filter((l) => !/^[{}] \[|^\* h2h3 |^\* (ALPN|TLSv1|SSL|CA|Server cert| {2})/.test(l)).slice(-25).join('\n');
       assert.equal(code, 0, `curl ${args.join(' ')} exited ${code}:\n${trace}`);
       const blocks = readFileSync(headerFile, 'latin1').split(/\r?\n\r?\n/).filter((b) => b.trim() !== '');
@@ -378,15 +379,42 @@ function curlClient(port: number, mode: 'h2' | 'h2c' | 'h1'): Client {
   };
 }
 
-function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+interface CurlResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let runner: ChildProcess | undefined;
+const pending = new Map<number, (r: CurlResult) => void>();
+let nextJob = 0;
+
+/**
+ * Runs curl through curl-runner.js, a process forked once: spawning from here would block this
+ * event loop (the servers' too) until each curl has exec'd, seconds on a loaded machine.
+ */
+function runCurl(args: string[]): Promise<CurlResult> {
+  if (runner === undefined) {
+    const r = fork(fileURLToPath(new URL('./curl-runner.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    r.on('message', (m: CurlResult & { id: number }) => {
+      pending.get(m.id)?.(m);
+      pending.delete(m.id);
+      if (pending.size === 0) r.channel?.unref();
+    });
+    r.on('exit', (code) => {
+      for (const done of pending.values()) done({ code: null, stdout: '', stderr: `curl-runner exited (${code})` });
+      pending.clear();
+      runner = undefined;
+    });
+    r.unref();
+    runner = r;
+  }
+  const id = nextJob++;
+  const r = runner;
+  return new Promise((resolve) => {
+    pending.set(id, resolve);
+    r.channel?.ref(); // a job in flight keeps this process alive until its answer
+    r.send({ id, args });
   });
 }
 
