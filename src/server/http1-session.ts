@@ -116,6 +116,11 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     this.callbacks.deliver(ex, HEADERS_ITEM);
   }
 
+  /** Read from the socket when asked (a getsockname call): most handlers never ask. */
+  get localAddress(): readonly [string, number] {
+    return [this.socket.localAddress ?? '', this.socket.localPort ?? 0];
+  }
+
   /** The authority of an HTTP/1.0 request without Host (RFC 9112 section 3.3): the address it came to. */
   private ownAuthority(): string {
     // Once per connection: socket.localAddress asks the kernel (getsockname) each time.
@@ -334,9 +339,11 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
   }
 
   /** HTTP/1.1 cannot end one exchange alone: the connection closes (what a reset means to the client). */
-  reset(streamId: number): void {
+  reset(streamId: number, errorCode?: number): void {
     const ex = this.exchanges.get(streamId);
     if (ex === undefined || ex.closed || this.gone) return;
+    // NO_ERROR after the response: node:http already reads and drops (or cuts) an unread body.
+    if (errorCode === 0 && ex.responded) return;
     this.stopBody(ex);
     ex.res.destroy();
   }

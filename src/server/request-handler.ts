@@ -58,6 +58,8 @@ export interface HandlerSession {
   readonly clientAddress: [string, number];
   /** `https` over TLS, `http` for cleartext. */
   readonly scheme: 'http' | 'https';
+  /** `[host, port]` the client connected to (this server's side of the connection). */
+  readonly localAddress?: readonly [string, number];
   sendResponse(streamId: number, options: ResponseOptions): void;
   push(streamId: number, options: PushOptions): BaseRequestHandler;
   /**
@@ -71,7 +73,11 @@ export interface HandlerSession {
    * Throws UsageError after the response started; ignored on a closed stream.
    */
   sendInformational(streamId: number, status: number, headers?: HeadersInput | null): void;
-  /** Ends the stream at once: RST_STREAM with `errorCode` (HTTP/2; CANCEL by default), or the connection closes (HTTP/1.1). */
+  /**
+   * Ends the stream at once: RST_STREAM with `errorCode` (HTTP/2; CANCEL by default), or the
+   * connection closes (HTTP/1.1). NO_ERROR after `sendResponse()` only refuses the rest of the
+   * request body, once the response has left (RFC 9113 section 8.1).
+   */
   reset(streamId: number, errorCode?: number): void;
   resume(streamId: number): void;
   /** Graceful close of this connection: GOAWAY(NO_ERROR), streams in flight finish, then it closes (node:http2's `session.close()`). */

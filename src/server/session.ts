@@ -116,6 +116,12 @@ export class ServerSession extends ServerExchanges implements HandlerSession, Dr
     this.idle.becameIdle();
   }
 
+  /** Read from the socket when asked (a getsockname call): most handlers never ask. */
+  get localAddress(): readonly [string, number] {
+    const socket = this.driver.socket;
+    return [socket.localAddress ?? '', socket.localPort ?? 0];
+  }
+
   // ---- the idle timer's owner ----
 
   /** @internal */
@@ -440,6 +446,12 @@ export class ServerSession extends ServerExchanges implements HandlerSession, Dr
   reset(streamId: number, errorCode: number = ErrorCode.CANCEL): void {
     const stream = this.streams.get(streamId);
     if (stream === undefined || stream.closed || this.torndown) return;
+    if (errorCode === ErrorCode.NO_ERROR && stream.responded) {
+      // After a response: the rest of the request is refused once the response has left.
+      this.connection.refuseRequestRest(streamId);
+      this.driver.scheduleFlush();
+      return;
+    }
     this.stopBody(stream);
     this.connection.resetStream(streamId, errorCode);
     this.driver.scheduleFlush();

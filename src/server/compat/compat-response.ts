@@ -46,6 +46,10 @@ function emitDrain(res: Http2ServerResponse): void {
   res.emit('drain');
 }
 
+function refuseRest(res: Http2ServerResponse): void {
+  res.refuseRequestRest();
+}
+
 function emitClosed(res: Http2ServerResponse, finished: boolean): void {
   res.emitClosed(finished);
 }
@@ -277,7 +281,12 @@ export class Http2ServerResponse extends Stream {
     if (cb !== undefined) this.once('finish', cb);
     // A request body nobody reads would hold the stream open: it is read and dropped (node does too).
     const req = this.req;
-    if (req !== null && !req.complete && req.readableFlowing === null) req.resume();
+    if (req !== null && !req.complete) {
+      if (req.readableFlowing === null) req.resume();
+      // A client still uploading once the response is done is asked to stop (RST_STREAM
+      // NO_ERROR, as node does); what has already arrived by the next turn is still read.
+      setImmediate(refuseRest, this);
+    }
     if (!this.started) this.sendWhole();
     else if (this.paused) this.wake();
     return this;
@@ -354,6 +363,11 @@ export class Http2ServerResponse extends Stream {
     // complete request), and 'finish' listeners must not run inside end(), nor before the
     // callbacks of earlier writes.
     process.nextTick(emitClosed, this, this.ending && errorCode === 0);
+  }
+
+  /** @internal */
+  refuseRequestRest(): void {
+    if (!this.closed && this.req !== null && !this.req.complete) this.stream.handler.reset(0);
   }
 
   /** @internal */
