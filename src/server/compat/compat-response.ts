@@ -31,8 +31,8 @@ type WriteCallback = (err?: Error | null) => void;
 
 /** What the response needs of its stream beyond the request's needs: a pushed stream's response. */
 export interface ResponseStream extends RequestStream {
-  /** PUSH_PROMISE for `request`; the pushed stream's response object, not started. Throws PushRefusedError. */
-  pushResponse(request: PushRequest): Http2ServerResponse;
+  /** PUSH_PROMISE for `request`; the pushed stream's response object, not started; null when no push can be made now. */
+  pushResponse(request: PushRequest): Http2ServerResponse | null;
 }
 
 function toBuffer(chunk: unknown, encoding: BufferEncoding | undefined): Buffer {
@@ -337,7 +337,8 @@ export class Http2ServerResponse extends Stream {
     const method = headers?.[':method'];
     try {
       const pushed = this.stream.pushResponse({ path: typeof path === 'string' ? path : '', method: typeof method === 'string' ? method : undefined, requestHeaders });
-      process.nextTick(callback, null, pushed);
+      if (pushed === null) process.nextTick(callback, this.closed ? compatErrors.invalidStream() : compatErrors.pushDisabled());
+      else process.nextTick(callback, null, pushed);
     } catch (err) {
       if (!(err instanceof PushRefusedError)) throw err;
       const refused = err.token === 'push_stream_closed' ? compatErrors.invalidStream() : compatErrors.pushDisabled();
