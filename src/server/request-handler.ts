@@ -61,12 +61,12 @@ export interface HandlerSession {
   /** `[host, port]` the client connected to (this server's side of the connection). */
   readonly localAddress?: readonly [string, number];
   sendResponse(streamId: number, options: ResponseOptions): void;
-  push(streamId: number, options: PushOptions): BaseRequestHandler;
+  push(streamId: number, options: PushOptions): BaseRequestHandler | null;
   /**
    * PUSH_PROMISE only: the pushed stream's handler is returned with no response yet; its
-   * `sendResponse()` sends one later (node:http2's `pushStream`). Throws as `push()` does.
+   * `sendResponse()` sends one later (node:http2's `pushStream`). Returns null and throws as `push()` does.
    */
-  promise(streamId: number, request: PushRequest): BaseRequestHandler;
+  promise(streamId: number, request: PushRequest): BaseRequestHandler | null;
   canPush(streamId: number): boolean;
   /**
    * Sends an interim (1xx) response before the final one: 100 Continue, 103 Early Hints.
@@ -110,11 +110,31 @@ export class BaseRequestHandler {
   pushed = false;
   /** The protocol that carried the request: `'2'`, or `'1.1'`/`'1.0'` for an HTTP/1.x client (`allowHTTP1`). */
   httpVersion: HttpVersion = '2';
+  private parsedUrl: URL | undefined = undefined;
 
   constructor(http2: HandlerSession, streamId: number) {
     this.http2 = http2;
     this.streamId = streamId;
     this.clientAddress = http2.clientAddress;
+  }
+
+  /**
+   * The value of a request header field (`name` in any case), or undefined: several fields of
+   * that name are joined with ", " (cookies are one field already, joined with "; ").
+   */
+  getHeader(name: string): string | undefined {
+    const wanted = name.toLowerCase();
+    let value: string | undefined;
+    for (const [n, v] of this.headers) if (n === wanted) value = value === undefined ? v : `${value}, ${v}`;
+    return value;
+  }
+
+  /**
+   * The request's URL (scheme, authority and `path`): `url.pathname`, `url.searchParams`... Made
+   * on first use; throws TypeError when the authority is not one a URL can hold.
+   */
+  get url(): URL {
+    return (this.parsedUrl ??= new URL(this.path, `${this.scheme || this.http2.scheme}://${this.host || 'localhost'}`));
   }
 
   /** Called when the request HEADERS arrived; the attributes are set. */
@@ -140,9 +160,13 @@ export class BaseRequestHandler {
   /**
    * Pushes a resource (PUSH_PROMISE on this stream); must come before `sendResponse()`.
    * Returns the pushed stream's handler (an instance of the server's handler class), whose
-   * response is already under way. Throws PushRefusedError when the client does not accept it.
+   * response is already under way; or null, with nothing sent, when a push cannot be made now:
+   * the client disabled push (every current browser and curl do), the request came over
+   * HTTP/1.1, the push limit is reached, the connection is closing or the stream is gone. Push is
+   * an optimisation: the response goes out either way. Throws for misuse only (UsageError after
+   * `sendResponse()` or for bad arguments; PushRefusedError on a pushed stream).
    */
-  push(options: PushOptions): BaseRequestHandler {
+  push(options: PushOptions): BaseRequestHandler | null {
     return this.http2.push(this.streamId, options);
   }
 

@@ -45,13 +45,25 @@ class Handler extends BaseRequestHandler {
       case '/late-trailers-whole':
         this.sendResponse({ body: 'whole', trailers: () => ({ 'x-when': 'now' }) });
         break;
+      case '/lookup?q=a%20b&n=1':
+        this.sendResponse({
+          body: JSON.stringify({
+            accept: this.getHeader('Accept'),
+            dup: this.getHeader('x-dup'),
+            none: this.getHeader('x-none') ?? null,
+            pathname: this.url.pathname,
+            q: this.url.searchParams.get('q'),
+            origin: this.url.origin,
+          }),
+        });
+        break;
       case '/no-date':
         this.sendResponse({ body: 'no date', sendDate: false });
         break;
       case '/promise': {
         const pushed = this.http2.promise(this.streamId, { path: '/later.txt' });
-        this.sendResponse({ body: 'main' });
-        setImmediate(() => pushed.sendResponse({ body: 'pushed later' }));
+        this.sendResponse({ body: pushed === null ? 'main, no push' : 'main' });
+        if (pushed !== null) setImmediate(() => pushed.sendResponse({ body: 'pushed later' }));
         break;
       }
     }
@@ -121,6 +133,12 @@ describe('handler API additions over HTTP/2', () => {
     assert.equal(r.trailers?.['x-when'], 'now');
   });
 
+  test('getHeader(name) looks a field up in any case, repeated ones joined; url parses path and query', async () => {
+    const r = await request(session, { ':path': '/lookup?q=a%20b&n=1', accept: 'text/html', 'x-dup': ['1', '2'] });
+    const seen = JSON.parse(r.body.toString()) as Record<string, unknown>;
+    assert.deepEqual(seen, { accept: 'text/html', dup: '1, 2', none: null, pathname: '/lookup', q: 'a b', origin: `http://127.0.0.1:${server.port}` });
+  });
+
   test('sendDate: false leaves the date field out', async () => {
     const r = await request(session, { ':path': '/no-date' });
     assert.equal(r.headers.date, undefined);
@@ -186,8 +204,9 @@ describe('handler API additions over HTTP/1.1', () => {
     await assert.rejects(get('/reset'), /socket hang up|ECONNRESET|aborted/);
   });
 
-  test('promise() is refused: HTTP/1.1 has no push (the handler fails, the client gets a 500)', async () => {
+  test('promise() returns null over HTTP/1.1 (no push), and the response goes out', async () => {
     const r = await get('/promise');
-    assert.equal(r.res.statusCode, 500);
+    assert.equal(r.res.statusCode, 200);
+    assert.equal(r.body, 'main, no push');
   });
 });

@@ -23,16 +23,14 @@ import { compatErrors } from './compat-errors.js';
 import { checkedName, emptyFields, entriesOf, fieldListOf, storedValue, type OutgoingFields, type OutgoingValue } from './compat-fields.js';
 import type { Http2ServerRequest, RequestStream } from './compat-request.js';
 import type { CompatSocket } from './compat-socket.js';
-
-/** Queued body bytes above which `write()` returns false (node's default writable high-water mark). */
-const HIGH_WATER_MARK = 16384;
+import { HIGH_WATER_MARK, WriteQueue } from './compat-write-queue.js';
 
 type WriteCallback = (err?: Error | null) => void;
 
 /** What the response needs of its stream beyond the request's needs: a pushed stream's response. */
 export interface ResponseStream extends RequestStream {
-  /** PUSH_PROMISE for `request`; the pushed stream's response object, not started. Throws PushRefusedError. */
-  pushResponse(request: PushRequest): Http2ServerResponse;
+  /** PUSH_PROMISE for `request`; the pushed stream's response object, not started; null when no push can be made now. */
+  pushResponse(request: PushRequest): Http2ServerResponse | null;
 }
 
 function toBuffer(chunk: unknown, encoding: BufferEncoding | undefined): Buffer {
@@ -69,11 +67,8 @@ export class Http2ServerResponse extends Stream {
   private ending = false;
   private finishedSending = false;
   private closed = false;
-  private queue: Buffer[] = [];
-  private callbacks: Array<WriteCallback | null> = [];
-  private queued = 0;
+  private readonly queue = new WriteQueue();
   private paused = false;
-  private needDrain = false;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(stream: ResponseStream, req: Http2ServerRequest | null) {
@@ -216,7 +211,7 @@ export class Http2ServerResponse extends Stream {
   }
 
   get writableLength(): number {
-    return this.queued;
+    return this.queue.length;
   }
 
   get writableHighWaterMark(): number {
@@ -224,7 +219,7 @@ export class Http2ServerResponse extends Stream {
   }
 
   get writableNeedDrain(): boolean {
-    return this.needDrain;
+    return this.queue.needDrain;
   }
 
   get writableCorked(): number {
@@ -246,12 +241,10 @@ export class Http2ServerResponse extends Stream {
     }
     const buf = toBuffer(chunk, encoding);
     this.headSent = true;
-    this.enqueue(buf, cb ?? null);
+    const more = this.enqueue(buf, cb ?? null);
     if (!this.started) this.queueStart();
     else if (this.paused) this.wake();
-    if (this.queued < HIGH_WATER_MARK) return true;
-    this.needDrain = true;
-    return false;
+    return more;
   }
 
   end(chunkOrCallback?: BodyChunk | (() => void) | null, encodingOrCallback?: BufferEncoding | (() => void), callback?: () => void): this {
@@ -337,7 +330,8 @@ export class Http2ServerResponse extends Stream {
     const method = headers?.[':method'];
     try {
       const pushed = this.stream.pushResponse({ path: typeof path === 'string' ? path : '', method: typeof method === 'string' ? method : undefined, requestHeaders });
-      process.nextTick(callback, null, pushed);
+      if (pushed === null) process.nextTick(callback, this.closed ? compatErrors.invalidStream() : compatErrors.pushDisabled());
+      else process.nextTick(callback, null, pushed);
     } catch (err) {
       if (!(err instanceof PushRefusedError)) throw err;
       const refused = err.token === 'push_stream_closed' ? compatErrors.invalidStream() : compatErrors.pushDisabled();
@@ -354,11 +348,7 @@ export class Http2ServerResponse extends Stream {
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    const callbacks = this.callbacks;
-    this.queue = [];
-    this.callbacks = [];
-    this.queued = 0;
-    for (const cb of callbacks) if (cb !== null) process.nextTick(cb, compatErrors.invalidStream());
+    this.queue.clear(compatErrors.invalidStream());
     // On the next tick: the stream can close inside sendResponse() (a whole response to a
     // complete request), and 'finish' listeners must not run inside end(), nor before the
     // callbacks of earlier writes.
@@ -381,14 +371,13 @@ export class Http2ServerResponse extends Stream {
 
   // ---- sending ----
 
-  private enqueue(buf: Buffer, cb: WriteCallback | null): void {
+  /** Queues a write (an empty one, or one for a response without a body, is done at once); false: wait for 'drain'. */
+  private enqueue(buf: Buffer, cb: WriteCallback | null): boolean {
     if (buf.length === 0 || this.bodyless()) {
       if (cb !== null) process.nextTick(cb);
-      return;
+      return true;
     }
-    this.queue.push(buf);
-    this.callbacks.push(cb);
-    this.queued += buf.length;
+    return this.queue.push(buf, cb);
   }
 
   private queueStart(): void {
@@ -415,12 +404,7 @@ export class Http2ServerResponse extends Stream {
   /** `end()` came before the response started: one response with the whole body. */
   private sendWhole(): void {
     this.started = true;
-    const queue = this.queue;
-    const body = queue.length === 0 ? null : queue.length === 1 ? queue[0]! : Buffer.concat(queue);
-    for (const cb of this.callbacks) if (cb !== null) process.nextTick(cb);
-    this.queue = [];
-    this.callbacks = [];
-    this.queued = 0;
+    const body = this.queue.takeAll();
     const options = this.head();
     options.body = body;
     if (this.trailerFields !== null) options.trailers = fieldListOf(this.trailerFields, false);
@@ -433,19 +417,12 @@ export class Http2ServerResponse extends Stream {
     const handler: BaseRequestHandler = this.stream.handler;
     const options = this.head();
     if (this.bodyless()) {
-      this.dropQueue();
+      this.queue.clear(undefined);
     } else {
       options.body = this.generate;
       options.trailers = () => (this.trailerFields === null ? null : fieldListOf(this.trailerFields, false));
     }
     handler.sendResponse(options);
-  }
-
-  private dropQueue(): void {
-    for (const cb of this.callbacks) if (cb !== null) process.nextTick(cb);
-    this.queue = [];
-    this.callbacks = [];
-    this.queued = 0;
   }
 
   private wake(): void {
@@ -461,13 +438,7 @@ export class Http2ServerResponse extends Stream {
       this.paused = true;
       return [null, DATA_DEFERRED];
     }
-    const cb = this.callbacks.shift();
-    if (cb !== undefined && cb !== null) process.nextTick(cb);
-    this.queued -= chunk.length;
-    if (this.needDrain && this.queued < HIGH_WATER_MARK) {
-      this.needDrain = false;
-      process.nextTick(emitDrain, this);
-    }
-    return [chunk, this.ending && this.queue.length === 0 ? DATA_EOF : DATA_OK];
+    if (this.queue.drained()) process.nextTick(emitDrain, this);
+    return [chunk, this.ending && this.queue.empty ? DATA_EOF : DATA_OK];
   };
 }
