@@ -1,6 +1,6 @@
 /**
  * Koa on node:http2's compatibility API: `createSecureServer(opts, app.callback())` and
- * `createServer(opts, app.callback())` (h2c), with @koa/router and @koa/bodyparser, the
+ * `createServer(app.callback())` (h2c), with @koa/router and @koa/bodyparser, the
  * contract of support.ts on node:http2 and on h2kit's drop-in.
  */
 import Koa from 'koa';
@@ -60,8 +60,10 @@ const start = (api: Http2Api): Start => (tls) => {
   // Koa's callback is typed for node:http's objects; node:http2's compat objects stand in for
   // them (the point of the compatibility API).
   const handler = makeApp().callback() as unknown as (req: unknown, res: unknown) => void;
-  return listen(tls === null ? api.createServer(serverOptions(null), handler) : api.createSecureServer(serverOptions(tls), handler));
+  // h2c through the one-argument form, `createServer(app.callback())`, as Koa's users write it:
+  // no options, so no allowHTTP1 (node's default) and no HTTP/1.1 on that port.
+  return listen(tls === null ? api.createServer(handler) : api.createSecureServer(serverOptions(tls), handler));
 };
 
-frameworkSuite('Koa', await variants(start));
+frameworkSuite('Koa', await variants(start, { cleartextHTTP1: false }));
 

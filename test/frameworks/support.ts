@@ -153,17 +153,20 @@ export async function h2kitServe(): Promise<ServeFn | { skip: string }> {
   return h2kit.serve as ServeFn;
 }
 
-/** The reference and (once built) h2kit, for files whose app takes an `Http2Api`. */
-export async function variants(start: (api: Http2Api) => Start): Promise<Variant[]> {
+/**
+ * The reference and (once built) h2kit, for files whose app takes an `Http2Api`.
+ * `cleartextHTTP1: false` when the app's cleartext server is made without allowHTTP1.
+ */
+export async function variants(start: (api: Http2Api) => Start, { cleartextHTTP1 = true } = {}): Promise<Variant[]> {
   const h2kit = await h2kitApi();
   return [
     // node:http2 on Node 20 has no HTTP/1.1 on a cleartext server: `allowHTTP1` is honoured by
     // createSecureServer only, and an HTTP/1.1 request to createServer gets an HTTP/2 SETTINGS
     // frame back (node's own client reports "Parse Error: Expected HTTP/").
     { impl: 'node:http2', start: start(http2), h1Cleartext: false },
-    // h2kit answers HTTP/1.1 on the cleartext port too (its HTTP2Server always has), so the
-    // drop-in is expected to keep doing so when allowHTTP1 is given.
-    { impl: 'h2kit', start: 'skip' in h2kit ? h2kit : start(h2kit), h1Cleartext: true },
+    // h2kit answers HTTP/1.1 on the cleartext port too when given allowHTTP1 (its HTTP2Server
+    // always has), so the drop-in is checked for it.
+    { impl: 'h2kit', start: 'skip' in h2kit ? h2kit : start(h2kit), h1Cleartext: cleartextHTTP1 },
   ];
 }
 
@@ -612,7 +615,7 @@ export function frameworkSuite(framework: string, all: Variant[], quirks: Quirks
             });
             for (const transport of TRANSPORTS.filter((tr) => tr.tls === tls)) {
               const skip = transport.curl ? curlMissing() : !tls && transport.protocol === '1.1' && !variant.h1Cleartext
-                ? `${variant.impl} serves no HTTP/1.1 on a cleartext port` : null;
+                ? `no HTTP/1.1 on this cleartext server (${variant.impl}, as the app makes it)` : null;
               describe(transport.name, () => {
                 let client: Client | undefined;
                 after(async () => {
