@@ -593,9 +593,9 @@ const CHECKS: Check[] = [
 export function frameworkSuite(framework: string, all: Variant[], quirks: Quirks = {}): void {
   // Implementations and their two servers run side by side (each server on its own port, each
   // transport with its own client); a server's transports, and a transport's checks, run in
-  // order. Four lanes a file keep two CPUs busy through curl's start-up and TLS handshakes
-  // without piling every 5 MiB upload onto the same moment.
-  describe(framework, { concurrency: true }, () => {
+  // order; at most two implementations at a time. Four lanes a file keep two CPUs busy through
+  // curl's start-up and TLS handshakes without piling every 5 MiB upload onto the same moment.
+  describe(framework, { concurrency: 2 }, () => {
     for (const variant of all) {
       const title = `${framework} on ${variant.impl}`;
       const { start } = variant;
