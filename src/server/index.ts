@@ -18,3 +18,4 @@ export { setFileBodyLimits, fileBodyLimits, type FileBodyLimits } from '../io/fi
 export { PushRefusedError, HandlerError, Http1RequestError } from './errors.js';
 export type { ServerLogger } from './session.js';
 export { formatAccessLogLine, type AccessLogEntry, type AccessLogTarget } from './access-log.js';
+export { serve, type ServeOptions, type FetchServer, type FetchInfo, type FetchFunction, type FetchErrorHandler } from './fetch/serve.js';

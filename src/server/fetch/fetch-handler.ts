@@ -1,0 +1,184 @@
+/**
+ * The request handler behind `serve()`: one class per `serve()` call (it closes over that call's
+ * `fetch` and `onError`), one instance per stream, on the public handler API only.
+ *
+ *   onHeaders      -> build the Request, call fetch (not awaited by the callback queue, so the
+ *                     body's onData keeps flowing to a fetch that reads it)
+ *   onData         -> the request body stream (a promise while its queue is full holds the credit)
+ *   onRequestDone  -> the body stream ends
+ *   onClose(code)  -> code != 0: the client went away (reset, lost connection) or the stream
+ *                     failed: the signal aborts, the request body errors, the response body is
+ *                     cancelled
+ *
+ * fetch throwing or rejecting goes to `onError` (default: a logged 500); a value that is not a
+ * Response is logged and answered 500. Nothing a client does can make this throw out of a callback.
+ */
+import type { LogLimiter } from '../../io/log-limiter.js';
+import { isThenable } from '../../io/callback-queue.js';
+import { BaseRequestHandler, type HandlerSession, type HttpVersion, type RequestHandlerClass } from '../request-handler.js';
+import { methodHasBody, RequestBody, requestOf } from './fetch-request.js';
+import { isResponse, sendFetchResponse, type ResponseBodyReader } from './fetch-response.js';
+
+/** What a fetch handler learns about the connection besides the Request. */
+export interface FetchInfo {
+  /** The client's address. */
+  remoteAddress: string;
+  /** The client's port. */
+  remotePort: number;
+  /** The protocol that carried the request: `'2'`, `'1.1'` or `'1.0'`. */
+  httpVersion: HttpVersion;
+}
+
+/** The application function of `serve()`: a Request in, a Response (or a promise of one) out. */
+export type FetchFunction = (request: Request, info: FetchInfo) => Response | Promise<Response>;
+
+/** Turns an error of `fetch` into a response. */
+export type FetchErrorHandler = (error: unknown, request: Request) => Response | Promise<Response>;
+
+/** What the handler class of one `serve()` call needs. */
+export interface FetchApp {
+  readonly fetch: FetchFunction;
+  /** null: the default (log, then 500). */
+  readonly onError: FetchErrorHandler | null;
+  /** The server's logger behind a rate limit: a client can make these lines come at will. */
+  readonly log: LogLimiter;
+}
+
+const TEXT_PLAIN = 'text/plain; charset=utf-8';
+
+/** A short plain-text answer made by the adapter itself (not the application's). */
+function plainResponse(status: number, text: string): Response {
+  return new Response(text, { status, headers: { 'content-type': TEXT_PLAIN } });
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name.length > 0 ? `an object (${name})` : 'an object';
+}
+
+/** Methods undici's Request refuses (WHATWG "forbidden methods"): 501, the server does not do them. */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+/** The reason the signal, the request body and the response body are given when the client goes away. */
+function clientGone(errorCode: number): DOMException {
+  return new DOMException(`the client went away before the response finished (stream closed with error code ${errorCode})`, 'AbortError');
+}
+
+/** A handler class serving `app`: give it to an HTTP2Server. */
+export function fetchHandlerClass(app: FetchApp): RequestHandlerClass {
+  return class FetchHandler extends BaseRequestHandler {
+    /** The request body's producer; null for GET and HEAD (their body, if any, is dropped). */
+    private requestBody: RequestBody | null = null;
+    private abort: AbortController | null = null;
+    private responseBody: ResponseBodyReader | null = null;
+    /** onClose has run: nothing more is sent. */
+    private closed = false;
+
+    constructor(http2: HandlerSession, streamId: number) {
+      super(http2, streamId);
+    }
+
+    override onHeaders(): void {
+      // Not returned: the callback queue would hold onData back until fetch settles, and a fetch
+      // that reads its body would wait for itself.
+      this.respond().catch(this.lastResort);
+    }
+
+    override onData(data: Buffer): Promise<void> | undefined {
+      return this.requestBody?.push(data);
+    }
+
+    override onRequestDone(): void {
+      this.requestBody?.end();
+    }
+
+    override onClose(errorCode: number): void {
+      this.closed = true;
+      if (errorCode === 0) {
+        // Complete. A body still open here was left unread by an HTTP/1.1 response that ended first.
+        this.requestBody?.fail(new DOMException('the response was sent before the request body was read', 'AbortError'));
+        return;
+      }
+      const reason = clientGone(errorCode);
+      this.abort?.abort(reason);
+      this.requestBody?.fail(reason);
+      this.responseBody?.cancel(reason);
+    }
+
+    private async respond(): Promise<void> {
+      let request: Request;
+      try {
+        if (methodHasBody(this.method)) this.requestBody = new RequestBody();
+        this.abort = new AbortController();
+        request = requestOf(this, this.requestBody, this.abort.signal);
+      } catch (err) {
+        // A request undici will not represent: a bad authority, or a method it forbids.
+        this.requestBody?.fail(err);
+        const status = FORBIDDEN_METHODS.has(this.method.toUpperCase()) ? 501 : 400;
+        this.send(plainResponse(status, status === 501 ? 'Not Implemented\n' : 'Bad Request\n'));
+        return;
+      }
+      let response: unknown;
+      try {
+        const result = app.fetch(request, { remoteAddress: this.clientAddress[0], remotePort: this.clientAddress[1], httpVersion: this.httpVersion });
+        response = isThenable(result) ? await result : result;
+      } catch (err) {
+        response = await this.errorResponse(err, request);
+      }
+      if (!isResponse(response)) {
+        app.log.error('fetch', `h2kit: serve(): fetch returned ${describe(response)}, not a Response, for ${this.method} ${this.path}; answered 500`);
+        response = plainResponse(500, 'Internal Server Error\n');
+      }
+      this.send(response as Response);
+    }
+
+    /** `onError`'s response, or the default: the error logged, a 500. */
+    private async errorResponse(err: unknown, request: Request): Promise<unknown> {
+      if (app.onError !== null) {
+        try {
+          return await app.onError(err, request);
+        } catch (err2) {
+          app.log.error('fetch', `h2kit: serve(): onError threw for ${this.method} ${this.path} (after fetch failed); answered 500`, err2, err);
+          return plainResponse(500, 'Internal Server Error\n');
+        }
+      }
+      app.log.error('fetch', `h2kit: serve(): fetch failed for ${this.method} ${this.path}; answered 500`, err);
+      return plainResponse(500, 'Internal Server Error\n');
+    }
+
+    /**
+     * respond() rejected: only a logger that throws gets here. Answer 500 if nothing was sent, so
+     * the stream does not wait for the request timeout.
+     */
+    private readonly lastResort = (): void => {
+      if (this.closed) return;
+      try {
+        this.responseBody = sendFetchResponse(this, plainResponse(500, 'Internal Server Error\n'), this.method === 'HEAD');
+      } catch {
+        // A response was on its way already.
+      }
+    };
+
+    /** Sends `response` unless the client is gone; a Response that cannot be sent becomes a 500. */
+    private send(response: Response): void {
+      if (this.closed) {
+        response.body?.cancel().catch(() => {});
+        return;
+      }
+      try {
+        this.responseBody = sendFetchResponse(this, response, this.method === 'HEAD');
+      } catch (err) {
+        app.log.error('fetch', `h2kit: serve(): the Response to ${this.method} ${this.path} could not be sent (status ${String(response.status)}); answered 500`, err);
+        try {
+          this.responseBody = sendFetchResponse(this, plainResponse(500, 'Internal Server Error\n'), this.method === 'HEAD');
+        } catch {
+          // The stream has a response already (the server answered 408 meanwhile): nothing to add.
+        }
+      }
+      // An upload nobody took is dropped, so it holds neither credit nor the stream.
+      this.requestBody?.discardIfUnread();
+    }
+  };
+}
