@@ -6,9 +6,10 @@
  *                     body's onData keeps flowing to a fetch that reads it)
  *   onData         -> the request body stream (a promise while its queue is full holds the credit)
  *   onRequestDone  -> the body stream ends
- *   onClose(code)  -> code != 0: the client went away (reset, lost connection) or the stream
- *                     failed: the signal aborts, the request body errors, the response body is
- *                     cancelled
+ *   onClose(code)  -> code != 0 (a reset, a lost connection, a failed stream), or 0 before the
+ *                     whole response was handed over (the client reset with NO_ERROR): the
+ *                     client went away; the signal aborts, the request body errors, the
+ *                     response body is cancelled
  *
  * fetch throwing or rejecting goes to `onError` (default: a logged 500); a value that is not a
  * Response is logged and answered 500. Nothing a client does can make this throw out of a callback.
@@ -75,6 +76,8 @@ export function fetchHandlerClass(app: FetchApp): RequestHandlerClass {
     private responseBody: ResponseBodyReader | null = null;
     /** onClose has run: nothing more is sent. */
     private closed = false;
+    /** A response without a body was sent (the end of a streamed one is `responseBody.finished`). */
+    private sentWhole = false;
 
     constructor(http2: HandlerSession, streamId: number) {
       super(http2, streamId);
@@ -96,7 +99,9 @@ export function fetchHandlerClass(app: FetchApp): RequestHandlerClass {
 
     override onClose(errorCode: number): void {
       this.closed = true;
-      if (errorCode === 0) {
+      // A clean close comes only after the whole response; before it, a 0 is the client's
+      // RST_STREAM(NO_ERROR) (what node:http2's stream.destroy() sends): it went away too.
+      if (errorCode === 0 && (this.sentWhole || this.responseBody?.finished === true)) {
         // Complete. A body still open here was left unread by an HTTP/1.1 response that ended first.
         this.requestBody?.fail(new DOMException('the response was sent before the request body was read', 'AbortError'));
         return;
@@ -169,11 +174,13 @@ export function fetchHandlerClass(app: FetchApp): RequestHandlerClass {
       }
       try {
         this.responseBody = sendFetchResponse(this, response, this.method === 'HEAD');
+        this.sentWhole = this.responseBody === null;
       } catch (err) {
         app.log.error('fetch', `h2kit: serve(): the Response to ${this.method} ${this.path} could not be sent (status ${String(response.status)}); answered 500`, err);
         try {
           this.responseBody = sendFetchResponse(this, plainResponse(500, 'Internal Server Error\n'), this.method === 'HEAD');
         } catch {
+          this.sentWhole = true;
           // The stream has a response already (the server answered 408 meanwhile): nothing to add.
         }
       }

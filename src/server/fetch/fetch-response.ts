@@ -46,6 +46,8 @@ export function responseHeadersOf(headers: Headers): HeaderList {
 export class ResponseBodyReader implements AsyncIterableIterator<Uint8Array> {
   private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
   private cancelled = false;
+  /** The source ended: every chunk was handed to the pump. */
+  finished = false;
 
   /** Locks `stream`; throws a TypeError when it is locked or disturbed already. */
   constructor(stream: ReadableStream<Uint8Array>) {
@@ -57,8 +59,13 @@ export class ResponseBodyReader implements AsyncIterableIterator<Uint8Array> {
   }
 
   next(): Promise<IteratorResult<Uint8Array>> {
-    return this.reader.read() as Promise<IteratorResult<Uint8Array>>;
+    return this.reader.read().then(this.onRead);
   }
+
+  private readonly onRead = (result: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>): IteratorResult<Uint8Array> => {
+    if (result.done) this.finished = true;
+    return result as IteratorResult<Uint8Array>;
+  };
 
   /** The pump stopped early (the stream was reset or the response is not sent): cancel the source. */
   return(): Promise<IteratorResult<Uint8Array>> {
