@@ -540,6 +540,50 @@ describe('the abort signal', () => {
     }
   });
 
+  test('a signal first looked at after the client left is aborted already (it is made on first use)', async () => {
+    const release = signalOnce();
+    const seen = signalOnce<{ aborted: boolean; reason: unknown }>();
+    const { url, server } = await start(async (req) => {
+      await release.fired;
+      seen.fire({ aborted: req.signal.aborted, reason: req.signal.reason });
+      return new Response('too late');
+    });
+    const session = await connect(url);
+    try {
+      const stream = session.request({ ':path': '/late' });
+      stream.on('error', () => {});
+      await waitFor(() => server.server.stats.streams === 1, 'the request to reach the server');
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+      await waitFor(() => server.server.stats.streams === 0, 'the reset stream to close on the server');
+      release.fire();
+      const { aborted, reason } = await within(seen.fired, 'the app to look at its signal');
+      assert.equal(aborted, true);
+      assert.equal((reason as DOMException).name, 'AbortError');
+    } finally {
+      release.fire();
+      await closeSession(session);
+    }
+  });
+
+  test('a Request copied from it (new Request(url, request), as a proxy does) follows its signal', async () => {
+    const copyAborted = signalOnce();
+    const { url } = await start((req) => {
+      const upstream = new Request('http://upstream.invalid/', req);
+      upstream.signal.addEventListener('abort', () => copyAborted.fire());
+      return new Response(new ReadableStream<Uint8Array>({ pull: (c) => c.enqueue(new Uint8Array(1024)) }));
+    });
+    const session = await connect(url);
+    try {
+      const stream = session.request({ ':path': '/proxy' });
+      stream.on('error', () => {});
+      await new Promise<void>((resolve) => stream.once('data', () => resolve()));
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+      await within(copyAborted.fired, "the copy's signal to abort");
+    } finally {
+      await closeSession(session);
+    }
+  });
+
   test('a request that completes does not abort its signal', async () => {
     const signals: AbortSignal[] = [];
     const { url, server } = await start((req) => {

@@ -17,7 +17,7 @@
 import type { LogLimiter } from '../../io/log-limiter.js';
 import { isThenable } from '../../io/callback-queue.js';
 import { BaseRequestHandler, type HandlerSession, type HttpVersion, type RequestHandlerClass } from '../request-handler.js';
-import { methodHasBody, RequestBody, requestOf } from './fetch-request.js';
+import { methodHasBody, RequestBody, requestOf, ServedRequest } from './fetch-request.js';
 import { isResponse, sendFetchResponse, type ResponseBodyReader } from './fetch-response.js';
 
 /** What a fetch handler learns about the connection besides the Request. */
@@ -72,7 +72,7 @@ export function fetchHandlerClass(app: FetchApp): RequestHandlerClass {
   return class FetchHandler extends BaseRequestHandler {
     /** The request body's producer; null for GET and HEAD (their body, if any, is dropped). */
     private requestBody: RequestBody | null = null;
-    private abort: AbortController | null = null;
+    private request: ServedRequest | null = null;
     private responseBody: ResponseBodyReader | null = null;
     /** onClose has run: nothing more is sent. */
     private closed = false;
@@ -107,17 +107,16 @@ export function fetchHandlerClass(app: FetchApp): RequestHandlerClass {
         return;
       }
       const reason = clientGone(errorCode);
-      this.abort?.abort(reason);
+      if (this.request !== null) ServedRequest.abort(this.request, reason);
       this.requestBody?.fail(reason);
       this.responseBody?.cancel(reason);
     }
 
     private async respond(): Promise<void> {
-      let request: Request;
+      let request: ServedRequest;
       try {
         if (methodHasBody(this.method)) this.requestBody = new RequestBody();
-        this.abort = new AbortController();
-        request = requestOf(this, this.requestBody, this.abort.signal);
+        request = this.request = requestOf(this, this.requestBody);
       } catch (err) {
         // A request undici will not represent: a bad authority, or a method it forbids.
         this.requestBody?.fail(err);
