@@ -415,12 +415,14 @@ describe('errors', () => {
   test('a response body that fails midway resets the stream; the server keeps serving', async () => {
     const { url, logger } = await start((req) => {
       if (req.url.endsWith('/ok')) return new Response('fine');
+      // The first chunk at once, the failure in a later turn: the response has started by then.
       let n = 0;
       return new Response(
         new ReadableStream<Uint8Array>({
-          pull(c) {
-            if (n++ === 0) c.enqueue(new Uint8Array(10));
-            else c.error(new Error('the backend broke'));
+          async pull(c) {
+            if (n++ === 0) return c.enqueue(new Uint8Array(10));
+            await new Promise((r) => setTimeout(r, 1));
+            c.error(new Error('the backend broke'));
           },
         }),
       );
@@ -433,6 +435,58 @@ describe('errors', () => {
       await closeSession(session);
     }
     assert.ok(logger.details.some((d) => (d as Error).message === 'the backend broke'), logger.lines.join('\n'));
+  });
+
+  test('a response body that fails before its first byte was sent: 500, logged', async () => {
+    const { url, logger } = await start(
+      () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            pull(c) {
+              c.error(new Error('no data at all'));
+            },
+          }),
+        ),
+    );
+    const session = await connect(url);
+    try {
+      const r = await request(session, { ':path': '/empty-broken' });
+      assert.equal(r.status, 500);
+    } finally {
+      await closeSession(session);
+    }
+    assert.match(logger.lines[0]!, /the Response to GET \/empty-broken could not be sent/);
+    assert.equal((logger.details[0] as Error).message, 'no data at all');
+  });
+
+  test('a body whole at once goes as bytes with a content-length; one fed later is streamed (no content-length)', async () => {
+    const { url } = await start((req) => {
+      if (req.url.endsWith('/later')) {
+        let sent = false;
+        return new Response(
+          new ReadableStream<Uint8Array>({
+            async pull(c) {
+              if (sent) return c.close();
+              await new Promise((r) => setTimeout(r, 1));
+              c.enqueue(new TextEncoder().encode('later'));
+              sent = true;
+            },
+          }),
+        );
+      }
+      return Response.json({ at: 'once' });
+    });
+    const session = await connect(url);
+    try {
+      const once = await request(session, { ':path': '/once' });
+      assert.equal(once.body.toString(), '{"at":"once"}');
+      assert.equal(once.headers['content-length'], String(once.body.length));
+      const later = await request(session, { ':path': '/later' });
+      assert.equal(later.body.toString(), 'later');
+      assert.equal(later.headers['content-length'], undefined);
+    } finally {
+      await closeSession(session);
+    }
   });
 
   test('serve() without a fetch function throws a UsageError', async () => {

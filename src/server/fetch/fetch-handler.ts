@@ -18,7 +18,7 @@ import type { LogLimiter } from '../../io/log-limiter.js';
 import { isThenable } from '../../io/callback-queue.js';
 import { BaseRequestHandler, type HandlerSession, type HttpVersion, type RequestHandlerClass } from '../request-handler.js';
 import { methodHasBody, RequestBody, requestOf, ServedRequest } from './fetch-request.js';
-import { isResponse, sendFetchResponse, type ResponseBodyReader } from './fetch-response.js';
+import { discardPrepared, isResponse, prepareResponse, ResponseBodyReader, type PreparedResponse } from './fetch-response.js';
 
 /** What a fetch handler learns about the connection besides the Request. */
 export interface FetchInfo {
@@ -46,6 +46,10 @@ export interface FetchApp {
 }
 
 const TEXT_PLAIN = 'text/plain; charset=utf-8';
+const PLAIN_HEADERS: Array<[string, string]> = [['content-type', TEXT_PLAIN]];
+const INTERNAL_ERROR_TEXT = 'Internal Server Error\n';
+
+function noop(): void {}
 
 /** A short plain-text answer made by the adapter itself (not the application's). */
 function plainResponse(status: number, text: string): Response {
@@ -120,8 +124,8 @@ export function fetchHandlerClass(app: FetchApp): RequestHandlerClass {
       } catch (err) {
         // A request undici will not represent: a bad authority, or a method it forbids.
         this.requestBody?.fail(err);
-        const status = FORBIDDEN_METHODS.has(this.method.toUpperCase()) ? 501 : 400;
-        this.send(plainResponse(status, status === 501 ? 'Not Implemented\n' : 'Bad Request\n'));
+        const forbidden = FORBIDDEN_METHODS.has(this.method.toUpperCase());
+        this.answer(forbidden ? 501 : 400, forbidden ? 'Not Implemented\n' : 'Bad Request\n');
         return;
       }
       let response: unknown;
@@ -133,9 +137,10 @@ export function fetchHandlerClass(app: FetchApp): RequestHandlerClass {
       }
       if (!isResponse(response)) {
         app.log.error('fetch', `h2kit: serve(): fetch returned ${describe(response)}, not a Response, for ${this.method} ${this.path}; answered 500`);
-        response = plainResponse(500, 'Internal Server Error\n');
+        this.answer(500, INTERNAL_ERROR_TEXT);
+        return;
       }
-      this.send(response as Response);
+      await this.send(response);
     }
 
     /** `onError`'s response, or the default: the error logged, a 500. */
@@ -145,46 +150,63 @@ export function fetchHandlerClass(app: FetchApp): RequestHandlerClass {
           return await app.onError(err, request);
         } catch (err2) {
           app.log.error('fetch', `h2kit: serve(): onError threw for ${this.method} ${this.path} (after fetch failed); answered 500`, err2, err);
-          return plainResponse(500, 'Internal Server Error\n');
+          return plainResponse(500, INTERNAL_ERROR_TEXT);
         }
       }
       app.log.error('fetch', `h2kit: serve(): fetch failed for ${this.method} ${this.path}; answered 500`, err);
-      return plainResponse(500, 'Internal Server Error\n');
+      return plainResponse(500, INTERNAL_ERROR_TEXT);
     }
 
-    /**
-     * respond() rejected: only a logger that throws gets here. Answer 500 if nothing was sent, so
-     * the stream does not wait for the request timeout.
-     */
+    /** respond() rejected: only a logger that throws gets here. Answer 500 if nothing was sent, so the stream does not wait for the request timeout. */
     private readonly lastResort = (): void => {
-      if (this.closed) return;
-      try {
-        this.responseBody = sendFetchResponse(this, plainResponse(500, 'Internal Server Error\n'), this.method === 'HEAD');
-      } catch {
-        // A response was on its way already.
-      }
+      this.answer(500, INTERNAL_ERROR_TEXT);
     };
 
-    /** Sends `response` unless the client is gone; a Response that cannot be sent becomes a 500. */
-    private send(response: Response): void {
+    /** Sends `response` unless the client is gone; one that cannot be sent (a used body, a bad field, a body failing before its first byte) becomes a 500. */
+    private async send(response: Response): Promise<void> {
       if (this.closed) {
-        response.body?.cancel().catch(() => {});
+        response.body?.cancel().catch(noop);
         return;
       }
+      let prepared: PreparedResponse;
       try {
-        this.responseBody = sendFetchResponse(this, response, this.method === 'HEAD');
-        this.sentWhole = this.responseBody === null;
+        const p = prepareResponse(response, this.method === 'HEAD');
+        prepared = isThenable(p) ? await p : p;
       } catch (err) {
-        app.log.error('fetch', `h2kit: serve(): the Response to ${this.method} ${this.path} could not be sent (status ${String(response.status)}); answered 500`, err);
-        try {
-          this.responseBody = sendFetchResponse(this, plainResponse(500, 'Internal Server Error\n'), this.method === 'HEAD');
-        } catch {
-          this.sentWhole = true;
-          // The stream has a response already (the server answered 408 meanwhile): nothing to add.
-        }
+        this.sendFailed(response, err);
+        return;
       }
       // An upload nobody took is dropped, so it holds neither credit nor the stream.
       this.requestBody?.discardIfUnread();
+      if (this.closed) {
+        discardPrepared(prepared, undefined);
+        return;
+      }
+      try {
+        this.sendResponse(prepared);
+      } catch (err) {
+        discardPrepared(prepared, err);
+        this.sendFailed(response, err);
+        return;
+      }
+      if (prepared.body instanceof ResponseBodyReader) this.responseBody = prepared.body;
+      else this.sentWhole = true;
+    }
+
+    private sendFailed(response: Response, err: unknown): void {
+      app.log.error('fetch', `h2kit: serve(): the Response to ${this.method} ${this.path} could not be sent (status ${String(response.status)}); answered 500`, err);
+      this.answer(500, INTERNAL_ERROR_TEXT);
+    }
+
+    /** A short plain-text answer of the adapter's own; nothing when the client is gone or a response left already (the server's 408). */
+    private answer(status: number, text: string): void {
+      if (this.closed) return;
+      this.sentWhole = true;
+      try {
+        this.sendResponse({ status, headers: PLAIN_HEADERS, body: text });
+      } catch {
+        // A response was on its way already.
+      }
     }
   };
 }

@@ -1,11 +1,14 @@
 /**
- * Sending a WHATWG `Response` through a handler's `sendResponse()`: its status, its header
+ * A WHATWG `Response` as the handler API's `sendResponse()` options: its status, its header
  * fields (each `set-cookie` a field of its own, connection-specific fields left out: HTTP/2
- * forbids them and HTTP/1.1 framing is node:http's), and its body, read from the web
- * ReadableStream as fast as the stream window, the connection window and the socket take it.
+ * forbids them and HTTP/1.1 framing is node:http's), and its body: bytes when it is whole at
+ * once, else a reader the pump pulls as fast as the windows and the socket take it
+ * (fetch-response-body.ts).
  */
 import type { HeaderList } from '../../connection/index.js';
-import type { BaseRequestHandler } from '../request-handler.js';
+import { collectBody, ResponseBodyReader } from './fetch-response-body.js';
+
+export { ResponseBodyReader } from './fetch-response-body.js';
 
 function noop(): void {}
 
@@ -38,69 +41,32 @@ export function responseHeadersOf(headers: Headers): HeaderList {
   return out;
 }
 
-/**
- * A Response body as the AsyncIterable the handler API pumps: one `read()` at a time, asked only
- * when the windows and the socket have room. `cancel()` (the client went away, or the stream was
- * reset) cancels the web stream at once, even while a read is pending, so its producer can stop.
- */
-export class ResponseBodyReader implements AsyncIterableIterator<Uint8Array> {
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
-  private cancelled = false;
-  /** The source ended: every chunk was handed to the pump. */
-  finished = false;
-
-  /** Locks `stream`; throws a TypeError when it is locked or disturbed already. */
-  constructor(stream: ReadableStream<Uint8Array>) {
-    this.reader = stream.getReader();
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  next(): Promise<IteratorResult<Uint8Array>> {
-    return this.reader.read().then(this.onRead);
-  }
-
-  private readonly onRead = (result: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>): IteratorResult<Uint8Array> => {
-    if (result.done) this.finished = true;
-    return result as IteratorResult<Uint8Array>;
-  };
-
-  /** The pump stopped early (the stream was reset or the response is not sent): cancel the source. */
-  return(): Promise<IteratorResult<Uint8Array>> {
-    this.cancel(undefined);
-    return Promise.resolve({ done: true, value: undefined });
-  }
-
-  /** Cancels the source stream (once); its producer's `cancel(reason)` runs. */
-  cancel(reason: unknown): void {
-    if (this.cancelled) return;
-    this.cancelled = true;
-    this.reader.cancel(reason).catch(noop);
-  }
+/** A Response made ready for `sendResponse()`. */
+export interface PreparedResponse {
+  status: number;
+  headers: HeaderList;
+  /** Bytes (the whole body), a reader to pump, or null (none). */
+  body: Buffer | ResponseBodyReader | null;
 }
 
 /**
- * Sends `response` on the handler's stream. HEAD responses (and 204/304) carry no body: their
- * body is cancelled unread. Returns the reader of a body being streamed, else null. Throws what
- * `sendResponse` throws (a bad status, a bad field), and a TypeError when the body is already
- * used: nothing has been sent then, and the body is cancelled.
+ * `response` ready to send; a promise when its body must be read first (see collectBody). HEAD
+ * responses (and 204/304) carry no body: theirs is cancelled unread. Throws (or rejects) when
+ * the body is used already or fails before its first byte: nothing is sent then.
  */
-export function sendFetchResponse(handler: BaseRequestHandler, response: Response, isHead: boolean): ResponseBodyReader | null {
+export function prepareResponse(response: Response, isHead: boolean): PreparedResponse | Promise<PreparedResponse> {
   const status = response.status;
   const headers = responseHeadersOf(response.headers);
   const stream = response.body;
-  let body: ResponseBodyReader | null = null;
-  if (stream !== null) {
-    if (isHead || status === 204 || status === 304) stream.cancel().catch(noop);
-    else body = new ResponseBodyReader(stream);
+  if (stream === null) return { status, headers, body: null };
+  if (isHead || status === 204 || status === 304) {
+    stream.cancel().catch(noop);
+    return { status, headers, body: null };
   }
-  try {
-    handler.sendResponse({ status, headers, body });
-  } catch (err) {
-    body?.cancel(err);
-    throw err;
-  }
-  return body;
+  return collectBody(stream).then((body) => ({ status, headers, body }));
+}
+
+/** Releases the body of a prepared response that will not be sent. */
+export function discardPrepared(prepared: PreparedResponse, reason: unknown): void {
+  if (prepared.body instanceof ResponseBodyReader) prepared.body.cancel(reason);
 }
