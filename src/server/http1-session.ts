@@ -220,7 +220,8 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     const ex = this.exchanges.get(streamId);
     if (ex === undefined || ex.closed || ex.failed || this.gone) return;
     if (ex.responded) throw new UsageError(`sendResponse() was already called for stream ${streamId}`, 'response_already_sent');
-    const plan = responsePlanOf(options, ex.handler?.method === 'HEAD', this);
+    // No date of ours: node:http adds one (res.sendDate) when the handler gave none, so there is exactly one.
+    const plan = responsePlanOf(options, ex.handler?.method === 'HEAD', this, false);
     try {
       writeResponseHead(ex.res, plan);
     } catch (err) {
