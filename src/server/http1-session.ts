@@ -17,7 +17,7 @@ import { PULL_SIZE } from '../io/body-pump.js';
 import { CallbackQueue, type CallbackQueueOwner } from '../io/callback-queue.js';
 import { failpoint, type FailpointName } from '../io/failpoints.js';
 import { HandlerError, Http1RequestError, PushRefusedError } from './errors.js';
-import { addTrailers, Http1Exchange, pairsOf, HEADERS_ITEM, REQUEST_DONE_ITEM, writeResponseHead, type Http1Item } from './http1-exchange.js';
+import { addTrailers, CLOSE_CANCEL_ITEM, CLOSE_NO_ERROR_ITEM, Http1Exchange, pairsOf, HEADERS_ITEM, REQUEST_DONE_ITEM, writeResponseHead, type Http1Item } from './http1-exchange.js';
 import { Http1RequestReader } from './http1-request.js';
 import { setRequestAttributes } from './request-attributes.js';
 import type { BaseRequestHandler, HandlerSession, PushOptions, ResponseOptions } from './request-handler.js';
@@ -204,7 +204,7 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
       this.exchanges.delete(ex.id);
       return;
     }
-    this.callbacks.deliver(ex, { type: 'close', errorCode });
+    this.callbacks.deliver(ex, errorCode === ErrorCode.NO_ERROR ? CLOSE_NO_ERROR_ITEM : CLOSE_CANCEL_ITEM);
   }
 
   private socketClosed(): void {
