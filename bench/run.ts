@@ -21,6 +21,10 @@ const benches: Record<string, Bench> = {
     summary: 'the sans-I/O Connection alone: a client and a server back to back in one process (CPU per request)',
     load: () => import('./core.js'),
   },
+  h1ab: {
+    summary: 'HTTP/1.1 small GETs, h2kit (allowHTTP1) vs node:http: server CPU per request by request count, alternating rounds',
+    load: () => import('./h1ab.js'),
+  },
   client: {
     summary: 'HTTP/2 client vs node:http2 and undici against nghttpd: small GETs on one connection, 10 and 100 in flight (req/s, client CPU)',
     load: () => import('./client.js'),

@@ -4,7 +4,8 @@
  * the session keeps of it and the one function that turns a response plan into `res` calls.
  */
 import type http from 'node:http';
-import { CallbackState } from '../io/callback-queue.js';
+import { ErrorCode } from '../errors.js';
+import type { CallbackState } from '../io/callback-queue.js';
 import type { BodySource } from '../io/body-source.js';
 import type { HeaderList } from '../connection/index.js';
 import type { BaseRequestHandler, LateTrailers } from './request-handler.js';
@@ -19,6 +20,9 @@ export type Http1Item =
 
 export const HEADERS_ITEM: Http1Item = Object.freeze({ type: 'headers' });
 export const REQUEST_DONE_ITEM: Http1Item = Object.freeze({ type: 'requestDone' });
+/** The two ways an exchange closes, made once (as HTTP/2's CLOSE_NO_ERROR): not an object a request. */
+export const CLOSE_NO_ERROR_ITEM: Http1Item = Object.freeze({ type: 'close', errorCode: ErrorCode.NO_ERROR });
+export const CLOSE_CANCEL_ITEM: Http1Item = Object.freeze({ type: 'close', errorCode: ErrorCode.CANCEL });
 
 /** What an exchange's shared listeners call on the session it belongs to (Http1Session). */
 export interface Http1ExchangeOwner {
@@ -26,14 +30,17 @@ export interface Http1ExchangeOwner {
   fault(err: unknown): void;
 }
 
-export class Http1Exchange {
+export class Http1Exchange implements CallbackState<Http1Item> {
   readonly session: Http1ExchangeOwner;
   /** The handler's `streamId`: 1, 3, 5... in request order on the connection, as HTTP/2 client streams. */
   readonly id: number;
   readonly req: http.IncomingMessage;
   readonly res: http.ServerResponse;
   handler: BaseRequestHandler | null = null;
-  readonly calls = new CallbackState<Http1Item>();
+  // CallbackState's fields on the exchange itself: one object a request rather than two.
+  busy = false;
+  running = false;
+  queue: Http1Item[] | null = null;
   /** A callback or the body failed: no more callbacks except onClose. */
   failed = false;
   /** The response finished or the connection went away: onClose is due or done. */
@@ -58,6 +65,11 @@ export class Http1Exchange {
     this.id = id;
     this.req = req;
     this.res = res;
+  }
+
+  /** The exchange's place in the session's callback queue: the exchange itself. */
+  get calls(): CallbackState<Http1Item> {
+    return this;
   }
 }
 

@@ -17,8 +17,8 @@ import { PULL_SIZE } from '../io/body-pump.js';
 import { CallbackQueue, type CallbackQueueOwner } from '../io/callback-queue.js';
 import { failpoint, type FailpointName } from '../io/failpoints.js';
 import { HandlerError, Http1RequestError } from './errors.js';
-import { addTrailers, Http1Exchange, pairsOf, HEADERS_ITEM, REQUEST_DONE_ITEM, writeResponseHead, type Http1Item } from './http1-exchange.js';
-import { requestFieldsOf } from './http1.js';
+import { addTrailers, CLOSE_CANCEL_ITEM, CLOSE_NO_ERROR_ITEM, Http1Exchange, pairsOf, HEADERS_ITEM, REQUEST_DONE_ITEM, writeResponseHead, type Http1Item } from './http1-exchange.js';
+import { Http1RequestReader } from './http1-request.js';
 import { setRequestAttributes } from './request-attributes.js';
 import type { BaseRequestHandler, HandlerSession, HeadersInput, ResponseOptions } from './request-handler.js';
 import { informationalHeadOf, lateTrailerListOf, responsePlanOf } from './response-head.js';
@@ -48,6 +48,8 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
   private faulted = false;
   /** ownAuthority(), once known. */
   private authority: string | null = null;
+  /** Turns each request head into the handler's fields. */
+  private readonly reader: Http1RequestReader;
 
   constructor(host: Http1SessionHost, socket: net.Socket, scheme: 'http' | 'https') {
     this.host = host;
@@ -56,6 +58,7 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     this.scheme = scheme;
     this.clientAddress = [socket.remoteAddress ?? '', socket.remotePort ?? 0];
     this.callbacks = new CallbackQueue<Http1Exchange, Http1Item>(this, true);
+    this.reader = new Http1RequestReader(scheme, () => this.ownAuthority());
     // Teardown paths have no failpoint: whatever failed before, the exchanges close and the server forgets this session.
     socket.once('close', () => this.socketClosed());
   }
@@ -70,11 +73,10 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     const ex = new Http1Exchange(this, this.nextId, req, res);
     this.nextId += 2;
     if (this.closing) res.shouldKeepAlive = false;
-    const headers = pairsOf(req.rawHeaders);
+    const reader = this.reader;
     let fields: Array<[string, string]>;
     try {
-      // The fields themselves were judged by node:http's parser: only the request's control data is checked here.
-      fields = requestFieldsOf({ method: req.method ?? 'GET', target: req.url ?? '/', version: `HTTP/${req.httpVersion}`, headers }, this.scheme, this.ownAuthority(), false);
+      fields = reader.read(req);
     } catch (err) {
       if (!(err instanceof Http1RequestError)) throw err;
       refuse(res, err.status, err.message);
@@ -94,9 +96,18 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
       return;
     }
     handler.httpVersion = req.httpVersion === '1.0' ? '1.0' : '1.1';
-    setRequestAttributes(handler, fields);
+    if (reader.simple) {
+      // What setRequestAttributes would find in these fields (see Http1RequestReader.simple).
+      handler.method = fields[0]![1];
+      handler.scheme = fields[1]![1];
+      handler.host = fields[2]![1];
+      handler.path = fields[3]![1];
+      handler.headers = fields;
+    } else {
+      setRequestAttributes(handler, fields);
+    }
     ex.handler = handler;
-    if (!hasBody(headers)) {
+    if (!reader.hasBody) {
       // No content-length and no transfer-encoding: the request ends with its head (RFC 9112 section 6.3),
       // as an HTTP/2 HEADERS frame with END_STREAM does. The request stream is left unread, as node:http
       // expects of a body-less request (it drains it once the response is done): a 'data' listener would
@@ -198,7 +209,7 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
       this.exchanges.delete(ex.id);
       return;
     }
-    this.callbacks.deliver(ex, { type: 'close', errorCode });
+    this.callbacks.deliver(ex, errorCode === ErrorCode.NO_ERROR ? CLOSE_NO_ERROR_ITEM : CLOSE_CANCEL_ITEM);
   }
 
   private socketClosed(): void {
@@ -214,7 +225,9 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     const ex = this.exchanges.get(streamId);
     if (ex === undefined || ex.closed || ex.failed || this.gone) return;
     if (ex.responded) throw new UsageError(`sendResponse() was already called for stream ${streamId}`, 'response_already_sent');
-    const plan = responsePlanOf(options, ex.handler?.method === 'HEAD', this);
+    // No date of ours: node:http adds one (res.sendDate) when the handler gave none, so there is exactly one.
+    const plan = responsePlanOf(options, ex.handler?.method === 'HEAD', this, false);
+    if (options.sendDate === false) ex.res.sendDate = false;
     try {
       writeResponseHead(ex.res, plan);
     } catch (err) {
@@ -403,15 +416,6 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
       this.socket.destroy();
     }
   }
-}
-
-/** Whether a request head announces a body: a content-length (even 0: node:http reads it as a body) or a transfer-encoding. */
-function hasBody(headers: Array<[string, string]>): boolean {
-  for (let i = 0; i < headers.length; i++) {
-    const name = headers[i]![0];
-    if (name === 'content-length' || name === 'transfer-encoding') return true;
-  }
-  return false;
 }
 
 /** Where a response finds its exchange: one shared 'close' listener instead of a closure per request. */

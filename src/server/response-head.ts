@@ -3,7 +3,7 @@
  * the content-length the body must match, and the body as bytes (sent at once when the window
  * allows) or a body source (pumped). Every check of the handler's arguments is here, so the
  * session only sends. Every response it plans carries `date` (RFC 9110 section 6.6.1), the
- * handler's own if it set one.
+ * handler's own if it set one; HTTP/1.1 asks for plans without ours, as node:http adds it.
  */
 import type { HeaderList } from '../connection/index.js';
 import { UsageError } from '../errors.js';
@@ -22,7 +22,7 @@ export interface ResponseHead {
 }
 
 /** Validates `options` (status, fields, content-length) into a plan with no body yet; throws UsageError. */
-function responseHeadOf(options: ResponseOptions): ResponsePlan {
+function responseHeadOf(options: ResponseOptions, date: boolean): ResponsePlan {
   const status = options.status ?? 200;
   if (!Number.isInteger(status) || status < 200 || status > 599) {
     throw new UsageError(`response status must be an integer from 200 to 599, got ${String(status)}`, 'response_bad_status');
@@ -30,13 +30,13 @@ function responseHeadOf(options: ResponseOptions): ResponsePlan {
   // `date` goes right after `:status`, where nghttpd puts it too. Its place costs nothing in
   // HPACK: the value changes once a second, so the encoder adds one table entry per second and
   // connection and every other response of that second refers to it in one octet.
-  const headers: HeaderList = [[':status', statusText(status)], ['date', httpDate()]];
+  const headers: HeaderList = date ? [[':status', statusText(status)], ['date', httpDate()]] : [[':status', statusText(status)]];
   appendHeaders(headers, options.headers, 'response headers');
   const given = options.trailers;
   const trailers = typeof given === 'function' ? null : trailerListOf(given);
   let declaredLength = -1;
   let ownDate = false;
-  for (let i = 2; i < headers.length; i++) {
+  for (let i = date ? 2 : 1; i < headers.length; i++) {
     const [name, value] = headers[i]!;
     if (name === 'date') ownDate = true;
     if (name !== 'content-length') continue;
@@ -46,7 +46,8 @@ function responseHeadOf(options: ResponseOptions): ResponsePlan {
     declaredLength = Number(value);
   }
   // The handler's date wins (a proxy passing on the origin's, say); ours would be a second one.
-  if (ownDate || options.sendDate === false) headers.splice(1, 1);
+  // Ours goes when the handler gave its own or asked for none (and was only there when `date`).
+  if (date && (ownDate || options.sendDate === false)) headers.splice(1, 1);
   return { status, headers, trailers, lateTrailers: typeof given === 'function' ? given : null, declaredLength, bytes: null, source: null };
 }
 
@@ -90,10 +91,11 @@ export interface ResponsePlan extends ResponseHead {
 /**
  * Plans the response for `options`: HEAD, 204 and 304 get no body (nor trailers); a known body
  * length becomes the content-length, and one that contradicts a given content-length is refused.
- * `connection` is what a file body's descriptors count against.
+ * `connection` is what a file body's descriptors count against. `date` false: the plan gets no
+ * `date` of ours (node:http adds its own to an HTTP/1.1 head that has none, from a cache it keeps).
  */
-export function responsePlanOf(options: ResponseOptions, isHead: boolean, connection: object): ResponsePlan {
-  const plan = responseHeadOf(options);
+export function responsePlanOf(options: ResponseOptions, isHead: boolean, connection: object, date = true): ResponsePlan {
+  const plan = responseHeadOf(options, date);
   const status = plan.status;
   // In-memory bodies (the common case) skip the body source and the pump when the window takes them whole.
   const body = options.body;

@@ -4,10 +4,12 @@
  * Values are read with node:http2's client; the count of `date` fields in each header block is
  * read from the server's frame trace, since node:http2 keeps only the first of a single-value field.
  * (A handler that fails gets RST_STREAM INTERNAL_ERROR, not a response: there is no head to date.)
+ * Over HTTP/1.1 node:http writes the date (its own cache) unless the handler gave one: one per response too.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type http2 from 'node:http2';
+import net from 'node:net';
 import { FrameType } from '../../src/frame/index.js';
 import type { TraceEvent } from '../../src/frame/trace.js';
 import { httpDate } from '../../src/io/http-date.js';
@@ -200,6 +202,37 @@ test('the 408 the server makes for a request that does not arrive in time carrie
     assertNow(headers.date, '408');
   } finally {
     await closeSession(session);
+    await server.close();
+  }
+});
+
+/** Sends `requests` pipelined on one raw HTTP/1.1 connection (the last closes it); resolves with all the server wrote. */
+function http1Exchange(port: number, requests: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(requests.join('')));
+    let got = '';
+    socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(got));
+  });
+}
+
+test('HTTP/1.1: every response carries exactly one date (node:http adds it when the handler gave none), theirs kept', async () => {
+  const { server } = await startServer(DateHandler);
+  try {
+    const paths = ['/', '/theirs', '/theirs-object', '/204', '/304', '/trailers'];
+    const requests = paths.map((p) => `GET ${p} HTTP/1.1\r\nHost: h\r\n\r\n`);
+    requests.push('HEAD / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n');
+    const text = await http1Exchange(server.port, requests);
+    const heads = text.split(/(?=HTTP\/1\.1 \d{3} )/).map((r) => r.slice(0, r.indexOf('\r\n\r\n')));
+    assert.equal(heads.length, requests.length, text);
+    heads.forEach((head, i) => {
+      const dates = head.split('\r\n').filter((line) => /^date:/i.test(line)).map((line) => line.slice(5).trim());
+      assert.equal(dates.length, 1, `${paths[i] ?? 'HEAD /'}: one date in ${JSON.stringify(head)}`);
+      if (i === 1 || i === 2) assert.equal(dates[0], THEIRS, `${paths[i]}: theirs`);
+      else assertNow(dates[0], paths[i] ?? 'HEAD /');
+    });
+  } finally {
     await server.close();
   }
 });

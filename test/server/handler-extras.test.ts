@@ -194,6 +194,14 @@ describe('handler API additions over HTTP/1.1', () => {
     assert.equal(r.body, 'hinted');
   });
 
+  test('sendDate: false leaves the date out over HTTP/1.1 too; otherwise exactly one', async () => {
+    const none = await get('/no-date');
+    assert.equal(none.res.headers.date, undefined);
+    assert.equal(none.body, 'no date');
+    const one = await get('/hints');
+    assert.equal(one.res.rawHeaders.filter((_, i) => i % 2 === 0 && one.res.rawHeaders[i]!.toLowerCase() === 'date').length, 1);
+  });
+
   test('late trailers go out with a chunked body', async () => {
     const r = await get('/late-trailers', { te: 'trailers' });
     assert.equal(r.body, 'part1;part2;part3;');

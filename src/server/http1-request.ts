@@ -1,0 +1,131 @@
+/**
+ * Http1RequestReader: node:http's parsed request heads, on one connection, as the HTTP/2 fields a
+ * handler sees (what `requestFieldsOf` makes), in one pass over `rawHeaders`.
+ *
+ * The common request (an origin-form target, not CONNECT, at most one Host and one Cookie) is read
+ * here directly: names lowercased, connection-specific fields dropped, and only what node:http's
+ * strict parser (llhttp) has not already judged checked again, as `requestFieldsOf` with
+ * `judgeFields` false does: the method, the target and the authority as HTTP/2 pseudo-headers.
+ * Whatever this path does not take (or a request it would refuse) goes to `requestFieldsOf`, which
+ * gives the same fields for what both accept and is the one place that words a refusal.
+ */
+import { isToken, isValidAuthority } from '../connection/index.js';
+import { requestFieldsOf } from './http1.js';
+import { pairsOf } from './http1-exchange.js';
+
+/** What the reader needs of a node:http request (an IncomingMessage). */
+export interface Http1RequestLike {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+  readonly httpVersion: string;
+  readonly rawHeaders: string[];
+}
+
+export class Http1RequestReader {
+  /** The last request read announced a body (a content-length, even 0, or a transfer-encoding). */
+  hasBody = false;
+  /**
+   * The last request read was the common one: its fields start with :method, :scheme,
+   * :authority and :path, and hold at most one cookie, so its attributes are those four values
+   * and the list itself (setRequestAttributes would find just that).
+   */
+  simple = false;
+  private readonly scheme: 'http' | 'https';
+  private readonly defaultAuthority: () => string;
+  /** An authority this connection's requests carried that passed isValidAuthority: clients repeat theirs. */
+  private knownAuthority = '';
+
+  /** `defaultAuthority`: the authority of a request without Host (HTTP/1.0), asked for only when needed. */
+  constructor(scheme: 'http' | 'https', defaultAuthority: () => string) {
+    this.scheme = scheme;
+    this.defaultAuthority = defaultAuthority;
+  }
+
+  /** The request's fields, pseudo-headers first. Throws Http1RequestError (from requestFieldsOf) for one HTTP/2 could not carry. */
+  read(req: Http1RequestLike): Array<[string, string]> {
+    const method = req.method ?? 'GET';
+    const target = req.url ?? '/';
+    const fields = this.readCommon(req.rawHeaders, method, target);
+    if (fields !== null) {
+      this.simple = true;
+      return fields;
+    }
+    this.simple = false;
+    const headers = pairsOf(req.rawHeaders);
+    this.hasBody = hasBody(headers);
+    // The fields themselves were judged by node:http's parser: only the request's control data is checked here.
+    return requestFieldsOf({ method, target, version: `HTTP/${req.httpVersion}`, headers }, this.scheme, this.defaultAuthority(), false);
+  }
+
+  /** The common request's fields (see the file comment), or null for requestFieldsOf to read. */
+  private readCommon(raw: string[], method: string, target: string): Array<[string, string]> | null {
+    if (target.charCodeAt(0) !== 0x2f || method === 'CONNECT' || !isPlainPath(target) || !isToken(method)) return null;
+    const fields: Array<[string, string]> = [[':method', method], [':scheme', this.scheme], [':authority', ''], [':path', target]];
+    let host: string | null = null;
+    let body = false;
+    let cookie = false;
+    let trailers = false;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i]!.toLowerCase();
+      const value = raw[i + 1]!;
+      // The fields requestFieldsOf drops (connection-specific ones, and Host, which becomes :authority).
+      switch (name) {
+        case 'host':
+          if (host !== null) return null; // more than one: refused there
+          host = value;
+          continue;
+        case 'transfer-encoding':
+          body = true;
+          continue;
+        case 'connection':
+        case 'upgrade':
+        case 'http2-settings':
+        case 'keep-alive':
+        case 'proxy-connection':
+        case 'expect':
+          continue;
+        case 'te':
+          trailers ||= value.split(',').some((t) => t.trim().toLowerCase() === 'trailers');
+          continue;
+        case 'content-length':
+          body = true;
+          break;
+        case 'cookie':
+          if (cookie) return null; // several are joined by setRequestAttributes
+          cookie = true;
+          break;
+      }
+      fields.push([name, value]);
+    }
+    const authority = host ?? this.defaultAuthority();
+    if (authority !== this.knownAuthority) {
+      if (!isValidAuthority(authority)) return null;
+      this.knownAuthority = authority;
+    }
+    fields[2]![1] = authority;
+    if (trailers) fields.push(['te', 'trailers']);
+    this.hasBody = body;
+    return fields;
+  }
+}
+
+/**
+ * Whether `target` is a :path requestFieldsOf takes as it is: free of controls, SP and DEL (its
+ * isValidTargetOctets) and of '#' (which it refuses: no request-target has a fragment).
+ */
+function isPlainPath(target: string): boolean {
+  for (let i = 0; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c <= 0x20 || c === 0x23 || c === 0x7f || c > 0xff) return false;
+  }
+  return true;
+}
+
+/** Whether a request head announces a body: a content-length (even 0: node:http reads it as a body) or a transfer-encoding. */
+function hasBody(headers: Array<[string, string]>): boolean {
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i]![0];
+    if (name === 'content-length' || name === 'transfer-encoding') return true;
+  }
+  return false;
+}
