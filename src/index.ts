@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /** h2kit: HTTP/2 and HPACK for TypeScript. The public API. */
 export * from './errors.js';
 export * from './hpack/index.js';

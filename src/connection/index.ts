@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /** The sans-I/O HTTP/2 connection core (RFC 9113). */
 export { Connection } from './connection.js';
 export type * from './events.js';

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * h2kit/hpack: HPACK (RFC 7541) with the API of nghttp2's Python bindings.
  *
