@@ -1,7 +1,8 @@
 /**
  * Reads a V8 `.cpuprofile` (from `npm run bench -- http2 --profile ROW`, or `node --cpu-prof`)
  * and prints where the samples landed: the top functions by self time, and self time summed per
- * source file, each as a share of all samples.
+ * source file, each as a share of the busy samples (all but `(idle)`: a server waiting on its
+ * socket is not a cost, and how long it waits depends on how loaded the machine is).
  *
  *   node dist/bench/profile-top.js bench/results/h2kit-compat-plain.cpuprofile [--top N] [--filter TEXT]
  *
@@ -41,9 +42,15 @@ function main(argv: string[]): void {
   // Self time per node: each sample's time delta goes to the node it landed in.
   const selfUs = new Map<number, number>();
   let total = 0;
+  let idle = 0;
   for (let i = 0; i < profile.samples.length; i++) {
     const dt = profile.timeDeltas[i] ?? 0;
-    selfUs.set(profile.samples[i]!, (selfUs.get(profile.samples[i]!) ?? 0) + dt);
+    const id = profile.samples[i]!;
+    if (byId.get(id)?.callFrame.functionName === '(idle)') {
+      idle += dt;
+      continue;
+    }
+    selfUs.set(id, (selfUs.get(id) ?? 0) + dt);
     total += dt;
   }
   const byFunction = new Map<string, number>();
@@ -59,7 +66,7 @@ function main(argv: string[]): void {
   const pct = (us: number): string => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
   const filter = values.filter;
   const functions = [...byFunction].filter(([k]) => filter === undefined || k.includes(filter)).sort((a, b) => b[1] - a[1]).slice(0, top);
-  process.stdout.write(`${file}: ${(total / 1e6).toFixed(2)} s of samples\n\nself time by function${filter === undefined ? '' : ` (files containing ${filter})`}:\n`);
+  process.stdout.write(`${file}: ${(total / 1e6).toFixed(2)} s busy (shares below), ${(idle / 1e6).toFixed(2)} s idle\n\nself time by function${filter === undefined ? '' : ` (files containing ${filter})`}:\n`);
   for (const [k, us] of functions) process.stdout.write(`  ${pct(us)}  ${k}\n`);
   process.stdout.write('\nself time by file:\n');
   for (const [k, us] of [...byFile].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`  ${pct(us)}  ${k}\n`);
