@@ -405,7 +405,12 @@ async function runThroughput(row: ThroughputRow, env: Environment, opts: Options
       perRound.push(round);
       cpuRounds.push(cpuRound);
       if (opts.verbose) {
-        process.stdout.write(`  ${row.key} round ${r + 1}: ${peers.map((p) => `${p} ${fmt(round[p] ?? NaN)} (${fmt(cpuRound[p] ?? NaN)} us CPU/req)`).join(', ')}\n`);
+        // The round's own ratios, the numbers whose medians the table shows.
+        const ref = referenceOf(row);
+        const ratios = round.h2kit !== undefined && round[ref] !== undefined
+          ? `; h2kit/node ${(round.h2kit / round[ref]!).toFixed(2)}x, CPU node/h2kit ${(cpuRound[ref]! / cpuRound.h2kit!).toFixed(2)}x`
+          : '';
+        process.stdout.write(`  ${row.key} round ${r + 1}: ${peers.map((p) => `${p} ${fmt(round[p] ?? NaN)} (${fmt(cpuRound[p] ?? NaN)} us CPU/req)`).join(', ')}${ratios}\n`);
       }
     }
     const cell = cellOf(row, perRound, peers, row.unit, true, opts);
