@@ -72,4 +72,9 @@ function main(argv: string[]): void {
   for (const [k, us] of [...byFile].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`  ${pct(us)}  ${k}\n`);
 }
 
+// Piped into `head`, the reader goes away early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 main(process.argv.slice(2));
