@@ -8,6 +8,7 @@ import type { AccessLogTarget } from './access-log.js';
 import type { MinDataRate } from './data-rate.js';
 import type { ServerLogger } from './session-context.js';
 import type { ConnectionInfo } from './session-context.js';
+import type { HandlerSession } from './request-handler.js';
 
 export interface HTTP2ServerOptions {
   /** TLS: options for `tls.createServer` (`{ key, cert, ... }`) or a `tls.SecureContext`. Omit or null for cleartext h2c. */
@@ -71,6 +72,18 @@ export interface HTTP2ServerOptions {
    * (debugging tools: `h2kit serve -v`). Costs nothing when unset; slow when set.
    */
   onFrame?: ((event: TraceEvent, connection: ConnectionInfo) => void) | null;
+  /**
+   * Called when a connection starts speaking HTTP/2 (node:http2's 'session' event), with what a
+   * handler may ask of it (`clientAddress`, `shutdown()`...). An exception thrown here ends that
+   * connection only.
+   */
+  onSession?: ((session: HandlerSession) => void) | null;
+  /**
+   * Called when an HTTP/2 connection has been idle for `idleTimeout` (node:http2's server
+   * 'timeout' event). Return true to keep it open (it is looked at again after another period);
+   * otherwise it is closed gracefully (GOAWAY), as without this option.
+   */
+  onIdleTimeout?: ((session: HandlerSession) => boolean | void) | null;
   /** Sees every chunk read and written on every HTTP/2 connection, in order (capture tools). */
   onBytes?: ((direction: FrameDirection, chunk: Buffer, connection: ConnectionInfo) => void) | null;
 }

@@ -27,7 +27,7 @@ import { accessLogger } from './access-log.js';
 import { Http1Gateway } from './http1-gateway.js';
 import { listenerGuard } from './listener-guard.js';
 import { sniffFirstBytes, type SniffHost, type SniffSettings } from './sniff.js';
-import type { RequestHandlerClass } from './request-handler.js';
+import type { HandlerSession, RequestHandlerClass } from './request-handler.js';
 import { DEFAULT_MIN_DATA_RATE, type HTTP2ServerOptions, type ServerStats } from './server-options.js';
 import { ServerSession, type SessionContext, type StreamTimeoutCounters } from './session.js';
 
@@ -79,6 +79,7 @@ export class HTTP2Server {
   private readonly closed: Promise<void>;
   private resolveClosed!: () => void;
   private onAllSessionsClosed: (() => void) | null = null;
+  private readonly onSession: ((session: HandlerSession) => void) | null;
 
   /**
    * `options` may also be the TLS settings themselves, as the seed's positional `ssl` argument:
@@ -111,6 +112,7 @@ export class HTTP2Server {
       startSession: (socket, initial, scheme) => this.startSession(socket, initial, scheme),
       startHttp1: (socket, initial, scheme) => this.startHttp1(socket, initial, scheme),
     };
+    this.onSession = options.onSession ?? null;
     const logger = options.logger ?? console;
     this.log = new LogLimiter(logger);
     this.ctx = {
@@ -123,6 +125,7 @@ export class HTTP2Server {
       // At least the socket's own mark (16 KiB), so that stopping at ours always ends in a 'drain'.
       socketHighWaterMark: Math.max(16384, options.socketHighWaterMark ?? 1048576),
       idleTimeout: options.idleTimeout ?? 120000,
+      onIdleTimeout: options.onIdleTimeout ?? null,
       requestTimeout: options.requestTimeout ?? 300000,
       minRequestDataRate: options.minRequestDataRate === undefined ? DEFAULT_MIN_DATA_RATE : options.minRequestDataRate,
       minResponseDataRate: options.minResponseDataRate === undefined ? DEFAULT_MIN_DATA_RATE : options.minResponseDataRate,
@@ -437,6 +440,15 @@ export class HTTP2Server {
     this.pending.delete(socket);
     const session = new ServerSession(this.ctx, socket, scheme);
     this.sessions.add(session);
+    if (this.onSession !== null) {
+      try {
+        this.onSession(session);
+      } catch (err) {
+        this.log.error('handler', 'h2kit: onSession threw; the connection is closed:', err);
+        session.destroy();
+        return session;
+      }
+    }
     if (this.closing !== null) session.shutdown();
     if (initial !== null) session.start(initial);
     return session;

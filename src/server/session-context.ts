@@ -32,6 +32,8 @@ export interface SessionContext {
   socketHighWaterMark: number;
   /** Close an idle connection (no streams) after this many ms; 0: never. */
   idleTimeout: number;
+  /** Asked when the connection has been idle for idleTimeout: true keeps it open. */
+  onIdleTimeout: ((session: ServerSession) => boolean | void) | null;
   /** Called once when the session's socket has closed. */
   sessionClosed(session: ServerSession): void;
   /** Whole-request deadline, ms (0: none), and the data-rate floors (null: none). */

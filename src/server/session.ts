@@ -125,6 +125,11 @@ export class ServerSession extends ServerExchanges implements HandlerSession, Dr
 
   /** @internal */
   idleExpired(): void {
+    if (this.ctx.onIdleTimeout?.(this) === true) {
+      // The application keeps it: idle again from now.
+      this.idle.becameIdle();
+      return;
+    }
     this.shutdown();
     // A client that does not close its side after our GOAWAY is dropped.
     setTimeout(destroySession, 1000, this).unref();

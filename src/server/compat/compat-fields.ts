@@ -23,7 +23,8 @@ export function emptyFields(): OutgoingFields {
 
 /** Checks one field as node:http2's `setHeader` does; returns the lowercase name. */
 export function checkedName(name: unknown, value: unknown): string {
-  if (typeof name !== 'string' || name.length === 0) throw compatErrors.invalidToken('Header name', String(name));
+  if (typeof name !== 'string') throw compatErrors.argType('name', 'of type string', name);
+  if (name.length === 0) throw compatErrors.invalidToken('Header name', name);
   const lower = name.trim().toLowerCase();
   if (lower.charCodeAt(0) === 0x3a) throw compatErrors.pseudoHeader();
   if (!isToken(lower)) throw compatErrors.invalidToken('Header name', name);

@@ -4,25 +4,24 @@
  * handing both to the server's 'request' listeners.
  */
 import { ErrorCode } from '../../errors.js';
-import { BaseRequestHandler, type HandlerSession, type PushRequest, type RequestHandlerClass } from '../request-handler.js';
+import { BaseRequestHandler, type PushRequest, type RequestHandlerClass } from '../request-handler.js';
 import { Http2ServerRequest, type RequestStream } from './compat-request.js';
 import { Http2ServerResponse, type ResponseStream } from './compat-response.js';
 import { CompatSocket } from './compat-socket.js';
 
 /** Who receives each request: the compatibility server (it emits 'request' or 'checkContinue'). */
 export interface CompatDispatcher {
-  dispatch(req: Http2ServerRequest, res: Http2ServerResponse, expectsContinue: boolean): void;
-  /** The first stream of a connection was seen (for the 'session' event). */
-  sessionSeen(session: HandlerSession): void;
+  /** `expect`: the request's expectation over HTTP/2 (lowercased), null for none or over HTTP/1.1 (node:http answers it). */
+  dispatch(req: Http2ServerRequest, res: Http2ServerResponse, expect: string | null): void;
 }
 
-/** Whether the request asks for `100-continue` (RFC 9110 section 10.1.1). */
-function expectsContinue(headers: ReadonlyArray<readonly [string, string]>): boolean {
+/** The request's `expect` field, lowercased, or null (RFC 9110 section 10.1.1). */
+function expectationOf(headers: ReadonlyArray<readonly [string, string]>): string | null {
   for (let i = 0; i < headers.length; i++) {
     const field = headers[i]!;
-    if (field[0] === 'expect') return field[1].toLowerCase() === '100-continue';
+    if (field[0] === 'expect') return field[1].trim().toLowerCase();
   }
-  return false;
+  return null;
 }
 
 export class CompatStreamHandler extends BaseRequestHandler implements RequestStream, ResponseStream {
@@ -41,9 +40,8 @@ export class CompatStreamHandler extends BaseRequestHandler implements RequestSt
     const res = new Http2ServerResponse(this, req);
     this.request = req;
     this.response = res;
-    this.dispatcher.sessionSeen(this.http2);
     // node:http answers `expect: 100-continue` itself over HTTP/1.1; over HTTP/2 it is ours to do.
-    this.dispatcher.dispatch(req, res, this.httpVersion === '2' && expectsContinue(this.headers));
+    this.dispatcher.dispatch(req, res, this.httpVersion === '2' ? expectationOf(this.headers) : null);
   }
 
   override onData(data: Buffer): Promise<void> | undefined {

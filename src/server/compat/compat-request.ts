@@ -10,7 +10,8 @@
  */
 import { Readable } from 'node:stream';
 import type { BaseRequestHandler } from '../request-handler.js';
-import { CompatSocket } from './compat-socket.js';
+import { compatErrors } from './compat-errors.js';
+import type { CompatSocket } from './compat-socket.js';
 
 /** A request's header fields as node gives them: names lowercased, duplicates joined, `set-cookie` an array. */
 export type IncomingHeaders = Record<string, string | string[] | undefined>;
@@ -21,15 +22,24 @@ const FIRST_WINS = new Set(['age', 'authorization', 'content-length', 'content-t
 /** The fields as node's object: for HTTP/2 with the pseudo-header fields (as node:http2), for HTTP/1.x without (as node:http). */
 export function headersObjectOf(fields: ReadonlyArray<readonly [string, string]>, http2: boolean): IncomingHeaders {
   const out: IncomingHeaders = Object.create(null) as IncomingHeaders;
+  let authority: string | undefined;
   for (let i = 0; i < fields.length; i++) {
     const [name, value] = fields[i]!;
-    if (!http2 && name.charCodeAt(0) === 0x3a) continue;
+    if (name.charCodeAt(0) === 0x3a) {
+      if (name === ':authority') authority = value;
+      if (!http2) continue;
+    }
     const had = out[name];
     if (had === undefined) out[name] = name === 'set-cookie' ? [value] : value;
     else if (Array.isArray(had)) had.push(value);
     else if (name === 'cookie') out[name] = `${had}; ${value}`;
     else if (!FIRST_WINS.has(name)) out[name] = `${had}, ${value}`;
   }
+  // An HTTP/1.1 request's Host became `:authority` on its way in: it is given back. Unlike
+  // node:http2, an HTTP/2 request also gets `host` (from `:authority`) when it sent none:
+  // adapters that do not know our class for an HTTP/2 one (@hono/node-server tests `instanceof`
+  // node's) read the authority from `host`, as RFC 9113 section 8.3.1 has an HTTP/1.1 hop do.
+  if (out.host === undefined && authority !== undefined) out.host = authority;
   return out;
 }
 
@@ -80,7 +90,13 @@ export class Http2ServerRequest extends Readable {
     const fields = this.stream.handler.headers;
     const http2 = this.stream.handler.httpVersion === '2';
     const raw: string[] = [];
-    for (const [name, value] of fields) if (http2 || name.charCodeAt(0) !== 0x3a) raw.push(name, value);
+    let host = false;
+    for (const [name, value] of fields) {
+      if (name === 'host') host = true;
+      if (http2 || name.charCodeAt(0) !== 0x3a) raw.push(name, value);
+    }
+    // As in `headers`: an HTTP/1.1 request's Host (now `:authority`) is given back.
+    if (!http2 && !host && this.stream.handler.host !== '') raw.push('host', this.stream.handler.host);
     return raw;
   }
 
@@ -89,6 +105,8 @@ export class Http2ServerRequest extends Readable {
   }
 
   set method(value: string) {
+    if (typeof value !== 'string') throw compatErrors.argType('method', 'of type string', value);
+    if (value.trim() === '') throw compatErrors.argValue('method', value, 'is invalid');
     this.methodOverride = value;
   }
 

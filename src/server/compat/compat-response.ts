@@ -46,6 +46,10 @@ function emitDrain(res: Http2ServerResponse): void {
   res.emit('drain');
 }
 
+function emitClosed(res: Http2ServerResponse, finished: boolean): void {
+  res.emitClosed(finished);
+}
+
 export class Http2ServerResponse extends Stream {
   /** The request this responds to (null for a pushed response). */
   readonly req: Http2ServerRequest | null;
@@ -145,9 +149,17 @@ export class Http2ServerResponse extends Stream {
     if (this.headSent) throw compatErrors.headersSent();
     const given = typeof statusMessageOrHeaders === 'string' ? headers : statusMessageOrHeaders;
     this.statusCode = statusCode;
+    // A name repeated within these headers keeps every value (a list form may repeat names).
+    const named = new Set<string>();
     for (const [name, value] of entriesOf(given)) {
       const key = checkedName(name, value);
-      this.fields[key] = storedValue(value as OutgoingValue);
+      const had = this.fields[key];
+      if (named.has(key) && had !== undefined) {
+        this.fields[key] = [...(Array.isArray(had) ? (had as string[]) : [String(had)]), ...(Array.isArray(value) ? (value as string[]) : [String(value)])];
+      } else {
+        this.fields[key] = storedValue(value as OutgoingValue);
+      }
+      named.add(key);
     }
     this.headSent = true;
     this.queueStart();
@@ -221,7 +233,7 @@ export class Http2ServerResponse extends Stream {
 
   write(chunk: BodyChunk, encodingOrCallback?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
     const encoding = typeof encodingOrCallback === 'string' ? encodingOrCallback : undefined;
-    const cb = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
+    const cb = typeof encodingOrCallback === 'function' ? encodingOrCallback : typeof callback === 'function' ? callback : undefined;
     if (this.ending || this.closed) {
       const err = this.ending ? compatErrors.writeAfterEnd() : compatErrors.invalidStream();
       if (cb !== undefined) process.nextTick(cb, err);
@@ -239,6 +251,7 @@ export class Http2ServerResponse extends Stream {
   }
 
   end(chunkOrCallback?: BodyChunk | (() => void) | null, encodingOrCallback?: BufferEncoding | (() => void), callback?: () => void): this {
+    // Any argument may be null or undefined (Fastify calls end(payload, null, null)).
     let chunk: BodyChunk | null | undefined;
     let cb: (() => void) | undefined;
     let encoding: BufferEncoding | undefined;
@@ -247,8 +260,8 @@ export class Http2ServerResponse extends Stream {
       chunk = chunkOrCallback;
       if (typeof encodingOrCallback === 'function') cb = encodingOrCallback;
       else {
-        encoding = encodingOrCallback;
-        cb = callback;
+        encoding = encodingOrCallback ?? undefined;
+        cb = typeof callback === 'function' ? callback : undefined;
       }
     }
     if (this.ending || this.closed) {
@@ -262,6 +275,9 @@ export class Http2ServerResponse extends Stream {
     this.ending = true;
     this.headSent = true;
     if (cb !== undefined) this.once('finish', cb);
+    // A request body nobody reads would hold the stream open: it is read and dropped (node does too).
+    const req = this.req;
+    if (req !== null && !req.complete && req.readableFlowing === null) req.resume();
     if (!this.started) this.sendWhole();
     else if (this.paused) this.wake();
     return this;
@@ -334,7 +350,15 @@ export class Http2ServerResponse extends Stream {
     this.callbacks = [];
     this.queued = 0;
     for (const cb of callbacks) if (cb !== null) process.nextTick(cb, compatErrors.invalidStream());
-    if (this.ending && errorCode === 0) {
+    // On the next tick: the stream can close inside sendResponse() (a whole response to a
+    // complete request), and 'finish' listeners must not run inside end(), nor before the
+    // callbacks of earlier writes.
+    process.nextTick(emitClosed, this, this.ending && errorCode === 0);
+  }
+
+  /** @internal */
+  emitClosed(finished: boolean): void {
+    if (finished) {
       this.finishedSending = true;
       this.emit('finish');
     }

@@ -94,11 +94,21 @@ export class CompatServer extends EventEmitter implements CompatDispatcher {
   private readonly handlerClass = compatHandlerClass(this);
   private engine: HTTP2Server | null = null;
   private bound = false;
-  private readonly sessionsSeen = new WeakSet<HandlerSession>();
 
   constructor(options: Record<string, unknown>, onRequest: RequestListener | undefined, secure: boolean) {
     super();
     this.options = serverOptionsOf(options, secure);
+    const given = this.options.onSession;
+    this.options.onSession = (session) => {
+      given?.(session);
+      if (this.listenerCount('session') > 0) this.emit('session', sessionFacade(session));
+    };
+    // node:http2: with a 'timeout' listener the application decides; without one the connection closes.
+    this.options.onIdleTimeout = (session) => {
+      if (this.listenerCount('timeout') === 0) return false;
+      this.emit('timeout', sessionFacade(session));
+      return true;
+    };
     if (onRequest !== undefined) this.on('request', onRequest);
   }
 
@@ -162,7 +172,7 @@ export class CompatServer extends EventEmitter implements CompatDispatcher {
     return this;
   }
 
-  /** The idle timeout of connections, ms; applies to servers not yet listening. */
+  /** The idle timeout of connections, ms (then 'timeout' listeners decide); applies to servers not yet listening. */
   setTimeout(ms = 0, callback?: () => void): this {
     this.timeout = ms;
     if (callback !== undefined) this.on('timeout', callback);
@@ -184,30 +194,39 @@ export class CompatServer extends EventEmitter implements CompatDispatcher {
 
   // ---- from the streams ----
 
-  dispatch(req: Http2ServerRequest, res: Http2ServerResponse, expectsContinue: boolean): void {
-    if (expectsContinue) {
-      if (this.listenerCount('checkContinue') > 0) {
-        this.emit('checkContinue', req, res);
+  dispatch(req: Http2ServerRequest, res: Http2ServerResponse, expect: string | null): void {
+    if (expect !== null) {
+      if (expect === '100-continue') {
+        if (this.listenerCount('checkContinue') > 0) {
+          this.emit('checkContinue', req, res);
+          return;
+        }
+        res.writeContinue();
+      } else {
+        // RFC 9110 section 10.1.1: an expectation we cannot meet is 417, unless the application takes it.
+        if (this.listenerCount('checkExpectation') > 0) this.emit('checkExpectation', req, res);
+        else res.writeHead(417).end();
         return;
       }
-      res.writeContinue();
+    }
+    if (req.method === 'CONNECT' && this.listenerCount('connect') > 0) {
+      this.emit('connect', req, res);
+      return;
     }
     this.emit('request', req, res);
   }
+}
 
-  sessionSeen(session: HandlerSession): void {
-    if (this.sessionsSeen.has(session) || this.listenerCount('session') === 0) return;
-    this.sessionsSeen.add(session);
-    const facade: CompatSession = {
-      clientAddress: session.clientAddress,
-      close: (callback) => {
-        session.shutdown();
-        if (callback !== undefined) process.nextTick(callback);
-      },
-      destroy: () => session.shutdown(),
-    };
-    this.emit('session', facade);
-  }
+/** What 'session' and 'timeout' listeners get for a connection. */
+function sessionFacade(session: HandlerSession): CompatSession {
+  return {
+    clientAddress: session.clientAddress,
+    close: (callback) => {
+      session.shutdown();
+      if (callback !== undefined) process.nextTick(callback);
+    },
+    destroy: () => session.shutdown(),
+  };
 }
 
 /** node:http2's `createServer([options][, onRequest])`: cleartext (h2c, and HTTP/1.1 with `allowHTTP1`). */
