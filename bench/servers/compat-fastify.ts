@@ -9,7 +9,7 @@
  * other bench servers (`common.ts`).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { createServer, Http2ServerResponse } from '../../src/index.js';
+import { createServer } from '../../src/index.js';
 import { serveControl } from './common.js';
 
 /** The app, the same on both servers: one JSON route, Fastify's defaults otherwise (no logger). */
@@ -19,24 +19,9 @@ function addRoutes(app: FastifyInstance): void {
 
 type Handler = (req: unknown, res: unknown) => void;
 
-/**
- * Fastify ends a response with `res.end(payload, null, null)`. node accepts a null callback; h2kit's
- * `end()` at bd9ab02 passes it to `once('finish', null)`, which throws after the response is marked
- * ended, so the response is never sent. Until compat-response.ts treats null as no callback, the
- * bench drops null arguments before they reach it (one extra call per response).
- */
-function acceptNullEndArguments(): void {
-  const end = Http2ServerResponse.prototype.end;
-  Http2ServerResponse.prototype.end = function (this: Http2ServerResponse, ...args: unknown[]) {
-    while (args.length > 0 && (args[args.length - 1] === null || args[args.length - 1] === undefined)) args.pop();
-    return (end as (...a: unknown[]) => Http2ServerResponse).apply(this, args);
-  } as typeof end;
-}
-
 const impl = process.argv[2];
 let app: FastifyInstance;
 if (impl === 'h2kit') {
-  acceptNullEndArguments();
   // With a serverFactory Fastify builds no server: it hands its handler to ours and calls
   // listen({ port, host }), address() and close() on what comes back. Fastify's types tie the
   // instance to node's server classes, hence the casts.
