@@ -321,6 +321,18 @@ export class Connection implements StreamEnds {
     }
   }
 
+  /**
+   * The response is (or will be) complete without the rest of the request: RST_STREAM(NO_ERROR)
+   * as soon as our END_STREAM has left, unless the peer has finished by then (RFC 9113 section
+   * 8.1), so a client still uploading stops. Queued response DATA is sent first.
+   */
+  refuseRequestRest(streamId: number): void {
+    const s = this.streams.get(streamId);
+    if (s === undefined || this.ending.dead) return;
+    if (s.state === StreamState.HALF_CLOSED_LOCAL) this.resetStream(streamId, ErrorCode.NO_ERROR);
+    else s.refuseRestAfterEnd = true;
+  }
+
   /** Returns flow-control credit for `length` octets of DATA the application has processed. */
   consume(streamId: number, length: number): void {
     if (this.ending.dead || length <= 0) return;
@@ -633,6 +645,7 @@ export class Connection implements StreamEnds {
   /** @internal For the send scheduler (and writeHeaders): END_STREAM went out on `s`. */
   endSent(s: Stream): void {
     this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
+    if (s.refuseRestAfterEnd && s.state === StreamState.HALF_CLOSED_LOCAL) this.resetStream(s.id, ErrorCode.NO_ERROR);
   }
 
   /** Moves `s` to `next` (the store keeps the counts); closing removes it. */

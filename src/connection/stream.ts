@@ -47,6 +47,8 @@ export class Stream implements FlowWindows {
   queuedBytes = 0;
   /** END_STREAM goes with the last queued octet (or alone, after trailers). */
   endQueued = false;
+  /** RST_STREAM(NO_ERROR) once our END_STREAM has left, if the peer is still sending (RFC 9113 section 8.1). */
+  refuseRestAfterEnd = false;
   /** Trailers to send once the queue drains. */
   trailers: HeaderList | null = null;
   /** In the SendScheduler's set of streams with something to send. */

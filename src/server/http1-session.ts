@@ -16,11 +16,11 @@ import { UsageError } from '../errors.js';
 import { PULL_SIZE } from '../io/body-pump.js';
 import { CallbackQueue, type CallbackQueueOwner } from '../io/callback-queue.js';
 import { failpoint, type FailpointName } from '../io/failpoints.js';
-import { HandlerError, Http1RequestError, PushRefusedError } from './errors.js';
+import { HandlerError, Http1RequestError } from './errors.js';
 import { addTrailers, Http1Exchange, pairsOf, HEADERS_ITEM, REQUEST_DONE_ITEM, writeResponseHead, type Http1Item } from './http1-exchange.js';
 import { requestFieldsOf } from './http1.js';
 import { setRequestAttributes } from './request-attributes.js';
-import type { BaseRequestHandler, HandlerSession, HeadersInput, PushOptions, PushRequest, ResponseOptions } from './request-handler.js';
+import type { BaseRequestHandler, HandlerSession, HeadersInput, ResponseOptions } from './request-handler.js';
 import { informationalHeadOf, lateTrailerListOf, responsePlanOf } from './response-head.js';
 import { accessLogEntryOf, callbackName, callHandler, runOnCloseNow } from './server-stream.js';
 import type { SessionContext } from './session-context.js';
@@ -114,6 +114,11 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
       }),
     );
     this.callbacks.deliver(ex, HEADERS_ITEM);
+  }
+
+  /** Read from the socket when asked (a getsockname call): most handlers never ask. */
+  get localAddress(): readonly [string, number] {
+    return [this.socket.localAddress ?? '', this.socket.localPort ?? 0];
   }
 
   /** The authority of an HTTP/1.0 request without Host (RFC 9112 section 3.3): the address it came to. */
@@ -306,12 +311,13 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     return false;
   }
 
-  push(streamId: number, options: PushOptions): BaseRequestHandler {
-    return this.promise(streamId, options);
+  /** HTTP/1.1 has no server push: nothing is sent (a push is only an optimisation). */
+  push(): null {
+    return null;
   }
 
-  promise(streamId: number, request: PushRequest): BaseRequestHandler {
-    throw new PushRefusedError(`cannot push ${request?.path} on stream ${streamId}: HTTP/1.1 has no server push`, 'push_http1');
+  promise(): null {
+    return null;
   }
 
   /** Node writes 100, 102 and 103 itself (in order with pipelined responses); other 1xx codes have no use over HTTP/1.1 and are dropped. */
@@ -334,9 +340,11 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
   }
 
   /** HTTP/1.1 cannot end one exchange alone: the connection closes (what a reset means to the client). */
-  reset(streamId: number): void {
+  reset(streamId: number, errorCode?: number): void {
     const ex = this.exchanges.get(streamId);
     if (ex === undefined || ex.closed || this.gone) return;
+    // NO_ERROR after the response: node:http already reads and drops (or cuts) an unread body.
+    if (errorCode === 0 && ex.responded) return;
     this.stopBody(ex);
     ex.res.destroy();
   }

@@ -58,20 +58,26 @@ export interface HandlerSession {
   readonly clientAddress: [string, number];
   /** `https` over TLS, `http` for cleartext. */
   readonly scheme: 'http' | 'https';
+  /** `[host, port]` the client connected to (this server's side of the connection). */
+  readonly localAddress?: readonly [string, number];
   sendResponse(streamId: number, options: ResponseOptions): void;
-  push(streamId: number, options: PushOptions): BaseRequestHandler;
+  push(streamId: number, options: PushOptions): BaseRequestHandler | null;
   /**
    * PUSH_PROMISE only: the pushed stream's handler is returned with no response yet; its
-   * `sendResponse()` sends one later (node:http2's `pushStream`). Throws as `push()` does.
+   * `sendResponse()` sends one later (node:http2's `pushStream`). Returns null and throws as `push()` does.
    */
-  promise(streamId: number, request: PushRequest): BaseRequestHandler;
+  promise(streamId: number, request: PushRequest): BaseRequestHandler | null;
   canPush(streamId: number): boolean;
   /**
    * Sends an interim (1xx) response before the final one: 100 Continue, 103 Early Hints.
    * Throws UsageError after the response started; ignored on a closed stream.
    */
   sendInformational(streamId: number, status: number, headers?: HeadersInput | null): void;
-  /** Ends the stream at once: RST_STREAM with `errorCode` (HTTP/2; CANCEL by default), or the connection closes (HTTP/1.1). */
+  /**
+   * Ends the stream at once: RST_STREAM with `errorCode` (HTTP/2; CANCEL by default), or the
+   * connection closes (HTTP/1.1). NO_ERROR after `sendResponse()` only refuses the rest of the
+   * request body, once the response has left (RFC 9113 section 8.1).
+   */
   reset(streamId: number, errorCode?: number): void;
   resume(streamId: number): void;
   /** Graceful close of this connection: GOAWAY(NO_ERROR), streams in flight finish, then it closes (node:http2's `session.close()`). */
@@ -134,9 +140,13 @@ export class BaseRequestHandler {
   /**
    * Pushes a resource (PUSH_PROMISE on this stream); must come before `sendResponse()`.
    * Returns the pushed stream's handler (an instance of the server's handler class), whose
-   * response is already under way. Throws PushRefusedError when the client does not accept it.
+   * response is already under way; or null, with nothing sent, when a push cannot be made now:
+   * the client disabled push (every current browser and curl do), the request came over
+   * HTTP/1.1, the push limit is reached, the connection is closing or the stream is gone. Push is
+   * an optimisation: the response goes out either way. Throws for misuse only (UsageError after
+   * `sendResponse()` or for bad arguments; PushRefusedError on a pushed stream).
    */
-  push(options: PushOptions): BaseRequestHandler {
+  push(options: PushOptions): BaseRequestHandler | null {
     return this.http2.push(this.streamId, options);
   }
 

@@ -236,6 +236,12 @@ export class HTTP2Server {
     return this.address().port;
   }
 
+  /** The idle timeout (`idleTimeout`, ms; 0: none) of connections made from now on. */
+  setIdleTimeout(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new UsageError(`an idle timeout must be a number of ms >= 0, got ${String(ms)}`, 'server_bad_idle_timeout');
+    this.ctx.idleTimeout = ms;
+  }
+
   /** Whether this server speaks TLS. */
   get isSecure(): boolean {
     return this.secure;

@@ -116,6 +116,12 @@ export class ServerSession extends ServerExchanges implements HandlerSession, Dr
     this.idle.becameIdle();
   }
 
+  /** Read from the socket when asked (a getsockname call): most handlers never ask. */
+  get localAddress(): readonly [string, number] {
+    const socket = this.driver.socket;
+    return [socket.localAddress ?? '', socket.localPort ?? 0];
+  }
+
   // ---- the idle timer's owner ----
 
   /** @internal */
@@ -383,17 +389,16 @@ export class ServerSession extends ServerExchanges implements HandlerSession, Dr
     );
   }
 
-  push(streamId: number, options: PushOptions): BaseRequestHandler {
+  push(streamId: number, options: PushOptions): BaseRequestHandler | null {
     const handler = this.promise(streamId, options);
-    this.sendResponse(handler.streamId, options);
+    if (handler !== null) this.sendResponse(handler.streamId, options);
     return handler;
   }
 
-  promise(streamId: number, request: PushRequest): BaseRequestHandler {
+  promise(streamId: number, request: PushRequest): BaseRequestHandler | null {
     const parent = this.streams.get(streamId);
-    if (parent === undefined || parent.closed || parent.failed || parent.handler === null) {
-      throw new PushRefusedError(`cannot push on stream ${streamId}: it is closed`, 'push_stream_closed');
-    }
+    // The client went away: there is no one to push to (as sendResponse() ignores it).
+    if (parent === undefined || parent.closed || parent.failed || parent.handler === null) return null;
     if (parent.responded) {
       throw new UsageError(`push() must come before sendResponse() (stream ${streamId})`, 'push_after_response');
     }
@@ -401,10 +406,8 @@ export class ServerSession extends ServerExchanges implements HandlerSession, Dr
       throw new PushRefusedError(`cannot push on stream ${streamId}: it is itself a pushed stream`, 'push_on_pushed_stream');
     }
     const requestHeaders = pushRequestOf(request, parent.handler, this.scheme);
-    if (!this.connection.canPush || this.goingAway) {
-      const why = this.connection.peerSettings.enablePush ? 'the push limit is reached or the connection is closing' : 'the client disabled push (SETTINGS_ENABLE_PUSH = 0)';
-      throw new PushRefusedError(`cannot push ${request.path} on stream ${streamId}: ${why}`, 'push_refused');
-    }
+    // The client disabled push, the push limit is reached or the connection is closing: no push, no error.
+    if (!this.connection.canPush || this.goingAway) return null;
     let promisedId: number;
     try {
       promisedId = this.connection.pushPromise(streamId, requestHeaders);
@@ -440,6 +443,12 @@ export class ServerSession extends ServerExchanges implements HandlerSession, Dr
   reset(streamId: number, errorCode: number = ErrorCode.CANCEL): void {
     const stream = this.streams.get(streamId);
     if (stream === undefined || stream.closed || this.torndown) return;
+    if (errorCode === ErrorCode.NO_ERROR && stream.responded) {
+      // After a response: the rest of the request is refused once the response has left.
+      this.connection.refuseRequestRest(streamId);
+      this.driver.scheduleFlush();
+      return;
+    }
     this.stopBody(stream);
     this.connection.resetStream(streamId, errorCode);
     this.driver.scheduleFlush();

@@ -70,7 +70,7 @@ class Handler extends BaseRequestHandler {
       for (const p of ['/a.css', '/b.js']) {
         // /push-held: the pushed bodies never come (DATA_DEFERRED), so only the client can end them.
         const body = path === '/push-held' ? () => [null, DATA_DEFERRED] as [null, typeof DATA_DEFERRED] : `asset ${p}`;
-        const pushed = this.push({ path: p, body });
+        const pushed = this.push({ path: p, body })!;
         pushed.onClose = (code: number) => void state.pushCloses.push([p, code]);
       }
       this.sendResponse({ body: 'page' });

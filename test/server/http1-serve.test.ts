@@ -25,7 +25,7 @@ class App extends BaseRequestHandler {
     seen.set(this.path, { httpVersion: this.httpVersion, scheme: this.scheme, host: this.host, headers: this.headers, body: '', trailers: null, closeCode: null, canPush: this.canPush, pushError: '' });
     if (this.path === '/push') {
       try {
-        this.push({ path: '/pushed', body: 'x' });
+        if (this.push({ path: '/pushed', body: 'x' }) === null) seen.get(this.path)!.pushError = 'none';
       } catch (err) {
         seen.get(this.path)!.pushError = err instanceof PushRefusedError ? err.token : String(err);
       }
@@ -211,13 +211,13 @@ test('body kinds: a stream with trailers (chunked), a generator with DATA_DEFERR
   }
 });
 
-test('push is refused over HTTP/1.1 (canPush false, PushRefusedError), the response still goes out', async () => {
+test('no push over HTTP/1.1 (canPush false, push() returns null), the response still goes out', async () => {
   const { server } = await startServer(App);
   try {
     const r = await request(server.port, { path: '/push', agent: false });
     assert.equal(r.status, 200);
     assert.equal(seen.get('/push')!.canPush, false);
-    assert.equal(seen.get('/push')!.pushError, 'push_http1');
+    assert.equal(seen.get('/push')!.pushError, 'none');
   } finally {
     await server.close();
   }

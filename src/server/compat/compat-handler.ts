@@ -66,8 +66,9 @@ export class CompatStreamHandler extends BaseRequestHandler implements RequestSt
     this.reset(err === undefined ? ErrorCode.CANCEL : ErrorCode.INTERNAL_ERROR);
   }
 
-  pushResponse(request: PushRequest): Http2ServerResponse {
-    const pushed = this.http2.promise(this.streamId, request) as CompatStreamHandler;
+  pushResponse(request: PushRequest): Http2ServerResponse | null {
+    const pushed = this.http2.promise(this.streamId, request) as CompatStreamHandler | null;
+    if (pushed === null) return null;
     const res = new Http2ServerResponse(pushed, null);
     pushed.response = res;
     return res;

@@ -193,7 +193,15 @@ export class Http2ServerRequest extends Readable {
       this.aborted = true;
       this.emit('aborted');
     }
-    if (!this.destroyed) this.destroy();
+    if (this.destroyed) return;
+    if (errorCode === 0 && this.complete && !this.readableEnded) {
+      // A clean close with body still buffered: 'end' comes first (what is unread is read and
+      // dropped, as node does), then 'close'.
+      this.once('end', () => this.destroy());
+      if (this.readableFlowing !== true) this.resume();
+      return;
+    }
+    this.destroy();
   }
 
   override _read(): void {

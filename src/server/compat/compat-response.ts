@@ -31,8 +31,8 @@ type WriteCallback = (err?: Error | null) => void;
 
 /** What the response needs of its stream beyond the request's needs: a pushed stream's response. */
 export interface ResponseStream extends RequestStream {
-  /** PUSH_PROMISE for `request`; the pushed stream's response object, not started. Throws PushRefusedError. */
-  pushResponse(request: PushRequest): Http2ServerResponse;
+  /** PUSH_PROMISE for `request`; the pushed stream's response object, not started; null when no push can be made now. */
+  pushResponse(request: PushRequest): Http2ServerResponse | null;
 }
 
 function toBuffer(chunk: unknown, encoding: BufferEncoding | undefined): Buffer {
@@ -44,6 +44,10 @@ function toBuffer(chunk: unknown, encoding: BufferEncoding | undefined): Buffer 
 
 function emitDrain(res: Http2ServerResponse): void {
   res.emit('drain');
+}
+
+function refuseRest(res: Http2ServerResponse): void {
+  res.refuseRequestRest();
 }
 
 function emitClosed(res: Http2ServerResponse, finished: boolean): void {
@@ -277,7 +281,12 @@ export class Http2ServerResponse extends Stream {
     if (cb !== undefined) this.once('finish', cb);
     // A request body nobody reads would hold the stream open: it is read and dropped (node does too).
     const req = this.req;
-    if (req !== null && !req.complete && req.readableFlowing === null) req.resume();
+    if (req !== null && !req.complete) {
+      if (req.readableFlowing === null) req.resume();
+      // A client still uploading once the response is done is asked to stop (RST_STREAM
+      // NO_ERROR, as node does); what has already arrived by the next turn is still read.
+      setImmediate(refuseRest, this);
+    }
     if (!this.started) this.sendWhole();
     else if (this.paused) this.wake();
     return this;
@@ -328,7 +337,8 @@ export class Http2ServerResponse extends Stream {
     const method = headers?.[':method'];
     try {
       const pushed = this.stream.pushResponse({ path: typeof path === 'string' ? path : '', method: typeof method === 'string' ? method : undefined, requestHeaders });
-      process.nextTick(callback, null, pushed);
+      if (pushed === null) process.nextTick(callback, this.closed ? compatErrors.invalidStream() : compatErrors.pushDisabled());
+      else process.nextTick(callback, null, pushed);
     } catch (err) {
       if (!(err instanceof PushRefusedError)) throw err;
       const refused = err.token === 'push_stream_closed' ? compatErrors.invalidStream() : compatErrors.pushDisabled();
@@ -354,6 +364,11 @@ export class Http2ServerResponse extends Stream {
     // complete request), and 'finish' listeners must not run inside end(), nor before the
     // callbacks of earlier writes.
     process.nextTick(emitClosed, this, this.ending && errorCode === 0);
+  }
+
+  /** @internal */
+  refuseRequestRest(): void {
+    if (!this.closed && this.req !== null && !this.req.complete) this.stream.handler.reset(0);
   }
 
   /** @internal */

@@ -172,9 +172,10 @@ export class CompatServer extends EventEmitter implements CompatDispatcher {
     return this;
   }
 
-  /** The idle timeout of connections, ms (then 'timeout' listeners decide); applies to servers not yet listening. */
+  /** The idle timeout of connections made from now on, ms (then 'timeout' listeners decide). */
   setTimeout(ms = 0, callback?: () => void): this {
     this.timeout = ms;
+    this.engine?.setIdleTimeout(ms);
     if (callback !== undefined) this.on('timeout', callback);
     return this;
   }

@@ -14,6 +14,9 @@ export class CompatSocket extends EventEmitter {
   readonly remoteFamily: string;
   /** True over TLS (Koa and Express read it for `protocol`). */
   readonly encrypted: boolean;
+  /** This server's side of the connection. */
+  readonly localAddress: string | undefined;
+  readonly localPort: number | undefined;
   /** The negotiated protocol, as a TLS socket says it. */
   readonly alpnProtocol: string | false;
   /** Open until the stream closes. */
@@ -29,6 +32,9 @@ export class CompatSocket extends EventEmitter {
     this.remotePort = port;
     this.remoteFamily = address.includes(':') ? 'IPv6' : 'IPv4';
     this.encrypted = handler.http2.scheme === 'https';
+    const local = handler.http2.localAddress;
+    this.localAddress = local?.[0];
+    this.localPort = local?.[1];
     this.alpnProtocol = this.encrypted ? (handler.httpVersion === '2' ? 'h2' : 'http/1.1') : false;
     this.abort = abort;
   }
