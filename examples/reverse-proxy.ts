@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 /**
  * The seed's second example, in TypeScript: a simplified reverse proxy. Each request's path is
- * fetched from the backend with Node's own `http` client while the response body generator
- * answers DATA_DEFERRED until data is there; `resume()` restarts it as backend bytes arrive.
+ * fetched from the backend with Node's own `http` client; once the backend's response head is in,
+ * its status and end-to-end header fields go out (hop-by-hop ones stay behind, RFC 9110 section
+ * 7.6.1) with a body generator that answers DATA_DEFERRED until data is there; `resume()`
+ * restarts it as backend bytes arrive. A backend that cannot be reached gets the client a 502, one
+ * that sends no response head within 30 s a 504; a backend failing mid-body resets the stream.
  *
  *   npm run build
  *   node dist/examples/reverse-proxy.js --port 8443 --cert server.crt --key server.key --backend http://localhost
@@ -26,6 +29,24 @@ import {
 import { parseArgs, serverOptions } from './cli-args.js';
 
 const args = parseArgs(process.argv.slice(2), { port: 8443, backend: 'http://localhost' });
+
+/** How long the backend has to send its response head. */
+const BACKEND_HEAD_TIMEOUT_MS = 30_000;
+
+/** Fields about one connection, not the message (RFC 9110 section 7.6.1), and HTTP/2's own. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'http2-settings', 'host']);
+
+/** The backend's fields a proxy passes on. */
+function endToEnd(fields: Iterable<readonly [string, string]>): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [name, value] of fields) if (name.charCodeAt(0) !== 0x3a && !HOP_BY_HOP.has(name)) out.push([name, value]);
+  return out;
+}
+
+/** A short plain-text answer of our own (the backend gave none). */
+function answer(handler: BaseRequestHandler, status: number, text: string): void {
+  handler.sendResponse({ status, headers: [['content-type', 'text/plain; charset=utf-8']], body: `${text}\n` });
+}
 
 /** Buffers what the backend sent so far; the body generator hands it out. */
 class Body {
@@ -62,21 +83,46 @@ class Body {
   };
 }
 
-/** Fetches url from the backend with Node's http client, feeding `body` as bytes arrive. */
-function getHttpBody(body: Body, url: string): void {
-  http
-    .get(url, (res) => {
-      res.on('data', (chunk: Buffer) => body.push(chunk));
-      res.on('end', () => body.end());
-      res.on('error', (err) => body.end(err));
-    })
-    .on('error', (err) => body.end(err));
+/** Fetches url from the backend with Node's http client: the head is answered, then `body` fed as bytes arrive. */
+function proxyHttp(handler: BaseRequestHandler, body: Body, url: string): void {
+  let answered = false;
+  const req = http.get(url, { timeout: BACKEND_HEAD_TIMEOUT_MS }, (res) => {
+    answered = true;
+    req.setTimeout(0);
+    const fields: Array<[string, string]> = [];
+    for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) fields.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
+    handler.sendResponse({ status: res.statusCode ?? 502, headers: endToEnd(fields), body: body.generate });
+    res.on('data', (chunk: Buffer) => body.push(chunk));
+    res.on('end', () => body.end());
+    res.on('error', (err) => body.end(err));
+  });
+  req.on('timeout', () => {
+    if (answered) return;
+    answered = true;
+    answer(handler, 504, `Gateway Timeout: ${args.backend} sent no response within ${BACKEND_HEAD_TIMEOUT_MS / 1000} s`);
+    req.destroy();
+  });
+  req.on('error', (err) => {
+    if (answered) body.end(err);
+    else {
+      answered = true;
+      answer(handler, 502, `Bad Gateway: ${args.backend}: ${err.message}`);
+    }
+  });
 }
 
-/** An HTTP/2 backend's response, fed into `body` as DATA arrives. */
+/** An HTTP/2 backend's response: its head answered, then fed into `body` as DATA arrives. */
 class BackendResponse extends BaseResponseHandler {
-  constructor(private readonly body: Body) {
+  private answered = false;
+  constructor(
+    private readonly handler: BaseRequestHandler,
+    private readonly body: Body,
+  ) {
     super();
+  }
+  override onHeaders(): void {
+    this.answered = true;
+    this.handler.sendResponse({ status: this.status, headers: endToEnd(this.headers), body: this.body.generate });
   }
   override onData(data: Buffer): void {
     this.body.push(data);
@@ -85,7 +131,9 @@ class BackendResponse extends BaseResponseHandler {
     this.body.end();
   }
   override onClose(): void {
-    if (this.error !== null) this.body.end(this.error);
+    if (this.error === null) return;
+    if (this.answered) this.body.end(this.error);
+    else answer(this.handler, 502, `Bad Gateway: ${args.backend}: ${this.error.message}`);
   }
 }
 
@@ -93,17 +141,11 @@ const h2Backend = /^h2c?:\/\//.test(args.backend)
   ? new ReconnectingHTTP2Client(args.backend.replace(/^h2c:/, 'http:').replace(/^h2:/, 'https:'), { rejectUnauthorized: false })
   : null;
 
-/** Fetches `path` from the HTTP/2 backend on the shared connection. */
-function getH2Body(body: Body, path: string): void {
-  h2Backend!.send({ path }, new BackendResponse(body));
-}
-
 class Handler extends BaseRequestHandler {
   override onHeaders(): void {
     const body = new Body(this);
-    if (h2Backend !== null) getH2Body(body, this.path);
-    else getHttpBody(body, args.backend + this.path);
-    this.sendResponse({ status: 200, body: body.generate });
+    if (h2Backend !== null) h2Backend.send({ path: this.path }, new BackendResponse(this, body));
+    else proxyHttp(this, body, args.backend + this.path);
   }
 }
 

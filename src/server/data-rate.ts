@@ -69,7 +69,7 @@ export class StreamTiming {
 }
 
 /** Why the heartbeat ends a stream. */
-export type Lateness = 'request_timeout' | 'request_too_slow' | 'response_too_slow';
+export type Lateness = 'request_timeout' | 'request_too_slow' | 'response_timeout' | 'response_too_slow';
 
 /** What the rules read of a stream (the server's stream record has these fields). */
 export interface TimedStream {
@@ -94,6 +94,8 @@ export interface SendState {
 
 export interface TimeLimits {
   requestTimeout: number;
+  /** A response must have started this long after the request arrived, ms; 0: no limit. */
+  responseTimeout: number;
   minRequestDataRate: MinDataRate | null;
   minResponseDataRate: MinDataRate | null;
 }
@@ -110,6 +112,7 @@ export function latenessOf(stream: TimedStream, timing: StreamTiming, conn: Send
       if (meter.tooSlow(floor)) return 'request_too_slow';
     }
   }
+  if (!stream.responded && limits.responseTimeout > 0 && now - timing.firstSeen >= limits.responseTimeout) return 'response_timeout';
   const floor = limits.minResponseDataRate;
   if (floor !== null && stream.responded) {
     const queued = conn.queuedBytes(stream.id);

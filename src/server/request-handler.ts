@@ -110,11 +110,31 @@ export class BaseRequestHandler {
   pushed = false;
   /** The protocol that carried the request: `'2'`, or `'1.1'`/`'1.0'` for an HTTP/1.x client (`allowHTTP1`). */
   httpVersion: HttpVersion = '2';
+  private parsedUrl: URL | undefined = undefined;
 
   constructor(http2: HandlerSession, streamId: number) {
     this.http2 = http2;
     this.streamId = streamId;
     this.clientAddress = http2.clientAddress;
+  }
+
+  /**
+   * The value of a request header field (`name` in any case), or undefined: several fields of
+   * that name are joined with ", " (cookies are one field already, joined with "; ").
+   */
+  getHeader(name: string): string | undefined {
+    const wanted = name.toLowerCase();
+    let value: string | undefined;
+    for (const [n, v] of this.headers) if (n === wanted) value = value === undefined ? v : `${value}, ${v}`;
+    return value;
+  }
+
+  /**
+   * The request's URL (scheme, authority and `path`): `url.pathname`, `url.searchParams`... Made
+   * on first use; throws TypeError when the authority is not one a URL can hold.
+   */
+  get url(): URL {
+    return (this.parsedUrl ??= new URL(this.path, `${this.scheme || this.http2.scheme}://${this.host || 'localhost'}`));
   }
 
   /** Called when the request HEADERS arrived; the attributes are set. */

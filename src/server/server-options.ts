@@ -55,6 +55,13 @@ export interface HTTP2ServerOptions {
    */
   requestTimeout?: number;
   /**
+   * A handler must start its response (`sendResponse()`) within this long of the request's
+   * arrival, ms, or the client gets 504 and a line is logged (later calls of that handler are
+   * ignored); 0: no limit. Catches handlers that never answer. HTTP/2 streams only (HTTP/1.1
+   * requests have node:http's requestTimeout). Default 300000.
+   */
+  responseTimeout?: number;
+  /**
    * The slowest request body accepted, averaged over the time the client holds things up (not
    * while a callback holds the credit), enforced after `graceMs`: slower gets 408. null: none.
    * Default `{ bytesPerSecond: 240, graceMs: 5000 }` (Kestrel's MinRequestBodyDataRate).
@@ -110,6 +117,8 @@ export interface ServerStats {
   logLinesSuppressed: number;
   /** Requests answered 408 for not arriving within requestTimeout. */
   requestTimeouts: number;
+  /** Requests answered 504 because their handler started no response within responseTimeout. */
+  responseTimeouts: number;
   /** Requests answered 408 (or reset) for a body slower than minRequestDataRate. */
   slowRequests: number;
   /** Responses reset for being read slower than minResponseDataRate. */

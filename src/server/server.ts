@@ -70,7 +70,7 @@ export class HTTP2Server {
   private readonly sniffSettings: SniffSettings;
   private readonly sniffHost: SniffHost;
   private readonly connectionErrors = new Map<string, number>();
-  private readonly timeoutCounters: StreamTimeoutCounters = { requestTimeouts: 0, slowRequests: 0, slowResponses: 0 };
+  private readonly timeoutCounters: StreamTimeoutCounters = { requestTimeouts: 0, responseTimeouts: 0, slowRequests: 0, slowResponses: 0 };
   /** Checks request deadlines and data-rate floors across the sessions (null when none is set, or not listening). */
   private heartbeat: NodeJS.Timeout | null = null;
   private readonly heartbeatMs: number;
@@ -127,6 +127,7 @@ export class HTTP2Server {
       idleTimeout: options.idleTimeout ?? 120000,
       onIdleTimeout: options.onIdleTimeout ?? null,
       requestTimeout: options.requestTimeout ?? 300000,
+      responseTimeout: options.responseTimeout ?? 300000,
       minRequestDataRate: options.minRequestDataRate === undefined ? DEFAULT_MIN_DATA_RATE : options.minRequestDataRate,
       minResponseDataRate: options.minResponseDataRate === undefined ? DEFAULT_MIN_DATA_RATE : options.minResponseDataRate,
       counters: this.timeoutCounters,
@@ -160,7 +161,7 @@ export class HTTP2Server {
     );
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     // A beat a second, or faster when a deadline or grace period is shorter (tests, tight configs).
-    const spans = [this.ctx.requestTimeout, this.ctx.minRequestDataRate?.graceMs ?? 0, this.ctx.minResponseDataRate?.graceMs ?? 0].filter((ms) => ms > 0);
+    const spans = [this.ctx.requestTimeout, this.ctx.responseTimeout, this.ctx.minRequestDataRate?.graceMs ?? 0, this.ctx.minResponseDataRate?.graceMs ?? 0].filter((ms) => ms > 0);
     this.heartbeatMs = spans.length === 0 ? 0 : Math.max(25, Math.min(HEARTBEAT_MS, Math.floor(Math.min(...spans) / 4)));
 
     const ssl = options.ssl ?? null;

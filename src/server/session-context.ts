@@ -38,6 +38,8 @@ export interface SessionContext {
   sessionClosed(session: ServerSession): void;
   /** Whole-request deadline, ms (0: none), and the data-rate floors (null: none). */
   requestTimeout: number;
+  /** A handler must start its response this long after the request arrived, ms (0: none). */
+  responseTimeout: number;
   minRequestDataRate: MinDataRate | null;
   minResponseDataRate: MinDataRate | null;
   /** Streams ended by those, over all sessions (for server.stats). */
@@ -51,6 +53,8 @@ export interface SessionContext {
 export interface StreamTimeoutCounters {
   /** Requests not received whole within requestTimeout. */
   requestTimeouts: number;
+  /** Requests answered 504 because no response started within responseTimeout. */
+  responseTimeouts: number;
   /** Request bodies sent slower than minRequestDataRate. */
   slowRequests: number;
   /** Responses read slower than minResponseDataRate. */

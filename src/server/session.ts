@@ -239,6 +239,15 @@ export class ServerSession extends ServerExchanges implements HandlerSession, Dr
    */
   private endLateStream(stream: ServerStream, why: Lateness): void {
     const counters = this.ctx.counters;
+    if (why === 'response_timeout') {
+      counters.responseTimeouts++;
+      this.ctx.log.error('handler', `h2kit: ${this.describe(stream)}: no response within responseTimeout (${this.ctx.responseTimeout} ms); answered 504`);
+      this.sendResponse(stream.id, { status: 504, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Gateway Timeout: the server did not answer in time\n' });
+      // The handler may still answer: that is ignored now, as for a stream that failed.
+      stream.failed = true;
+      if (!stream.requestEnded) this.connection.refuseRequestRest(stream.id);
+      return;
+    }
     if (why === 'request_timeout') counters.requestTimeouts++;
     else if (why === 'request_too_slow') counters.slowRequests++;
     else counters.slowResponses++;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { latenessOf, RateMeter, StreamTiming, type TimedStream } from '../../src/server/data-rate.js';
 
 const FLOOR = { bytesPerSecond: 240, graceMs: 5000 };
-const LIMITS = { requestTimeout: 300000, minRequestDataRate: FLOOR, minResponseDataRate: FLOOR };
+const LIMITS = { requestTimeout: 300000, responseTimeout: 0, minRequestDataRate: FLOOR, minResponseDataRate: FLOOR };
 
 function stream(fields: Partial<TimedStream>): TimedStream {
   return { id: 1, requestEnded: false, bytesReceived: 0, calls: { busy: false, queue: null }, responded: false, body: null, bytesSent: 0, ...fields };
@@ -58,4 +58,16 @@ test('latenessOf: a response is too slow only while data waits on the client', (
   // No floor configured: never.
   const t3 = new StreamTiming(0);
   assert.equal(latenessOf(waiting, t3, windowShut, { ...LIMITS, minResponseDataRate: null }, 60000), null);
+});
+
+test('latenessOf: no response started within responseTimeout of the request is a response_timeout', () => {
+  const limits = { ...LIMITS, responseTimeout: 10000 };
+  const waiting = stream({ requestEnded: true });
+  const t = new StreamTiming(0);
+  assert.equal(latenessOf(waiting, t, windowOpen, limits, 9000), null);
+  assert.equal(latenessOf(waiting, t, windowOpen, limits, 10000), 'response_timeout');
+  // A response under way is not held to it, however long it takes.
+  assert.equal(latenessOf(stream({ requestEnded: true, responded: true }), new StreamTiming(0), windowOpen, limits, 60000), null);
+  // 0: no limit.
+  assert.equal(latenessOf(waiting, new StreamTiming(0), windowOpen, LIMITS, 600000), null);
 });

@@ -81,10 +81,13 @@ test('examples/push-server over TLS with --cert/--key, as in the seed', async (t
   }
 });
 
-test('examples/reverse-proxy streams the backend body through the deferred body generator', async () => {
+test('examples/reverse-proxy streams the backend body through the deferred body generator, with its status and end-to-end fields', async () => {
   const big = Buffer.alloc(200_000, 'x');
   const backend = http.createServer((req, res) => {
-    if (req.url === '/big') {
+    if (req.url === '/missing') {
+      res.writeHead(404, { 'content-type': 'text/plain', 'x-backend': 'yes', connection: 'keep-alive' });
+      res.end('no such thing');
+    } else if (req.url === '/big') {
       // Slow and in pieces, so the generator must answer DATA_DEFERRED and be resumed.
       res.write(big.subarray(0, 100_000));
       setTimeout(() => res.end(big.subarray(100_000)), 20);
@@ -102,10 +105,33 @@ test('examples/reverse-proxy streams the backend body through the deferred body 
     assert.equal(r.body.toString(), 'backend saw GET /hello?x=1');
     const b = await request(session, { ':path': '/big' });
     assert.ok(b.body.equals(big), `got ${b.body.length} bytes`);
+    const missing = await request(session, { ':path': '/missing' });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.headers['x-backend'], 'yes');
+    assert.equal(missing.headers['content-type'], 'text/plain');
+    assert.equal(missing.body.toString(), 'no such thing');
   } finally {
     await closeSession(session);
     await stop(child);
     await new Promise((r) => backend.close(r));
+  }
+});
+
+test('examples/reverse-proxy answers 502 when the backend cannot be reached', async () => {
+  // A port that was free a moment ago: nothing listens there.
+  const closed = http.createServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise((r) => closed.close(r));
+  const { child, url } = await runExample('reverse-proxy', ['--port', '0', '--backend', `http://127.0.0.1:${port}`]);
+  const session = await connect(url);
+  try {
+    const r = await request(session, { ':path': '/x' });
+    assert.equal(r.status, 502);
+    assert.match(r.body.toString(), /Bad Gateway: .*ECONNREFUSED/);
+  } finally {
+    await closeSession(session);
+    await stop(child);
   }
 });
 

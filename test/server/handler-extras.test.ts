@@ -45,6 +45,18 @@ class Handler extends BaseRequestHandler {
       case '/late-trailers-whole':
         this.sendResponse({ body: 'whole', trailers: () => ({ 'x-when': 'now' }) });
         break;
+      case '/lookup?q=a%20b&n=1':
+        this.sendResponse({
+          body: JSON.stringify({
+            accept: this.getHeader('Accept'),
+            dup: this.getHeader('x-dup'),
+            none: this.getHeader('x-none') ?? null,
+            pathname: this.url.pathname,
+            q: this.url.searchParams.get('q'),
+            origin: this.url.origin,
+          }),
+        });
+        break;
       case '/no-date':
         this.sendResponse({ body: 'no date', sendDate: false });
         break;
@@ -119,6 +131,12 @@ describe('handler API additions over HTTP/2', () => {
     const r = await request(session, { ':path': '/late-trailers-whole' });
     assert.equal(r.body.toString(), 'whole');
     assert.equal(r.trailers?.['x-when'], 'now');
+  });
+
+  test('getHeader(name) looks a field up in any case, repeated ones joined; url parses path and query', async () => {
+    const r = await request(session, { ':path': '/lookup?q=a%20b&n=1', accept: 'text/html', 'x-dup': ['1', '2'] });
+    const seen = JSON.parse(r.body.toString()) as Record<string, unknown>;
+    assert.deepEqual(seen, { accept: 'text/html', dup: '1, 2', none: null, pathname: '/lookup', q: 'a b', origin: `http://127.0.0.1:${server.port}` });
   });
 
   test('sendDate: false leaves the date field out', async () => {

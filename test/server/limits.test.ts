@@ -245,3 +245,26 @@ test('random bytes instead of a preface or request never crash the server; it ke
     await server.close();
   }
 });
+
+test('responseTimeout: a handler that never answers gets its client a 504, one log line, and its late answer is ignored', async () => {
+  let lateAnswer: (() => void) | null = null;
+  class Silent extends BaseRequestHandler {
+    override onHeaders(): void {
+      lateAnswer = () => this.sendResponse({ body: 'too late' });
+    }
+  }
+  const { server, url, logger } = await startServer(Silent, { responseTimeout: 300 });
+  const session = await connect(url);
+  try {
+    const r = await request(session, { ':path': '/hangs' });
+    assert.equal(r.status, 504);
+    assert.match(r.body.toString(), /did not answer in time/);
+    assert.equal(server.stats.responseTimeouts, 1);
+    assert.equal(logger.lines.filter((l) => /no response within responseTimeout \(300 ms\); answered 504/.test(l)).length, 1, logger.lines.join('\n'));
+    assert.doesNotThrow(() => lateAnswer!());
+    assert.equal((await request(session, { ':path': '/hangs' })).status, 504, 'the connection still serves');
+  } finally {
+    await closeSession(session);
+    await server.close();
+  }
+});

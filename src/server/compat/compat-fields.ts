@@ -1,5 +1,5 @@
 /**
- * The response's header fields as node's compatibility API keeps them: an object by lowercase
+ * The response's header fields as node's compatibility API keeps them: by lowercase
  * name, values as given (a string, a number, or an array for repeated fields), checked when
  * set with node's errors, turned into our field list when the response starts.
  */
@@ -64,12 +64,16 @@ export function entriesOf(input: unknown): Array<[unknown, unknown]> {
   return Object.entries(input);
 }
 
+/** Both values as one list value (a field set again within one writeHead, or appended). */
+export function joinedValue(had: OutgoingValue, value: OutgoingValue): string[] {
+  return [...(Array.isArray(had) ? (had as string[]) : [String(had)]), ...(Array.isArray(value) ? (value as string[]) : [String(value)])];
+}
+
 /** The fields as our list, repeated fields as one pair per value; HTTP/2 responses lose the connection fields. */
-export function fieldListOf(fields: OutgoingFields, http2: boolean): Array<[string, string]> {
+export function fieldListOf(fields: ReadonlyMap<string, OutgoingValue>, http2: boolean): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  for (const name in fields) {
+  for (const [name, value] of fields) {
     if (http2 && CONNECTION_FIELDS.has(name)) continue;
-    const value = fields[name]!;
     if (Array.isArray(value)) for (const v of value as string[]) out.push([name, String(v)]);
     else out.push([name, typeof value === 'string' ? value : String(value)]);
   }

@@ -20,12 +20,10 @@ import type { BodyChunk } from '../../io/body-source.js';
 import { PushRefusedError } from '../errors.js';
 import type { BaseRequestHandler, PushRequest, ResponseOptions } from '../request-handler.js';
 import { compatErrors } from './compat-errors.js';
-import { checkedName, emptyFields, entriesOf, fieldListOf, storedValue, type OutgoingFields, type OutgoingValue } from './compat-fields.js';
+import { checkedName, emptyFields, entriesOf, fieldListOf, joinedValue, storedValue, type OutgoingFields, type OutgoingValue } from './compat-fields.js';
 import type { Http2ServerRequest, RequestStream } from './compat-request.js';
 import type { CompatSocket } from './compat-socket.js';
-
-/** Queued body bytes above which `write()` returns false (node's default writable high-water mark). */
-const HIGH_WATER_MARK = 16384;
+import { HIGH_WATER_MARK, WriteQueue } from './compat-write-queue.js';
 
 type WriteCallback = (err?: Error | null) => void;
 
@@ -61,19 +59,17 @@ export class Http2ServerResponse extends Stream {
   sendDate = true;
   private readonly stream: ResponseStream;
   private code = 200;
-  private fields: OutgoingFields = emptyFields();
-  private trailerFields: OutgoingFields | null = null;
+  /** By lowercase name, in the order first set (a Map: V8 keeps a null-prototype object in slow dictionary mode). */
+  private readonly fields = new Map<string, OutgoingValue>();
+  private trailerFields: Map<string, OutgoingValue> | null = null;
   private headSent = false;
   private started = false;
   private startQueued = false;
   private ending = false;
   private finishedSending = false;
   private closed = false;
-  private queue: Buffer[] = [];
-  private callbacks: Array<WriteCallback | null> = [];
-  private queued = 0;
+  private readonly queue = new WriteQueue();
   private paused = false;
-  private needDrain = false;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(stream: ResponseStream, req: Http2ServerRequest | null) {
@@ -109,7 +105,7 @@ export class Http2ServerResponse extends Stream {
   setHeader(name: string, value: OutgoingValue): this {
     if (this.headSent) throw compatErrors.headersSent();
     const key = checkedName(name, value);
-    this.fields[key] = storedValue(value);
+    this.fields.set(key, storedValue(value));
     return this;
   }
 
@@ -117,34 +113,35 @@ export class Http2ServerResponse extends Stream {
   appendHeader(name: string, value: OutgoingValue): this {
     if (this.headSent) throw compatErrors.headersSent();
     const key = checkedName(name, value);
-    const had = this.fields[key];
-    if (had === undefined) this.fields[key] = storedValue(value);
-    else this.fields[key] = [...(Array.isArray(had) ? (had as string[]) : [String(had)]), ...(Array.isArray(value) ? (value as string[]) : [String(value)])];
+    const had = this.fields.get(key);
+    this.fields.set(key, had === undefined ? storedValue(value) : joinedValue(had, value));
     return this;
   }
 
   getHeader(name: string): OutgoingValue | undefined {
     if (typeof name !== 'string') throw compatErrors.argType('name', 'of type string', name);
-    return this.fields[name.trim().toLowerCase()];
+    return this.fields.get(name.trim().toLowerCase());
   }
 
   getHeaders(): OutgoingFields {
-    return Object.assign(emptyFields(), this.fields);
+    const out = emptyFields();
+    for (const [name, value] of this.fields) out[name] = value;
+    return out;
   }
 
   getHeaderNames(): string[] {
-    return Object.keys(this.fields);
+    return [...this.fields.keys()];
   }
 
   hasHeader(name: string): boolean {
     if (typeof name !== 'string') throw compatErrors.argType('name', 'of type string', name);
-    return this.fields[name.trim().toLowerCase()] !== undefined;
+    return this.fields.has(name.trim().toLowerCase());
   }
 
   removeHeader(name: string): void {
     if (typeof name !== 'string') throw compatErrors.argType('name', 'of type string', name);
     if (this.headSent) throw compatErrors.headersSent();
-    delete this.fields[name.trim().toLowerCase()];
+    this.fields.delete(name.trim().toLowerCase());
   }
 
   /** `writeHead(status[, statusMessage][, headers])`; headers as an object, a flat list or pairs, over those set before. */
@@ -157,12 +154,9 @@ export class Http2ServerResponse extends Stream {
     const named = new Set<string>();
     for (const [name, value] of entriesOf(given)) {
       const key = checkedName(name, value);
-      const had = this.fields[key];
-      if (named.has(key) && had !== undefined) {
-        this.fields[key] = [...(Array.isArray(had) ? (had as string[]) : [String(had)]), ...(Array.isArray(value) ? (value as string[]) : [String(value)])];
-      } else {
-        this.fields[key] = storedValue(value as OutgoingValue);
-      }
+      const had = this.fields.get(key);
+      if (named.has(key) && had !== undefined) this.fields.set(key, joinedValue(had, value as OutgoingValue));
+      else this.fields.set(key, storedValue(value as OutgoingValue));
       named.add(key);
     }
     this.headSent = true;
@@ -181,7 +175,7 @@ export class Http2ServerResponse extends Stream {
   addTrailers(headers: unknown): void {
     for (const [name, value] of entriesOf(headers)) {
       const key = checkedName(name, value);
-      (this.trailerFields ??= emptyFields())[key] = storedValue(value as OutgoingValue);
+      (this.trailerFields ??= new Map()).set(key, storedValue(value as OutgoingValue));
     }
   }
 
@@ -216,7 +210,7 @@ export class Http2ServerResponse extends Stream {
   }
 
   get writableLength(): number {
-    return this.queued;
+    return this.queue.length;
   }
 
   get writableHighWaterMark(): number {
@@ -224,7 +218,7 @@ export class Http2ServerResponse extends Stream {
   }
 
   get writableNeedDrain(): boolean {
-    return this.needDrain;
+    return this.queue.needDrain;
   }
 
   get writableCorked(): number {
@@ -246,12 +240,10 @@ export class Http2ServerResponse extends Stream {
     }
     const buf = toBuffer(chunk, encoding);
     this.headSent = true;
-    this.enqueue(buf, cb ?? null);
+    const more = this.enqueue(buf, cb ?? null);
     if (!this.started) this.queueStart();
     else if (this.paused) this.wake();
-    if (this.queued < HIGH_WATER_MARK) return true;
-    this.needDrain = true;
-    return false;
+    return more;
   }
 
   end(chunkOrCallback?: BodyChunk | (() => void) | null, encodingOrCallback?: BufferEncoding | (() => void), callback?: () => void): this {
@@ -355,11 +347,8 @@ export class Http2ServerResponse extends Stream {
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    const callbacks = this.callbacks;
-    this.queue = [];
-    this.callbacks = [];
-    this.queued = 0;
-    for (const cb of callbacks) if (cb !== null) process.nextTick(cb, compatErrors.invalidStream());
+    // An Error (and its stack) only for callbacks that are really waiting: making one per stream cost 10% of a request.
+    if (!this.queue.empty) this.queue.clear(compatErrors.invalidStream());
     // On the next tick: the stream can close inside sendResponse() (a whole response to a
     // complete request), and 'finish' listeners must not run inside end(), nor before the
     // callbacks of earlier writes.
@@ -382,14 +371,13 @@ export class Http2ServerResponse extends Stream {
 
   // ---- sending ----
 
-  private enqueue(buf: Buffer, cb: WriteCallback | null): void {
+  /** Queues a write (an empty one, or one for a response without a body, is done at once); false: wait for 'drain'. */
+  private enqueue(buf: Buffer, cb: WriteCallback | null): boolean {
     if (buf.length === 0 || this.bodyless()) {
       if (cb !== null) process.nextTick(cb);
-      return;
+      return true;
     }
-    this.queue.push(buf);
-    this.callbacks.push(cb);
-    this.queued += buf.length;
+    return this.queue.push(buf, cb);
   }
 
   private queueStart(): void {
@@ -416,12 +404,7 @@ export class Http2ServerResponse extends Stream {
   /** `end()` came before the response started: one response with the whole body. */
   private sendWhole(): void {
     this.started = true;
-    const queue = this.queue;
-    const body = queue.length === 0 ? null : queue.length === 1 ? queue[0]! : Buffer.concat(queue);
-    for (const cb of this.callbacks) if (cb !== null) process.nextTick(cb);
-    this.queue = [];
-    this.callbacks = [];
-    this.queued = 0;
+    const body = this.queue.takeAll();
     const options = this.head();
     options.body = body;
     if (this.trailerFields !== null) options.trailers = fieldListOf(this.trailerFields, false);
@@ -434,19 +417,12 @@ export class Http2ServerResponse extends Stream {
     const handler: BaseRequestHandler = this.stream.handler;
     const options = this.head();
     if (this.bodyless()) {
-      this.dropQueue();
+      this.queue.clear(undefined);
     } else {
       options.body = this.generate;
       options.trailers = () => (this.trailerFields === null ? null : fieldListOf(this.trailerFields, false));
     }
     handler.sendResponse(options);
-  }
-
-  private dropQueue(): void {
-    for (const cb of this.callbacks) if (cb !== null) process.nextTick(cb);
-    this.queue = [];
-    this.callbacks = [];
-    this.queued = 0;
   }
 
   private wake(): void {
@@ -462,13 +438,7 @@ export class Http2ServerResponse extends Stream {
       this.paused = true;
       return [null, DATA_DEFERRED];
     }
-    const cb = this.callbacks.shift();
-    if (cb !== undefined && cb !== null) process.nextTick(cb);
-    this.queued -= chunk.length;
-    if (this.needDrain && this.queued < HIGH_WATER_MARK) {
-      this.needDrain = false;
-      process.nextTick(emitDrain, this);
-    }
-    return [chunk, this.ending && this.queue.length === 0 ? DATA_EOF : DATA_OK];
+    if (this.queue.drained()) process.nextTick(emitDrain, this);
+    return [chunk, this.ending && this.queue.empty ? DATA_EOF : DATA_OK];
   };
 }
