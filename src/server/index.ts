@@ -21,3 +21,4 @@ export { PushRefusedError, HandlerError, Http1RequestError } from './errors.js';
 export type { ServerLogger } from './session.js';
 export { formatAccessLogLine, type AccessLogEntry, type AccessLogTarget } from './access-log.js';
 export * from './compat/index.js';
+export { serve, type ServeOptions, type FetchServer, type FetchInfo, type FetchFunction, type FetchErrorHandler } from './fetch/serve.js';
