@@ -2,7 +2,9 @@
  * HTTP/2 server bench: h2kit's HTTP2Server against node:http2 (and nghttpd, C, when installed),
  * each in its own child process, loaded by h2load (`-t 1`) in the same run. The HTTP/1.1 rows
  * (`h2load --h1`) put the same h2kit server (its `allowHTTP1` side) against node:http instead:
- * nghttpd and node:http2's cleartext server do not speak HTTP/1.1.
+ * nghttpd and node:http2's cleartext server do not speak HTTP/1.1. The app rows (`compat-plain`,
+ * `compat-fastify`, `fetch`) run one app, a plain `(req, res)` handler, a Fastify app or a fetch
+ * function, on h2kit's node:http2-compatible API (or `serve({ fetch })`) and on node:http2.
  *
  * Every throughput row runs the peers in turn, several rounds (the first peer of a round rotates,
  * so none always runs first), and reports the median round per peer and the median of the
@@ -30,6 +32,8 @@ type PeerName = 'h2kit' | 'node:http2' | 'nghttpd' | 'node:http';
 const PEERS: PeerName[] = ['h2kit', 'node:http2', 'nghttpd'];
 /** The peers of the HTTP/1.1 rows. */
 const H1_PEERS: PeerName[] = ['h2kit', 'node:http'];
+/** The peers of the app rows (`ThroughputRow.app`): one app on either server. */
+const APP_PEERS: PeerName[] = ['h2kit', 'node:http2'];
 
 /** ~20 request header fields as a desktop Chrome sends them for a page navigation. */
 const BROWSER_HEADERS = [
@@ -72,7 +76,15 @@ interface ThroughputRow {
   target: number;
   /** HTTP/1.1 (`--h1` in args): h2kit against node:http rather than the HTTP/2 peers. */
   h1?: boolean;
+  /**
+   * An app row: both sides run `bench/servers/<app>.js`, the same app on h2kit's server (argument
+   * `h2kit`) and on node:http2 (argument `node:http2`); nghttpd has no such app and sits out.
+   */
+  app?: AppName;
 }
+
+/** The bench servers that run one app on either h2kit or node:http2 (the compatible API, fetch). */
+type AppName = 'compat-plain' | 'compat-fastify' | 'fetch';
 
 interface LatencyRow {
   kind: 'latency';
@@ -111,6 +123,10 @@ const ROWS: Row[] = [
   // HTTP/1.1 keep-alive (h2load --h1; -m is the pipelining depth there): h2kit against node:http, whose parser it shares.
   { kind: 'throughput', key: 'h1-c10', title: 'small GET HTTP/1.1 -c 10 -m 1', tls: false, path: '/small', args: ['--h1', '-c', '10', '-m', '1'], unit: 'req/s', bytesPerRequest: 0, warmUp: 5000, target: 0.95, h1: true },
   { kind: 'throughput', key: 'h1-pipe', title: 'small GET HTTP/1.1 -c 10 -m 10 pipelined', tls: false, path: '/small', args: ['--h1', '-c', '10', '-m', '10'], unit: 'req/s', bytesPerRequest: 0, warmUp: 5000, target: 0.95, h1: true },
+  // The same app on h2kit's node:http2-compatible API (or serve({ fetch })) and on node:http2 (issue 15).
+  { kind: 'throughput', key: 'compat-plain', title: 'compat (req, res) handler -c 10 -m 10', tls: false, path: '/', args: ['-c', '10', '-m', '10'], unit: 'req/s', bytesPerRequest: 0, warmUp: 5000, target: 2, app: 'compat-plain' },
+  { kind: 'throughput', key: 'compat-fastify', title: 'compat Fastify JSON -c 10 -m 10', tls: false, path: '/', args: ['-c', '10', '-m', '10'], unit: 'req/s', bytesPerRequest: 0, warmUp: 5000, target: 1.5, app: 'compat-fastify' },
+  { kind: 'throughput', key: 'fetch', title: 'fetch handler -c 10 -m 10', tls: false, path: '/', args: ['-c', '10', '-m', '10'], unit: 'req/s', bytesPerRequest: 0, warmUp: 5000, target: NaN, app: 'fetch' },
   { kind: 'latency', key: 'latency', title: 'latency at 2,000 req/s (-c 10 --rps 200)', clients: 10, rps: 200, target: 1 },
   { kind: 'memory', key: 'memory', title: 'RSS per idle connection / per active stream', target: 0.7 },
 ];
@@ -208,32 +224,42 @@ class LineReader {
     }
   }
 
-  /** The next line that starts with `prefix` ('' when the stream ended). */
-  async next(prefix: string, timeoutMs = 120000): Promise<string> {
+  /** The next line that starts with `prefix` (or with one of several). */
+  async next(prefix: string | string[], timeoutMs = 120000): Promise<string> {
+    const prefixes = typeof prefix === 'string' ? [prefix] : prefix;
     const deadline = Date.now() + timeoutMs;
     while (true) {
       const line = await new Promise<string>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`timed out waiting for "${prefix}"`)), Math.max(1, deadline - Date.now()));
+        const t = setTimeout(() => reject(new Error(`timed out waiting for "${prefixes.join('" or "')}"`)), Math.max(1, deadline - Date.now()));
         this.waiter = (l) => {
           clearTimeout(t);
           resolve(l);
         };
         this.wake();
       });
-      if (line === '' && this.ended) throw new Error(`the child ended before printing "${prefix}"`);
-      if (line.startsWith(prefix)) return line;
+      if (line === '' && this.ended) throw new Error(`the child ended before printing "${prefixes.join('" or "')}"`);
+      if (prefixes.some((p) => line.startsWith(p))) return line;
     }
   }
 }
 
 const SCRIPTS: Record<'h2kit' | 'node:http2' | 'node:http', string> = { h2kit: 'h2kit.js', 'node:http2': 'node-http2.js', 'node:http': 'node-http.js' };
 
-async function startNodePeer(peer: 'h2kit' | 'node:http2' | 'node:http', env: Environment, tls: boolean, nodeFlags: string[] = []): Promise<RunningServer> {
-  const script = join(REPO, 'dist', 'bench', 'servers', SCRIPTS[peer]);
-  const args = [...nodeFlags, '--expose-gc', script, ...(tls ? ['--tls', env.certDir] : [])];
+/** A server that cannot run in this build (it printed `skipped REASON`): its row shows the reason. */
+class PeerSkipped extends Error {}
+
+async function startNodePeer(peer: 'h2kit' | 'node:http2' | 'node:http', env: Environment, tls: boolean, nodeFlags: string[] = [], app?: AppName): Promise<RunningServer> {
+  // An app server takes the side it runs as its first argument; the others are one side each.
+  const script = join(REPO, 'dist', 'bench', 'servers', app === undefined ? SCRIPTS[peer] : `${app}.js`);
+  const args = [...nodeFlags, '--expose-gc', script, ...(app === undefined ? [] : [peer]), ...(tls ? ['--tls', env.certDir] : [])];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const reader = new LineReader(child.stdout!);
-  const port = Number((await reader.next('listening ', 20000)).split(' ')[1]);
+  const line = await reader.next(['listening ', 'skipped '], 20000);
+  if (line.startsWith('skipped ')) {
+    await stopChild(child);
+    throw new PeerSkipped(`skipped: ${line.slice('skipped '.length)}`);
+  }
+  const port = Number(line.split(' ')[1]);
   return {
     peer,
     port,
@@ -257,8 +283,8 @@ async function startNghttpd(env: Environment, tls: boolean): Promise<RunningServ
   return { peer: 'nghttpd', port, child, rss: () => Promise.resolve(readRss(child.pid!)), cpuSeconds: () => readCpuSeconds(child.pid!), stop: () => stopChild(child) };
 }
 
-function startPeer(peer: PeerName, env: Environment, tls: boolean): Promise<RunningServer> {
-  return peer === 'nghttpd' ? startNghttpd(env, tls) : startNodePeer(peer, env, tls);
+function startPeer(peer: PeerName, env: Environment, tls: boolean, app?: AppName): Promise<RunningServer> {
+  return peer === 'nghttpd' ? startNghttpd(env, tls) : startNodePeer(peer, env, tls, [], app);
 }
 
 // ---------------------------------------------------------------- h2load
@@ -313,7 +339,8 @@ function describeCommand(row: Row, opts: Options): string {
     if (row.key === 'headers') {
       return `h2load -t 1 -c 10 -m 10 ${timing} -H '...' (x${BROWSER_HEADERS.length}, see BROWSER_HEADERS) http://127.0.0.1:PORT/small`;
     }
-    return `h2load -t 1 ${args.join(' ')} ${timing} ${row.tls ? 'https' : 'http'}://127.0.0.1:PORT${row.path}`;
+    const servers = row.app === undefined ? '' : ` against node dist/bench/servers/${row.app}.js h2kit | node:http2`;
+    return `h2load -t 1 ${args.join(' ')} ${timing} ${row.tls ? 'https' : 'http'}://127.0.0.1:PORT${row.path}${servers}`;
   }
   if (row.kind === 'latency') {
     return `h2load -t 1 -c ${row.clients} -m 1 --rps ${row.rps} -D ${opts.duration + 1} --log-file LOG http://127.0.0.1:PORT/small (p50/p99 of LOG's durations)`;
@@ -346,12 +373,19 @@ interface Cell {
   target: number;
   title: string;
   command: string;
+  /** Why the row has no numbers (a server not in this build), or undefined. */
+  skipped?: string;
 }
 
 async function runThroughput(row: ThroughputRow, env: Environment, opts: Options, peers: PeerName[]): Promise<Cell> {
   const servers: RunningServer[] = [];
   try {
-    for (const p of peers) servers.push(await startPeer(p, env, row.tls));
+    try {
+      for (const p of peers) servers.push(await startPeer(p, env, row.tls, row.app));
+    } catch (err) {
+      if (!(err instanceof PeerSkipped)) throw err;
+      return { ...cellOf(row, [], peers, row.unit, true, opts), skipped: err.message };
+    }
     const perRound: Array<Partial<Record<PeerName, number>>> = [];
     const cpuRounds: Array<Partial<Record<PeerName, number>>> = [];
     for (let r = 0; r < opts.rounds; r++) {
@@ -371,7 +405,12 @@ async function runThroughput(row: ThroughputRow, env: Environment, opts: Options
       perRound.push(round);
       cpuRounds.push(cpuRound);
       if (opts.verbose) {
-        process.stdout.write(`  ${row.key} round ${r + 1}: ${peers.map((p) => `${p} ${fmt(round[p] ?? NaN)} (${fmt(cpuRound[p] ?? NaN)} us CPU/req)`).join(', ')}\n`);
+        // The round's own ratios, the numbers whose medians the table shows.
+        const ref = referenceOf(row);
+        const ratios = round.h2kit !== undefined && round[ref] !== undefined
+          ? `; h2kit/node ${(round.h2kit / round[ref]!).toFixed(2)}x, CPU node/h2kit ${(cpuRound[ref]! / cpuRound.h2kit!).toFixed(2)}x`
+          : '';
+        process.stdout.write(`  ${row.key} round ${r + 1}: ${peers.map((p) => `${p} ${fmt(round[p] ?? NaN)} (${fmt(cpuRound[p] ?? NaN)} us CPU/req)`).join(', ')}${ratios}\n`);
       }
     }
     const cell = cellOf(row, perRound, peers, row.unit, true, opts);
@@ -480,8 +519,9 @@ function referenceOf(row: Row): PeerName {
   return row.kind === 'throughput' && row.h1 === true ? 'node:http' : 'node:http2';
 }
 
-/** The peers that can run a row: nghttpd and node:http2 (cleartext) speak no HTTP/1.1, node:http no HTTP/2. */
+/** The peers that can run a row: nghttpd and node:http2 (cleartext) speak no HTTP/1.1, node:http no HTTP/2; apps run on h2kit and node:http2. */
 function peersOf(row: Row, available: PeerName[]): PeerName[] {
+  if (row.kind === 'throughput' && row.app !== undefined) return APP_PEERS;
   return row.kind === 'throughput' && row.h1 === true ? H1_PEERS : available;
 }
 
@@ -499,6 +539,7 @@ function cellOf(row: { title: string; target: number } & Row, rounds: Array<Part
 // ---------------------------------------------------------------- output
 
 function targetText(cell: Cell): string {
+  if (cell.skipped !== undefined) return cell.skipped;
   if (Number.isNaN(cell.target)) return '';
   const met = cell.higherIsBetter ? cell.ratio >= cell.target : cell.ratio <= cell.target;
   return `${cell.higherIsBetter ? '>=' : '<='} ${cell.target}x ${met ? 'met' : 'MISSED'}`;
@@ -545,7 +586,7 @@ async function profile(rowKey: string, env: Environment, opts: Options): Promise
   if (row === undefined || row.kind !== 'throughput') throw new Error(`--profile takes a throughput row: ${ROWS.filter((r) => r.kind === 'throughput').map((r) => r.key).join(', ')}`);
   const dir = join(REPO, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const server = await startNodePeer('h2kit', env, row.tls, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `h2kit-${row.key}.cpuprofile`]);
+  const server = await startNodePeer('h2kit', env, row.tls, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `h2kit-${row.key}.cpuprofile`], row.app);
   try {
     await h2load(['-t', '1', ...rowArgs(row, env), '-n', String(row.warmUp), url(server, row.tls, row.path)]);
     const res = await h2load(['-t', '1', ...rowArgs(row, env), '-D', String(opts.duration), url(server, row.tls, row.path)]);
@@ -603,8 +644,9 @@ export async function run(argv: string[]): Promise<void> {
     }
     const peers = PEERS.filter((p) => p !== 'nghttpd' || env.hasNghttpd);
     const h1 = opts.rows.some((r) => r.kind === 'throughput' && r.h1 === true);
+    const apps = opts.rows.some((r) => r.kind === 'throughput' && r.app !== undefined);
     process.stdout.write(
-      `http2: ${peers.join(', ')}${h1 ? ' (HTTP/1.1 rows: h2kit, node:http)' : ''}; h2load -t 1; ${opts.rounds} rounds of ${opts.duration} s (after a warm-up run) per peer and row, alternating; medians\n`,
+      `http2: ${peers.join(', ')}${h1 ? ' (HTTP/1.1 rows: h2kit, node:http)' : ''}${apps ? ' (app rows: one app on h2kit and on node:http2)' : ''}; h2load -t 1; ${opts.rounds} rounds of ${opts.duration} s (after a warm-up run) per peer and row, alternating; medians\n`,
     );
     const cells: Cell[] = [];
     for (const row of opts.rows) {
