@@ -11,16 +11,15 @@
  * stats, errors) to stdout when the bodies go elsewhere, to stderr when they go to stdout, so
  * a piped body is never mixed with text about it.
  */
-import { createReadStream } from 'node:fs';
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { HTTP2Client } from '../client/client.js';
 import type { TraceEvent } from '../frame/trace.js';
 import { BaseResponseHandler, type PushPromise } from '../client/response-handler.js';
 import type { HeaderList } from '../connection/index.js';
 import { H2Error } from '../errors.js';
-import { type CliCommand, type CliIO, CliInputError, CliUsageError, parseSize } from './command.js';
+import { type CliCommand, type CliIO, parseCommandLine, CliInputError, CliUsageError, fileProblem, parseSize } from './command.js';
 import { frameWriter } from './frame-format.js';
 
 const USAGE = `Usage: h2kit get [OPTIONS] URL [URL...]
@@ -115,24 +114,20 @@ class Fetch extends BaseResponseHandler {
 }
 
 function parseOptions(args: string[]): { urls: URL[]; options: GetOptions } | null {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      verbose: { type: 'boolean', short: 'v' },
-      output: { type: 'string', short: 'o' },
-      'null-out': { type: 'boolean', short: 'n' },
-      'get-assets': { type: 'boolean', short: 'a' },
-      stats: { type: 'boolean', short: 's' },
-      stat: { type: 'boolean' },
-      insecure: { type: 'boolean', short: 'k' },
-      cacert: { type: 'string' },
-      header: { type: 'string', short: 'H', multiple: true },
-      data: { type: 'string', short: 'd' },
-      method: { type: 'string', short: 'm' },
-      timeout: { type: 'string', short: 't' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseCommandLine(args, {
+    verbose: { type: 'boolean', short: 'v' },
+    output: { type: 'string', short: 'o' },
+    'null-out': { type: 'boolean', short: 'n' },
+    'get-assets': { type: 'boolean', short: 'a' },
+    stats: { type: 'boolean', short: 's' },
+    stat: { type: 'boolean' },
+    insecure: { type: 'boolean', short: 'k' },
+    cacert: { type: 'string' },
+    header: { type: 'string', short: 'H', multiple: true },
+    data: { type: 'string', short: 'd' },
+    method: { type: 'string', short: 'm' },
+    timeout: { type: 'string', short: 't' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) return null;
   if (positionals.length === 0) throw new CliUsageError('no URL given');
@@ -231,18 +226,21 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const meta = bodiesToStdout ? io.stderr : io.stdout;
   const say = (text: string): void => void meta.write(text);
   let ca: string | undefined;
+  // Files named on the command line are checked before any connection: a missing one is a
+  // mistake in the command (exit 2), said in words, not an ENOENT from the middle of a request.
   if (options.ca !== null) {
     try {
       ca = await readFile(options.ca, 'utf8');
     } catch (err) {
-      throw new CliInputError(`cannot read --cacert ${options.ca}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw new CliInputError(`--cacert ${options.ca}: ${fileProblem(err)}`, 2);
     }
   }
   if (options.data !== null && options.data !== '-') {
     try {
-      await access(options.data);
+      await access(options.data, constants.R_OK);
+      if ((await stat(options.data)).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     } catch (err) {
-      throw new CliInputError(`cannot read --data ${options.data}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw new CliInputError(`-d ${options.data}: ${fileProblem(err)}`, 2);
     }
   }
   const t0 = performance.now();

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { runCli } from '../../src/cli/dispatch.js';
 import { assetsOf } from '../../src/cli/get.js';
+import { fileProblem } from '../../src/cli/command.js';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
 import { HTTP2Server } from '../../src/server/server.js';
 import { freePort, makeTestCert, patterned, sha256 } from './support.js';
@@ -168,9 +169,17 @@ test('get errors: one line, no stack trace; 1 for a failed request, 2 for a bad 
   assert.match(bad.stderr.text, /^h2kit get: ftp:\/\/x\/: only http:\/\/ \(h2c\) and https:\/\/ URLs are supported \(see "h2kit get --help"\)\n$/);
   assert.equal((await get([])).code, 2);
   assert.equal((await get(['--bogus', 'http://x/'])).code, 2);
-  const missing = await get(['-d', '/nonexistent/file', 'http://127.0.0.1:1/']);
-  assert.equal(missing.code, 1);
-  assert.match(missing.stderr.text, /cannot read --data \/nonexistent\/file: ENOENT/);
+  // A file named on the command line that cannot be read: the command line is wrong (exit 2),
+  // said in words before any connection is tried.
+  const missing = await get(['-d', 'nosuch.bin', 'http://127.0.0.1:1/']);
+  assert.equal(missing.code, 2);
+  assert.equal(missing.stderr.text, 'h2kit get: -d nosuch.bin: no such file\n');
+  const folder = await get(['--data', tmpdir(), 'http://127.0.0.1:1/']);
+  assert.equal(folder.code, 2);
+  assert.equal(folder.stderr.text, `h2kit get: -d ${tmpdir()}: is a directory\n`);
+  const ca = await get(['--cacert', 'nosuch.pem', 'https://127.0.0.1:1/']);
+  assert.equal(ca.code, 2);
+  assert.equal(ca.stderr.text, 'h2kit get: --cacert nosuch.pem: no such file\n');
   const help = await get(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout.text, /^Usage: h2kit get/);
@@ -183,6 +192,14 @@ test('get on a self-signed TLS server without -k fails with a certificate error'
     assert.equal(code, 1);
     assert.match(stderr.text, /^h2kit get: https:.*: cannot connect to .*(self.signed|certificate)/i);
   });
+});
+
+test('fileProblem: the file errors a command line names, in words (EACCES too)', () => {
+  const err = (code: string): NodeJS.ErrnoException => Object.assign(new Error(code), { code });
+  assert.equal(fileProblem(err('ENOENT')), 'no such file');
+  assert.equal(fileProblem(err('EACCES')), 'permission denied');
+  assert.equal(fileProblem(err('EISDIR')), 'is a directory');
+  assert.equal(fileProblem(err('EIO')), 'EIO');
 });
 
 test('assetsOf: stylesheets, preloads, icons, scripts and images of the same origin, once each', () => {
