@@ -13,7 +13,9 @@
  */
 import { constants, createReadStream } from 'node:fs';
 import { access, readFile, stat, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { connect as tlsConnect } from 'node:tls';
 import { HTTP2Client } from '../client/client.js';
 import type { TraceEvent } from '../frame/trace.js';
 import { BaseResponseHandler, type PushPromise } from '../client/response-handler.js';
@@ -44,7 +46,7 @@ Options:
 
 Status, headers, trace and stats go to stdout when the bodies go elsewhere (-o, -n), else to
 stderr. Exit status: 0 when every request completed (whatever its HTTP status), 1 otherwise,
-2 for a bad command line.
+2 for a bad command line, 141 when stdout closed before the bodies were written (| head).
 `;
 
 interface GetOptions {
@@ -210,6 +212,25 @@ function traceFrames(say: (text: string) => void, t0: number): (event: TraceEven
   return (event) => writeEvent(event);
 }
 
+/**
+ * Whether host:port completes a TLS handshake. Asked only after an http:// (h2c) request got no
+ * response at all: a TLS server just closes on the cleartext preface, which alone reads as
+ * "the connection closed", so we try the handshake to name the real mistake.
+ */
+function speaksTls(host: string, port: number, timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host, port, servername: isIP(host) === 0 ? host : undefined, rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'] });
+    const done = (yes: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(yes);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once('secureConnect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
 function describeError(err: unknown): string {
   if (err instanceof H2Error) return err.message;
   return err instanceof Error ? err.message : String(err);
@@ -307,13 +328,28 @@ async function run(args: string[], io: CliIO): Promise<number> {
   await Promise.all(assetWork);
   await Promise.all(fetches.map((f) => f.finished));
 
+  // An http:// origin that gave no response at all may be a TLS port: ask it once, and say so.
+  const tlsOrigins = new Set<string>();
+  await Promise.all(
+    [...new Set(fetches.filter((f) => !f.ok && f.status === 0 && f.url.protocol === 'http:').map((f) => f.url.origin))].map(async (origin) => {
+      const url = new URL(origin);
+      if (await speaksTls(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 80))) tlsOrigins.add(origin);
+    }),
+  );
+
   let failed = 0;
   const out: Buffer[] = [];
   for (const f of fetches) {
     const label = `${f.pushed ? 'pushed ' : ''}${f.method || 'GET'} ${f.url.href}`;
     if (!f.ok) {
       failed++;
-      say(`h2kit get: ${f.url.href}: ${describeError(f.error ?? 'no response')}\n`);
+      if (tlsOrigins.has(f.url.origin)) {
+        const https = new URL(f.url.href);
+        https.protocol = 'https:';
+        say(`h2kit get: ${f.url.href}: the server at ${f.url.host} answered with TLS; use ${https.href}\n`);
+      } else {
+        say(`h2kit get: ${f.url.href}: ${describeError(f.error ?? 'no response')}\n`);
+      }
       continue;
     }
     if (f.wanted || options.verbose) {

@@ -15,7 +15,7 @@ import { fileProblem } from '../../src/cli/command.js';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
 import { HTTP2Server } from '../../src/server/server.js';
 import { freePort, makeTestCert, patterned, sha256 } from './support.js';
-import { startServe } from '../cli-serve/support.js';
+import { makeSite, startServe } from '../cli-serve/support.js';
 import { CLI_MAIN, repoPath } from '../helpers/paths.js';
 import { spawnSync } from 'node:child_process';
 
@@ -223,5 +223,40 @@ test('h2kit get -a over TLS against h2kit serve --push-preload examples/site lis
     assert.equal(run.stderr, '');
   } finally {
     await site.stop();
+  }
+});
+
+test('h2kit get URL | head: a reader that leaves early ends it quietly with 141 (128 + SIGPIPE), not 0 (real processes)', async () => {
+  const site = makeSite();
+  writeFileSync(join(site.site, 'big.txt'), Buffer.alloc(4 * 1024 * 1024, 'x'));
+  const serve = await startServe(['--no-tls', '--port', '0', site.site]);
+  try {
+    // bash's PIPESTATUS holds h2kit's own status; head reads 100 bytes of 4 MiB and leaves.
+    const script = '"$0" "$1" get "$2" | head -c 100 >/dev/null; echo "status=${PIPESTATUS[0]}" >&2';
+    const run = spawnSync('bash', ['-c', script, process.execPath, CLI_MAIN, `${serve.origin}/big.txt`], { encoding: 'utf8', timeout: 20_000 });
+    assert.match(run.stderr, /^status=141$/m, run.stderr);
+    assert.doesNotMatch(run.stderr, /EPIPE|Error|cannot write|\n\s+at /, 'no error text, no stack');
+    // The whole body to a reader that stays: exit 0.
+    const all = spawnSync(process.execPath, [CLI_MAIN, 'get', `${serve.origin}/big.txt`], { timeout: 20_000, maxBuffer: 8 * 1024 * 1024 });
+    assert.equal(all.status, 0);
+    assert.equal(all.stdout.length, 4 * 1024 * 1024);
+  } finally {
+    await serve.stop();
+    site.cleanup();
+  }
+});
+
+test('h2kit get http:// against a TLS port says so in one line: use https:// (real processes)', async () => {
+  const site = makeSite();
+  const serve = await startServe(['--port', '0', site.site]);
+  try {
+    const url = `http://127.0.0.1:${serve.port}/hello.txt`;
+    const run = spawnSync(process.execPath, [CLI_MAIN, 'get', url], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(run.status, 1);
+    assert.equal(run.stderr, `h2kit get: ${url}: the server at 127.0.0.1:${serve.port} answered with TLS; use https://127.0.0.1:${serve.port}/hello.txt\n`);
+    assert.equal(run.stdout, '');
+  } finally {
+    await serve.stop();
+    site.cleanup();
   }
 });
