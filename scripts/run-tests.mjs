@@ -6,6 +6,9 @@
 //   node scripts/run-tests.mjs test              -> every test under dist/test
 //   node scripts/run-tests.mjs test/hpack        -> one folder
 //   node scripts/run-tests.mjs test --exclude test/interop
+// Output: scripts/quiet-reporter.mjs (a line per file, failures in full, one summary line).
+// Everything, as node's TAP: --verbose, or TEST_REPORTER=tap (or spec, dot, a reporter module);
+// a --test-reporter=... of your own is passed through as is.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -15,8 +18,10 @@ const args = process.argv.slice(2);
 const roots = [];
 const excludes = [];
 const passthrough = [];
+let verbose = false;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--exclude') excludes.push(join(root, 'dist', args[++i]));
+  else if (args[i] === '--verbose') verbose = true;
   else if (args[i].startsWith('--')) passthrough.push(args[i]);
   else roots.push(join(root, 'dist', args[i]));
 }
@@ -37,5 +42,7 @@ if (files.length === 0) {
   console.error(`run-tests: no *.test.js under ${roots.map((r) => relative(root, r)).join(', ')} (did the build run?)`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', ...passthrough, ...files], { stdio: 'inherit', cwd: root });
+const reporter = process.env.TEST_REPORTER || (verbose ? 'tap' : join(root, 'scripts', 'quiet-reporter.mjs'));
+const reporting = passthrough.some((a) => a.startsWith('--test-reporter')) ? [] : [`--test-reporter=${reporter}`, '--test-reporter-destination=stdout'];
+const result = spawnSync(process.execPath, ['--test', ...reporting, ...passthrough, ...files], { stdio: 'inherit', cwd: root });
 process.exit(result.status ?? 1);

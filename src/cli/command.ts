@@ -4,6 +4,7 @@
  * in-process; every command (`deflatehd`, `inflatehd`, `serve`, `get`) is one such object.
  */
 import { readFile } from 'node:fs/promises';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 
 /** The streams a command reads and writes. */
@@ -31,10 +32,107 @@ export class CliUsageError extends UsageError {
   }
 }
 
-/** Input that cannot be read (missing file, unreadable stdin). */
+/**
+ * Input that cannot be read (missing file, unreadable stdin). Exit 1 unless `exitCode` says
+ * otherwise: a file named by an option (`get -d FILE`) is part of the command line, exit 2.
+ */
 export class CliInputError extends UsageError {
-  constructor(message: string) {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
     super(message, 'cli_input');
+    this.exitCode = exitCode;
+  }
+}
+
+/** A file system error code in words, for "cannot read FILE: <why>" lines. */
+export function fileProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOTDIR':
+      return 'a part of the path is not a folder';
+    default:
+      return code ?? String(err);
+  }
+}
+
+type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
+type Parsed<O extends OptionSpecs> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
+
+/** A value that is a negative number (`--port -1`): a value, not an option, so the range check names it. */
+const NEGATIVE_NUMBER = /^-\d/;
+
+/**
+ * node:util parseArgs with h2kit's own error lines. parseArgs's strict messages are written for
+ * programmers (`Unknown option '--x'. To specify a positional argument starting with a '-',
+ * place it at the end ... '-- "--x"`, with unbalanced quotes) and it refuses `--port -1` as
+ * "ambiguous". So the arguments are read first without strictness, as tokens, and every problem
+ * is a CliUsageError in our words (the dispatcher adds `h2kit CMD:` and the pointer to --help,
+ * exit 2): `unknown option --x`, `--port needs a value`, `--verbose takes no value`,
+ * `unexpected argument "x"`. A negative number after an option is its value (`--port -1` is
+ * `--port=-1`), for the option's own range check to refuse. Then the tokens, rewritten as
+ * `--name=value`, go through strict parseArgs for the typed result.
+ */
+export function parseCommandLine<const O extends OptionSpecs>(args: string[], options: O, allowPositionals = true): Parsed<O> {
+  const { tokens } = parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true });
+  const normal: string[] = [];
+  const positionals: string[] = [];
+  for (const token of tokens) {
+    if (token.kind === 'option-terminator') continue;
+    if (token.kind === 'positional') {
+      if (!allowPositionals) throw new CliUsageError(`unexpected argument ${JSON.stringify(token.value)}`);
+      positionals.push(token.value);
+      continue;
+    }
+    const spec = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
+    if (spec === undefined) throw new CliUsageError(`unknown option ${token.rawName}`);
+    if (spec.type === 'boolean') {
+      if (token.value !== undefined) throw new CliUsageError(`${token.rawName} takes no value, got ${JSON.stringify(token.value)}`);
+      normal.push(`--${token.name}`);
+      continue;
+    }
+    // `--port --host x`: the next option is not --port's value (write --port=--host if it is).
+    const value = token.value;
+    if (value === undefined || (!token.inlineValue && value.length > 1 && value.startsWith('-') && !NEGATIVE_NUMBER.test(value))) {
+      throw new CliUsageError(`${token.rawName} needs a value`);
+    }
+    normal.push(`--${token.name}=${value}`);
+  }
+  try {
+    return parseArgs({ args: [...normal, '--', ...positionals], options, allowPositionals: true, strict: true }) as Parsed<O>;
+  } catch (err) {
+    throw usageErrorOf(err) ?? err;
+  }
+}
+
+/**
+ * node:util parseArgs's errors (ERR_PARSE_ARGS_*) in our words, or null for any other error.
+ * parseCommandLine finds these problems itself; this is the net under it (and under any
+ * command that calls parseArgs directly), so no raw parseArgs message reaches a user.
+ */
+export function usageErrorOf(err: unknown): CliUsageError | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS')) return null;
+  const message = err instanceof Error ? err.message : String(err);
+  const quoted = /'([^']*)'/.exec(message)?.[1];
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return new CliUsageError(quoted !== undefined ? `unknown option ${quoted}` : 'unknown option');
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return new CliUsageError(quoted !== undefined ? `unexpected argument ${JSON.stringify(quoted)}` : 'unexpected argument');
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      // "Option '-p, --port <value>' argument missing", "Option '--port' argument is ambiguous", ...
+      const option = quoted?.split(/[ ,]+/).find((part) => part.startsWith('--')) ?? quoted ?? 'an option';
+      return new CliUsageError(/does not take/.test(message) ? `${option} takes no value` : `${option} needs a value`);
+    }
+    default:
+      return new CliUsageError(`bad command line (${code})`);
   }
 }
 
@@ -48,10 +146,14 @@ export async function readInput(file: string | undefined, io: CliIO): Promise<{ 
   try {
     return { text: await readFile(file, 'utf8'), source: file };
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? String(err);
-    throw new CliInputError(`cannot read ${file}: ${why}`);
+    throw new CliInputError(`cannot read ${file}: ${fileProblem(err)}`);
   }
+}
+
+/** Parses a port option value (0 to 65535), naming the option when it is not one. */
+export function parsePort(value: string, option: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new CliUsageError(`${option} must be a port number 0-65535, got ${/^\S+$/.test(value) ? value : JSON.stringify(value)}`);
+  return Number(value);
 }
 
 /** Parses a non-negative integer option value, naming the option when it is not one. */

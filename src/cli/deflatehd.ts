@@ -7,9 +7,8 @@
  * force from that case on: when it differs from the size in force, the deflater is told before
  * that case, so the block starts with the dynamic table size update(s) RFC 7541 section 4.2 asks for.
  */
-import { parseArgs } from 'node:util';
 import { DEFAULT_HEADER_TABLE_SIZE, DEFLATE_MAX_HEADER_TABLE_SIZE, HDDeflater } from '../hpack/index.js';
-import { type CliCommand, type CliIO, helpOrExtraFiles, parseSize } from './command.js';
+import { type CliCommand, type CliIO, parseCommandLine, helpOrExtraFiles, parseSize } from './command.js';
 import {
   type StoryCase,
   type StoryCaseJson,
@@ -83,16 +82,12 @@ export const deflatehd: CliCommand = {
   summary: 'encode an HPACK story (hpack-test-case JSON): add "wire" to each case',
   usage,
   async run(args: string[], io: CliIO): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        'table-size': { type: 'string', short: 's' },
-        'deflate-table-size': { type: 'string', short: 'S' },
-        'no-huffman': { type: 'boolean' },
-        'dump-header-table': { type: 'boolean', short: 'd' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    const { values, positionals } = parseCommandLine(args, {
+      'table-size': { type: 'string', short: 's' },
+      'deflate-table-size': { type: 'string', short: 'S' },
+      'no-huffman': { type: 'boolean' },
+      'dump-header-table': { type: 'boolean', short: 'd' },
+      help: { type: 'boolean', short: 'h' },
     });
     const done = helpOrExtraFiles('deflatehd', usage, values.help, positionals, io);
     if (done !== null) return done;

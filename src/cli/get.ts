@@ -11,16 +11,17 @@
  * stats, errors) to stdout when the bodies go elsewhere, to stderr when they go to stdout, so
  * a piped body is never mixed with text about it.
  */
-import { createReadStream } from 'node:fs';
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
+import { connect as tlsConnect } from 'node:tls';
 import { HTTP2Client } from '../client/client.js';
 import type { TraceEvent } from '../frame/trace.js';
 import { BaseResponseHandler, type PushPromise } from '../client/response-handler.js';
 import type { HeaderList } from '../connection/index.js';
 import { H2Error } from '../errors.js';
-import { type CliCommand, type CliIO, CliInputError, CliUsageError, parseSize } from './command.js';
+import { type CliCommand, type CliIO, parseCommandLine, CliInputError, CliUsageError, fileProblem, parseSize } from './command.js';
 import { frameWriter } from './frame-format.js';
 
 const USAGE = `Usage: h2kit get [OPTIONS] URL [URL...]
@@ -45,7 +46,7 @@ Options:
 
 Status, headers, trace and stats go to stdout when the bodies go elsewhere (-o, -n), else to
 stderr. Exit status: 0 when every request completed (whatever its HTTP status), 1 otherwise,
-2 for a bad command line.
+2 for a bad command line, 141 when stdout closed before the bodies were written (| head).
 `;
 
 interface GetOptions {
@@ -115,24 +116,20 @@ class Fetch extends BaseResponseHandler {
 }
 
 function parseOptions(args: string[]): { urls: URL[]; options: GetOptions } | null {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      verbose: { type: 'boolean', short: 'v' },
-      output: { type: 'string', short: 'o' },
-      'null-out': { type: 'boolean', short: 'n' },
-      'get-assets': { type: 'boolean', short: 'a' },
-      stats: { type: 'boolean', short: 's' },
-      stat: { type: 'boolean' },
-      insecure: { type: 'boolean', short: 'k' },
-      cacert: { type: 'string' },
-      header: { type: 'string', short: 'H', multiple: true },
-      data: { type: 'string', short: 'd' },
-      method: { type: 'string', short: 'm' },
-      timeout: { type: 'string', short: 't' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseCommandLine(args, {
+    verbose: { type: 'boolean', short: 'v' },
+    output: { type: 'string', short: 'o' },
+    'null-out': { type: 'boolean', short: 'n' },
+    'get-assets': { type: 'boolean', short: 'a' },
+    stats: { type: 'boolean', short: 's' },
+    stat: { type: 'boolean' },
+    insecure: { type: 'boolean', short: 'k' },
+    cacert: { type: 'string' },
+    header: { type: 'string', short: 'H', multiple: true },
+    data: { type: 'string', short: 'd' },
+    method: { type: 'string', short: 'm' },
+    timeout: { type: 'string', short: 't' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) return null;
   if (positionals.length === 0) throw new CliUsageError('no URL given');
@@ -215,6 +212,25 @@ function traceFrames(say: (text: string) => void, t0: number): (event: TraceEven
   return (event) => writeEvent(event);
 }
 
+/**
+ * Whether host:port completes a TLS handshake. Asked only after an http:// (h2c) request got no
+ * response at all: a TLS server just closes on the cleartext preface, which alone reads as
+ * "the connection closed", so we try the handshake to name the real mistake.
+ */
+function speaksTls(host: string, port: number, timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host, port, servername: isIP(host) === 0 ? host : undefined, rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'] });
+    const done = (yes: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(yes);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once('secureConnect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
 function describeError(err: unknown): string {
   if (err instanceof H2Error) return err.message;
   return err instanceof Error ? err.message : String(err);
@@ -231,18 +247,21 @@ async function run(args: string[], io: CliIO): Promise<number> {
   const meta = bodiesToStdout ? io.stderr : io.stdout;
   const say = (text: string): void => void meta.write(text);
   let ca: string | undefined;
+  // Files named on the command line are checked before any connection: a missing one is a
+  // mistake in the command (exit 2), said in words, not an ENOENT from the middle of a request.
   if (options.ca !== null) {
     try {
       ca = await readFile(options.ca, 'utf8');
     } catch (err) {
-      throw new CliInputError(`cannot read --cacert ${options.ca}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw new CliInputError(`--cacert ${options.ca}: ${fileProblem(err)}`, 2);
     }
   }
   if (options.data !== null && options.data !== '-') {
     try {
-      await access(options.data);
+      await access(options.data, constants.R_OK);
+      if ((await stat(options.data)).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     } catch (err) {
-      throw new CliInputError(`cannot read --data ${options.data}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw new CliInputError(`-d ${options.data}: ${fileProblem(err)}`, 2);
     }
   }
   const t0 = performance.now();
@@ -309,13 +328,28 @@ async function run(args: string[], io: CliIO): Promise<number> {
   await Promise.all(assetWork);
   await Promise.all(fetches.map((f) => f.finished));
 
+  // An http:// origin that gave no response at all may be a TLS port: ask it once, and say so.
+  const tlsOrigins = new Set<string>();
+  await Promise.all(
+    [...new Set(fetches.filter((f) => !f.ok && f.status === 0 && f.url.protocol === 'http:').map((f) => f.url.origin))].map(async (origin) => {
+      const url = new URL(origin);
+      if (await speaksTls(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 80))) tlsOrigins.add(origin);
+    }),
+  );
+
   let failed = 0;
   const out: Buffer[] = [];
   for (const f of fetches) {
     const label = `${f.pushed ? 'pushed ' : ''}${f.method || 'GET'} ${f.url.href}`;
     if (!f.ok) {
       failed++;
-      say(`h2kit get: ${f.url.href}: ${describeError(f.error ?? 'no response')}\n`);
+      if (tlsOrigins.has(f.url.origin)) {
+        const https = new URL(f.url.href);
+        https.protocol = 'https:';
+        say(`h2kit get: ${f.url.href}: the server at ${f.url.host} answered with TLS; use ${https.href}\n`);
+      } else {
+        say(`h2kit get: ${f.url.href}: ${describeError(f.error ?? 'no response')}\n`);
+      }
       continue;
     }
     if (f.wanted || options.verbose) {

@@ -7,9 +7,8 @@
  * the SETTINGS_HEADER_TABLE_SIZE we advertise from that case on: the inflater's maximum changes
  * before that case. Names and values are written as UTF-8 text.
  */
-import { parseArgs } from 'node:util';
 import { DEFAULT_HEADER_TABLE_SIZE, HDInflater } from '../hpack/index.js';
-import { type CliCommand, type CliIO, helpOrExtraFiles, parseSize } from './command.js';
+import { type CliCommand, type CliIO, parseCommandLine, helpOrExtraFiles, parseSize } from './command.js';
 import { type StoryCase, type StoryCaseJson, StoryCaseError, StoryFormatError, TableSizeInForce, recodeStory, tableDumper } from './story.js';
 
 export interface InflateStoryOptions {
@@ -75,15 +74,11 @@ export const inflatehd: CliCommand = {
   summary: 'decode an HPACK story (hpack-test-case JSON): set "headers" from each "wire"',
   usage,
   async run(args: string[], io: CliIO): Promise<number> {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        'table-size': { type: 'string', short: 's' },
-        'max-header-list-size': { type: 'string', short: 'm' },
-        'dump-header-table': { type: 'boolean', short: 'd' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    const { values, positionals } = parseCommandLine(args, {
+      'table-size': { type: 'string', short: 's' },
+      'max-header-list-size': { type: 'string', short: 'm' },
+      'dump-header-table': { type: 'boolean', short: 'd' },
+      help: { type: 'boolean', short: 'h' },
     });
     const done = helpOrExtraFiles('inflatehd', usage, values.help, positionals, io);
     if (done !== null) return done;

@@ -15,9 +15,8 @@ import cluster from 'node:cluster';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { createSecureContext } from 'node:tls';
-import { parseArgs } from 'node:util';
 import { HTTP2Server, setFileBodyLimits } from '../server/index.js';
-import { type CliCommand, type CliIO, CliInputError, CliUsageError, parseSize } from './command.js';
+import { type CliCommand, type CliIO, parseCommandLine, CliInputError, CliUsageError, parsePort } from './command.js';
 import { servePrimary, untilSignal, WORKER_ENV, type WorkerMessage } from './serve-cluster.js';
 import { traceServerFrames } from './serve-trace.js';
 import { fingerprintOf, generateDevCertificate } from './static/dev-cert.js';
@@ -161,25 +160,21 @@ interface ParsedServe {
 
 /** Parses the command line and checks everything that can be checked before listening. */
 async function configFrom(args: string[], io: CliIO): Promise<ParsedServe | null> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      cert: { type: 'string' },
-      key: { type: 'string' },
-      'no-tls': { type: 'boolean' },
-      'no-http1': { type: 'boolean' },
-      'push-preload': { type: 'boolean' },
-      'push-manifest': { type: 'string' },
-      'access-log': { type: 'boolean' },
-      verbose: { type: 'boolean', short: 'v' },
-      workers: { type: 'string' },
-      'max-open-files': { type: 'string' },
-      'max-open-files-per-connection': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseCommandLine(args, {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    cert: { type: 'string' },
+    key: { type: 'string' },
+    'no-tls': { type: 'boolean' },
+    'no-http1': { type: 'boolean' },
+    'push-preload': { type: 'boolean' },
+    'push-manifest': { type: 'string' },
+    'access-log': { type: 'boolean' },
+    verbose: { type: 'boolean', short: 'v' },
+    workers: { type: 'string' },
+    'max-open-files': { type: 'string' },
+    'max-open-files-per-connection': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help === true) {
     io.stdout.write(USAGE);
@@ -189,7 +184,7 @@ async function configFrom(args: string[], io: CliIO): Promise<ParsedServe | null
   const noTls = values['no-tls'] === true;
   if (noTls && (values.cert !== undefined || values.key !== undefined)) throw new CliUsageError('--no-tls cannot be used with --cert/--key');
   if ((values.cert === undefined) !== (values.key === undefined)) throw new CliUsageError('--cert and --key go together: give both or neither');
-  const port = values.port === undefined ? (noTls ? 8080 : 8443) : parseSize(values.port, '--port', 65535);
+  const port = values.port === undefined ? (noTls ? 8080 : 8443) : parsePort(values.port, '--port');
   const workers = values.workers === undefined ? 1 : values.workers === 'auto' ? Math.min(MAX_WORKERS, availableParallelism()) : Number(values.workers);
   if (!/^(auto|\d+)$/.test(values.workers ?? '1') || workers < 1 || workers > MAX_WORKERS) {
     throw new CliUsageError(`--workers expects "auto" or an integer from 1 to ${MAX_WORKERS}, got ${JSON.stringify(values.workers)}`);

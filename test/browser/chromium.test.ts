@@ -21,7 +21,8 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { repoPath } from '../helpers/paths.js';
 import { startServe, type ServeProcess } from '../cli-serve/support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** The browser to drive: $CHROMIUM_PATH, else Debian's /usr/bin/chromium. */
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARTIFACTS = repoPath('test-artifacts');
 
 let serve: ServeProcess;
@@ -29,7 +30,7 @@ let context: BrowserContext;
 let profile: string;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH to a Chromium binary`);
   serve = await startServe([repoPath('examples', 'site'), '--port', '0', '--push-preload', '--access-log', '--verbose']);
   profile = mkdtempSync(join(tmpdir(), 'h2kit-chromium-'));
   context = await chromium.launchPersistentContext(profile, {

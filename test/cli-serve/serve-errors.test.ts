@@ -23,11 +23,13 @@ async function expectFailure(args: string[], code: number, pattern: RegExp): Pro
 describe('bad command lines (exit 2)', () => {
   const site = makeSite();
   after(() => site.cleanup());
-  test('an unknown flag', () => expectFailure([site.site, '--bogus'], 2, /--bogus/));
-  test('a flag missing its value', () => expectFailure([site.site, '--port'], 2, /--port/));
-  test('a port that is not a number, or too large', async () => {
-    await expectFailure([site.site, '--port', 'http'], 2, /--port expects an integer from 0 to 65535, got "http"/);
-    await expectFailure([site.site, '--port', '70000'], 2, /--port expects an integer from 0 to 65535, got "70000"/);
+  test('an unknown flag', () => expectFailure([site.site, '--bogus'], 2, /^h2kit serve: unknown option --bogus \(see "h2kit serve --help"\)$/));
+  test('a flag missing its value', () => expectFailure([site.site, '--port'], 2, /^h2kit serve: --port needs a value \(see "h2kit serve --help"\)$/));
+  test('a port that is not a number, too large or negative (--port -1 and --port=-1 alike)', async () => {
+    await expectFailure([site.site, '--port', 'http'], 2, /--port must be a port number 0-65535, got http \(/);
+    await expectFailure([site.site, '--port', '70000'], 2, /--port must be a port number 0-65535, got 70000 \(/);
+    await expectFailure([site.site, '--port', '-1'], 2, /^h2kit serve: --port must be a port number 0-65535, got -1 \(see "h2kit serve --help"\)$/);
+    await expectFailure([site.site, '--port=-1'], 2, /^h2kit serve: --port must be a port number 0-65535, got -1 \(see "h2kit serve --help"\)$/);
   });
   test('--workers 0, too many, or not a number', async () => {
     await expectFailure([site.site, '--workers', '0'], 2, /--workers expects "auto" or an integer from 1 to 256, got "0"/);

@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { runCli } from '../../src/cli/dispatch.js';
 import { assetsOf } from '../../src/cli/get.js';
+import { fileProblem } from '../../src/cli/command.js';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
 import { HTTP2Server } from '../../src/server/server.js';
 import { freePort, makeTestCert, patterned, sha256 } from './support.js';
-import { startServe } from '../cli-serve/support.js';
+import { makeSite, startServe } from '../cli-serve/support.js';
 import { CLI_MAIN, repoPath } from '../helpers/paths.js';
 import { spawnSync } from 'node:child_process';
 
@@ -168,9 +169,17 @@ test('get errors: one line, no stack trace; 1 for a failed request, 2 for a bad 
   assert.match(bad.stderr.text, /^h2kit get: ftp:\/\/x\/: only http:\/\/ \(h2c\) and https:\/\/ URLs are supported \(see "h2kit get --help"\)\n$/);
   assert.equal((await get([])).code, 2);
   assert.equal((await get(['--bogus', 'http://x/'])).code, 2);
-  const missing = await get(['-d', '/nonexistent/file', 'http://127.0.0.1:1/']);
-  assert.equal(missing.code, 1);
-  assert.match(missing.stderr.text, /cannot read --data \/nonexistent\/file: ENOENT/);
+  // A file named on the command line that cannot be read: the command line is wrong (exit 2),
+  // said in words before any connection is tried.
+  const missing = await get(['-d', 'nosuch.bin', 'http://127.0.0.1:1/']);
+  assert.equal(missing.code, 2);
+  assert.equal(missing.stderr.text, 'h2kit get: -d nosuch.bin: no such file\n');
+  const folder = await get(['--data', tmpdir(), 'http://127.0.0.1:1/']);
+  assert.equal(folder.code, 2);
+  assert.equal(folder.stderr.text, `h2kit get: -d ${tmpdir()}: is a directory\n`);
+  const ca = await get(['--cacert', 'nosuch.pem', 'https://127.0.0.1:1/']);
+  assert.equal(ca.code, 2);
+  assert.equal(ca.stderr.text, 'h2kit get: --cacert nosuch.pem: no such file\n');
   const help = await get(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout.text, /^Usage: h2kit get/);
@@ -183,6 +192,14 @@ test('get on a self-signed TLS server without -k fails with a certificate error'
     assert.equal(code, 1);
     assert.match(stderr.text, /^h2kit get: https:.*: cannot connect to .*(self.signed|certificate)/i);
   });
+});
+
+test('fileProblem: the file errors a command line names, in words (EACCES too)', () => {
+  const err = (code: string): NodeJS.ErrnoException => Object.assign(new Error(code), { code });
+  assert.equal(fileProblem(err('ENOENT')), 'no such file');
+  assert.equal(fileProblem(err('EACCES')), 'permission denied');
+  assert.equal(fileProblem(err('EISDIR')), 'is a directory');
+  assert.equal(fileProblem(err('EIO')), 'EIO');
 });
 
 test('assetsOf: stylesheets, preloads, icons, scripts and images of the same origin, once each', () => {
@@ -206,5 +223,40 @@ test('h2kit get -a over TLS against h2kit serve --push-preload examples/site lis
     assert.equal(run.stderr, '');
   } finally {
     await site.stop();
+  }
+});
+
+test('h2kit get URL | head: a reader that leaves early ends it quietly with 141 (128 + SIGPIPE), not 0 (real processes)', async () => {
+  const site = makeSite();
+  writeFileSync(join(site.site, 'big.txt'), Buffer.alloc(4 * 1024 * 1024, 'x'));
+  const serve = await startServe(['--no-tls', '--port', '0', site.site]);
+  try {
+    // bash's PIPESTATUS holds h2kit's own status; head reads 100 bytes of 4 MiB and leaves.
+    const script = '"$0" "$1" get "$2" | head -c 100 >/dev/null; echo "status=${PIPESTATUS[0]}" >&2';
+    const run = spawnSync('bash', ['-c', script, process.execPath, CLI_MAIN, `${serve.origin}/big.txt`], { encoding: 'utf8', timeout: 20_000 });
+    assert.match(run.stderr, /^status=141$/m, run.stderr);
+    assert.doesNotMatch(run.stderr, /EPIPE|Error|cannot write|\n\s+at /, 'no error text, no stack');
+    // The whole body to a reader that stays: exit 0.
+    const all = spawnSync(process.execPath, [CLI_MAIN, 'get', `${serve.origin}/big.txt`], { timeout: 20_000, maxBuffer: 8 * 1024 * 1024 });
+    assert.equal(all.status, 0);
+    assert.equal(all.stdout.length, 4 * 1024 * 1024);
+  } finally {
+    await serve.stop();
+    site.cleanup();
+  }
+});
+
+test('h2kit get http:// against a TLS port says so in one line: use https:// (real processes)', async () => {
+  const site = makeSite();
+  const serve = await startServe(['--port', '0', site.site]);
+  try {
+    const url = `http://127.0.0.1:${serve.port}/hello.txt`;
+    const run = spawnSync(process.execPath, [CLI_MAIN, 'get', url], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(run.status, 1);
+    assert.equal(run.stderr, `h2kit get: ${url}: the server at 127.0.0.1:${serve.port} answered with TLS; use https://127.0.0.1:${serve.port}/hello.txt\n`);
+    assert.equal(run.stdout, '');
+  } finally {
+    await serve.stop();
+    site.cleanup();
   }
 });
