@@ -11,6 +11,7 @@
 import { Readable } from 'node:stream';
 import type { BaseRequestHandler } from '../request-handler.js';
 import { compatErrors } from './compat-errors.js';
+import { StreamTimeout } from './compat-timeout.js';
 import type { CompatSocket } from './compat-socket.js';
 
 /** A request's header fields as node gives them: names lowercased, duplicates joined, `set-cookie` an array. */
@@ -60,7 +61,7 @@ export class Http2ServerRequest extends Readable {
   private methodOverride: string | null = null;
   /** Resolves the pending onData promise (the readable wants more). */
   private wantMore: (() => void) | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private timeout: StreamTimeout | null = null;
   /** True once the stream was reset or the connection lost before the request completed. */
   aborted = false;
   /** True once the whole body (and trailers) arrived. */
@@ -152,16 +153,7 @@ export class Http2ServerRequest extends Readable {
 
   /** Calls `callback` (or emits 'timeout') after `ms` without the stream closing; 0 clears it. Without a listener, the stream is reset. */
   setTimeout(ms: number, callback?: () => void): this {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    if (callback !== undefined) this.on('timeout', callback);
-    if (ms > 0 && !this.destroyed) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        if (!this.emit('timeout')) this.stream.abort();
-      }, ms);
-      this.timer.unref();
-    }
+    (this.timeout ??= new StreamTimeout(this, () => this.stream.abort())).set(ms, callback, !this.destroyed);
     return this;
   }
 
@@ -186,8 +178,7 @@ export class Http2ServerRequest extends Readable {
 
   /** The stream closed: 'aborted' when the request was not complete or the close was not clean, then 'close'. */
   streamClosed(errorCode: number): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.timeout?.clear();
     this.release();
     if (errorCode !== 0 && !this.aborted) {
       this.aborted = true;
@@ -210,7 +201,7 @@ export class Http2ServerRequest extends Readable {
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
     this.release();
-    if (this.timer !== null) clearTimeout(this.timer);
+    this.timeout?.clear();
     // Destroying the request before it is complete abandons the stream (node: stream.destroy()).
     if (!this.complete) this.stream.abort(err ?? undefined);
     callback(err);

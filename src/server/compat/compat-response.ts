@@ -20,6 +20,7 @@ import type { BodyChunk } from '../../io/body-source.js';
 import { PushRefusedError } from '../errors.js';
 import type { BaseRequestHandler, PushRequest, ResponseOptions } from '../request-handler.js';
 import { compatErrors } from './compat-errors.js';
+import { StreamTimeout } from './compat-timeout.js';
 import { checkedName, emptyFields, entriesOf, fieldListOf, joinedValue, storedValue, type OutgoingFields, type OutgoingValue } from './compat-fields.js';
 import type { Http2ServerRequest, RequestStream } from './compat-request.js';
 import type { CompatSocket } from './compat-socket.js';
@@ -70,7 +71,7 @@ export class Http2ServerResponse extends Stream {
   private closed = false;
   private readonly queue = new WriteQueue();
   private paused = false;
-  private timer: NodeJS.Timeout | null = null;
+  private timeout: StreamTimeout | null = null;
 
   constructor(stream: ResponseStream, req: Http2ServerRequest | null) {
     super();
@@ -300,16 +301,7 @@ export class Http2ServerResponse extends Stream {
 
   /** Calls `callback` (or emits 'timeout') after `ms` unless the stream has closed; without a listener, the stream is reset. */
   setTimeout(ms: number, callback?: () => void): this {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    if (callback !== undefined) this.on('timeout', callback);
-    if (ms > 0 && !this.closed) {
-      this.timer = setTimeout(() => {
-        this.timer = null;
-        if (!this.emit('timeout')) this.stream.abort();
-      }, ms);
-      this.timer.unref();
-    }
+    (this.timeout ??= new StreamTimeout(this, () => this.stream.abort())).set(ms, callback, !this.closed);
     return this;
   }
 
@@ -345,8 +337,7 @@ export class Http2ServerResponse extends Stream {
   streamClosed(errorCode: number): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.timeout?.clear();
     // An Error (and its stack) only for callbacks that are really waiting: making one per stream cost 10% of a request.
     if (!this.queue.empty) this.queue.clear(compatErrors.invalidStream());
     // On the next tick: the stream can close inside sendResponse() (a whole response to a
