@@ -46,7 +46,7 @@ test('Data dribble (CVE-2019-9511): a client opening windows one octet at a time
   assertCutOff(dribble, [ErrorCode.ENHANCE_YOUR_CALM]);
 });
 
-test('Internal data buffering (CVE-2019-9517): 20 x 8 MB responses with windows wide open, the client never reads its socket', async (t) => {
+test('Internal data buffering (CVE-2019-9517): 20 x 8 MB responses with windows wide open, the client never reads its socket', { timeout: 120_000 }, async (t) => {
   const r = await runAttack(t, {
     server: { idleTimeout: IDLE_MS },
     settings: [[SETTINGS_INITIAL_WINDOW_SIZE, MAX_WINDOW]],
