@@ -12,5 +12,6 @@ export {
   ResponseHandlerError,
   isRetryable,
 } from './errors.js';
-export { FrameTracer, type FrameObserver, type FrameDirection, type TraceEvent } from '../frame/trace.js';
+export { FrameTracer, type FrameObserver, type FrameDirection, type TraceEvent, type HeaderList } from '../frame/trace.js';
+export type * from '../frame/types.js';
 export { targetOf, type Target } from './transport.js';

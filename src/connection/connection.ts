@@ -44,7 +44,7 @@ import { DEFAULT_SHUTDOWN_PING_TIMEOUT, resolveOptions } from './options.js';
 import { Preface } from './preface.js';
 import { Push } from './push.js';
 import { ReceiveFlow } from './receive-flow.js';
-import { SendScheduler, type StreamEnds } from './send-scheduler.js';
+import { SendScheduler } from './send-scheduler.js';
 import type { Settings } from './settings.js';
 import { INITIAL_SETTINGS } from './settings.js';
 import { SettingsEffects } from './settings-effects.js';
@@ -55,7 +55,7 @@ import { nextState, receiveError, STREAM_STATE_NAMES, StreamInput, StreamState }
 
 const NO_EVENTS = Object.freeze([]) as unknown as ConnectionEvent[];
 
-export class Connection implements StreamEnds {
+export class Connection {
   private readonly options: ResolvedOptions;
   private readonly isServer: boolean;
   private readonly decoder: FrameDecoder;

@@ -12,7 +12,7 @@ import { INITIAL_SETTINGS, MAX_WINDOW } from './settings.js';
 export type Role = 'server' | 'client';
 
 /** Header fields in events and commands: `[name, value]`, lowercase names, pseudo-headers first. */
-export type HeaderList = Array<[string, string]>;
+export type { HeaderList } from '../frame/trace.js';
 
 export interface ConnectionOptions {
   /** Which end of the connection we are. */

@@ -7,6 +7,6 @@ export { FrameDecoder, typeName } from './decoder.js';
 export type { FrameDecoderOptions } from './decoder.js';
 export { FrameWriter } from './writer.js';
 export { checkSettingValue } from './settings.js';
-export { FrameTracer, type FrameObserver, type FrameDirection, type TraceEvent } from './trace.js';
+export { FrameTracer, type FrameObserver, type FrameDirection, type TraceEvent, type HeaderList } from './trace.js';
 export { HeaderBlockJoiner } from './header-block-joiner.js';
 export type { HeaderBlockJoinerOptions } from './header-block-joiner.js';

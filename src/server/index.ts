@@ -1,5 +1,7 @@
 /** The HTTP/2 server: the seed's HTTP2Server and BaseRequestHandler on Node's event loop. */
-export { HTTP2Server, type HTTP2ServerOptions } from './server.js';
+export { HTTP2Server, type HTTP2ServerOptions, type ServerStats } from './server.js';
+export type { MinDataRate } from './data-rate.js';
+export type { RateLimit, GlitchLimit } from '../connection/flood-guard.js';
 export type { ConnectionInfo } from './session-context.js';
 export {
   BaseRequestHandler,

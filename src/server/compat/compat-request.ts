@@ -71,6 +71,7 @@ export class Http2ServerRequest extends Readable {
   /** Trailer fields as a flat `[name, value, ...]` list. */
   rawTrailers: string[] = [];
 
+  /** @internal Made by the server for each stream. */
   constructor(stream: RequestStream) {
     super({ autoDestroy: false });
     this.stream = stream;

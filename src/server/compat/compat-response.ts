@@ -26,7 +26,8 @@ import type { Http2ServerRequest, RequestStream } from './compat-request.js';
 import type { CompatSocket } from './compat-socket.js';
 import { HIGH_WATER_MARK, WriteQueue } from './compat-write-queue.js';
 
-type WriteCallback = (err?: Error | null) => void;
+/** A write's callback: called once its chunk is taken, or with an error when the stream closed first. */
+export type WriteCallback = (err?: Error | null) => void;
 
 /** What the response needs of its stream beyond the request's needs: a pushed stream's response. */
 export interface ResponseStream extends RequestStream {
@@ -73,6 +74,7 @@ export class Http2ServerResponse extends Stream {
   private paused = false;
   private timeout: StreamTimeout | null = null;
 
+  /** @internal Made by the server for each stream. */
   constructor(stream: ResponseStream, req: Http2ServerRequest | null) {
     super();
     this.stream = stream;

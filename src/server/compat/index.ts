@@ -13,3 +13,5 @@ export { Http2ServerResponse } from './compat-response.js';
 export type { OutgoingValue, OutgoingFields } from './compat-fields.js';
 export type { CompatSocket } from './compat-socket.js';
 export type { CompatError } from './compat-errors.js';
+export type { CompatDispatcher } from './compat-handler.js';
+export type { WriteCallback } from './compat-response.js';
