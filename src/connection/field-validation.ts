@@ -136,6 +136,11 @@ function isValidScheme(scheme: string): boolean {
 /** Section 8.2.2: fields that only make sense for one HTTP/1.1 connection. `te` is checked apart. */
 const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
+/** Whether `name` (lowercase) is a connection-specific field, never sent over HTTP/2 (section 8.2.2). */
+export function isConnectionSpecificField(name: string): boolean {
+  return CONNECTION_SPECIFIC.has(name);
+}
+
 /** Section 8.2.1: a field name is non-empty and free of the octets above. */
 export function isValidFieldName(name: string): boolean {
   const n = name.length;

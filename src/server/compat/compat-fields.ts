@@ -3,18 +3,20 @@
  * name, values as given (a string, a number, or an array for repeated fields), checked when
  * set with node's errors, turned into our field list when the response starts.
  */
-import { isToken, isValidFieldValue } from '../../connection/index.js';
+import { isConnectionSpecificField, isToken, isValidFieldValue } from '../../connection/index.js';
 import { compatErrors } from './compat-errors.js';
 
 export type OutgoingValue = string | number | readonly string[];
 export type OutgoingFields = Record<string, OutgoingValue>;
 
 /**
- * Fields that describe one HTTP/1.1 connection (RFC 9113 section 8.2.2): never sent over HTTP/2.
- * node:http2 drops them (with a warning); we drop them from HTTP/2 responses only, since over
- * HTTP/1.1 (`allowHTTP1`) they mean what they say.
+ * Fields that describe one HTTP/1.1 connection (RFC 9113 section 8.2.2, and the h2c upgrade's
+ * HTTP2-Settings): never sent over HTTP/2. node:http2 drops them (with a warning); we drop them
+ * from HTTP/2 responses only, since over HTTP/1.1 (`allowHTTP1`) they mean what they say.
  */
-const CONNECTION_FIELDS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings']);
+function isHttp1OnlyField(name: string): boolean {
+  return isConnectionSpecificField(name) || name === 'http2-settings';
+}
 
 /** A new empty field object (no prototype: any name is a plain key). */
 export function emptyFields(): OutgoingFields {
@@ -73,7 +75,7 @@ export function joinedValue(had: OutgoingValue, value: OutgoingValue): string[] 
 export function fieldListOf(fields: ReadonlyMap<string, OutgoingValue>, http2: boolean): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const [name, value] of fields) {
-    if (http2 && CONNECTION_FIELDS.has(name)) continue;
+    if (http2 && isHttp1OnlyField(name)) continue;
     if (Array.isArray(value)) for (const v of value as string[]) out.push([name, String(v)]);
     else out.push([name, typeof value === 'string' ? value : String(value)]);
   }

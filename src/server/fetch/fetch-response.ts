@@ -5,18 +5,12 @@
  * once, else a reader the pump pulls as fast as the windows and the socket take it
  * (fetch-response-body.ts).
  */
-import type { HeaderList } from '../../connection/index.js';
+import { isConnectionSpecificField, type HeaderList } from '../../connection/index.js';
 import { collectBody, ResponseBodyReader } from './fetch-response-body.js';
 
 export { ResponseBodyReader } from './fetch-response-body.js';
 
 function noop(): void {}
-
-/**
- * Fields that describe one connection, not the message (RFC 9113 section 8.2.2, RFC 9110
- * section 7.6.1): a Response carried over from a proxied fetch() may have them; none is sent.
- */
-const CONNECTION_FIELDS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
 /** Whether `value` can be sent as a Response (a `Response`, or an object shaped like one, e.g. from another fetch implementation). */
 export function isResponse(value: unknown): value is Response {
@@ -32,7 +26,8 @@ export function responseHeadersOf(headers: Headers): HeaderList {
   let cookies = false;
   headers.forEach((value, name) => {
     if (name === 'set-cookie') cookies = true;
-    else if (!CONNECTION_FIELDS.has(name)) out.push([name, value]);
+    // Fields about one connection (a Response carried over from a proxied fetch() may have them) are never sent.
+    else if (!isConnectionSpecificField(name)) out.push([name, value]);
   });
   if (cookies) {
     // Iteration would join them with ", ", which breaks dates in Expires: getSetCookie() keeps each.
