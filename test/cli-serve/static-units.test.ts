@@ -162,6 +162,6 @@ describe('content types', () => {
     assert.equal(contentTypeOf('a.woff2'), 'font/woff2');
     assert.equal(contentTypeOf('a.wasm'), 'application/wasm');
     assert.equal(contentTypeOf('Makefile'), 'application/octet-stream');
-    assert.equal(contentTypeOf('a.exe'), 'application/octet-stream');
+    assert.equal(contentTypeOf('a.no-such-extension'), 'application/octet-stream');
   });
 });

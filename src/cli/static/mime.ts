@@ -1,50 +1,46 @@
 /**
- * Content types by file extension, for the static file server. A short table of what sites
- * actually serve; anything else is `application/octet-stream` (the browser then downloads it
- * instead of guessing, which is the safe default). Text types carry `charset=utf-8`, the
- * encoding every modern editor writes, so browsers do not fall back to a locale guess.
+ * Content types by file extension, from the ecosystem's table: `mime-types` over `mime-db`
+ * (what `send`, `serve-static` and Express use), so a site gets the same types here as behind
+ * those servers and new formats arrive with an `npm update`, not an edit of ours.
+ *
+ * - Text types carry `charset=utf-8` (mime-types' `contentType`: `text/*`, and the types whose
+ *   mime-db entry names UTF-8, such as JavaScript and JSON), the encoding every modern editor
+ *   writes, so browsers do not fall back to a locale guess.
+ * - An unknown extension is `application/octet-stream`: the browser then downloads the file
+ *   instead of sniffing it, the safe default.
+ * - Whether a type is worth compressing is mime-db's `compressible` flag; a type the table does
+ *   not judge is compressible when it is text (`text/*`, `+json`, `+xml`, `+text`), as the
+ *   `compressible` package decides for Express's compression middleware.
  */
 import { extname } from 'node:path';
-
-const TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.htm': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.webmanifest': 'application/manifest+json',
-  '.txt': 'text/plain; charset=utf-8',
-  '.md': 'text/markdown; charset=utf-8',
-  '.csv': 'text/csv; charset=utf-8',
-  '.xml': 'application/xml',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.otf': 'font/otf',
-  '.wasm': 'application/wasm',
-  '.pdf': 'application/pdf',
-  '.zip': 'application/zip',
-  '.gz': 'application/gzip',
-  '.mp4': 'video/mp4',
-  '.webm': 'video/webm',
-  '.mp3': 'audio/mpeg',
-  '.ogg': 'audio/ogg',
-  '.wav': 'audio/wav',
-};
+import mimeDb from 'mime-db';
+import mimeTypes from 'mime-types';
 
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
+/** Extension (lowercase, with the dot) -> content-type: the table is asked once per extension. */
+const byExtension = new Map<string, string>();
+const MAX_REMEMBERED_EXTENSIONS = 1000;
+
 /** The content-type for a file name (by its extension, case-insensitively). */
 export function contentTypeOf(fileName: string): string {
-  return TYPES[extname(fileName).toLowerCase()] ?? DEFAULT_CONTENT_TYPE;
+  const ext = extname(fileName).toLowerCase();
+  let type = byExtension.get(ext);
+  if (type === undefined) {
+    type = (ext.length > 1 && mimeTypes.contentType(ext)) || DEFAULT_CONTENT_TYPE;
+    // Extensions come from request paths: a client could make up endless ones.
+    if (byExtension.size >= MAX_REMEMBERED_EXTENSIONS) byExtension.clear();
+    byExtension.set(ext, type);
+  }
+  return type;
+}
+
+const TEXT_LIKE = /^text\/|\+(?:json|text|xml)$/;
+
+/** Whether a content-type (parameters allowed) is worth compressing. */
+export function isCompressible(contentType: string): boolean {
+  const semicolon = contentType.indexOf(';');
+  const type = (semicolon >= 0 ? contentType.slice(0, semicolon) : contentType).trim().toLowerCase();
+  const known = mimeDb[type]?.compressible;
+  return known ?? TEXT_LIKE.test(type);
 }
