@@ -20,6 +20,7 @@ import { type CliCommand, type CliIO, parseCommandLine, CliInputError, CliUsageE
 import { servePrimary, untilSignal, WORKER_ENV, type WorkerMessage } from './serve-cluster.js';
 import { traceServerFrames } from './serve-trace.js';
 import { fingerprintOf, generateDevCertificate } from './static/dev-cert.js';
+import { CachePolicy } from './static/cache-policy.js';
 import { loadPushManifest } from './static/push-sources.js';
 import { StaticSite } from './static/site.js';
 
@@ -27,9 +28,13 @@ const USAGE = `Usage: h2kit serve [OPTIONS] [DIR]
 
 Serves the files of DIR (default: the current folder) over HTTP/2, and HTTP/1.1 to clients
 that do not speak HTTP/2, like nghttpd -d DIR:
-content-type, content-length, etag/last-modified and 304, byte ranges (206/416), index.html
-for folders, HEAD; GET and HEAD only. No request reaches a file outside DIR, nor a hidden
-one (.git/, .env: names starting with ".", except /.well-known/).
+content-type (mime-db), content-length, etag/last-modified and 304, byte ranges (206/416),
+index.html for folders, HEAD; GET and HEAD only. Small files are served from memory, checked
+against the disk so an edited file is served at once. Compressible files are sent brotli- or
+gzip-coded to clients that accept it: FILE.br / FILE.gz beside FILE when present (and at least
+as new), else compressed once on the fly and kept while FILE is unchanged. No request reaches
+a file outside DIR, nor a hidden one (.git/, .env: names starting with ".", except
+/.well-known/).
 
 Options:
   --host HOST           address to listen on (default 127.0.0.1; "::" or "0.0.0.0" for all)
@@ -43,6 +48,11 @@ Options:
   --push-preload        push what an HTML page's <link rel="preload" href="..."> tags name
                         (a tag with a "nopush" attribute is not pushed)
   --push-manifest FILE  push per page from a JSON file {"/page": ["/asset", ...]}
+  --no-compress         send files as they are (no br/gzip, siblings ignored); --compress is the default
+  --cache-control VALUE cache-control of the responses (default "no-cache": caches revalidate each time)
+  --immutable PATTERN   "public, max-age=31536000, immutable" for URL paths that match (repeatable):
+                        a glob ("/assets/**", "*.+([0-9a-f]).js"; without "/", on the last segment)
+                        or, after "~", a regular expression ("~\\.[0-9a-f]{8}\\."; "~*" ignores case)
   --access-log          one line per response on stdout (pushed responses marked "pushed")
   --max-open-files N    files open at once for responses, per process; more wait their turn
                         (default 256, or a quarter of the process's open-file limit if less)
@@ -69,6 +79,12 @@ export interface ServeConfig {
   accessLog: boolean;
   /** Serve HTTP/1.x clients too (HTTP2Server's allowHTTP1); absent: yes. */
   http1?: boolean;
+  /** Content codings (br/gzip: precompressed siblings and on the fly); absent: yes. */
+  compress?: boolean;
+  /** `cache-control` of responses no `immutable` pattern matches; absent or null: `no-cache`. */
+  cacheControl?: string | null;
+  /** URL path patterns (globs, or `~regex`) whose responses are cached for a year as immutable. */
+  immutable?: string[];
   /** Descriptor caps for file bodies (`setFileBodyLimits`); absent: the defaults. */
   maxOpenFiles?: number;
   maxOpenFilesPerConnection?: number;
@@ -123,7 +139,14 @@ async function readPem(file: string, flag: string): Promise<string> {
 /** Starts one serving process (the only one, or one worker) and resolves once it listens. */
 export async function startServe(config: ServeConfig, out: CliIO['stdout'] = process.stdout): Promise<RunningServe> {
   const manifest = config.pushManifest === null ? null : await loadPushManifest(config.pushManifest);
-  const site = new StaticSite({ root: config.root, pushPreload: config.pushPreload, pushManifest: manifest });
+  const site = new StaticSite({
+    root: config.root,
+    pushPreload: config.pushPreload,
+    pushManifest: manifest,
+    compress: config.compress ?? true,
+    cacheControl: config.cacheControl ?? null,
+    immutable: config.immutable ?? [],
+  });
   // Process-wide, as the descriptors they count: each worker of --workers applies them to itself.
   setFileBodyLimits({ maxOpenFiles: config.maxOpenFiles, maxOpenFilesPerConnection: config.maxOpenFilesPerConnection });
   const server = new HTTP2Server([config.host, config.port], site.handlerClass, {
@@ -170,6 +193,10 @@ async function configFrom(args: string[], io: CliIO): Promise<ParsedServe | null
     'push-preload': { type: 'boolean' },
     'push-manifest': { type: 'string' },
     'access-log': { type: 'boolean' },
+    compress: { type: 'boolean' },
+    'no-compress': { type: 'boolean' },
+    'cache-control': { type: 'string' },
+    immutable: { type: 'string', multiple: true },
     verbose: { type: 'boolean', short: 'v' },
     workers: { type: 'string' },
     'max-open-files': { type: 'string' },
@@ -204,6 +231,10 @@ async function configFrom(args: string[], io: CliIO): Promise<ParsedServe | null
     const code = (err as NodeJS.ErrnoException).code;
     throw new CliInputError(`cannot serve ${dir}: ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code ?? String(err)}`);
   }
+  if (values.compress === true && values['no-compress'] === true) throw new CliUsageError('--compress and --no-compress contradict each other: give one');
+  const cacheControl = values['cache-control'] ?? null;
+  const immutable = values.immutable ?? [];
+  new CachePolicy({ cacheControl, immutable }); // a bad pattern or value fails now, with one line, not in a worker
   const pushManifest = values['push-manifest'] ?? null;
   if (pushManifest !== null) await loadPushManifest(pushManifest); // fail now, with one line, not in a worker
 
@@ -234,6 +265,9 @@ async function configFrom(args: string[], io: CliIO): Promise<ParsedServe | null
     verbose: values.verbose === true,
     accessLog: values['access-log'] === true,
     http1: values['no-http1'] !== true,
+    compress: values['no-compress'] !== true,
+    cacheControl,
+    immutable,
     maxOpenFiles,
     maxOpenFilesPerConnection,
   };

@@ -2,20 +2,25 @@
  * Validators and conditional requests for static files (RFC 9110 sections 8.8, 13 and 14).
  *
  * - ETag: strong, from size and modification time (`"<size hex>-<mtime ms hex>"`): cheap (no
- *   hashing of the file) and it changes whenever the file is rewritten.
+ *   hashing of the file) and it changes whenever the file is rewritten. A content-coded
+ *   representation has its own (site.ts), since its bytes differ (section 8.8.3).
  * - 304: `if-none-match` (weak comparison, `*` included) decides when present; otherwise
  *   `if-modified-since` (second precision, as HTTP dates have).
  * - Ranges: one `bytes=` range (`a-b`, `a-`, `-n`) gives 206; an unsatisfiable one 416; several
  *   ranges, a bad syntax or a stale `if-range` give the whole file (200), as RFC 9110 allows.
  */
-import type { Stats } from 'node:fs';
-
-export function etagOf(stats: Stats): string {
-  return `"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
+/** What the validators are made from: a file's size and modification time (a Stats will do). */
+export interface Validated {
+  size: number;
+  mtimeMs: number;
 }
 
-export function lastModifiedOf(stats: Stats): string {
-  return stats.mtime.toUTCString();
+export function etagOf(file: Validated): string {
+  return `"${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}"`;
+}
+
+export function lastModifiedOf(file: Pick<Validated, 'mtimeMs'>): string {
+  return new Date(file.mtimeMs).toUTCString();
 }
 
 /** The opaque tag of an entity-tag, without `W/` (weak comparison, RFC 9110 section 8.8.3.2). */
@@ -34,18 +39,24 @@ export function noneMatchHits(ifNoneMatch: string, etag: string): boolean {
 }
 
 /** Whether the file is unmodified since the `if-modified-since` date (an unparsable date never matches). */
-export function notModifiedSince(ifModifiedSince: string, stats: Stats): boolean {
+export function notModifiedSince(ifModifiedSince: string, file: Pick<Validated, 'mtimeMs'>): boolean {
   const since = Date.parse(ifModifiedSince);
   if (Number.isNaN(since)) return false;
-  return Math.floor(stats.mtimeMs / 1000) <= Math.floor(since / 1000);
+  return Math.floor(file.mtimeMs / 1000) <= Math.floor(since / 1000);
 }
 
-/** Whether a GET/HEAD with these request fields is answered 304 Not Modified. */
-export function isNotModified(fields: ReadonlyMap<string, string>, stats: Stats, etag: string): boolean {
-  const inm = fields.get('if-none-match');
+/** The request fields that make a GET/HEAD conditional (undefined: absent). */
+export interface Conditions {
+  ifNoneMatch?: string | undefined;
+  ifModifiedSince?: string | undefined;
+}
+
+/** Whether a GET/HEAD with these request fields is answered 304 Not Modified (`etag`: the selected representation's). */
+export function isNotModified(conditions: Conditions, file: Pick<Validated, 'mtimeMs'>, etag: string): boolean {
+  const inm = conditions.ifNoneMatch;
   if (inm !== undefined) return noneMatchHits(inm, etag);
-  const ims = fields.get('if-modified-since');
-  return ims !== undefined && notModifiedSince(ims, stats);
+  const ims = conditions.ifModifiedSince;
+  return ims !== undefined && notModifiedSince(ims, file);
 }
 
 export type RangeAnswer =
@@ -79,11 +90,11 @@ export function parseRange(range: string, size: number): RangeAnswer {
 }
 
 /** Whether `if-range` (absent, an etag or a date) still allows the range to apply. */
-export function ifRangeAllows(ifRange: string | undefined, stats: Stats, etag: string): boolean {
+export function ifRangeAllows(ifRange: string | undefined, file: Pick<Validated, 'mtimeMs'>, etag: string): boolean {
   if (ifRange === undefined) return true;
   const v = ifRange.trim();
   // An etag must match strongly (RFC 9110 section 13.1.5); a weak one never does.
   if (v.startsWith('"') || v.startsWith('W/')) return v === etag;
   const date = Date.parse(v);
-  return !Number.isNaN(date) && Math.floor(stats.mtimeMs / 1000) === Math.floor(date / 1000);
+  return !Number.isNaN(date) && Math.floor(file.mtimeMs / 1000) === Math.floor(date / 1000);
 }

@@ -16,14 +16,19 @@
  * `realpath(3)` and `stat(2)` are called synchronously: on a local disk each is a few
  * microseconds from the kernel's caches, while their promise forms cost a thread-pool round
  * trip and most of the server's CPU per small request (measured with h2load: 40% of the
- * profile). File contents are still read asynchronously. Real paths are also remembered for
- * a second (`RealpathCache`): realpath(3) walks every component with lstat, stat is one call.
+ * profile). File contents are still read asynchronously. A path found here is remembered by
+ * the site (resource-cache.ts), which then revalidates it with one stat of the `lexical` path,
+ * so this runs once per file version, not per request, and keeps no cache of its own.
  */
 import { realpathSync, statSync, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 
 export type Resolution =
-  | { kind: 'file'; file: string; stats: Stats; urlPath: string }
+  /**
+   * `file` is the real path (symlinks followed, inside the root); `lexical` the root joined with
+   * the URL's segments (and `index.html`): a stat of it follows the same symlinks the URL does.
+   */
+  | { kind: 'file'; file: string; lexical: string; stats: Stats; urlPath: string }
   /** A folder asked for without its trailing slash: redirect so relative links in its index work. */
   | { kind: 'redirect'; location: string }
   | { kind: 'bad'; reason: string }
@@ -57,26 +62,12 @@ export function decodeRequestPath(rawPath: string): { path: string } | { bad: st
   return { path: decoded };
 }
 
-/** How long a resolved real path is reused, ms: a symlink re-pointed is followed within this. */
-const REALPATH_TTL = 1000;
-const REALPATH_CACHE_ENTRIES = 10000;
-
-/** path -> realpath, each answer kept for REALPATH_TTL ms; misses (ENOENT...) are not kept. */
-export class RealpathCache {
-  private readonly entries = new Map<string, { real: string; expires: number }>();
-
-  resolve(path: string): string {
-    const now = Date.now();
-    const hit = this.entries.get(path);
-    if (hit !== undefined && hit.expires > now) return hit.real;
-    const real = realpathSync.native(path);
-    if (this.entries.size >= REALPATH_CACHE_ENTRIES) this.entries.clear();
-    this.entries.set(path, { real, expires: now + REALPATH_TTL });
-    return real;
-  }
+/** How a path becomes a real path: realpath(3) by default; a test may count or fake it. */
+export interface RealpathResolver {
+  resolve(path: string): string;
 }
 
-const defaultRealpaths = new RealpathCache();
+export const realpaths: RealpathResolver = { resolve: (path) => realpathSync.native(path) };
 
 /** Whether `candidate` (a realpath) is `root` or lies under it. */
 export function isInside(root: string, candidate: string): boolean {
@@ -87,7 +78,7 @@ export function isInside(root: string, candidate: string): boolean {
  * Finds the file for a request path under `root` (which must already be a realpath).
  * Directories are answered with their `index.html`.
  */
-export function resolveRequestPath(root: string, rawPath: string, realpaths: RealpathCache = defaultRealpaths): Resolution {
+export function resolveRequestPath(root: string, rawPath: string, resolver: RealpathResolver = realpaths): Resolution {
   const decoded = decodeRequestPath(rawPath);
   if ('bad' in decoded) return { kind: 'bad', reason: decoded.bad };
   const urlPath = decoded.path;
@@ -98,7 +89,7 @@ export function resolveRequestPath(root: string, rawPath: string, realpaths: Rea
   let real: string;
   let stats: Stats;
   try {
-    real = realpaths.resolve(join(root, ...segments));
+    real = resolver.resolve(join(root, ...segments));
     if (!isInside(root, real)) return { kind: 'missing' };
     stats = statSync(real);
   } catch {
@@ -113,15 +104,15 @@ export function resolveRequestPath(root: string, rawPath: string, realpaths: Rea
     }
     let index: string;
     try {
-      index = realpaths.resolve(join(real, 'index.html'));
+      index = resolver.resolve(join(real, 'index.html'));
       if (!isInside(root, index)) return { kind: 'missing' };
       stats = statSync(index);
     } catch {
       return { kind: 'missing' };
     }
     if (!stats.isFile()) return { kind: 'missing' };
-    return { kind: 'file', file: index, stats, urlPath: urlPath + 'index.html' };
+    return { kind: 'file', file: index, lexical: join(root, ...segments, 'index.html'), stats, urlPath: urlPath + 'index.html' };
   }
   if (!stats.isFile()) return { kind: 'missing' };
-  return { kind: 'file', file: real, stats, urlPath };
+  return { kind: 'file', file: real, lexical: join(root, ...segments), stats, urlPath };
 }

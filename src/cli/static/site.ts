@@ -1,33 +1,39 @@
 /**
  * The static site: answers one request with a file of the served folder, in the spirit of
- * `nghttpd -d DIR`, plus the validators, ranges and pushes a browser and a CDN expect.
+ * `nghttpd -d DIR`, plus the validators, ranges, content codings and pushes a browser and a CDN
+ * expect.
  *
  *   GET/HEAD only (405 otherwise); 400 for a refused path, 404 for nothing there (or outside),
- *   301 to add the slash of a folder, its index.html served; 304 for a fresh cache, 206/416
- *   for a range; the rest 200 with content-type, content-length, etag and last-modified.
+ *   301 to add the slash of a folder, its index.html served; 406 when the request refuses every
+ *   coding the file has (identity included); 304 for a fresh cache, 206/416 for a range; the
+ *   rest 200 with content-type, content-length, etag, last-modified, cache-control and, for a
+ *   file with content codings, content-encoding and `vary: accept-encoding`.
  *
- * Files over 64 KiB are sent as file bodies (`fileBody`, src/io/file-body.ts): opened only when
- * the stream may send, read at most a window's worth at a time, their descriptor capped per
- * connection and per process and closed while the stream stalls. A 100 GiB file costs the
- * server a few reads' worth of memory, and a stream that cannot send costs no descriptor.
+ * The work per file is done once per version of it (resource-cache.ts): a request for a file
+ * seen before costs a map lookup, at most one stat(2) per turn of the event loop, the choice of
+ * a representation and the response; small files and encodings leave from memory, synchronously.
+ *
+ * Content codings: a precompressed sibling (`file.br`, `file.gz`) or brotli/gzip made on the fly
+ * (compressor.ts), chosen by `accept-encoding` (accept-encoding.ts). A range request is answered
+ * from identity (206, 416, or 200 when the range is ignored), so byte offsets always mean the
+ * file's bytes. Pushed resources get the coding the page's request would have got, and their
+ * promised request carries that request's `accept-encoding`.
+ *
+ * Files over SMALL_FILE_SIZE are sent as file bodies (`fileBody`, src/io/file-body.ts): opened
+ * only when the stream may send, read at most a window's worth at a time, their descriptor capped
+ * per connection and per process and closed while the stream stalls.
  */
-import type { Stats } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { BaseRequestHandler, fileBody, type RequestHandlerClass } from '../../server/index.js';
+import { BaseRequestHandler, fileBody, type FileBody, type RequestHandlerClass } from '../../server/index.js';
 import type { HandlerSession } from '../../server/index.js';
-import { etagOf, ifRangeAllows, isNotModified, lastModifiedOf, parseRange } from './conditional.js';
-import { contentTypeOf } from './mime.js';
+import { chooseCoding, codingWeightsOf, type Coding, type CodingWeights } from './accept-encoding.js';
+import { CachePolicy } from './cache-policy.js';
+import { ifRangeAllows, isNotModified, parseRange } from './conditional.js';
 import { PreloadCache, sameOriginPath, type PushManifest } from './push-sources.js';
-import { resolveRequestPath } from './resolve.js';
+import { FileUnsettledError, ResourceCache, type Lookup } from './resource-cache.js';
+import type { Header, Resource } from './resource.js';
 
-/**
- * Files up to this size are read whole (and kept in a small cache while unchanged), so the
- * body leaves as DATA frames with END_STREAM on the last; a stream only learns it has ended
- * after its last read, which costs an extra empty DATA frame and a turn of the event loop.
- */
-export const SMALL_FILE_SIZE = 64 * 1024;
-/** Total bytes the small-file cache holds (per process). */
-const SMALL_FILE_CACHE_BYTES = 8 * 1024 * 1024;
+export { SMALL_FILE_SIZE } from './resource-cache.js';
+
 /** Most resources pushed with one page (a manifest or a page could list many). */
 const MAX_PUSHES_PER_PAGE = 32;
 
@@ -38,15 +44,60 @@ export interface StaticSiteOptions {
   pushPreload?: boolean;
   /** Push the assets a manifest lists for a page. */
   pushManifest?: PushManifest | null;
+  /** Serve content codings: precompressed siblings and brotli/gzip on the fly (default true). */
+  compress?: boolean;
+  /** `cache-control` of every response a pattern of `immutable` does not match (default `no-cache`). */
+  cacheControl?: string | null;
+  /** URL path patterns (cache-policy.ts) whose responses are `immutable` for a year. */
+  immutable?: readonly string[];
 }
 
-type Fields = Map<string, string>;
+/** The request fields the site reads, found in one pass over the request's fields. */
+interface RequestFields {
+  acceptEncoding: string | undefined;
+  ifNoneMatch: string | undefined;
+  ifModifiedSince: string | undefined;
+  range: string | undefined;
+  ifRange: string | undefined;
+}
 
-function fieldsOf(headers: ReadonlyArray<readonly [string, string]>): Fields {
-  const fields: Fields = new Map();
-  for (const [name, value] of headers) if (name.charCodeAt(0) !== 0x3a) fields.set(name, value);
+/** Fields that may be repeated are joined with ", " (RFC 9110 section 5.3). */
+function joined(previous: string | undefined, value: string): string {
+  return previous === undefined ? value : `${previous}, ${value}`;
+}
+
+function requestFieldsOf(headers: ReadonlyArray<readonly [string, string]>): RequestFields {
+  const fields: RequestFields = { acceptEncoding: undefined, ifNoneMatch: undefined, ifModifiedSince: undefined, range: undefined, ifRange: undefined };
+  for (let i = 0; i < headers.length; i++) {
+    const [name, value] = headers[i]!;
+    switch (name) {
+      case 'accept-encoding':
+        fields.acceptEncoding = joined(fields.acceptEncoding, value);
+        break;
+      case 'if-none-match':
+        fields.ifNoneMatch = joined(fields.ifNoneMatch, value);
+        break;
+      case 'if-modified-since':
+        fields.ifModifiedSince = value;
+        break;
+      case 'range':
+        fields.range = value;
+        break;
+      case 'if-range':
+        fields.ifRange = value;
+        break;
+    }
+  }
   return fields;
 }
+
+/** The cache key of a `:path`: the query is not part of which file is meant. */
+function keyOf(path: string): string {
+  const q = path.indexOf('?');
+  return q < 0 ? path : path.slice(0, q);
+}
+
+type Body = Buffer | FileBody;
 
 function textResponse(handler: BaseRequestHandler, status: number, text: string, extra: Record<string, string> = {}): void {
   handler.sendResponse({ status, headers: { 'content-type': 'text/plain; charset=utf-8', ...extra }, body: `${status} ${text}\n` });
@@ -68,165 +119,184 @@ export class StaticSite {
   readonly root: string;
   readonly pushPreload: boolean;
   readonly pushManifest: PushManifest | null;
+  readonly compress: boolean;
   /** PUSH_PROMISEs sent (all connections of this process). */
   pushes = 0;
+  readonly resources: ResourceCache;
   private readonly preload = new PreloadCache();
-  private readonly smallFiles = new Map<string, { size: number; mtimeMs: number; ino: number; data: Buffer }>();
-  private smallFileBytes = 0;
   readonly handlerClass: RequestHandlerClass;
 
+  /** Throws CliUsageError for a malformed `immutable` pattern or `cacheControl` value. */
   constructor(options: StaticSiteOptions) {
     this.root = options.root;
     this.pushPreload = options.pushPreload ?? false;
     this.pushManifest = options.pushManifest ?? null;
+    this.compress = options.compress ?? true;
+    const policy = new CachePolicy({ cacheControl: options.cacheControl ?? null, immutable: options.immutable ?? [] });
+    this.resources = new ResourceCache({ root: this.root, compress: this.compress, policy });
     this.handlerClass = handlerClassFor(this);
   }
 
   /**
-   * Answers one request. Synchronous when it can be (a cached small file, an error, a 304):
-   * a handler that returns no promise lets the server answer within the same burst.
+   * Answers one request. Synchronous when it can be (a cached small file or encoding, an error,
+   * a 304): a handler that returns no promise lets the server answer within the same burst.
    */
   answer(h: BaseRequestHandler): void | Promise<void> {
     if (h.method !== 'GET' && h.method !== 'HEAD') {
       textResponse(h, 405, 'Method Not Allowed', { allow: 'GET, HEAD' });
       return;
     }
-    const found = resolveRequestPath(this.root, h.path);
+    const fields = requestFieldsOf(h.headers);
+    const weights = codingWeightsOf(fields.acceptEncoding);
+    const key = keyOf(h.path);
+    const cached = this.resources.fresh(key, this.wantsCoding(h, fields, weights));
+    if (cached !== null) return this.respond(h, cached, fields, weights);
+    let found: Lookup | Promise<Lookup>;
+    try {
+      found = this.resources.lookup(h.path, key);
+    } catch (err) {
+      return this.answerFailure(h, err);
+    }
+    if (found instanceof Promise) {
+      return found.then(
+        (lookup) => this.answerLookup(h, lookup, fields, weights),
+        (err: unknown) => this.answerFailure(h, err),
+      );
+    }
+    return this.answerLookup(h, found, fields, weights);
+  }
+
+  /** Whether the representation chosen for this request may be a coded one (then the siblings matter). */
+  private wantsCoding(h: BaseRequestHandler, fields: RequestFields, weights: Readonly<CodingWeights>): boolean {
+    return this.compress && (weights.br > 0 || weights.gzip > 0) && !(h.method === 'GET' && fields.range !== undefined);
+  }
+
+  private answerLookup(h: BaseRequestHandler, found: Lookup, fields: RequestFields, weights: Readonly<CodingWeights>): void | Promise<void> {
     switch (found.kind) {
       case 'bad':
-        textResponse(h, 400, `Bad Request: ${found.reason}`);
-        return;
+        return textResponse(h, 400, `Bad Request: ${found.reason}`);
       case 'missing':
-        textResponse(h, 404, 'Not Found');
-        return;
+        return textResponse(h, 404, 'Not Found');
       case 'redirect':
-        textResponse(h, 301, 'Moved Permanently', { location: found.location });
-        return;
+        return textResponse(h, 301, 'Moved Permanently', { location: found.location });
+      case 'resource':
+        return this.respond(h, found.resource, fields, weights);
     }
-    const { file, stats } = found;
-    const fields = fieldsOf(h.headers);
-    const etag = etagOf(stats);
-    const headers: Record<string, string> = {
-      etag,
-      'last-modified': lastModifiedOf(stats),
-      'cache-control': 'no-cache',
-    };
-    if (isNotModified(fields, stats, etag)) {
-      h.sendResponse({ status: 304, headers });
+  }
+
+  /** A file that could not be read: gone meanwhile (404), not ours to read (403), being written (503). */
+  private answerFailure(h: BaseRequestHandler, err: unknown): void {
+    if (err instanceof FileUnsettledError) return textResponse(h, 503, 'Service Unavailable: the file is being written', { 'retry-after': '1' });
+    const code = (err as NodeJS.ErrnoException | null)?.code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return textResponse(h, 404, 'Not Found');
+    if (code === 'EACCES' || code === 'EPERM') return textResponse(h, 403, 'Forbidden');
+    throw err; // the server answers 500 and logs it
+  }
+
+  /** Chooses the representation, then answers 406, 304, 206/416 or 200 (with its pushes first). */
+  private respond(h: BaseRequestHandler, r: Resource, fields: RequestFields, weights: Readonly<CodingWeights>): void | Promise<void> {
+    // A range request gets identity whatever it accepts: offsets are into the file's own bytes.
+    const ranged = h.method === 'GET' && fields.range !== undefined;
+    const coding = ranged ? 'identity' : chooseCoding(weights, r.codings);
+    if (coding === null) {
+      textResponse(h, 406, 'Not Acceptable: the request refuses every content coding of this file (identity included)', r.varies ? VARY : {});
       return;
     }
-    headers['content-type'] = contentTypeOf(file);
-    headers['accept-ranges'] = 'bytes';
-    const size = stats.size;
-    const range = fields.get('range');
-    if (h.method === 'GET' && range !== undefined && ifRangeAllows(fields.get('if-range'), stats, etag)) {
-      const answer = parseRange(range, size);
+    const head = r.headersOf(coding);
+    if (isNotModified(fields, r.version, head.etag)) {
+      h.sendResponse({ status: 304, headers: head.notModified });
+      return;
+    }
+    if (ranged && ifRangeAllows(fields.ifRange, r.version, head.etag)) {
+      const answer = parseRange(fields.range!, r.size);
       if (answer.kind === 'unsatisfiable') {
-        textResponse(h, 416, 'Range Not Satisfiable', { 'content-range': `bytes */${size}` });
+        textResponse(h, 416, 'Range Not Satisfiable', { 'content-range': `bytes */${r.size}`, ...(r.varies ? VARY : {}) });
         return;
       }
       if (answer.kind === 'partial') {
-        headers['content-range'] = `bytes ${answer.start}-${answer.end}/${size}`;
-        headers['content-length'] = String(answer.end - answer.start + 1);
-        return this.sendBody(h, 206, headers, file, stats, answer.start, answer.end);
+        const { start, end } = answer;
+        const body = r.identityBytes?.subarray(start, end + 1) ?? fileBody(r.file, { start, end, stats: r.version });
+        h.sendResponse({ status: 206, headers: [...head.ok, ['content-range', `bytes ${start}-${end}/${r.size}`]], body });
+        return;
       }
     }
-    if (h.method === 'HEAD' || size === 0) {
-      headers['content-length'] = String(size);
-      h.sendResponse({ status: 200, headers });
+    const pushing = h.method === 'GET' && h.canPush && (this.pushPreload || this.pushManifest !== null);
+    const body = this.bodyOf(r, coding);
+    if (!pushing && !(body instanceof Promise)) {
+      h.sendResponse({ status: 200, headers: head.ok, body });
       return;
     }
-    if (h.canPush && (this.pushPreload || this.pushManifest !== null)) {
-      // Pushes go before the response (PUSH_PROMISE must precede the page's own frames).
-      return this.pushFor(h, found.urlPath, file, stats).then(() => this.sendBody(h, 200, headers, file, stats, 0, size - 1));
-    }
-    return this.sendBody(h, 200, headers, file, stats, 0, size - 1);
+    return this.respondLater(h, r, coding, body, pushing, fields, weights);
   }
 
-  /** Sends bytes start..end (inclusive) of the file: from memory for a small file, else as a file body. */
-  private sendBody(h: BaseRequestHandler, status: number, headers: Record<string, string>, file: string, stats: Stats, start: number, end: number): void | Promise<void> {
-    if (stats.size > SMALL_FILE_SIZE) {
-      headers['content-length'] = String(end - start + 1);
-      // Nothing is opened here: the file is, when the stream may send (never, if it is reset first).
-      // `stats` is the version the etag and length describe: a file changed since fails the body.
-      h.sendResponse({ status, headers, body: fileBody(file, { start, end, stats }) });
-      return;
+  /** The 200 of a page with pushes, or of an encoding still being made. */
+  private async respondLater(h: BaseRequestHandler, r: Resource, coding: Coding, body: Body | Promise<Buffer | null>, pushing: boolean, fields: RequestFields, weights: Readonly<CodingWeights>): Promise<void> {
+    // Pushes go before the response (PUSH_PROMISE must precede the page's own frames).
+    if (pushing) await this.pushFor(h, r, fields, weights);
+    let ready = await body;
+    if (ready === null) {
+      // The encoding could not be made now: identity, if the request takes it.
+      if (weights.identity <= 0) return textResponse(h, 503, 'Service Unavailable: try again', { 'retry-after': '1', ...VARY });
+      coding = 'identity';
+      ready = this.bodyOf(r, 'identity') as Body;
     }
-    const send = (data: Buffer): void => {
-      // The content-length comes from the bytes themselves (the file may have changed since stat).
-      delete headers['content-length'];
-      const body = start === 0 && end === data.length - 1 ? data : data.subarray(start, end + 1);
-      if (status === 206) headers['content-length'] = String(body.length);
-      h.sendResponse({ status, headers, body });
-    };
-    const cached = this.cachedSmallFile(file, stats);
-    if (cached !== null) return send(cached);
-    return this.loadSmallFile(file, stats).then(send);
+    h.sendResponse({ status: 200, headers: r.headersOf(coding).ok, body: ready });
   }
 
-  /** A small file's bytes if the cache has them for this version (size, mtime, inode). */
-  private cachedSmallFile(file: string, stats: Stats): Buffer | null {
-    const cached = this.smallFiles.get(file);
-    if (cached !== undefined && cached.size === stats.size && cached.mtimeMs === stats.mtimeMs && cached.ino === stats.ino) return cached.data;
-    return null;
-  }
-
-  /** Reads a small file whole and caches it (the cache is bounded: cleared when full). */
-  private async loadSmallFile(file: string, stats: Stats): Promise<Buffer> {
-    const data = await readFile(file);
-    const old = this.smallFiles.get(file);
-    if (old !== undefined) {
-      this.smallFileBytes -= old.data.length;
-      this.smallFiles.delete(file);
-    }
-    if (data.length > SMALL_FILE_SIZE) return data; // it grew meanwhile: send it, but do not cache it
-    if (this.smallFileBytes + data.length > SMALL_FILE_CACHE_BYTES) {
-      this.smallFiles.clear();
-      this.smallFileBytes = 0;
-    }
-    this.smallFiles.set(file, { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, data });
-    this.smallFileBytes += data.length;
-    return data;
+  /** A representation's bytes (in memory, or a file body that opens the file when it may send). */
+  private bodyOf(r: Resource, coding: Coding): Body | Promise<Buffer | null> {
+    if (coding === 'identity') return r.identityBytes ?? fileBody(r.file, { stats: r.version });
+    const sibling = r.siblingFor(coding);
+    if (sibling !== null) return sibling.bytes ?? fileBody(sibling.file, { stats: sibling.version });
+    return this.resources.encoded(r, coding);
   }
 
   /** The URL paths to push with the page at `urlPath` (from the manifest and the preload links). */
-  async pushListFor(requestPath: string, urlPath: string, file: string, stats: Stats): Promise<string[]> {
+  async pushListFor(requestPath: string, r: Resource): Promise<string[]> {
     const list: string[] = [];
     if (this.pushManifest !== null) {
-      const q = requestPath.indexOf('?');
-      const asked = q >= 0 ? requestPath.slice(0, q) : requestPath;
-      for (const key of new Set([asked, urlPath])) {
+      const asked = keyOf(requestPath);
+      for (const key of new Set([asked, r.urlPath])) {
         for (const asset of this.pushManifest.get(key) ?? []) if (!list.includes(asset)) list.push(asset);
       }
     }
     if (this.pushPreload) {
-      for (const href of await this.preload.linksOf(file, stats)) {
-        const path = sameOriginPath(href, urlPath);
+      for (const href of await this.preload.linksOf(r.file, r.stats)) {
+        const path = sameOriginPath(href, r.urlPath);
         if (path !== null && !list.includes(path)) list.push(path);
       }
     }
     return list.slice(0, MAX_PUSHES_PER_PAGE);
   }
 
-  private async pushFor(h: BaseRequestHandler, urlPath: string, file: string, stats: Stats): Promise<void> {
-    const assets = await this.pushListFor(h.path, urlPath, file, stats);
+  private async pushFor(h: BaseRequestHandler, page: Resource, fields: RequestFields, weights: Readonly<CodingWeights>): Promise<void> {
+    const assets = await this.pushListFor(h.path, page);
     for (const assetPath of assets) {
       if (!h.canPush) return; // the client disabled push, or a limit was reached
-      const asset = resolveRequestPath(this.root, assetPath);
-      if (asset.kind !== 'file' || !h.canPush) continue;
-      const headers: Record<string, string> = {
-        'content-type': contentTypeOf(asset.file),
-        'content-length': String(asset.stats.size),
-        etag: etagOf(asset.stats),
-        'last-modified': lastModifiedOf(asset.stats),
-        'cache-control': 'no-cache',
-      };
-      const small = asset.stats.size > SMALL_FILE_SIZE ? null : (this.cachedSmallFile(asset.file, asset.stats) ?? (await this.loadSmallFile(asset.file, asset.stats)));
-      if (!h.canPush) return;
-      if (small !== null) headers['content-length'] = String(small.length);
-      const body = small ?? fileBody(asset.file, { stats: asset.stats });
+      let asset: Resource;
       try {
-        h.push({ path: assetPath, headers, body });
+        const found = this.resources.fresh(keyOf(assetPath), this.compress) ?? (await this.resources.lookup(assetPath, keyOf(assetPath)));
+        if ('kind' in found) {
+          if (found.kind !== 'resource') continue;
+          asset = found.resource;
+        } else {
+          asset = found;
+        }
+      } catch {
+        continue; // unreadable: not pushed (a request for it will say why)
+      }
+      let coding = chooseCoding(weights, asset.codings);
+      if (coding === null) continue;
+      let body = await this.bodyOf(asset, coding);
+      if (body === null) {
+        coding = 'identity';
+        body = this.bodyOf(asset, 'identity') as Body;
+      }
+      if (!h.canPush) return;
+      // The promised request is the page's, as far as the coding goes: a cache matches it by `vary`.
+      const requestHeaders: Header[] = asset.varies && fields.acceptEncoding !== undefined ? [['accept-encoding', fields.acceptEncoding]] : [];
+      try {
+        h.push({ path: assetPath, requestHeaders, headers: asset.headersOf(coding).ok, body });
         this.pushes++;
       } catch {
         // Refused (the client closed push meanwhile): the page is still answered (a file body holds nothing yet).
@@ -235,3 +305,5 @@ export class StaticSite {
     }
   }
 }
+
+const VARY: Readonly<Record<string, string>> = { vary: 'accept-encoding' };
