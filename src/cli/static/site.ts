@@ -69,8 +69,9 @@ function joined(previous: string | undefined, value: string): string {
 function requestFieldsOf(headers: ReadonlyArray<readonly [string, string]>): RequestFields {
   const fields: RequestFields = { acceptEncoding: undefined, ifNoneMatch: undefined, ifModifiedSince: undefined, range: undefined, ifRange: undefined };
   for (let i = 0; i < headers.length; i++) {
-    const [name, value] = headers[i]!;
-    switch (name) {
+    const field = headers[i]!;
+    const value = field[1];
+    switch (field[0]) {
       case 'accept-encoding':
         fields.acceptEncoding = joined(fields.acceptEncoding, value);
         break;
