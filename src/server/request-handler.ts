@@ -9,7 +9,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { BodyChunk, BodyGenerator, ResponseBody } from '../io/body-source.js';
-import type { HeadersInput } from '../io/header-input.js';
+import { fieldValue, type HeadersInput } from '../io/header-input.js';
 import { UsageError } from '../errors.js';
 import { readJson, readText, type BodyOptions } from './body-reader.js';
 
@@ -127,10 +127,7 @@ export class BaseRequestHandler {
    * that name are joined with ", " (cookies are one field already, joined with "; ").
    */
   getHeader(name: string): string | undefined {
-    const wanted = name.toLowerCase();
-    let value: string | undefined;
-    for (const [n, v] of this.headers) if (n === wanted) value = value === undefined ? v : `${value}, ${v}`;
-    return value;
+    return fieldValue(this.headers, name);
   }
 
   /**
