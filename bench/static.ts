@@ -229,6 +229,12 @@ function ratioOf(a: number[] | undefined, b: number[] | undefined, invert: boole
   return median(a.map((v, i) => (invert ? b[i]! / v : v / b[i]!)));
 }
 
+/** Two decimals, or three (rounded down) where two would round a ratio below its goal up to it (4.996 -> "4.996", not "5.00"). */
+function ratioText(ratio: number, goal: number): string {
+  const two = ratio.toFixed(2);
+  return ratio < goal && Number(two) >= goal ? (Math.floor(ratio * 1000) / 1000).toFixed(3) : two;
+}
+
 function render(header: string[], lines: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const out = (cols: string[]): string => cols.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
@@ -260,7 +266,7 @@ function table(results: RowResult[], specs: PeerSpec[], metric: 'rps' | 'cpu'): 
       ...names.map((n) => fmt(median(values.get(n) ?? []))),
       ...goals.map((g) => {
         const ratio = ratioOf(h2kit, values.get(g.peer), invert);
-        return Number.isNaN(ratio) ? '-' : `${ratio.toFixed(2)}x ${ratio >= g.goal ? 'met' : 'MISSED'}`;
+        return Number.isNaN(ratio) ? '-' : `${ratioText(ratio, g.goal)}x ${ratio >= g.goal ? 'met' : 'MISSED'}`;
       }),
       ...extras.map((e) => {
         // Extra builds against the main one, in the same sense as the table (above 1: the extra does better).
