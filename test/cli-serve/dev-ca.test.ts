@@ -21,6 +21,7 @@ import { CliInputError } from '../../src/cli/command.js';
 import { CA_CERT_FILE, CA_KEY_FILE, defaultCertDir, LEAF_CERT_FILE, LEAF_KEY_FILE, loadDevCertificate } from '../../src/cli/dev-ca/store.js';
 import { devCertificateLines } from '../../src/cli/dev-ca/trust-help.js';
 import { DIST_DIR } from '../helpers/paths.js';
+import { waitFor } from '../helpers/wait.js';
 import { makeSite, runServeExpectingExit, startServe } from './support.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -324,6 +325,35 @@ describe('concurrency and --workers', () => {
     const caPem = readFileSync(join(dir, CA_CERT_FILE), 'utf8');
     const results = await Promise.all(Array.from({ length: 6 }, () => getTrusting(serve.origin, caPem)));
     assert.ok(results.every((r) => r.status === 200 && r.authorized), JSON.stringify(results));
+    assert.equal(await serve.stop(), 0);
+  });
+});
+
+describe('SIGHUP', () => {
+  test('--workers 2: a rolling restart checks the folder again; a server certificate issued meanwhile is what the new workers present, still trusted through the same ca.pem', async (t) => {
+    const dir = join(tempDir(t), 'certs');
+    const site = makeSite();
+    t.after(() => site.cleanup());
+    const serve = await startServe([site.site, '--port', '0', '--workers', '2', '--cert-dir', dir]);
+    t.after(() => serve.stop());
+    const caPem = readFileSync(join(dir, CA_CERT_FILE), 'utf8');
+    const oldLeaf = new X509Certificate(readFileSync(join(dir, LEAF_CERT_FILE))).fingerprint256;
+
+    rmSync(join(dir, LEAF_CERT_FILE)); // as if it had expired: the next look issues another
+    serve.child.kill('SIGHUP');
+    await waitFor(() => /rolling restart complete/.test(serve.stderr()), { what: '"rolling restart complete"', timeout: 60_000, detail: () => serve.stderr() });
+    const newLeaf = new X509Certificate(readFileSync(join(dir, LEAF_CERT_FILE))).fingerprint256;
+    assert.notEqual(newLeaf, oldLeaf);
+    assert.ok(serve.stderr().includes(`(new certificate, SHA-256 fingerprint ${newLeaf})`), serve.stderr());
+    for (let i = 0; i < 4; i++) {
+      const session = http2.connect(serve.origin, { ca: caPem });
+      const fingerprint = await new Promise<string>((resolve, reject) => {
+        session.once('connect', () => resolve((session.socket as TLSSocket).getPeerCertificate().fingerprint256));
+        session.once('error', reject);
+      });
+      session.close();
+      assert.equal(fingerprint, newLeaf, 'every worker now presents the new certificate, verified against the same CA');
+    }
     assert.equal(await serve.stop(), 0);
   });
 });
