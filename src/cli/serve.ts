@@ -287,6 +287,9 @@ function banner(io: CliIO, config: ServeConfig, port: number, fingerprint: strin
   out.write(`h2kit serve: serving ${config.root}\n`);
   if (devCert !== null) {
     for (const line of devCertificateLines(devCert, urlOf(config, port))) out.write(`h2kit serve: ${line}\n`);
+    if (!urlOf(config, port).includes('//localhost:')) {
+      out.write(`h2kit serve: note: that certificate is for localhost only; clients reaching ${config.host} will not verify it (use --cert/--key)\n`);
+    }
   } else if (fingerprint !== null) {
     out.write(`h2kit serve: certificate, SHA-256 fingerprint ${fingerprint}\n`);
   }

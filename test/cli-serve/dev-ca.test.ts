@@ -97,6 +97,7 @@ describe('reuse and trust', () => {
     const caFingerprint = new X509Certificate(caPem).fingerprint256;
     const leafFingerprint = new X509Certificate(readFileSync(join(dir, LEAF_CERT_FILE))).fingerprint256;
     assert.match(first.stdout(), /made a new development CA/);
+    assert.doesNotMatch(first.stdout(), /note: that certificate is for localhost only/);
     assert.ok(first.stdout().includes(caFingerprint), `the CA's fingerprint is printed: ${first.stdout()}`);
     assert.ok(first.stdout().includes(`SHA-256 fingerprint ${leafFingerprint}`));
     // By IP (the certificate's 127.0.0.1 SAN) and by the name the URL shows (localhost).
@@ -393,6 +394,13 @@ describe('the folder and the start-up lines', () => {
     assert.match(mac, /security add-trusted-cert -d -r trustRoot/);
     assert.doesNotMatch(mac, /nssdb/);
     assert.match(devCertificateLines(dev, 'https://localhost:8443/', 'win32').join('\n'), /certutil -user -addstore Root/);
+  });
+
+  test('--host other than loopback: a note that the certificate is for localhost only', { skip: process.platform === 'linux' ? false : '127.0.0.2 is a loopback address on Linux only' }, async (t) => {
+    const serve = await startServe([tmpdir(), '--port', '0', '--host', '127.0.0.2', '--cert-dir', join(tempDir(t), 'certs')]);
+    t.after(() => serve.stop());
+    assert.match(serve.stdout(), /note: that certificate is for localhost only; clients reaching 127\.0\.0\.2 will not verify it \(use --cert\/--key\)/);
+    assert.equal(await serve.stop(), 0);
   });
 
   test('a CA key readable by others: a warning line, the start goes on', { skip: process.platform === 'win32' ? 'POSIX modes' : false }, async (t) => {

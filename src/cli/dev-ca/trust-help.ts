@@ -8,7 +8,9 @@ import type { DevCertificate } from './store.js';
 /** The name the CA gets in a trust store (certutil's nickname), so the user can find and remove it. */
 export const TRUST_NICKNAME = 'h2kit development CA';
 
-function quoted(path: string): string {
+/** `path` as a shell word: single quotes for a POSIX shell, double quotes for cmd.exe and PowerShell. */
+function quoted(path: string, platform: NodeJS.Platform): string {
+  if (platform === 'win32') return /[\s&()^;,]/.test(path) ? `"${path}"` : path;
   return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -25,7 +27,7 @@ function systemStoreLine(ca: string, platform: NodeJS.Platform): string {
 
 /** The lines about the certificate, without the "h2kit serve: " prefix the banner adds. */
 export function devCertificateLines(dev: DevCertificate, url: string, platform: NodeJS.Platform = process.platform): string[] {
-  const ca = quoted(dev.caCertPath);
+  const ca = quoted(dev.caCertPath, platform);
   const made = dev.caMade.toISOString().slice(0, 10);
   const certutil = `certutil -A -t C,, -n '${TRUST_NICKNAME}' -i ${ca}`;
   const lines = [
