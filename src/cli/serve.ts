@@ -12,6 +12,7 @@
  * stop on SIGINT/SIGTERM.
  */
 import cluster from 'node:cluster';
+import { X509Certificate } from 'node:crypto';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
@@ -20,7 +21,6 @@ import { HTTP2Server, setFileBodyLimits } from '../server/index.js';
 import { type CliCommand, type CliIO, parseCommandLine, CliInputError, CliUsageError, parsePort } from './command.js';
 import { servePrimary, untilSignal, WORKER_ENV, type WorkerMessage } from './serve-cluster.js';
 import { traceServerFrames } from './serve-trace.js';
-import { fingerprintOf } from './dev-ca/issue.js';
 import { defaultCertDir, loadDevCertificate, type DevCertificate } from './dev-ca/store.js';
 import { devCertificateLines } from './dev-ca/trust-help.js';
 import { loadPushManifest } from './static/push-sources.js';
@@ -276,7 +276,7 @@ async function certificateFrom(certFile: string, keyFile: string): Promise<{ tls
   const key = await readPem(keyFile, '--key');
   try {
     createSecureContext({ cert, key });
-    return { tls: { cert, key }, fingerprint: fingerprintOf(cert) };
+    return { tls: { cert, key }, fingerprint: new X509Certificate(cert).fingerprint256 };
   } catch (err) {
     throw new CliInputError(`cannot use --cert ${certFile} / --key ${keyFile}: ${(err as Error).message}`);
   }

@@ -4,13 +4,17 @@
  * certificate it issues. Both keys are ECDSA P-256, signed with SHA-256: every browser, curl,
  * Node and OpenSSL accept them, and a key is made in about a millisecond.
  *
+ * Loaded only when something is to be made (store.ts imports it then): the library and its ASN.1
+ * modules cost about half a second and 20 MB at start-up, which a start that reuses the folder's
+ * files, a worker of --workers, or --no-tls should not pay.
+ *
  * Why not `selfsigned` (which can sign with a CA key since v5): it writes only basicConstraints,
  * keyUsage, extKeyUsage and subjectAltName. A CA certificate without a subject key identifier
  * and a leaf without an authority key identifier are refused by strict verifiers (OpenSSL's
  * `-x509_strict`, `X509_V_FLAG_X509_STRICT`, which Python 3.13 turns on by default:
  * "Missing Authority Key Identifier"); RFC 5280 section 4.2.1.1 and 4.2.1.2 require both.
  */
-import { X509Certificate as NodeX509Certificate, createPrivateKey, KeyObject, webcrypto } from 'node:crypto';
+import { createPrivateKey, KeyObject, webcrypto } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import {
   AuthorityKeyIdentifierExtension,
@@ -25,8 +29,11 @@ import {
   X509CertificateGenerator,
 } from '@peculiar/x509';
 
-/** The names the server certificate is for: what `h2kit serve` shows in its URL, and loopback. */
-export const LEAF_NAMES = { dns: ['localhost'], ips: ['127.0.0.1', '::1'] } as const;
+/** The names a server certificate is for. */
+export interface LeafNames {
+  dns: readonly string[];
+  ips: readonly string[];
+}
 
 const DAY_MS = 24 * 3600 * 1000;
 /** mkcert's choice, for the same reason: a development CA is trusted once and should outlive the project. */
@@ -45,11 +52,6 @@ const ECDSA_SHA256 = { name: 'ECDSA', hash: 'SHA-256' } as const;
 export interface PemPair {
   cert: string;
   key: string;
-}
-
-/** The SHA-256 fingerprint of a PEM certificate, colon-separated hex (as browsers show it). */
-export function fingerprintOf(certPem: string | Buffer): string {
-  return new NodeX509Certificate(certPem).fingerprint256;
 }
 
 function keyPem(key: webcrypto.CryptoKey): string {
@@ -96,8 +98,8 @@ export async function makeCa(now = Date.now()): Promise<PemPair> {
   return { cert: cert.toString('pem') + '\n', key: keyPem(keys.privateKey) };
 }
 
-/** A server certificate for localhost, 127.0.0.1 and ::1 signed by `ca`, valid no longer than the CA. */
-export async function issueLeaf(ca: PemPair, now = Date.now()): Promise<PemPair> {
+/** A server certificate for `names` signed by `ca`, valid no longer than the CA. */
+export async function issueLeaf(ca: PemPair, names: LeafNames, now = Date.now()): Promise<PemPair> {
   const caCert = new X509Certificate(ca.cert);
   // The leaf names the CA's key by the CA's own identifier (RFC 5280 section 4.2.1.1).
   const caKeyId = caCert.getExtension(SubjectKeyIdentifierExtension)?.keyId;
@@ -117,7 +119,7 @@ export async function issueLeaf(ca: PemPair, now = Date.now()): Promise<PemPair>
       new BasicConstraintsExtension(false, undefined, true),
       new KeyUsagesExtension(KeyUsageFlags.digitalSignature, true),
       new ExtendedKeyUsageExtension([ExtendedKeyUsage.serverAuth], false),
-      new SubjectAlternativeNameExtension([...LEAF_NAMES.dns.map((value) => ({ type: 'dns' as const, value })), ...LEAF_NAMES.ips.map((value) => ({ type: 'ip' as const, value }))], false),
+      new SubjectAlternativeNameExtension([...names.dns.map((value) => ({ type: 'dns' as const, value })), ...names.ips.map((value) => ({ type: 'ip' as const, value }))], false),
       await SubjectKeyIdentifierExtension.create(keys.publicKey),
       caKeyId === undefined ? await AuthorityKeyIdentifierExtension.create(caCert.publicKey) : new AuthorityKeyIdentifierExtension(caKeyId),
     ],

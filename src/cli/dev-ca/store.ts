@@ -30,13 +30,16 @@ import { access, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:f
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, win32 } from 'node:path';
 import { CliInputError, fileProblem } from '../command.js';
-import { fingerprintOf, issueLeaf, LEAF_NAMES, makeCa, type PemPair } from './issue.js';
+import type { LeafNames, PemPair } from './issue.js';
 import { LockBusyError, withFolderLock } from './lock.js';
 
 export const CA_CERT_FILE = 'ca.pem';
 export const CA_KEY_FILE = 'ca-key.pem';
 export const LEAF_CERT_FILE = 'localhost.pem';
 export const LEAF_KEY_FILE = 'localhost-key.pem';
+
+/** The names the server certificate is for: what `h2kit serve` shows in its URL, and loopback. */
+export const LEAF_NAMES: LeafNames = { dns: ['localhost'], ips: ['127.0.0.1', '::1'] };
 
 /** A CA or a certificate with less than this left is replaced before it lapses in the middle of a session. */
 export const RENEW_BEFORE_MS = 30 * 24 * 3600 * 1000;
@@ -253,7 +256,7 @@ export async function loadDevCertificate(dir: string, now = Date.now()): Promise
     caMade: new Date(verdict.cert.validFrom),
     cert: state.leafCert,
     key: state.leafKey,
-    fingerprint256: fingerprintOf(state.leafCert),
+    fingerprint256: new X509Certificate(state.leafCert).fingerprint256,
     changes,
     warnings: warning === null ? [] : [warning],
   };
@@ -261,6 +264,7 @@ export async function loadDevCertificate(dir: string, now = Date.now()): Promise
 
 /** Under the lock: reads the folder again, and makes what is missing or due. */
 async function repair(dir: string, now: number, changes: string[]): Promise<{ state: FolderState; verdict: CaVerdict }> {
+  const { issueLeaf, makeCa } = await import('./issue.js');
   let state = await readFolder(dir);
   let verdict = judgeCa(dir, state, now);
   if (verdict.kind === 'broken') throw brokenCa(dir, verdict.what);
@@ -281,7 +285,7 @@ async function repair(dir: string, now: number, changes: string[]): Promise<{ st
   }
   const problem = leafProblem(state, verdict.cert, now);
   if (problem !== null) {
-    const leaf = await issueLeaf(verdict.ca, now);
+    const leaf = await issueLeaf(verdict.ca, LEAF_NAMES, now);
     await writeAtomically(dir, LEAF_KEY_FILE, leaf.key, 0o600);
     await writeAtomically(dir, LEAF_CERT_FILE, leaf.cert, 0o644);
     if (problem !== 'none yet' || changes.length === 0) changes.push(`issued a new server certificate (${problem})`);
