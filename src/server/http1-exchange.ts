@@ -9,7 +9,7 @@ import type { CallbackState } from '../io/callback-queue.js';
 import type { BodySource } from '../io/body-source.js';
 import type { HeaderList } from '../connection/index.js';
 import type { BaseRequestHandler, LateTrailers } from './request-handler.js';
-import type { ResponsePlan } from './response-head.js';
+import type { Http1ResponsePlan } from './response-head.js';
 
 /** A queued callback of an HTTP/1.1 exchange. */
 export type Http1Item =
@@ -79,17 +79,18 @@ export class Http1Exchange implements CallbackState<Http1Item> {
  * and a `trailer` field names them (RFC 9112 section 7.1.2). Throws what Node throws for a
  * field it will not write (a control octet in a value): nothing has been sent then.
  */
-export function writeResponseHead(res: http.ServerResponse, plan: ResponsePlan): void {
-  const raw: string[] = [];
-  const headers = plan.headers;
+export function writeResponseHead(res: http.ServerResponse, plan: Http1ResponsePlan): void {
   const trailers = plan.trailers;
-  for (let i = 0; i < headers.length; i++) {
-    const [name, value] = headers[i]!;
-    if (name.charCodeAt(0) === 0x3a) continue;
-    if (trailers !== null && name === 'content-length') continue;
-    raw.push(name, value);
+  if (trailers === null) {
+    res.writeHead(plan.status, plan.fields);
+    return;
   }
-  if (trailers !== null) raw.push('trailer', trailers.map(([name]) => name).join(', '));
+  const fields = plan.fields;
+  const raw: string[] = [];
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i] !== 'content-length') raw.push(fields[i]!, fields[i + 1]!);
+  }
+  raw.push('trailer', trailers.map(([name]) => name).join(', '));
   res.writeHead(plan.status, raw);
 }
 

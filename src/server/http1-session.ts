@@ -21,7 +21,7 @@ import { addTrailers, CLOSE_CANCEL_ITEM, CLOSE_NO_ERROR_ITEM, Http1Exchange, pai
 import { Http1RequestReader } from './http1-request.js';
 import { setRequestAttributes } from './request-attributes.js';
 import type { BaseRequestHandler, HandlerSession, HeadersInput, ResponseOptions } from './request-handler.js';
-import { informationalHeadOf, lateTrailerListOf, responsePlanOf } from './response-head.js';
+import { http1ResponsePlanOf, informationalHeadOf, lateTrailerListOf } from './response-head.js';
 import { accessLogEntryOf, callbackName, callHandler, runOnCloseNow } from './server-stream.js';
 import type { SessionContext } from './session-context.js';
 
@@ -226,7 +226,7 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     if (ex === undefined || ex.closed || ex.failed || this.gone) return;
     if (ex.responded) throw new UsageError(`sendResponse() was already called for stream ${streamId}`, 'response_already_sent');
     // No date of ours: node:http adds one (res.sendDate) when the handler gave none, so there is exactly one.
-    const plan = responsePlanOf(options, ex.handler?.method === 'HEAD', this, false);
+    const plan = http1ResponsePlanOf(options, ex.handler?.method === 'HEAD', this);
     if (options.sendDate === false) ex.res.sendDate = false;
     try {
       writeResponseHead(ex.res, plan);
