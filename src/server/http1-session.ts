@@ -18,6 +18,7 @@ import { CallbackQueue, type CallbackQueueOwner } from '../io/callback-queue.js'
 import { failpoint, type FailpointName } from '../io/failpoints.js';
 import { HandlerError, Http1RequestError } from './errors.js';
 import { addTrailers, CLOSE_CANCEL_ITEM, CLOSE_NO_ERROR_ITEM, Http1Exchange, pairsOf, HEADERS_ITEM, REQUEST_DONE_ITEM, writeResponseHead, type Http1Item } from './http1-exchange.js';
+import { Http1ExchangeList } from './http1-exchange-list.js';
 import { Http1RequestReader } from './http1-request.js';
 import { setRequestAttributes } from './request-attributes.js';
 import type { BaseRequestHandler, HandlerSession, HeadersInput, ResponseOptions } from './request-handler.js';
@@ -38,7 +39,7 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
   readonly socket: net.Socket;
   private readonly host: Http1SessionHost;
   private readonly ctx: SessionContext;
-  private readonly exchanges = new Map<number, Http1Exchange>();
+  private readonly exchanges = new Http1ExchangeList();
   private readonly callbacks: CallbackQueue<Http1Exchange, Http1Item>;
   private nextId = 1;
   /** shutdown() was called: no keep-alive after the responses in flight. */
@@ -82,7 +83,7 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
       refuse(res, err.status, err.message);
       return;
     }
-    this.exchanges.set(ex.id, ex);
+    this.exchanges.add(ex);
     // Teardown: runs even after a fault, so the handler hears onClose (CANCEL) as over HTTP/2.
     (res as TaggedResponse)[EXCHANGE] = ex;
     res.on('close', onResponseClose);
