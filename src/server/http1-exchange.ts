@@ -3,7 +3,7 @@
  * parsed the request (`IncomingMessage`) and frames the response (`ServerResponse`); this is what
  * the session keeps of it and the one function that turns a response plan into `res` calls.
  */
-import type http from 'node:http';
+import http from 'node:http';
 import { ErrorCode } from '../errors.js';
 import type { CallbackState } from '../io/callback-queue.js';
 import type { BodySource } from '../io/body-source.js';
@@ -24,10 +24,44 @@ export const REQUEST_DONE_ITEM: Http1Item = Object.freeze({ type: 'requestDone' 
 export const CLOSE_NO_ERROR_ITEM: Http1Item = Object.freeze({ type: 'close', errorCode: ErrorCode.NO_ERROR });
 export const CLOSE_CANCEL_ITEM: Http1Item = Object.freeze({ type: 'close', errorCode: ErrorCode.CANCEL });
 
-/** What an exchange's shared listeners call on the session it belongs to (Http1Session). */
+/** What an exchange's response calls on the session it belongs to (Http1Session). */
 export interface Http1ExchangeOwner {
   responseClosed(ex: Http1Exchange): void;
   fault(err: unknown): void;
+}
+
+/**
+ * The gateway's node:http server makes its responses of this class: a response carries its
+ * exchange and tells the session when it closes (finished, or its socket gone: node:http
+ * emits 'close' for both) by watching its own emit. A 'close' listener would cost a listener
+ * added to node's listener table per request, a closure or a property to find the exchange, and
+ * the listener call; this is one compare on each of the response's few events.
+ *
+ * It has no constructor of its own, not even a field initializer: V8 then constructs it with
+ * ServerResponse's constructor directly (its default-constructor elision), which node:http's
+ * request path inlines as for a plain ServerResponse. With an initializer (or a spelled-out
+ * constructor) V8 compiled the constructor apart and, its inlined size over the budget left,
+ * called it out of line: ~1,000 instructions a request more, in callgrind.
+ */
+export class Http1Response extends http.ServerResponse {
+  /** Set when the session takes the request; absent for one answered without an exchange (refused). */
+  declare exchange?: Http1Exchange;
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    // Teardown: runs even after a fault, so the handler hears onClose (CANCEL) as over HTTP/2.
+    if (event === 'close') {
+      const ex = this.exchange;
+      if (ex !== undefined) {
+        const session = ex.session;
+        try {
+          session.responseClosed(ex);
+        } catch (err) {
+          session.fault(err);
+        }
+      }
+    }
+    return super.emit(event, ...args);
+  }
 }
 
 export class Http1Exchange implements CallbackState<Http1Item> {
@@ -35,7 +69,7 @@ export class Http1Exchange implements CallbackState<Http1Item> {
   /** The handler's `streamId`: 1, 3, 5... in request order on the connection, as HTTP/2 client streams. */
   readonly id: number;
   readonly req: http.IncomingMessage;
-  readonly res: http.ServerResponse;
+  readonly res: Http1Response;
   handler: BaseRequestHandler | null = null;
   // CallbackState's fields on the exchange itself: one object a request rather than two.
   busy = false;
@@ -60,7 +94,7 @@ export class Http1Exchange implements CallbackState<Http1Item> {
   bytesSent = 0;
   bytesReceived = 0;
 
-  constructor(session: Http1ExchangeOwner, id: number, req: http.IncomingMessage, res: http.ServerResponse) {
+  constructor(session: Http1ExchangeOwner, id: number, req: http.IncomingMessage, res: Http1Response) {
     this.session = session;
     this.id = id;
     this.req = req;

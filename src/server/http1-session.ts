@@ -17,7 +17,7 @@ import { PULL_SIZE } from '../io/body-pump.js';
 import { CallbackQueue, type CallbackQueueOwner } from '../io/callback-queue.js';
 import { failpoint, type FailpointName } from '../io/failpoints.js';
 import { HandlerError, Http1RequestError } from './errors.js';
-import { addTrailers, CLOSE_CANCEL_ITEM, CLOSE_NO_ERROR_ITEM, Http1Exchange, pairsOf, HEADERS_ITEM, REQUEST_DONE_ITEM, writeResponseHead, type Http1Item } from './http1-exchange.js';
+import { addTrailers, CLOSE_CANCEL_ITEM, CLOSE_NO_ERROR_ITEM, Http1Exchange, pairsOf, HEADERS_ITEM, REQUEST_DONE_ITEM, writeResponseHead, type Http1Item, type Http1Response } from './http1-exchange.js';
 import { Http1ExchangeList } from './http1-exchange-list.js';
 import { Http1RequestReader } from './http1-request.js';
 import { setRequestAttributes } from './request-attributes.js';
@@ -70,7 +70,7 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
   }
 
   /** A request from Node's parser: build its handler and start its callbacks. */
-  onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+  onRequest(req: http.IncomingMessage, res: Http1Response): void {
     const ex = new Http1Exchange(this, this.nextId, req, res);
     this.nextId += 2;
     if (this.closing) res.shouldKeepAlive = false;
@@ -84,9 +84,8 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
       return;
     }
     this.exchanges.add(ex);
-    // Teardown: runs even after a fault, so the handler hears onClose (CANCEL) as over HTTP/2.
-    (res as TaggedResponse)[EXCHANGE] = ex;
-    res.on('close', onResponseClose);
+    // From here the response's 'close' ends the exchange (Http1Response.emit).
+    res.exchange = ex;
     let handler: BaseRequestHandler;
     try {
       handler = new this.ctx.handlerClass(this, ex.id);
@@ -416,25 +415,6 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     } finally {
       this.socket.destroy();
     }
-  }
-}
-
-/** Where a response finds its exchange: one shared 'close' listener instead of a closure per request. */
-const EXCHANGE = Symbol('h2kit.http1Exchange');
-type TaggedResponse = http.ServerResponse & { [EXCHANGE]?: Http1Exchange };
-
-/**
- * A response's 'close' (finished, or its socket gone). Teardown: it runs even after a fault, so
- * the handler hears onClose (CANCEL) as over HTTP/2.
- */
-function onResponseClose(this: http.ServerResponse): void {
-  const ex = (this as TaggedResponse)[EXCHANGE];
-  if (ex === undefined) return;
-  const session = ex.session;
-  try {
-    session.responseClosed(ex);
-  } catch (err) {
-    session.fault(err);
   }
 }
 
