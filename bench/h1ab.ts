@@ -7,8 +7,19 @@
  * and per-round values, and the median of per-round ratios to node:http: rounds next to each
  * other share the machine's load, so their ratio is steadier than either number on a shared
  * machine. `--server old=/path/to/dist/bench/servers/h2kit.js` adds a build to compare.
+ *
+ * `--callgrind` counts instructions instead, which do not depend on the machine's load: each
+ * server runs under `valgrind --tool=callgrind` (all at once), is warmed up with `--warm W`
+ * requests uncounted, then sent `--phases P` runs of `-n N` requests, each counted and dumped
+ * apart (`callgrind_control`); the first phase is left out, as V8 is still compiling in it. Per
+ * request: all user-space instructions, those of V8's optimizing compiler and of its GC, and
+ * the rest (our code and node's). Node runs with `--single-threaded` (the compiler and the GC on
+ * the main thread, so counted), `--predictable-gc-schedule` and `--no-flush-bytecode` (under
+ * valgrind's slow clock, V8's time-based memory reducer and bytecode flushing would otherwise
+ * start major GCs and recompiles inside the counted phases). Dumps are kept in bench/results/h1ab-callgrind/.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,8 +35,10 @@ interface Server {
   reqPerSec: number[];
 }
 
-function start(name: string, script: string): Promise<Server> {
-  const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** Starts a bench server; `wrapper` (valgrind and its options) runs node, with `nodeFlags`, when given. */
+function start(name: string, script: string, wrapper: string[] = [], nodeFlags: string[] = []): Promise<Server> {
+  const [cmd, ...args] = [...wrapper, process.execPath, ...nodeFlags, script];
+  const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', wrapper.length > 0 ? 'ignore' : 'inherit'] });
   return new Promise((resolve, reject) => {
     let text = '';
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before listening`)));
@@ -62,6 +75,9 @@ export async function run(argv: string[]): Promise<void> {
       n: { type: 'string', short: 'n', default: '50000' },
       m: { type: 'string', short: 'm', default: '10' },
       server: { type: 'string', multiple: true, default: [] },
+      callgrind: { type: 'boolean', default: false },
+      warm: { type: 'string', default: '20000' },
+      phases: { type: 'string', default: '3' },
     },
   });
   const rounds = Number(values.rounds);
@@ -72,6 +88,10 @@ export async function run(argv: string[]): Promise<void> {
     ['h2kit', join(SERVERS, 'h2kit.js')],
     ...values.server.map((s): [string, string] => [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)]),
   ];
+  if (values.callgrind) {
+    await runCallgrind(specs, Number(values.warm), requests, Number(values.phases), depth);
+    return;
+  }
   const servers: Server[] = [];
   try {
     for (const [name, script] of specs) servers.push(await start(name, script));
@@ -97,4 +117,80 @@ export async function run(argv: string[]): Promise<void> {
     const rate = median(s.reqPerSec.map((v, i) => v / node.reqPerSec[i]!));
     process.stdout.write(`${s.name.padEnd(12)} vs node:http, median of per-round ratios: CPU per request ${cpu.toFixed(3)}x (node/h2kit), req/s ${rate.toFixed(3)}x\n`);
   }
+}
+
+const CALLGRIND_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results', 'h1ab-callgrind');
+const NODE_FLAGS = ['--single-threaded', '--predictable-gc-schedule', '--no-flush-bytecode'];
+
+interface Counted {
+  total: number;
+  compiler: number;
+  gc: number;
+}
+
+/** Instructions per request of each server under callgrind (see the file comment). */
+async function runCallgrind(specs: Array<[string, string]>, warm: number, requests: number, phases: number, depth: number): Promise<void> {
+  rmSync(CALLGRIND_DIR, { recursive: true, force: true });
+  mkdirSync(CALLGRIND_DIR, { recursive: true });
+  const results = await Promise.all(specs.map(([name, script]) => countOne(name, script, warm, requests, phases, depth)));
+  process.stdout.write(
+    `callgrind, h2load --h1 -t1 -c10 -m${depth}: warm-up ${warm}, then ${phases} phases of ${requests} (the first left out); user-space instructions per request\n\n`,
+  );
+  process.stdout.write(`${'server'.padEnd(12)} ${'phase'.padStart(5)} ${'total'.padStart(8)} ${'compiler'.padStart(9)} ${'gc'.padStart(7)} ${'rest'.padStart(8)}\n`);
+  const means: number[][] = [];
+  results.forEach((phasesOf, i) => {
+    const kept = phasesOf.slice(1);
+    phasesOf.forEach((c, k) => {
+      const row = [c.total, c.compiler, c.gc, c.total - c.compiler - c.gc].map((v) => Math.round(v / requests).toString());
+      process.stdout.write(`${specs[i]![0].padEnd(12)} ${String(k + 1).padStart(5)} ${row[0]!.padStart(8)} ${row[1]!.padStart(9)} ${row[2]!.padStart(7)} ${row[3]!.padStart(8)}${k === 0 ? '  (left out)' : ''}\n`);
+    });
+    const mean = (f: (c: Counted) => number): number => kept.reduce((a, c) => a + f(c), 0) / kept.length / requests;
+    means.push([mean((c) => c.total), mean((c) => c.total - c.compiler - c.gc)]);
+  });
+  process.stdout.write('\n');
+  const node = means[0]!;
+  for (let i = 1; i < specs.length; i++) {
+    const m = means[i]!;
+    process.stdout.write(
+      `${specs[i]![0].padEnd(12)} vs node:http: total ${Math.round(m[0]!)} vs ${Math.round(node[0]!)} per request, ${(node[0]! / m[0]!).toFixed(3)}x; without compiler and GC ${Math.round(m[1]!)} vs ${Math.round(node[1]!)}, ${(node[1]! / m[1]!).toFixed(3)}x (node/h2kit)\n`,
+    );
+  }
+}
+
+async function countOne(name: string, script: string, warm: number, requests: number, phases: number, depth: number): Promise<Counted[]> {
+  const out = join(CALLGRIND_DIR, `${name.replace(/[^\w.-]/g, '_')}.out`);
+  const s = await start(name, script, ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`], NODE_FLAGS);
+  try {
+    const pid = String(s.child.pid);
+    await h2load(s.port, warm, depth);
+    control('-i', 'on', pid);
+    for (let k = 0; k < phases; k++) {
+      control('-z', pid);
+      await h2load(s.port, requests, depth);
+      control('-d', pid);
+    }
+  } finally {
+    await stopChild(s.child);
+  }
+  const base = out.slice(out.lastIndexOf('/') + 1);
+  const dumps = readdirSync(CALLGRIND_DIR)
+    .filter((f) => f.startsWith(`${base}.`) && /\.\d+$/.test(f))
+    .sort((a, b) => Number(a.slice(a.lastIndexOf('.') + 1)) - Number(b.slice(b.lastIndexOf('.') + 1)));
+  return dumps.map((f) => countedOf(join(CALLGRIND_DIR, f)));
+}
+
+function control(...args: string[]): void {
+  const r = spawnSync('callgrind_control', args, { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`callgrind_control ${args.join(' ')} failed`);
+}
+
+/** A dump's total, and the inclusive cost of V8's optimizing compiler and of its GC (callgrind_annotate). */
+function countedOf(file: string): Counted {
+  const total = Number(/^totals:\s+(\d+)/m.exec(readFileSync(file, 'latin1'))?.[1] ?? NaN);
+  const annotated = spawnSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }).stdout;
+  const inclusive = (what: string): number => {
+    const line = annotated.split('\n').find((l) => l.includes(what));
+    return line === undefined ? 0 : Number(line.trim().split(/\s/)[0]!.replace(/,/g, ''));
+  };
+  return { total, compiler: inclusive('Compiler::CompileOptimized'), gc: inclusive('Heap::CollectGarbage') };
 }

@@ -18,17 +18,30 @@ function text(v: Text): string {
   throw new UsageError(`a header name or value must be a string, a number or a Uint8Array, got ${typeof v}`, 'header_bad_type');
 }
 
-/** One field: lowercase name; pseudo-header fields are the library's to set (`:status`, `:method`, ...). */
-function add(out: Array<[string, string]>, rawName: string | Uint8Array, rawValue: Text, what: string): void {
+/**
+ * One field: lowercase name; pseudo-header fields are the library's to set (`:status`, `:method`, ...).
+ * `flat`: `out` is a flat `[name, value, name, value...]` list (what node:http's writeHead takes), else pairs.
+ */
+function add(out: unknown[], rawName: string | Uint8Array, rawValue: Text, what: string, flat: boolean): void {
   const name = text(rawName).toLowerCase();
   if (name.length === 0 || name.charCodeAt(0) === 0x3a /* ':' */) {
     throw new UsageError(`${what} may not contain the field ${JSON.stringify(name)}: pseudo-header fields are set by the library`, 'header_pseudo_by_user');
   }
-  out.push([name, text(rawValue)]);
+  if (flat) out.push(name, text(rawValue));
+  else out.push([name, text(rawValue)]);
 }
 
 /** Appends `input`'s fields to `out` (see `add`). Throws UsageError for malformed input. */
 export function appendHeaders(out: Array<[string, string]>, input: HeadersInput | null | undefined, what: string): void {
+  appendTo(out, input, what, false);
+}
+
+/** As appendHeaders, to a flat `[name, value, name, value...]` list (for node:http's writeHead, without a pair per field). */
+export function appendHeadersFlat(out: string[], input: HeadersInput | null | undefined, what: string): void {
+  appendTo(out, input, what, true);
+}
+
+function appendTo(out: unknown[], input: HeadersInput | null | undefined, what: string, flat: boolean): void {
   if (input === null || input === undefined) return;
   if (Array.isArray(input)) {
     // The common form, without an iterator.
@@ -37,7 +50,7 @@ export function appendHeaders(out: Array<[string, string]>, input: HeadersInput 
       if (!Array.isArray(field) || field.length < 2) {
         throw new UsageError(`${what} must be [name, value] pairs, got ${JSON.stringify(field)}`, 'header_bad_pair');
       }
-      add(out, field[0] as string | Uint8Array, field[1] as Text, what);
+      add(out, field[0] as string | Uint8Array, field[1] as Text, what, flat);
     }
     return;
   }
@@ -46,13 +59,13 @@ export function appendHeaders(out: Array<[string, string]>, input: HeadersInput 
       if (!Array.isArray(field) || field.length < 2) {
         throw new UsageError(`${what} must be [name, value] pairs, got ${JSON.stringify(field)}`, 'header_bad_pair');
       }
-      add(out, field[0] as string | Uint8Array, field[1] as Text, what);
+      add(out, field[0] as string | Uint8Array, field[1] as Text, what, flat);
     }
     return;
   }
   for (const [name, value] of Object.entries(input as Record<string, Text | readonly string[]>)) {
-    if (Array.isArray(value)) for (const v of value as readonly string[]) add(out, name, v, what);
-    else add(out, name, value as Text, what);
+    if (Array.isArray(value)) for (const v of value as readonly string[]) add(out, name, v, what, flat);
+    else add(out, name, value as Text, what, flat);
   }
 }
 

@@ -3,13 +3,13 @@
  * parsed the request (`IncomingMessage`) and frames the response (`ServerResponse`); this is what
  * the session keeps of it and the one function that turns a response plan into `res` calls.
  */
-import type http from 'node:http';
+import http from 'node:http';
 import { ErrorCode } from '../errors.js';
 import type { CallbackState } from '../io/callback-queue.js';
 import type { BodySource } from '../io/body-source.js';
 import type { HeaderList } from '../connection/index.js';
 import type { BaseRequestHandler, LateTrailers } from './request-handler.js';
-import type { ResponsePlan } from './response-head.js';
+import type { Http1ResponsePlan } from './response-head.js';
 
 /** A queued callback of an HTTP/1.1 exchange. */
 export type Http1Item =
@@ -24,10 +24,47 @@ export const REQUEST_DONE_ITEM: Http1Item = Object.freeze({ type: 'requestDone' 
 export const CLOSE_NO_ERROR_ITEM: Http1Item = Object.freeze({ type: 'close', errorCode: ErrorCode.NO_ERROR });
 export const CLOSE_CANCEL_ITEM: Http1Item = Object.freeze({ type: 'close', errorCode: ErrorCode.CANCEL });
 
-/** What an exchange's shared listeners call on the session it belongs to (Http1Session). */
+/** What an exchange's response calls on the session it belongs to (Http1Session). */
 export interface Http1ExchangeOwner {
   responseClosed(ex: Http1Exchange): void;
   fault(err: unknown): void;
+}
+
+/**
+ * The gateway's node:http server makes its responses of this class: a response carries its
+ * exchange and tells the session when it closes (finished, or its socket gone: node:http
+ * emits 'close' for both) by watching its own emit. A 'close' listener would cost a listener
+ * added to node's listener table per request, a closure or a property to find the exchange, and
+ * the listener call; this is one compare on each of the response's few events.
+ *
+ * It has no constructor of its own, not even a field initializer: V8 then constructs it with
+ * ServerResponse's constructor directly (its default-constructor elision), which node:http's
+ * request path inlines as for a plain ServerResponse. With an initializer (or a spelled-out
+ * constructor) V8 compiled the constructor apart, with node's inlined into it, and that code
+ * was then too big for what was left of parserOnIncoming's inlining budget: the response was
+ * built out of line, its ~40 property stores through ICs (seen with --trace-turbo-inlining; a
+ * run with a larger budget, --max-inlined-bytecode-size-cumulative, counted ~1,200 fewer
+ * instructions a request).
+ */
+export class Http1Response extends http.ServerResponse {
+  /** Set when the session takes the request; absent for one answered without an exchange (refused). */
+  declare exchange?: Http1Exchange;
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    // Teardown: runs even after a fault, so the handler hears onClose (CANCEL) as over HTTP/2.
+    if (event === 'close') {
+      const ex = this.exchange;
+      if (ex !== undefined) {
+        const session = ex.session;
+        try {
+          session.responseClosed(ex);
+        } catch (err) {
+          session.fault(err);
+        }
+      }
+    }
+    return super.emit(event, ...args);
+  }
 }
 
 export class Http1Exchange implements CallbackState<Http1Item> {
@@ -35,7 +72,7 @@ export class Http1Exchange implements CallbackState<Http1Item> {
   /** The handler's `streamId`: 1, 3, 5... in request order on the connection, as HTTP/2 client streams. */
   readonly id: number;
   readonly req: http.IncomingMessage;
-  readonly res: http.ServerResponse;
+  readonly res: Http1Response;
   handler: BaseRequestHandler | null = null;
   // CallbackState's fields on the exchange itself: one object a request rather than two.
   busy = false;
@@ -63,7 +100,7 @@ export class Http1Exchange implements CallbackState<Http1Item> {
   bytesSent = 0;
   bytesReceived = 0;
 
-  constructor(session: Http1ExchangeOwner, id: number, req: http.IncomingMessage, res: http.ServerResponse) {
+  constructor(session: Http1ExchangeOwner, id: number, req: http.IncomingMessage, res: Http1Response) {
     this.session = session;
     this.id = id;
     this.req = req;
@@ -82,17 +119,18 @@ export class Http1Exchange implements CallbackState<Http1Item> {
  * and a `trailer` field names them (RFC 9112 section 7.1.2). Throws what Node throws for a
  * field it will not write (a control octet in a value): nothing has been sent then.
  */
-export function writeResponseHead(res: http.ServerResponse, plan: ResponsePlan): void {
-  const raw: string[] = [];
-  const headers = plan.headers;
+export function writeResponseHead(res: http.ServerResponse, plan: Http1ResponsePlan): void {
   const trailers = plan.trailers;
-  for (let i = 0; i < headers.length; i++) {
-    const [name, value] = headers[i]!;
-    if (name.charCodeAt(0) === 0x3a) continue;
-    if (trailers !== null && name === 'content-length') continue;
-    raw.push(name, value);
+  if (trailers === null) {
+    res.writeHead(plan.status, plan.fields);
+    return;
   }
-  if (trailers !== null) raw.push('trailer', trailers.map(([name]) => name).join(', '));
+  const fields = plan.fields;
+  const raw: string[] = [];
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i] !== 'content-length') raw.push(fields[i]!, fields[i + 1]!);
+  }
+  raw.push('trailer', trailers.map(([name]) => name).join(', '));
   res.writeHead(plan.status, raw);
 }
 

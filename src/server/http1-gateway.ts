@@ -17,7 +17,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import { Http1RequestError } from './errors.js';
 import { CONTINUE, h2cUpgradeOf, http1Response, SWITCHING_PROTOCOLS, type H2cUpgrade } from './http1.js';
-import { pairsOf } from './http1-exchange.js';
+import { Http1Response, pairsOf } from './http1-exchange.js';
 import { Http1Session, refuse, type Http1SessionHost } from './http1-session.js';
 import { failpoint } from '../io/failpoints.js';
 import type { ListenerGuard } from './listener-guard.js';
@@ -62,7 +62,7 @@ export class Http1Gateway implements Http1SessionHost {
   readonly sessions = new Set<Http1Session>();
   private readonly host: Http1GatewayHost;
   private readonly settings: Http1Settings;
-  private readonly server: http.Server;
+  private readonly server: http.Server<typeof http.IncomingMessage, typeof Http1Response>;
   /** node:http's connection tracking has been started (first HTTP/1.x socket). */
   private tracking = false;
 
@@ -81,10 +81,11 @@ export class Http1Gateway implements Http1SessionHost {
       connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(headersTimeout / 4))),
       requireHostHeader: true,
       noDelay: true,
+      ServerResponse: Http1Response,
     });
     // One more than the limit, so that a head over it is seen (node:http would drop the extra fields silently) and refused.
     server.maxHeadersCount = settings.maxHeadersCount + 1;
-    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => this.onRequest(req, res));
+    server.on('request', (req: http.IncomingMessage, res: Http1Response) => this.onRequest(req, res));
     server.on('upgrade', host.guard('http1-upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => this.onUpgrade(req, socket, head)));
     this.server = server;
   }
@@ -106,7 +107,7 @@ export class Http1Gateway implements Http1SessionHost {
   }
 
   /** A request parsed by node:http: its connection's session serves it. Guarded: a throw ends that connection only. */
-  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private onRequest(req: http.IncomingMessage, res: Http1Response): void {
     const socket = req.socket as TaggedSocket;
     const session = socket[SESSION];
     try {
@@ -221,7 +222,7 @@ export class Http1Gateway implements Http1SessionHost {
       refuseRaw(socket, 400, 'An Upgrade request with a body is not served; send it without Upgrade.');
       return;
     }
-    const res = new http.ServerResponse(req);
+    const res = new Http1Response(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket);
     res.once('finish', () => socket.end());

@@ -34,6 +34,16 @@ export class Http1RequestReader {
   private readonly defaultAuthority: () => string;
   /** An authority this connection's requests carried that passed isValidAuthority: clients repeat theirs. */
   private knownAuthority = '';
+  /**
+   * The field names of the last head read, by position: as sent, lowercased, and what they are to
+   * this reader (a FieldKind). A client sends the same names in the same order on each request of
+   * a connection, and comparing a name with the one before it costs a fraction of `toLowerCase()`
+   * (a call out of JIT code, ~200 instructions even for a name already in lowercase) and of
+   * telling its kind by comparing it with each name that has one.
+   */
+  private readonly sentNames: string[] = [];
+  private readonly lowerNames: string[] = [];
+  private readonly kinds: FieldKind[] = [];
 
   /** `defaultAuthority`: the authority of a request without Host (HTTP/1.0), asked for only when needed. */
   constructor(scheme: 'http' | 'https', defaultAuthority: () => string) {
@@ -65,32 +75,43 @@ export class Http1RequestReader {
     let body = false;
     let cookie = false;
     let trailers = false;
+    const sentNames = this.sentNames;
     for (let i = 0; i + 1 < raw.length; i += 2) {
-      const name = raw[i]!.toLowerCase();
+      const sent = raw[i]!;
+      const k = i >> 1;
+      let name: string;
+      let kind: FieldKind;
+      if (sentNames[k] === sent) {
+        name = this.lowerNames[k]!;
+        kind = this.kinds[k]!;
+      } else {
+        name = sent.toLowerCase();
+        kind = fieldKindOf(name);
+        if (k < MAX_REMEMBERED_NAMES) {
+          sentNames[k] = sent;
+          this.lowerNames[k] = name;
+          this.kinds[k] = kind;
+        }
+      }
       const value = raw[i + 1]!;
       // The fields requestFieldsOf drops (connection-specific ones, and Host, which becomes :authority).
-      switch (name) {
-        case 'host':
+      switch (kind) {
+        case FieldKind.Host:
           if (host !== null) return null; // more than one: refused there
           host = value;
           continue;
-        case 'transfer-encoding':
+        case FieldKind.TransferEncoding:
           body = true;
           continue;
-        case 'connection':
-        case 'upgrade':
-        case 'http2-settings':
-        case 'keep-alive':
-        case 'proxy-connection':
-        case 'expect':
+        case FieldKind.Dropped:
           continue;
-        case 'te':
+        case FieldKind.Te:
           trailers ||= value.split(',').some((t) => t.trim().toLowerCase() === 'trailers');
           continue;
-        case 'content-length':
+        case FieldKind.ContentLength:
           body = true;
           break;
-        case 'cookie':
+        case FieldKind.Cookie:
           if (cookie) return null; // several are joined by setRequestAttributes
           cookie = true;
           break;
@@ -108,6 +129,52 @@ export class Http1RequestReader {
     return fields;
   }
 }
+
+/** What a request field is to readCommon. */
+const enum FieldKind {
+  /** Passed on as it is. */
+  Plain,
+  /** Becomes :authority. */
+  Host,
+  /** Dropped; the request has a body. */
+  TransferEncoding,
+  /** Connection-specific: dropped (RFC 9113 section 8.2.2). */
+  Dropped,
+  /** Dropped, but for `te: trailers`. */
+  Te,
+  /** Passed on; the request has a body. */
+  ContentLength,
+  /** Passed on; a second one sends the head to requestFieldsOf. */
+  Cookie,
+}
+
+/** The kind of the field named `name` (lowercase). */
+function fieldKindOf(name: string): FieldKind {
+  switch (name) {
+    case 'host':
+      return FieldKind.Host;
+    case 'transfer-encoding':
+      return FieldKind.TransferEncoding;
+    case 'connection':
+    case 'upgrade':
+    case 'http2-settings':
+    case 'keep-alive':
+    case 'proxy-connection':
+    case 'expect':
+      return FieldKind.Dropped;
+    case 'te':
+      return FieldKind.Te;
+    case 'content-length':
+      return FieldKind.ContentLength;
+    case 'cookie':
+      return FieldKind.Cookie;
+    default:
+      return FieldKind.Plain;
+  }
+}
+
+/** How many field names of a head Http1RequestReader remembers (its `sentNames`); browsers send about 15. */
+const MAX_REMEMBERED_NAMES = 32;
 
 /**
  * Whether `target` is a :path requestFieldsOf takes as it is: free of controls, SP and DEL (its

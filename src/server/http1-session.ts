@@ -18,11 +18,12 @@ import { CallbackQueue, type CallbackQueueOwner } from '../io/callback-queue.js'
 import { failpoint, type FailpointName } from '../io/failpoints.js';
 import { readRequestBody, RequestBodyError, type BodyOptions } from './body-reader.js';
 import { HandlerError, Http1RequestError } from './errors.js';
-import { addTrailers, CLOSE_CANCEL_ITEM, CLOSE_NO_ERROR_ITEM, Http1Exchange, pairsOf, HEADERS_ITEM, REQUEST_DONE_ITEM, writeResponseHead, type Http1Item } from './http1-exchange.js';
+import { addTrailers, CLOSE_CANCEL_ITEM, CLOSE_NO_ERROR_ITEM, Http1Exchange, pairsOf, HEADERS_ITEM, REQUEST_DONE_ITEM, writeResponseHead, type Http1Item, type Http1Response } from './http1-exchange.js';
+import { Http1ExchangeList } from './http1-exchange-list.js';
 import { Http1RequestReader } from './http1-request.js';
 import { setRequestAttributes } from './request-attributes.js';
 import type { BaseRequestHandler, HandlerSession, HeadersInput, ResponseOptions } from './request-handler.js';
-import { informationalHeadOf, lateTrailerListOf, responsePlanOf } from './response-head.js';
+import { http1ResponsePlanOf, informationalHeadOf, lateTrailerListOf } from './response-head.js';
 import { accessLogEntryOf, callbackName, callHandler, runOnCloseNow } from './server-stream.js';
 import type { SessionContext } from './session-context.js';
 
@@ -39,7 +40,7 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
   readonly socket: net.Socket;
   private readonly host: Http1SessionHost;
   private readonly ctx: SessionContext;
-  private readonly exchanges = new Map<number, Http1Exchange>();
+  private readonly exchanges = new Http1ExchangeList();
   private readonly callbacks: CallbackQueue<Http1Exchange, Http1Item>;
   private nextId = 1;
   /** shutdown() was called: no keep-alive after the responses in flight. */
@@ -70,7 +71,7 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
   }
 
   /** A request from Node's parser: build its handler and start its callbacks. */
-  onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+  onRequest(req: http.IncomingMessage, res: Http1Response): void {
     const ex = new Http1Exchange(this, this.nextId, req, res);
     this.nextId += 2;
     if (this.closing) res.shouldKeepAlive = false;
@@ -83,10 +84,9 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
       refuse(res, err.status, err.message);
       return;
     }
-    this.exchanges.set(ex.id, ex);
-    // Teardown: runs even after a fault, so the handler hears onClose (CANCEL) as over HTTP/2.
-    (res as TaggedResponse)[EXCHANGE] = ex;
-    res.on('close', onResponseClose);
+    this.exchanges.add(ex);
+    // From here the response's 'close' ends the exchange (Http1Response.emit).
+    res.exchange = ex;
     let handler: BaseRequestHandler;
     try {
       handler = new this.ctx.handlerClass(this, ex.id);
@@ -234,7 +234,7 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     if (ex === undefined || ex.closed || ex.failed || this.gone) return;
     if (ex.responded) throw new UsageError(`sendResponse() was already called for stream ${streamId}`, 'response_already_sent');
     // No date of ours: node:http adds one (res.sendDate) when the handler gave none, so there is exactly one.
-    const plan = responsePlanOf(options, ex.handler?.method === 'HEAD', this, false);
+    const plan = http1ResponsePlanOf(options, ex.handler?.method === 'HEAD', this);
     if (options.sendDate === false) ex.res.sendDate = false;
     try {
       writeResponseHead(ex.res, plan);
@@ -431,25 +431,6 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     } finally {
       this.socket.destroy();
     }
-  }
-}
-
-/** Where a response finds its exchange: one shared 'close' listener instead of a closure per request. */
-const EXCHANGE = Symbol('h2kit.http1Exchange');
-type TaggedResponse = http.ServerResponse & { [EXCHANGE]?: Http1Exchange };
-
-/**
- * A response's 'close' (finished, or its socket gone). Teardown: it runs even after a fault, so
- * the handler hears onClose (CANCEL) as over HTTP/2.
- */
-function onResponseClose(this: http.ServerResponse): void {
-  const ex = (this as TaggedResponse)[EXCHANGE];
-  if (ex === undefined) return;
-  const session = ex.session;
-  try {
-    session.responseClosed(ex);
-  } catch (err) {
-    session.fault(err);
   }
 }
 

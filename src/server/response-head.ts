@@ -3,12 +3,12 @@
  * the content-length the body must match, and the body as bytes (sent at once when the window
  * allows) or a body source (pumped). Every check of the handler's arguments is here, so the
  * session only sends. Every response it plans carries `date` (RFC 9110 section 6.6.1), the
- * handler's own if it set one; HTTP/1.1 asks for plans without ours, as node:http adds it.
+ * handler's own if it set one; HTTP/1.1 plans (http1ResponsePlanOf) have none of ours, as node:http adds it.
  */
 import type { HeaderList } from '../connection/index.js';
 import { UsageError } from '../errors.js';
 import { bodySourceOf, type BodySource } from '../io/body-source.js';
-import { appendHeaders, type HeadersInput } from '../io/header-input.js';
+import { appendHeaders, appendHeadersFlat, type HeadersInput } from '../io/header-input.js';
 import { httpDate } from '../io/http-date.js';
 import type { LateTrailers, ResponseOptions } from './request-handler.js';
 
@@ -23,10 +23,7 @@ export interface ResponseHead {
 
 /** Validates `options` (status, fields, content-length) into a plan with no body yet; throws UsageError. */
 function responseHeadOf(options: ResponseOptions, date: boolean): ResponsePlan {
-  const status = options.status ?? 200;
-  if (!Number.isInteger(status) || status < 200 || status > 599) {
-    throw new UsageError(`response status must be an integer from 200 to 599, got ${String(status)}`, 'response_bad_status');
-  }
+  const status = finalStatusOf(options);
   // `date` goes right after `:status`, where nghttpd puts it too. Its place costs nothing in
   // HPACK: the value changes once a second, so the encoder adds one table entry per second and
   // connection and every other response of that second refers to it in one octet.
@@ -40,15 +37,29 @@ function responseHeadOf(options: ResponseOptions, date: boolean): ResponsePlan {
     const [name, value] = headers[i]!;
     if (name === 'date') ownDate = true;
     if (name !== 'content-length') continue;
-    if (declaredLength !== -1 || !isDigits(value)) {
-      throw new UsageError(`response content-length must be one non-negative integer, got ${JSON.stringify(value)}`, 'response_bad_content_length');
-    }
-    declaredLength = Number(value);
+    declaredLength = contentLengthOf(value, declaredLength);
   }
   // The handler's date wins (a proxy passing on the origin's, say); ours would be a second one.
   // Ours goes when the handler gave its own or asked for none (and was only there when `date`).
   if (date && (ownDate || options.sendDate === false)) headers.splice(1, 1);
   return { status, headers, trailers, lateTrailers: typeof given === 'function' ? given : null, declaredLength, bytes: null, source: null };
+}
+
+/** The status of a final response (200 by default). Throws UsageError. */
+function finalStatusOf(options: ResponseOptions): number {
+  const status = options.status ?? 200;
+  if (!Number.isInteger(status) || status < 200 || status > 599) {
+    throw new UsageError(`response status must be an integer from 200 to 599, got ${String(status)}`, 'response_bad_status');
+  }
+  return status;
+}
+
+/** A content-length field's value as a number; `declared`: the one before it, -1 for none (a second is refused). Throws UsageError. */
+function contentLengthOf(value: string, declared: number): number {
+  if (declared !== -1 || !isDigits(value)) {
+    throw new UsageError(`response content-length must be one non-negative integer, got ${JSON.stringify(value)}`, 'response_bad_content_length');
+  }
+  return Number(value);
 }
 
 /** Trailer fields as a list, checked; null for none (an empty list is none). Throws UsageError. */
@@ -92,13 +103,59 @@ export interface ResponsePlan extends ResponseHead {
  * Plans the response for `options`: HEAD, 204 and 304 get no body (nor trailers); a known body
  * length becomes the content-length, and one that contradicts a given content-length is refused.
  * `connection` is what a file body's descriptors count against. `date` false: the plan gets no
- * `date` of ours (node:http adds its own to an HTTP/1.1 head that has none, from a cache it keeps).
+ * `date` of ours.
  */
 export function responsePlanOf(options: ResponseOptions, isHead: boolean, connection: object, date = true): ResponsePlan {
   const plan = responseHeadOf(options, date);
+  const length = planBody(plan, options.body, isHead, connection);
+  if (length >= 0) plan.headers.push(['content-length', String(length)]);
+  return plan;
+}
+
+/**
+ * A response planned for node:http (HTTP/1.1), which writes the status line and `date` itself:
+ * the same checks and body rules as responsePlanOf, its fields one flat `[name, value, ...]`
+ * list, what `writeHead` takes, rather than a pair per field.
+ */
+export interface Http1ResponsePlan extends BodyPlan {
+  fields: string[];
+}
+
+/** responsePlanOf for node:http: see Http1ResponsePlan. */
+export function http1ResponsePlanOf(options: ResponseOptions, isHead: boolean, connection: object): Http1ResponsePlan {
+  const status = finalStatusOf(options);
+  const fields: string[] = [];
+  appendHeadersFlat(fields, options.headers, 'response headers');
+  const given = options.trailers;
+  const trailers = typeof given === 'function' ? null : trailerListOf(given);
+  let declaredLength = -1;
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i] === 'content-length') declaredLength = contentLengthOf(fields[i + 1]!, declaredLength);
+  }
+  const plan: Http1ResponsePlan = { status, fields, trailers, lateTrailers: typeof given === 'function' ? given : null, declaredLength, bytes: null, source: null };
+  const length = planBody(plan, options.body, isHead, connection);
+  if (length >= 0) fields.push('content-length', String(length));
+  return plan;
+}
+
+/** What both kinds of plan share: everything but the header fields. */
+interface BodyPlan {
+  status: number;
+  trailers: HeaderList | null;
+  lateTrailers: LateTrailers | null;
+  declaredLength: number;
+  bytes: Buffer | null;
+  source: BodySource | null;
+}
+
+/**
+ * Gives `plan` its body: HEAD, 204 and 304 get none (nor trailers); a known body length becomes
+ * the declared length, and one that contradicts a given content-length is refused. Returns the
+ * content-length field to add (the body's length where the handler gave none), -1 for none.
+ */
+function planBody(plan: BodyPlan, body: ResponseOptions['body'], isHead: boolean, connection: object): number {
   const status = plan.status;
   // In-memory bodies (the common case) skip the body source and the pump when the window takes them whole.
-  const body = options.body;
   let bytes: Buffer | null = null;
   let source: BodySource | null = null;
   if (typeof body === 'string') bytes = Buffer.from(body, 'utf8');
@@ -107,10 +164,11 @@ export function responsePlanOf(options: ResponseOptions, isHead: boolean, connec
   const noBody = isHead || status === 204 || status === 304;
   // -1: no body at all (no content-length is added), or a streaming one of unknown length.
   const knownLength = bytes !== null ? bytes.length : source !== null ? source.knownLength : -1;
+  let addLength = -1;
   if (knownLength >= 0) {
     if (plan.declaredLength === -1) {
       plan.declaredLength = knownLength;
-      if (status !== 204 && status !== 304) plan.headers.push(['content-length', String(knownLength)]);
+      if (status !== 204 && status !== 304) addLength = knownLength;
     } else if (plan.declaredLength !== knownLength && !noBody) {
       source?.destroy();
       throw new UsageError(`response content-length ${plan.declaredLength} does not match the body of ${knownLength} bytes`, 'response_content_length_mismatch');
@@ -132,7 +190,7 @@ export function responsePlanOf(options: ResponseOptions, isHead: boolean, connec
   }
   plan.bytes = bytes;
   plan.source = source;
-  return plan;
+  return addLength;
 }
 
 const STATUS_TEXT: string[] = [];

@@ -77,6 +77,24 @@ test('Http1RequestReader.read gives requestFieldsOf\'s fields or refusal for eve
   }
 });
 
+test('Http1RequestReader: the names it remembers by position never leak into another head', () => {
+  // The reader keeps each position's name as sent, lowercased and classified: reading heads whose
+  // names at a place differ (in case too: Host/HOST, te/TE) in every order must give each one's own fields.
+  const reader = new Http1RequestReader('http', () => OWN);
+  const order = [...heads, ...[...heads].reverse(), ...heads.flatMap((h) => [h, h])];
+  for (const h of order) {
+    const req: Http1RequestLike = { method: h.method, url: h.url, rawHeaders: h.rawHeaders, httpVersion: h.httpVersion ?? '1.1' };
+    let got: Array<[string, string]> | string;
+    try {
+      got = reader.read(req);
+    } catch (err) {
+      assert.ok(err instanceof Http1RequestError);
+      got = `${err.status} ${err.token}: ${err.message}`;
+    }
+    assert.deepEqual(got, oracle(h), `${h.method} ${h.url}`);
+  }
+});
+
 test('Http1RequestReader: the common request takes the one-pass path; the others go to requestFieldsOf', () => {
   const reader = new Http1RequestReader('https', () => OWN);
   const read = (h: Head): boolean => {
