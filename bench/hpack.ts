@@ -24,6 +24,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DEFAULT_HEADER_TABLE_SIZE, HDDeflater, HDInflater } from '../src/hpack/index.js';
 import { type CorpusStory, RAW_DATA, corpusFolders, expectedLatin1, loadFolder } from '../test/helpers/hpack-corpus.js';
+import { SHARED_SKIP } from '../test/helpers/paths.js';
 import { type HpackJsHeader, HpackJsDecoder, HpackJsEncoder } from '../test/helpers/hpack-js.js';
 
 /** One story's worth of work, prepared for every implementation outside the timed loop. */
@@ -295,6 +296,12 @@ export async function run(args: string[]): Promise<void> {
     },
   });
   const roundCount = Math.max(1, Number(values.rounds) | 0);
+  if (SHARED_SKIP !== false) {
+    // The corpus is the bench's input: without it there is nothing to measure.
+    console.error(`hpack bench: ${SHARED_SKIP}`);
+    process.exitCode = 1;
+    return;
+  }
 
   const raw = loadFolder(RAW_DATA);
   const decodeStories = loadDecodeStories();

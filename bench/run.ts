@@ -25,6 +25,10 @@ const benches: Record<string, Bench> = {
     summary: 'HTTP/1.1 small GETs, h2kit (allowHTTP1) vs node:http: server CPU per request by request count, alternating rounds',
     load: () => import('./h1ab.js'),
   },
+  static: {
+    summary: 'h2kit serve vs nghttpd -d, h2o and node:http2 respondWithFile: 1 KiB, 64 KiB, 1 MiB files, h2c and TLS (req/s, server CPU)',
+    load: () => import('./static.js'),
+  },
   client: {
     summary: 'HTTP/2 client vs node:http2 and undici against nghttpd: small GETs on one connection, 10 and 100 in flight (req/s, client CPU)',
     load: () => import('./client.js'),

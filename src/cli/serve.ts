@@ -1,7 +1,7 @@
 /**
  * `h2kit serve [DIR]`: a static HTTP/2 file server in the spirit of `nghttpd -d DIR`.
  *
- *   h2kit serve examples/site                 https on 127.0.0.1:8443 with a development certificate
+ *   h2kit serve examples/site                 https on 127.0.0.1:8443 with the development CA's certificate
  *   h2kit serve site --cert c.pem --key k.pem --host :: --port 443
  *   h2kit serve site --no-tls --port 0        cleartext (h2c, and HTTP/1.1) on a free port
  *
@@ -12,14 +12,17 @@
  * stop on SIGINT/SIGTERM.
  */
 import cluster from 'node:cluster';
+import { X509Certificate } from 'node:crypto';
 import { readFile, realpath, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { createSecureContext } from 'node:tls';
 import { HTTP2Server, setFileBodyLimits } from '../server/index.js';
 import { type CliCommand, type CliIO, parseCommandLine, CliInputError, CliUsageError, parsePort } from './command.js';
 import { servePrimary, untilSignal, WORKER_ENV, type WorkerMessage } from './serve-cluster.js';
 import { traceServerFrames } from './serve-trace.js';
-import { fingerprintOf, generateDevCertificate } from './static/dev-cert.js';
+import { defaultCertDir, loadDevCertificate, type DevCertificate } from './dev-ca/store.js';
+import { devCertificateLines } from './dev-ca/trust-help.js';
 import { loadPushManifest } from './static/push-sources.js';
 import { StaticSite } from './static/site.js';
 
@@ -36,8 +39,11 @@ Options:
   --port N              port (default 8443 with TLS, 8080 with --no-tls; 0 picks a free one)
   --cert FILE           TLS certificate chain (PEM); with --key
   --key FILE            TLS private key (PEM); with --cert
-                        Without both, a development certificate for localhost is made at start
-                        and its SHA-256 fingerprint printed.
+                        Without both: a certificate for localhost from a development CA made
+                        once and kept (see --cert-dir); the start-up lines say how to trust it.
+  --cert-dir DIR        the development CA's folder (default: $XDG_CONFIG_HOME/h2kit, else
+                        ~/.config/h2kit; macOS ~/Library/Application Support/h2kit; Windows
+                        %LOCALAPPDATA%\\h2kit): ca.pem to trust, keys mode 0600
   --no-tls              cleartext (h2c: prior knowledge or Upgrade: h2c; HTTP/1.1 otherwise)
   --no-http1            HTTP/2 only: HTTP/1.x clients get a short 505 answer
   --push-preload        push what an HTML page's <link rel="preload" href="..."> tags name
@@ -153,7 +159,8 @@ interface ParsedServe {
   config: ServeConfig;
   workers: number;
   fingerprint: string | null;
-  devCert: boolean;
+  /** The development CA's certificate, when neither --cert/--key nor --no-tls was given. */
+  devCert: DevCertificate | null;
   /** The configuration for the workers of a rolling restart (certificate files read again). */
   reload(): Promise<{ config: ServeConfig; note: string | null }>;
 }
@@ -165,6 +172,7 @@ async function configFrom(args: string[], io: CliIO): Promise<ParsedServe | null
     port: { type: 'string' },
     cert: { type: 'string' },
     key: { type: 'string' },
+    'cert-dir': { type: 'string' },
     'no-tls': { type: 'boolean' },
     'no-http1': { type: 'boolean' },
     'push-preload': { type: 'boolean' },
@@ -184,6 +192,10 @@ async function configFrom(args: string[], io: CliIO): Promise<ParsedServe | null
   const noTls = values['no-tls'] === true;
   if (noTls && (values.cert !== undefined || values.key !== undefined)) throw new CliUsageError('--no-tls cannot be used with --cert/--key');
   if ((values.cert === undefined) !== (values.key === undefined)) throw new CliUsageError('--cert and --key go together: give both or neither');
+  if (values['cert-dir'] !== undefined && (noTls || values.cert !== undefined)) {
+    throw new CliUsageError(`--cert-dir is for the development certificate: not with ${noTls ? '--no-tls' : '--cert/--key'}`);
+  }
+  if (values['cert-dir'] === '') throw new CliUsageError('--cert-dir expects a folder, got ""');
   const port = values.port === undefined ? (noTls ? 8080 : 8443) : parsePort(values.port, '--port');
   const workers = values.workers === undefined ? 1 : values.workers === 'auto' ? Math.min(MAX_WORKERS, availableParallelism()) : Number(values.workers);
   if (!/^(auto|\d+)$/.test(values.workers ?? '1') || workers < 1 || workers > MAX_WORKERS) {
@@ -209,7 +221,7 @@ async function configFrom(args: string[], io: CliIO): Promise<ParsedServe | null
 
   let tlsMaterial: ServeConfig['tls'] = null;
   let fingerprint: string | null = null;
-  let devCert = false;
+  let devCert: DevCertificate | null = null;
   let reloadTls: (() => Promise<{ tls: ServeConfig['tls']; fingerprint: string }>) | null = null;
   if (!noTls) {
     if (values.cert !== undefined && values.key !== undefined) {
@@ -218,10 +230,18 @@ async function configFrom(args: string[], io: CliIO): Promise<ParsedServe | null
       // A rolling restart (SIGHUP) deploys new certificate files: they are read, and checked, again.
       reloadTls = () => certificateFrom(files.cert, files.key);
     } else {
-      const dev = await generateDevCertificate();
-      tlsMaterial = { cert: dev.cert, key: dev.key };
-      fingerprint = dev.fingerprint256;
-      devCert = true;
+      // Made or read here, in the only process or the primary of --workers: the workers get the
+      // material in their ServeConfig and never touch the folder.
+      const certDir = resolve(values['cert-dir'] ?? defaultCertDir());
+      devCert = await loadDevCertificate(certDir);
+      tlsMaterial = { cert: devCert.cert, key: devCert.key };
+      fingerprint = devCert.fingerprint256;
+      // A rolling restart checks the folder again: a certificate about to expire is re-issued
+      // for the new workers (the CA stays the one the user trusted).
+      reloadTls = async () => {
+        const dev = await loadDevCertificate(certDir);
+        return { tls: { cert: dev.cert, key: dev.key }, fingerprint: dev.fingerprint256 };
+      };
     }
   }
   const config: ServeConfig = {
@@ -256,17 +276,22 @@ async function certificateFrom(certFile: string, keyFile: string): Promise<{ tls
   const key = await readPem(keyFile, '--key');
   try {
     createSecureContext({ cert, key });
-    return { tls: { cert, key }, fingerprint: fingerprintOf(cert) };
+    return { tls: { cert, key }, fingerprint: new X509Certificate(cert).fingerprint256 };
   } catch (err) {
     throw new CliInputError(`cannot use --cert ${certFile} / --key ${keyFile}: ${(err as Error).message}`);
   }
 }
 
-function banner(io: CliIO, config: ServeConfig, port: number, fingerprint: string | null, devCert: boolean, workers: number): void {
+function banner(io: CliIO, config: ServeConfig, port: number, fingerprint: string | null, devCert: DevCertificate | null, workers: number): void {
   const out = io.stdout;
   out.write(`h2kit serve: serving ${config.root}\n`);
-  if (fingerprint !== null) {
-    out.write(`h2kit serve: ${devCert ? 'development certificate for localhost (self-signed: the browser will warn)' : 'certificate'}, SHA-256 fingerprint ${fingerprint}\n`);
+  if (devCert !== null) {
+    for (const line of devCertificateLines(devCert, urlOf(config, port))) out.write(`h2kit serve: ${line}\n`);
+    if (!urlOf(config, port).includes('//localhost:')) {
+      out.write(`h2kit serve: note: that certificate is for localhost only; clients reaching ${config.host} will not verify it (use --cert/--key)\n`);
+    }
+  } else if (fingerprint !== null) {
+    out.write(`h2kit serve: certificate, SHA-256 fingerprint ${fingerprint}\n`);
   }
   const http1 = config.http1 ?? true;
   const how = config.tls === null ? `h2c${http1 ? ' and HTTP/1.1' : ''}, cleartext` : `h2${http1 ? ' and HTTP/1.1' : ''} over TLS`;
@@ -276,7 +301,7 @@ function banner(io: CliIO, config: ServeConfig, port: number, fingerprint: strin
 }
 
 /** The single-process server: serve until a signal, then close gracefully. */
-async function serveHere(io: CliIO, config: ServeConfig, fingerprint: string | null, devCert: boolean): Promise<number> {
+async function serveHere(io: CliIO, config: ServeConfig, fingerprint: string | null, devCert: DevCertificate | null): Promise<number> {
   const running = await startServe(config, io.stdout);
   banner(io, config, running.port, fingerprint, devCert, 1);
   // SIGHUP would end the process (Node's default); a rolling restart needs other processes to

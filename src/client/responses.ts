@@ -7,6 +7,7 @@
 import { Readable } from 'node:stream';
 import type { HeaderList } from '../connection/index.js';
 import { ErrorCode, type H2Error } from '../errors.js';
+import { fieldValue } from '../io/header-input.js';
 import { StreamResetError } from './errors.js';
 import { BaseResponseHandler, type PushPromise } from './response-handler.js';
 
@@ -19,6 +20,8 @@ export interface ClientResponse {
   status: number;
   /** Response header fields in order (`:status` removed). */
   headers: HeaderList;
+  /** The value of a response header field (`name` in any case; several joined with ", "), or undefined. */
+  getHeader(name: string): string | undefined;
   body: Buffer;
   /** Trailer fields, or null when the response had none. */
   trailers: HeaderList | null;
@@ -36,11 +39,29 @@ export interface StreamingResponse {
   streamId: number;
   status: number;
   headers: HeaderList;
+  /** The value of a response header field (`name` in any case; several joined with ", "), or undefined. */
+  getHeader(name: string): string | undefined;
   /** The body: read it (or iterate it with `for await`); unread data holds back the server. */
   body: Readable;
   /** Resolves with the trailers (or null) once the body has ended; rejects if the stream fails. */
   trailers: Promise<HeaderList | null>;
   pushes: PushedResponse[];
+}
+
+/** Both response kinds: their fields, and `getHeader` as a prototype method (no closure per response). */
+class Response<B, T> {
+  constructor(
+    readonly streamId: number,
+    readonly status: number,
+    readonly headers: HeaderList,
+    readonly body: B,
+    readonly trailers: T,
+    readonly pushes: PushedResponse[],
+  ) {}
+
+  getHeader(name: string): string | undefined {
+    return fieldValue(this.headers, name);
+  }
 }
 
 function failureOf(handler: BaseResponseHandler, errorCode: number): H2Error {
@@ -85,7 +106,7 @@ export class CollectingHandler extends BaseResponseHandler {
     this.complete = true;
     const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
     this.chunks.length = 0;
-    this.resolve({ streamId: this.streamId, status: this.status, headers: this.headers, body, trailers: this.trailers, pushes: this.pushes });
+    this.resolve(new Response(this.streamId, this.status, this.headers, body, this.trailers, this.pushes));
   }
 
   override onClose(errorCode: number): void {
@@ -142,7 +163,7 @@ export class StreamingHandler extends BaseResponseHandler {
 
   override onHeaders(): void {
     this.headed = true;
-    this.resolve({ streamId: this.streamId, status: this.status, headers: this.headers, body: this.body, trailers: this.trailersPromise, pushes: this.pushes });
+    this.resolve(new Response(this.streamId, this.status, this.headers, this.body, this.trailersPromise, this.pushes));
   }
 
   override onData(data: Buffer): void | Promise<void> {

@@ -16,6 +16,11 @@ export class CallbackState<I> {
   running = false;
   /** Items waiting behind a pending callback; an array only once needed. */
   queue: I[] | null = null;
+  /**
+   * Set by `CallbackQueue.tap`: sees every item first, and takes those it returns true for,
+   * past a pending callback (a body reader awaited inside onHeaders must get the body's chunks).
+   */
+  tap: ((item: I) => boolean) | null = null;
 }
 
 /** A stream the queue serves. */
@@ -62,11 +67,32 @@ export class CallbackQueue<S extends CallbackStream<I>, I> {
   /** Runs `item`'s callback now, or queues it behind the one pending (or running). */
   deliver(stream: S, item: I): void {
     const calls = stream.calls;
+    if (calls.tap !== null && calls.tap(item)) {
+      this.owner.afterCallback(stream, item);
+      return;
+    }
     if (calls.busy || (this.holdReentrant && calls.running)) {
       (calls.queue ??= []).push(item);
       return;
     }
     this.runGuarded(stream, item);
+  }
+
+  /**
+   * From now on `take` sees each of the stream's items first; those it takes never reach a
+   * callback (their credit goes back at once: `afterCallback`). Items already queued are offered
+   * to it now, in order, and those it leaves stay queued.
+   */
+  tap(stream: S, take: (item: I) => boolean): void {
+    const calls = stream.calls;
+    calls.tap = take;
+    const queue = calls.queue;
+    if (queue === null) return;
+    calls.queue = [];
+    for (const item of queue) {
+      if (take(item)) this.owner.afterCallback(stream, item);
+      else calls.queue.push(item);
+    }
   }
 
   private runGuarded(stream: S, item: I): void {

@@ -55,3 +55,15 @@ export function appendHeaders(out: Array<[string, string]>, input: HeadersInput 
     else add(out, name, value as Text, what);
   }
 }
+
+/**
+ * The value of the field `name` (any case) in `fields` (names lowercase, as received), or
+ * undefined: several fields of that name are joined with ", " (RFC 9110 section 5.3). The lookup
+ * of request handlers and of client responses (`getHeader`).
+ */
+export function fieldValue(fields: ReadonlyArray<readonly [string, string]>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  let value: string | undefined;
+  for (const [n, v] of fields) if (n === wanted) value = value === undefined ? v : `${value}, ${v}`;
+  return value;
+}

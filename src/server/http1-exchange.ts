@@ -41,6 +41,9 @@ export class Http1Exchange implements CallbackState<Http1Item> {
   busy = false;
   running = false;
   queue: Http1Item[] | null = null;
+  tap: ((item: Http1Item) => boolean) | null = null;
+  /** The request has ended: its requestDone item went to the callback queue (readBody() reads this). */
+  requestEnded = false;
   /** A callback or the body failed: no more callbacks except onClose. */
   failed = false;
   /** The response finished or the connection went away: onClose is due or done. */

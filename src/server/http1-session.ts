@@ -16,6 +16,7 @@ import { UsageError } from '../errors.js';
 import { PULL_SIZE } from '../io/body-pump.js';
 import { CallbackQueue, type CallbackQueueOwner } from '../io/callback-queue.js';
 import { failpoint, type FailpointName } from '../io/failpoints.js';
+import { readRequestBody, RequestBodyError, type BodyOptions } from './body-reader.js';
 import { HandlerError, Http1RequestError } from './errors.js';
 import { addTrailers, CLOSE_CANCEL_ITEM, CLOSE_NO_ERROR_ITEM, Http1Exchange, pairsOf, HEADERS_ITEM, REQUEST_DONE_ITEM, writeResponseHead, type Http1Item } from './http1-exchange.js';
 import { Http1RequestReader } from './http1-request.js';
@@ -113,6 +114,7 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
       // expects of a body-less request (it drains it once the response is done): a 'data' listener would
       // cost two ticks to learn of an end already known, and node's drain would then delete that listener.
       this.callbacks.deliver(ex, HEADERS_ITEM);
+      ex.requestEnded = true;
       if (!this.faulted) this.callbacks.deliver(ex, REQUEST_DONE_ITEM);
       return;
     }
@@ -121,6 +123,7 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
       this.guarded('http1-event', () => {
         const trailers = pairsOf(req.rawTrailers);
         if (trailers.length > 0) handler.trailers = trailers;
+        ex.requestEnded = true;
         this.callbacks.deliver(ex, REQUEST_DONE_ITEM);
       }),
     );
@@ -146,8 +149,9 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     if (ex.failed || ex.closed) return;
     ex.bytesReceived += chunk.length;
     this.callbacks.deliver(ex, { type: 'data', data: chunk });
-    // A pending onData promise holds the rest of the body back, as the flow-control credit does in HTTP/2.
-    if (ex.calls.busy) ex.req.pause();
+    // A pending onData promise holds the rest of the body back, as the flow-control credit does in HTTP/2
+    // (not while body() takes the chunks: the callback pending is the one awaiting them).
+    if (ex.calls.busy && ex.tap === null) ex.req.pause();
   }
 
   // ---- the callback queue's owner ----
@@ -159,7 +163,7 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
 
   /** @internal */
   afterCallback(ex: Http1Exchange, item: Http1Item): void {
-    if (item.type === 'data' && !ex.calls.busy && ex.req.isPaused()) ex.req.resume();
+    if (item.type === 'data' && (!ex.calls.busy || ex.tap !== null) && ex.req.isPaused()) ex.req.resume();
     else if (item.type === 'close') this.exchanges.delete(ex.id);
   }
 
@@ -169,6 +173,8 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
       this.ctx.log.error('handler', `h2kit: ${describe(ex)}: onClose threw`, err);
       return;
     }
+    // readBody() already answered the client (413, 400) or found the request gone: nothing to log.
+    if (err instanceof RequestBodyError) return;
     this.failExchange(ex, err, callbackName(item));
   }
 
@@ -205,6 +211,8 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     if (ex.handler === null || ex.calls.busy) {
       // A pending callback (onData awaiting a backend) must not hold onClose back: it runs now, once.
       ex.calls.queue = null;
+      // A readBody() awaited by the pending callback learns that the request is gone.
+      if (ex.tap !== null) ex.tap(errorCode === ErrorCode.NO_ERROR ? CLOSE_NO_ERROR_ITEM : CLOSE_CANCEL_ITEM);
       if (ex.handler !== null) runOnCloseNow(ex.handler, errorCode, this.ctx.log, describe(ex));
       this.exchanges.delete(ex.id);
       return;
@@ -353,6 +361,14 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
   }
 
   /** HTTP/1.1 cannot end one exchange alone: the connection closes (what a reset means to the client). */
+  readBody(streamId: number, options?: BodyOptions): Promise<Buffer> {
+    const ex = this.exchanges.get(streamId);
+    if (ex === undefined || ex.closed || ex.failed || ex.handler === null || this.gone) {
+      return Promise.reject(new RequestBodyError('the request ended before its body was read (the connection is closed)', 'request_body_aborted', 0));
+    }
+    return readRequestBody(this.callbacks, ex, ex.handler, options);
+  }
+
   reset(streamId: number, errorCode?: number): void {
     const ex = this.exchanges.get(streamId);
     if (ex === undefined || ex.closed || this.gone) return;

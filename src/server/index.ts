@@ -19,6 +19,7 @@ export { DATA_OK, DATA_EOF, DATA_DEFERRED, type DataFlag } from '../io/data-flag
 export type { BodyChunk, BodyGenerator, ResponseBody } from '../io/body-source.js';
 export { fileBody, FileBody, FileBodyError, fileBodyStats, type FileBodyOptions, type FileBodyStats, type FileIdentity } from '../io/file-body.js';
 export { setFileBodyLimits, fileBodyLimits, type FileBodyLimits } from '../io/file-limits.js';
+export { RequestBodyError, DEFAULT_BODY_LIMIT, type BodyOptions } from './body-reader.js';
 export { PushRefusedError, HandlerError, Http1RequestError } from './errors.js';
 export type { ServerLogger } from './session.js';
 export { formatAccessLogLine, type AccessLogEntry, type AccessLogTarget } from './access-log.js';

@@ -9,7 +9,9 @@
  */
 import type { Readable } from 'node:stream';
 import type { BodyChunk, BodyGenerator, ResponseBody } from '../io/body-source.js';
-import type { HeadersInput } from '../io/header-input.js';
+import { fieldValue, type HeadersInput } from '../io/header-input.js';
+import { UsageError } from '../errors.js';
+import { readJson, readText, type BodyOptions } from './body-reader.js';
 
 export type { HeaderInput, HeadersInput } from '../io/header-input.js';
 
@@ -82,6 +84,8 @@ export interface HandlerSession {
   resume(streamId: number): void;
   /** Graceful close of this connection: GOAWAY(NO_ERROR), streams in flight finish, then it closes (node:http2's `session.close()`). */
   shutdown(): void;
+  /** The request body as one Buffer, for the handler's `readBody()` (src/server/body-reader.ts); a session without it cannot offer that. */
+  readBody?(streamId: number, options?: BodyOptions): Promise<Buffer>;
 }
 
 /** The protocol that carried a request. */
@@ -123,10 +127,7 @@ export class BaseRequestHandler {
    * that name are joined with ", " (cookies are one field already, joined with "; ").
    */
   getHeader(name: string): string | undefined {
-    const wanted = name.toLowerCase();
-    let value: string | undefined;
-    for (const [n, v] of this.headers) if (n === wanted) value = value === undefined ? v : `${value}, ${v}`;
-    return value;
+    return fieldValue(this.headers, name);
   }
 
   /**
@@ -183,6 +184,32 @@ export class BaseRequestHandler {
   /** Sends an interim (1xx) response before `sendResponse()`: 100 Continue, 103 Early Hints (`link` fields). */
   sendInformational(status: number, headers?: HeadersInput | null): void {
     this.http2.sendInformational(this.streamId, status, headers);
+  }
+
+  /**
+   * The whole request body, once it has arrived: call it from `onHeaders` (before `onData` got any
+   * of it); its chunks then go here, not to `onData`. More than `limit` octets (1 MiB by default),
+   * or a larger `content-length`, gets the client `413` and rejects with `RequestBodyError`
+   * (the server logs nothing for it: the client was answered). Rejects the same way if the client
+   * cancels the request first. Once per request.
+   */
+  readBody(options?: BodyOptions): Promise<Buffer> {
+    if (this.http2.readBody === undefined) return Promise.reject(new UsageError('this connection cannot read a body for readBody()', 'body_unsupported'));
+    try {
+      return this.http2.readBody(this.streamId, options);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  /** The request body as UTF-8 text: `readBody()`, decoded. */
+  readText(options?: BodyOptions): Promise<string> {
+    return readText(this, options);
+  }
+
+  /** The request body parsed as JSON: `readBody()`, parsed; a body that is not JSON gets the client `400` and rejects with `RequestBodyError`. */
+  readJson(options?: BodyOptions): Promise<unknown> {
+    return readJson(this, options);
   }
 
   /** Abandons the stream: RST_STREAM (`errorCode`, CANCEL by default) over HTTP/2; over HTTP/1.1 the connection closes. */

@@ -11,6 +11,7 @@ import { ErrorCode } from '../errors.js';
 import { CallbackQueue, type CallbackQueueOwner } from '../io/callback-queue.js';
 import type { ConnectionDriver } from '../io/connection-driver.js';
 import { failpoint } from '../io/failpoints.js';
+import { RequestBodyError } from './body-reader.js';
 import { HandlerError } from './errors.js';
 import { accessLogEntryOf, callHandler, callbackName, CLOSE_NO_ERROR, runOnCloseNow, type CallbackItem, type ServerStream } from './server-stream.js';
 import type { SessionContext } from './session-context.js';
@@ -80,6 +81,8 @@ export abstract class ServerExchanges implements CallbackQueueOwner<ServerStream
       this.ctx.log.error('handler', `h2kit: ${this.describe(stream)}: onClose threw`, err);
       return;
     }
+    // readBody() already answered the client (413, 400) or found the stream gone: nothing to log or reset.
+    if (err instanceof RequestBodyError) return;
     this.failStream(stream, err, callbackName(item));
   }
 
@@ -117,6 +120,8 @@ export abstract class ServerExchanges implements CallbackQueueOwner<ServerStream
       // dropped (their credit returned); onClose runs now, once; the pending one settles unheard.
       const queue = calls.queue;
       calls.queue = null;
+      // A readBody() awaited by the pending callback learns that the stream is gone.
+      if (calls.tap !== null) calls.tap({ type: 'close', errorCode });
       if (queue !== null && !this.torndown) {
         for (const item of queue) if (item.type === 'data') this.connection.consume(item.streamId, item.data.length);
       }

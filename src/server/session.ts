@@ -20,6 +20,7 @@ import { BufferBodySource } from '../io/body-source.js';
 import { OutgoingBody } from '../io/body-pump.js';
 import { ConnectionDriver, type DriverDelegate } from '../io/connection-driver.js';
 import { failpoint, type FailpointName } from '../io/failpoints.js';
+import { readRequestBody, RequestBodyError, type BodyOptions } from './body-reader.js';
 import { PushRefusedError } from './errors.js';
 import { IdleTimer, type IdleOwner } from './idle-timer.js';
 import { ServerExchanges } from './server-exchanges.js';
@@ -447,6 +448,14 @@ export class ServerSession extends ServerExchanges implements HandlerSession, Dr
     const fields = informationalHeadOf(status, headers, stream.responded);
     this.connection.sendHeaders(streamId, fields, false);
     this.driver.scheduleFlush();
+  }
+
+  readBody(streamId: number, options?: BodyOptions): Promise<Buffer> {
+    const stream = this.streams.get(streamId);
+    if (stream === undefined || stream.closed || stream.failed || stream.handler === null || this.torndown) {
+      return Promise.reject(new RequestBodyError('the request ended before its body was read (the stream is closed)', 'request_body_aborted', 0));
+    }
+    return readRequestBody(this.callbacks, stream, stream.handler, options);
   }
 
   reset(streamId: number, errorCode: number = ErrorCode.CANCEL): void {

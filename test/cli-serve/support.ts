@@ -26,15 +26,34 @@ export interface ServeProcess {
 export interface StartServeOptions {
   /** Run the server under `ulimit -n N` (through bash, which then execs node: the pid stays the server's). */
   maxOpenFiles?: number;
+  /** Environment variables for the server, over `serveEnv()`'s. */
+  env?: NodeJS.ProcessEnv;
+}
+
+let testConfigHome: string | null = null;
+
+/**
+ * The environment a served process gets: ours, with XDG_CONFIG_HOME pointing at a folder of this
+ * test process (removed when it exits), so that the development CA `h2kit serve` makes without
+ * --cert/--key lands there and not in the user's ~/.config/h2kit.
+ */
+export function serveEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  if (testConfigHome === null) {
+    const home = mkdtempSync(join(tmpdir(), 'h2kit-test-config-'));
+    process.once('exit', () => rmSync(home, { recursive: true, force: true }));
+    testConfigHome = home;
+  }
+  return { ...process.env, XDG_CONFIG_HOME: testConfigHome, ...extra };
 }
 
 /** Starts `h2kit serve ARGS` and resolves once it printed the URL to open (rejects if it exits first). */
 export function startServe(args: string[], timeoutMs = 20_000, options: StartServeOptions = {}): Promise<ServeProcess> {
   const argv = [CLI_MAIN, 'serve', ...args];
+  const env = serveEnv(options.env);
   const child =
     options.maxOpenFiles === undefined
-      ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('bash', ['-c', `ulimit -n ${options.maxOpenFiles} && exec "$0" "$@"`, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+      ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env })
+      : spawn('bash', ['-c', `ulimit -n ${options.maxOpenFiles} && exec "$0" "$@"`, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
@@ -75,8 +94,8 @@ export function startServe(args: string[], timeoutMs = 20_000, options: StartSer
 }
 
 /** Runs `h2kit serve ARGS` expecting it to fail; resolves with its exit code and output. */
-export function runServeExpectingExit(args: string[], timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI_MAIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function runServeExpectingExit(args: string[], timeoutMs = 20_000, options: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI_MAIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: serveEnv(options.env), uid: options.uid, gid: options.gid });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));

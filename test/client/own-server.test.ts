@@ -102,6 +102,12 @@ test('own server: GET, then a 16 MiB POST echoed back (sha256 both ways), then a
     assert.equal(res.status, 200);
     assert.equal(res.body.toString(), 'hello /index.html');
     assert.equal(header(res.headers, 'content-length'), String('hello /index.html'.length));
+    // getHeader: any case, absent -> undefined; the streaming response has it too.
+    assert.equal(res.getHeader('X-Path'), '/index.html');
+    assert.equal(res.getHeader('x-none'), undefined);
+    const streamed = await client.stream({ path: '/streamed' });
+    assert.equal(streamed.getHeader('content-length'), String('hello /streamed'.length));
+    for await (const chunk of streamed.body) assert.equal(String(chunk), 'hello /streamed');
     const body = patterned(16 * 1024 * 1024);
     const echo = await client.request({ method: 'POST', path: '/echo', body });
     assert.equal(header(echo.headers, 'x-sha256'), sha256(body));

@@ -18,11 +18,12 @@ import { deflateStory } from '../../src/cli/deflatehd.js';
 import { formatStory } from '../../src/cli/story.js';
 import { DEFAULT_HEADER_TABLE_SIZE, HDInflater } from '../../src/hpack/index.js';
 import { RAW_DATA, expectedLatin1, loadFolder } from '../helpers/hpack-corpus.js';
-import { HPACK_TEST_CASE_DIR } from '../helpers/paths.js';
+import { HPACK_TEST_CASE_DIR, SHARED_SKIP } from '../helpers/paths.js';
 
 const PYTHON = '/usr/bin/python3';
 const probe = spawnSync(PYTHON, ['-c', 'import hpack'], { encoding: 'utf8' });
-const skip = probe.status === 0 ? false : `needs ${PYTHON} with the hpack module (apt-get install python3-hpack)`;
+// Needs Python's hpack, and the raw-data stories from ../shared (paths.ts).
+const skip = probe.status === 0 ? SHARED_SKIP : `needs ${PYTHON} with the hpack module (apt-get install python3-hpack)`;
 
 /**
  * SETTINGS_HEADER_TABLE_SIZE per case, cycled every 3 cases: down to 0 (empties the table),

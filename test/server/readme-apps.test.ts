@@ -124,3 +124,33 @@ blocks.forEach((code, i) => {
     }
   });
 });
+
+test('the README Quick start runs as written: its server answers its client, and HTTP/1.1', async () => {
+  const quick = [...section(readme, 'Quick start').matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+  assert.equal(quick.length, 2, 'a server block and a client block');
+  const [serverCode, clientCode] = quick as [string, string];
+  assert.ok(serverCode.split('\n').length <= 16, 'the server stays short');
+  assert.match(serverCode, /\b8080\b/);
+  assert.match(clientCode, /\b8080\b/);
+  const port = await freePort();
+  const server = await start(serverCode.replace(/\b8080\b/g, String(port)), 'quick-start-server');
+  try {
+    const dir = join(REPO_ROOT, 'test-artifacts', 'readme');
+    const file = join(dir, 'quick-start-client.mjs');
+    writeFileSync(file, clientCode.replace(/\b8080\b/g, String(port)));
+    const client = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(client);
+    let out = '';
+    client.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    client.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    const code = await new Promise<number | null>((resolve) => client.once('exit', resolve));
+    assert.equal(code, 0, out);
+    // The comment in the README says what it prints.
+    assert.equal(out, '200 hello /world\n');
+    const h1 = await getH1(port);
+    assert.equal(h1.status, 200);
+    assert.equal(h1.body, 'hello /\n');
+  } finally {
+    server.kill('SIGTERM');
+  }
+});
