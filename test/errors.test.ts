@@ -49,6 +49,7 @@ test('only protocol errors have an HTTP/2 wire code; every error has a stable to
     [new server.HandlerError(1, 'threw', new Error('x')), 'handler_failed'],
     [new server.PushRefusedError('push disabled', 'push_disabled'), 'push_disabled'],
     [new server.Http1RequestError('head too large', 'http1_head_too_large', 431), 'http1_head_too_large'],
+    [new (await import('../src/server/body-reader.js')).RequestBodyError('too large', 'request_body_too_large', 413), 'request_body_too_large'],
     [new CliUsageError('--bad'), 'cli_usage'],
     [new CliInputError('no such file'), 'cli_input'],
   ];
