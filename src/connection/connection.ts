@@ -19,8 +19,7 @@
  *
  * This class keeps the public API, frame dispatch, stream lifecycle and the stream error mapping.
  * The rest lives in parts it owns and hands what they need (none points back at it): the streams
- * and their counts (StreamStore), what the application sends and the checks before it
- * (OutgoingMessages), outgoing DATA (SendScheduler), incoming DATA's windows and
+ * and their counts (StreamStore), outgoing DATA (SendScheduler), incoming DATA's windows and
  * credit (ReceiveFlow), when settings bind (SettingsSync) and what they change (SettingsEffects),
  * header blocks across CONTINUATION (HeaderBlockAssembler), what a HEADERS block does
  * (IncomingHeaders), message framing (message.ts), server push (Push), GOAWAY both ways, the
@@ -34,15 +33,14 @@ import { FrameWriter } from '../frame/writer.js';
 import { HDDeflater } from '../hpack/deflater.js';
 import { ConnectionEnding } from './ending.js';
 import type { ConnectionEvent } from './events.js';
-import { MessageInfo } from './field-validation.js';
+import { checkSendable, MessageInfo } from './field-validation.js';
 import { FloodGuard } from './flood-guard.js';
 import type { FlowWindows } from './flow-control.js';
 import { HeaderBlockAssembler } from './header-block.js';
 import { IncomingHeaders } from './incoming-headers.js';
 import type { ConnectionOptions, HeaderList, ResolvedOptions } from './options.js';
-import { dataError } from './message.js';
+import { dataError, isHeadRequest } from './message.js';
 import { DEFAULT_SHUTDOWN_PING_TIMEOUT, resolveOptions } from './options.js';
-import { OutgoingMessages } from './outgoing.js';
 import { Preface } from './preface.js';
 import { Push } from './push.js';
 import { ReceiveFlow } from './receive-flow.js';
@@ -53,7 +51,7 @@ import { SettingsEffects } from './settings-effects.js';
 import { SettingsSync } from './settings-sync.js';
 import { Stream } from './stream.js';
 import { CloseCause, StreamStore } from './stream-store.js';
-import { nextState, receiveError, StreamInput, StreamState } from './stream-state.js';
+import { nextState, receiveError, STREAM_STATE_NAMES, StreamInput, StreamState } from './stream-state.js';
 
 const NO_EVENTS = Object.freeze([]) as unknown as ConnectionEvent[];
 
@@ -95,8 +93,6 @@ export class Connection {
   /** GOAWAY both ways, the graceful shutdown, `closed`, connection errors; `ending.dead`: input is ignored. */
   private readonly ending: ConnectionEnding;
   private readonly flood: FloodGuard;
-  /** What the application sends: requests, header blocks, DATA, and the checks before them. */
-  private readonly outgoing: OutgoingMessages;
 
   constructor(options: ConnectionOptions) {
     this.options = resolveOptions(options);
@@ -121,7 +117,6 @@ export class Connection {
     this.recvFlow = new ReceiveFlow(this.writer, this.flow, o.connectionWindowSize);
     this.settingsEffects = new SettingsEffects(this.settings, this.streams, this.scheduler, this.recvFlow, this.decoder, this.deflater, inflater, this.writer, this.flood);
     this.ending = new ConnectionEnding(this.isServer, this.writer, this.streams, this.scheduler, this.blocks, this.flood);
-    this.outgoing = new OutgoingMessages(this.isServer, this.streams, this.writer, this.deflater, this.scheduler, this.ending, this.settings, this);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -238,12 +233,22 @@ export class Connection {
 
   /** Client: opens a stream with a request; returns its id. */
   request(headers: HeaderList, endStream: boolean): number {
-    return this.outgoing.request(headers, endStream);
+    if (this.isServer) throw new UsageError('request() is for a client connection', 'request_on_server');
+    this.checkCanOpen();
+    this.checkSend(headers);
+    if (this.streams.localAtLimit) {
+      throw new UsageError(`the server allows ${this.peer.maxConcurrentStreams} concurrent streams`, 'max_concurrent_streams');
+    }
+    const s = new Stream(this.streams.allocateId(), true, this.peer.initialWindowSize, this.settings.acked.initialWindowSize);
+    s.requestIsHead = isHeadRequest(headers);
+    this.streams.add(s);
+    this.writeHeaders(s, headers, endStream);
+    return s.id;
   }
 
   /** True when a new stream (request or push) may be opened: no GOAWAY either way, ids left. */
   get canOpenStream(): boolean {
-    return this.outgoing.canOpen;
+    return !this.ending.dead && !this.ending.goingAway && !this.streams.idsExhausted;
   }
 
   /**
@@ -252,7 +257,19 @@ export class Connection {
    * Ignored on a stream that is already closed (e.g. reset by the peer).
    */
   sendHeaders(streamId: number, headers: HeaderList, endStream: boolean): void {
-    this.outgoing.headers(streamId, headers, endStream);
+    const s = this.sendableStream(streamId);
+    if (s === null) return;
+    if (s.endQueued) throw new UsageError(`stream ${streamId} already ended`, 'send_after_end_stream');
+    this.checkSend(headers);
+    if (s.queuedBytes > 0) {
+      if (!endStream) throw new UsageError(`header block without END_STREAM behind queued DATA on stream ${streamId}`, 'headers_behind_data');
+      this.scheduler.queueTrailers(s, headers);
+      return;
+    }
+    if (nextState(s.state, StreamInput.SEND_HEADERS) < 0) {
+      throw new UsageError(`cannot send HEADERS on stream ${streamId} in state ${STREAM_STATE_NAMES[s.state]}`, 'send_headers_in_state');
+    }
+    this.writeHeaders(s, headers, endStream);
   }
 
   /**
@@ -262,13 +279,19 @@ export class Connection {
    * Ignored (returns true) on a stream already closed.
    */
   sendData(streamId: number, data: Buffer, endStream: boolean): boolean {
-    return this.outgoing.data(streamId, data, endStream, this.events, this.now);
+    const s = this.sendableStream(streamId);
+    if (s === null) return true;
+    if (s.endQueued) throw new UsageError(`stream ${streamId} already ended`, 'send_after_end_stream');
+    if (nextState(s.state, StreamInput.SEND_DATA) < 0) {
+      throw new UsageError(`cannot send DATA on stream ${streamId} in state ${STREAM_STATE_NAMES[s.state]}`, 'send_data_in_state');
+    }
+    return this.scheduler.send(s, data, endStream, this.events, this.now);
   }
 
   /** Server: promises a pushed response on `parentStreamId`; returns the promised stream id. */
   pushPromise(parentStreamId: number, requestHeaders: HeaderList): number {
     this.push.checkRole();
-    this.outgoing.checkCanOpen();
+    this.checkCanOpen();
     return this.push.promise(parentStreamId, requestHeaders);
   }
 
@@ -589,8 +612,29 @@ export class Connection {
   // Streams
   // ---------------------------------------------------------------------------------------
 
-  /** @internal For OutgoingMessages: a header block went out on `s` (with END_STREAM if `endStream`). */
-  headersSent(s: Stream, endStream: boolean): void {
+  private checkCanOpen(): void {
+    if (this.ending.dead) throw new UsageError('the connection is closed', 'connection_closed');
+    if (this.ending.goingAway) throw new UsageError('the connection is going away: no new streams', 'goaway_no_new_streams');
+    if (this.streams.idsExhausted) throw new UsageError('stream ids exhausted on this connection', 'stream_ids_exhausted');
+  }
+
+  /** A stream for a send command: null if it is already closed (the command is moot), UsageError if it never existed. */
+  private sendableStream(id: number): Stream | null {
+    if (this.ending.dead) return null;
+    const s = this.streams.get(id);
+    if (s !== undefined) return s;
+    if (this.streams.isIdle(id) || id === 0) throw new UsageError(`stream ${id} is not open`, 'stream_not_open');
+    return null;
+  }
+
+  /** UsageError for a header list we may not send; a client also holds it to the server's SETTINGS_MAX_HEADER_LIST_SIZE. */
+  private checkSend(headers: HeaderList): void {
+    checkSendable(headers, this.isServer ? Infinity : this.peer.maxHeaderListSize);
+  }
+
+  private writeHeaders(s: Stream, headers: HeaderList, endStream: boolean): void {
+    const block = this.deflater.deflate(headers);
+    this.writer.headers(s.id, block, endStream, this.peer.maxFrameSize);
     this.setState(s, nextState(s.state, StreamInput.SEND_HEADERS) as StreamState);
     if (endStream) {
       s.endQueued = true;
@@ -598,7 +642,7 @@ export class Connection {
     }
   }
 
-  /** @internal For the send scheduler (and headersSent): END_STREAM went out on `s`. */
+  /** @internal For the send scheduler (and writeHeaders): END_STREAM went out on `s`. */
   endSent(s: Stream): void {
     this.setState(s, nextState(s.state, StreamInput.SEND_END_STREAM) as StreamState);
     if (s.refuseRestAfterEnd && s.state === StreamState.HALF_CLOSED_LOCAL) this.resetStream(s.id, ErrorCode.NO_ERROR);
