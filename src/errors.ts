@@ -12,8 +12,10 @@
  * (`StreamError`). Their `code` is the code of that frame, sent or received; the connection core
  * turns them into frames in one place. Everything else — the API used wrongly (`UsageError`), a
  * connect that failed, a timeout, an application callback that threw, a bad command line — is
- * not an HTTP/2 error and has no wire code: match it by class or `token`. `isProtocolError(err)`
- * tells the two kinds apart.
+ * not an HTTP/2 error and has no wire code (its `code` is `undefined`): match it by class or
+ * `token`. `isProtocolError(err)` tells the two kinds apart. Where such an error ends a stream,
+ * the code the stream closes with (`onClose(errorCode)`, RST_STREAM) is chosen by whoever closes
+ * it, not read from the error.
  */
 
 /** HTTP/2 error codes, RFC 9113 section 7. */
@@ -45,50 +47,53 @@ export function errorCodeName(code: number): string {
 /** Base class of every error h2kit throws. */
 export class H2Error extends Error {
   /**
-   * On a protocol error (`isProtocolError`): the RFC 9113 error code of the GOAWAY or
-   * RST_STREAM it sends or came with. Other errors have no wire code; for now theirs holds the
-   * code a stream is closed with when such an error ends one (`onClose` gets it), and it is
-   * meant to become undefined on them: do not read it there, use `token` or the class.
+   * The RFC 9113 error code of the GOAWAY or RST_STREAM this error sends or came with, on a
+   * protocol error only; `undefined` on every other error (the API used wrongly, a failed
+   * connect, a timeout, an application callback that threw, a bad command line), which has no
+   * wire code: match those by class or `token`. `isProtocolError(err)` is `code !== undefined`.
    */
-  readonly code: number;
+  readonly code: number | undefined;
   /** A stable, machine-readable name for this particular case: what to match on. */
   readonly token: string;
 
-  constructor(message: string, code: number, token: string) {
+  /** `code`: the wire code of a protocol error, `undefined` for any other error. */
+  constructor(message: string, code: number | undefined, token: string) {
     super(message);
     this.name = new.target.name;
     this.code = code;
     this.token = token;
   }
 
-  /** True when `code` is an HTTP/2 wire code: this is a connection or stream error (see `isProtocolError`). */
+  /** True when this error has an HTTP/2 wire code: a connection or stream error (see `isProtocolError`). */
   get protocolError(): boolean {
-    return false;
+    return this.code !== undefined;
   }
 }
 
 /** A malformed or hostile HPACK header block (RFC 7541); always a connection error (COMPRESSION_ERROR): a protocol error. */
 export class HpackDecodingError extends H2Error {
+  declare readonly code: number;
+
   constructor(message: string, token: string) {
     super(message, ErrorCode.COMPRESSION_ERROR, token);
-  }
-
-  override get protocolError(): boolean {
-    return true;
   }
 }
 
 /** Something that cannot be encoded (e.g. a header list larger than the caller allows): not a protocol error, no wire code. */
 export class HpackEncodingError extends H2Error {
+  declare readonly code: undefined;
+
   constructor(message: string, token: string) {
-    super(message, ErrorCode.INTERNAL_ERROR, token);
+    super(message, undefined, token);
   }
 }
 
 /** A protocol error that ends the whole connection with GOAWAY(code). */
 export class ConnectionError extends H2Error {
-  override get protocolError(): boolean {
-    return true;
+  declare readonly code: number;
+
+  constructor(message: string, code: number, token: string) {
+    super(message, code, token);
   }
 }
 
@@ -101,29 +106,33 @@ export class FlowControlError extends ConnectionError {
 
 /** A protocol error that ends one stream with RST_STREAM(code); the connection goes on. */
 export class StreamError extends H2Error {
+  declare readonly code: number;
   readonly streamId: number;
 
   constructor(streamId: number, message: string, code: number, token: string) {
     super(message, code, token);
     this.streamId = streamId;
   }
-
-  override get protocolError(): boolean {
-    return true;
-  }
 }
 
 /** The API was used in a way it does not allow (e.g. a second sendResponse, push when disabled): not a protocol error, no wire code. */
 export class UsageError extends H2Error {
+  declare readonly code: undefined;
+
   constructor(message: string, token: string) {
-    super(message, ErrorCode.INTERNAL_ERROR, token);
+    super(message, undefined, token);
   }
 }
 
+/** An error with an HTTP/2 wire code: what `isProtocolError` narrows to. */
+export type ProtocolError = H2Error & { readonly code: number };
+
 /**
  * True for the errors that have an HTTP/2 error code: connection errors (GOAWAY) and stream
- * errors (RST_STREAM), sent or received. Their `code` is that frame's code; other errors have none.
+ * errors (RST_STREAM), sent or received (`ConnectionError`, `StreamError`, `HpackDecodingError`
+ * and their subclasses; the client's `ClientConnectionError` when the connection ended by
+ * GOAWAY or a connection error). Their `code` is that frame's code; other errors have none.
  */
-export function isProtocolError(err: unknown): err is ConnectionError | StreamError | HpackDecodingError {
-  return err instanceof H2Error && err.protocolError;
+export function isProtocolError(err: unknown): err is ProtocolError {
+  return err instanceof H2Error && err.code !== undefined;
 }

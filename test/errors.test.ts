@@ -33,7 +33,11 @@ test('only protocol errors have an HTTP/2 wire code; every error has a stable to
     new client.ClientConnectionError('GOAWAY', ErrorCode.ENHANCE_YOUR_CALM, 'goaway_error'),
     new client.ClientConnectionError('connection error', ErrorCode.PROTOCOL_ERROR, 'frame_bad', false, new ConnectionError('x', ErrorCode.PROTOCOL_ERROR, 'frame_bad')),
   ];
-  for (const e of protocol) assert.equal(isProtocolError(e), true, `${e.name} (${e.token}) is a protocol error`);
+  for (const e of protocol) {
+    assert.equal(isProtocolError(e), true, `${e.name} (${e.token}) is a protocol error`);
+    assert.equal(e.protocolError, true);
+    assert.equal(typeof e.code, 'number', `${e.name} (${e.token}) has a wire code`);
+  }
   // Not HTTP/2 errors: no wire code to read; the token says what happened.
   const other: Array<[InstanceType<typeof H2Error>, string]> = [
     [new UsageError('second sendResponse', 'response_already_sent'), 'response_already_sent'],
@@ -41,18 +45,23 @@ test('only protocol errors have an HTTP/2 wire code; every error has a stable to
     [new client.ConnectError('refused', 'connect_failed'), 'connect_failed'],
     [new client.RequestTimeoutError(1, 'slow', 'request_timeout'), 'request_timeout'],
     [new client.ResponseHandlerError(1, 'threw', new Error('x')), 'response_handler_failed'],
-    [new client.ClientConnectionError('socket lost', ErrorCode.INTERNAL_ERROR, 'connection_lost', false, new Error('ECONNRESET')), 'connection_lost'],
+    [new client.ClientConnectionError('socket lost', undefined, 'connection_lost', false, new Error('ECONNRESET')), 'connection_lost'],
     [new server.HandlerError(1, 'threw', new Error('x')), 'handler_failed'],
     [new server.PushRefusedError('push disabled', 'push_disabled'), 'push_disabled'],
     [new server.Http1RequestError('head too large', 'http1_head_too_large', 431), 'http1_head_too_large'],
+    [new (await import('../src/server/body-reader.js')).RequestBodyError('too large', 'request_body_too_large', 413), 'request_body_too_large'],
     [new CliUsageError('--bad'), 'cli_usage'],
     [new CliInputError('no such file'), 'cli_input'],
   ];
   for (const [e, token] of other) {
     assert.ok(e instanceof H2Error);
     assert.equal(isProtocolError(e), false, `${e.name} (${e.token}) is not a protocol error`);
+    assert.equal(e.protocolError, false);
+    assert.equal(e.code, undefined, `${e.name} (${e.token}) has no wire code`);
     assert.equal(e.token, token);
   }
-  // A failed connect is not the RFC's CONNECT_ERROR (a reset CONNECT tunnel).
-  assert.notEqual(new client.ConnectError('refused', 'connect_failed').code, ErrorCode.CONNECT_ERROR);
+  // A failed connect is not the RFC's CONNECT_ERROR (a reset CONNECT tunnel), nor any other code.
+  assert.equal(new client.ConnectError('refused', 'connect_failed').code, undefined);
+  // A client connection error is not the core's ConnectionError (always a protocol error with a code).
+  assert.equal(new client.ClientConnectionError('socket lost', undefined, 'connection_lost') instanceof ConnectionError, false);
 });

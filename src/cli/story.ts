@@ -11,7 +11,7 @@
  * Parsing validates the whole shape up front, so the commands fail with one line naming the
  * case and the field rather than halfway through their output.
  */
-import { ErrorCode, H2Error, UsageError } from '../errors.js';
+import { H2Error, UsageError } from '../errors.js';
 import { DEFAULT_HEADER_TABLE_SIZE, printHdTable, type HDTableEntry } from '../hpack/index.js';
 import { type CliIO, readInput } from './command.js';
 
@@ -158,7 +158,8 @@ export function formatStory(story: StoryJson): string {
 
 /**
  * An error met while encoding or decoding one case: the codec's error with the story and
- * seqno in front, keeping its RFC code and token (and the original as `cause`).
+ * seqno in front, keeping its token (and the original, with its RFC code if it had one, as
+ * `cause`). Not a protocol error itself: no connection is involved.
  */
 export class StoryCaseError extends H2Error {
   readonly seqno: number;
@@ -166,7 +167,7 @@ export class StoryCaseError extends H2Error {
   constructor(source: string, seqno: number, cause: unknown) {
     const inner = cause instanceof H2Error ? cause : undefined;
     const why = cause instanceof Error ? cause.message : String(cause);
-    super(`${source}: seqno ${seqno}: ${why}`, inner?.code ?? ErrorCode.INTERNAL_ERROR, inner?.token ?? 'story_case_failed');
+    super(`${source}: seqno ${seqno}: ${why}`, undefined, inner?.token ?? 'story_case_failed');
     this.seqno = seqno;
     this.cause = cause;
   }

@@ -35,12 +35,15 @@ export abstract class ClientExchanges implements CallbackQueueOwner<ClientStream
   /** @internal For the callback queue. */
   abstract fault(err: unknown): void;
 
-  /** A request that never reached the wire fails: its handler gets `error` and onClose. */
-  protected failUnsent(stream: ClientStream, error: H2Error): void {
+  /**
+   * A request that never reached the wire fails: its handler gets `error`, then onClose with
+   * `code` (given apart from the error: most errors that end an unsent request have no wire code).
+   */
+  protected failUnsent(stream: ClientStream, error: H2Error, code: number): void {
     if (stream.closed) return;
     stream.body?.source.destroy();
     stream.body = null;
-    this.closeStream(stream, error.code, error);
+    this.closeStream(stream, code, error);
   }
 
   protected onRequestTimeout(stream: ClientStream): void {
@@ -50,7 +53,7 @@ export abstract class ClientExchanges implements CallbackQueueOwner<ClientStream
     if (stream.id === 0) {
       const i = this.pending.indexOf(stream);
       if (i >= 0) this.pending.splice(i, 1);
-      this.failUnsent(stream, error);
+      this.failUnsent(stream, error, ErrorCode.CANCEL);
       this.maybeFinishClose();
       return;
     }
@@ -64,7 +67,7 @@ export abstract class ClientExchanges implements CallbackQueueOwner<ClientStream
     if (stream.id === 0) {
       const i = this.pending.indexOf(stream);
       if (i >= 0) this.pending.splice(i, 1);
-      this.failUnsent(stream, new StreamResetError(0, code, false));
+      this.failUnsent(stream, new StreamResetError(0, code, false), code);
       this.maybeFinishClose();
       return;
     }

@@ -66,7 +66,7 @@ export class ClientSession extends ClientExchanges implements DriverDelegate<Cli
   connect(): Promise<void> {
     if (this.connecting !== null) return this.connecting;
     if (this.closing || this.state === State.ENDED) {
-      return Promise.reject(new ClientConnectionError('the client is closed', ErrorCode.NO_ERROR, 'client_closed'));
+      return Promise.reject(new ClientConnectionError('the client is closed', undefined, 'client_closed'));
     }
     this.state = State.CONNECTING;
     this.connecting = new Promise<void>((resolve, reject) => {
@@ -102,20 +102,20 @@ export class ClientSession extends ClientExchanges implements DriverDelegate<Cli
     const h = stream.handler;
     if (this.closing || this.state === State.ENDED) {
       const why = this.closing
-        ? new ClientConnectionError('the client is closed: no new requests', ErrorCode.NO_ERROR, 'client_closed', true)
-        : new ClientConnectionError(`the connection to ${this.target.authority} has ended; use a new HTTP2Client`, ErrorCode.NO_ERROR, 'connection_ended', true, this.failure);
-      this.failUnsent(stream, why);
+        ? new ClientConnectionError('the client is closed: no new requests', undefined, 'client_closed', true)
+        : new ClientConnectionError(`the connection to ${this.target.authority} has ended; use a new HTTP2Client`, undefined, 'connection_ended', true, this.failure);
+      this.failUnsent(stream, why, ErrorCode.NO_ERROR);
       return;
     }
     if (this.goawayLastId >= 0) {
-      this.failUnsent(stream, new RequestRefusedError(0, 'the server is going away (GOAWAY received): the request was not sent', 'goaway_not_sent'));
+      this.failUnsent(stream, new RequestRefusedError(0, 'the server is going away (GOAWAY received): the request was not sent', 'goaway_not_sent'), ErrorCode.REFUSED_STREAM);
       return;
     }
     h.canceller = (code) => this.cancel(stream, code);
     if (stream.timeout > 0) stream.timer = setTimeout(() => this.onRequestTimeout(stream), stream.timeout);
     if (signal !== undefined && signal !== null) {
       if (signal.aborted) {
-        this.failUnsent(stream, new StreamResetError(0, ErrorCode.CANCEL, false));
+        this.failUnsent(stream, new StreamResetError(0, ErrorCode.CANCEL, false), ErrorCode.CANCEL);
         return;
       }
       stream.signal = signal;
@@ -142,7 +142,7 @@ export class ClientSession extends ClientExchanges implements DriverDelegate<Cli
       } else {
         this.maybeFinishClose();
         const force = setTimeout(() => {
-          if (this.state !== State.ENDED) this.destroy(new ClientConnectionError(`close() gave up after ${this.options.closeTimeout ?? 30000} ms`, ErrorCode.CANCEL, 'close_timeout'));
+          if (this.state !== State.ENDED) this.destroy(new ClientConnectionError(`close() gave up after ${this.options.closeTimeout ?? 30000} ms`, undefined, 'close_timeout'));
         }, this.options.closeTimeout ?? 30000);
         force.unref();
         void this.closed.then(() => clearTimeout(force));
@@ -155,7 +155,7 @@ export class ClientSession extends ClientExchanges implements DriverDelegate<Cli
   destroy(error?: H2Error): void {
     this.closing = true;
     if (this.failure === null) {
-      this.failure = error instanceof ClientConnectionError ? error : new ClientConnectionError(error?.message ?? 'the client was destroyed', error?.code ?? ErrorCode.CANCEL, error?.token ?? 'client_destroyed', false, error);
+      this.failure = error instanceof ClientConnectionError ? error : new ClientConnectionError(error?.message ?? 'the client was destroyed', error?.code, error?.token ?? 'client_destroyed', false, error);
     }
     const driver = this.driver;
     if (driver !== null && !driver.connection.isClosed) {
@@ -229,7 +229,7 @@ export class ClientSession extends ClientExchanges implements DriverDelegate<Cli
 
   /** @internal An exception h2kit did not expect: every request not complete fails with it. */
   reportFault(err: unknown, where: FailpointName): void {
-    this.failure ??= new ClientConnectionError(`unexpected error (${where}): ${String(err)}`, ErrorCode.INTERNAL_ERROR, 'client_internal_error', false, err);
+    this.failure ??= new ClientConnectionError(`unexpected error (${where}): ${String(err)}`, undefined, 'client_internal_error', false, err);
   }
 
   /** @internal */
@@ -243,7 +243,7 @@ export class ClientSession extends ClientExchanges implements DriverDelegate<Cli
 
   /** @internal */
   socketError(err: NodeJS.ErrnoException): void {
-    this.failure ??= new ClientConnectionError(`the connection to ${this.target.authority} failed: ${err.message}`, ErrorCode.INTERNAL_ERROR, 'connection_lost', false, err);
+    this.failure ??= new ClientConnectionError(`the connection to ${this.target.authority} failed: ${err.message}`, undefined, 'connection_lost', false, err);
   }
 
   /** @internal The client sets no socket timeout (requests have their own). */
@@ -262,8 +262,9 @@ export class ClientSession extends ClientExchanges implements DriverDelegate<Cli
     for (const stream of [...this.streams.values()]) {
       if (!stream.closed) this.closeStream(stream, ErrorCode.CANCEL, lost);
     }
+    // A protocol error only if what ended the connection was one (its code, then); onClose gets CANCEL as the streams above.
     const unsent = new ClientConnectionError(`the connection ended before the request was sent: ${lost.message}`, lost.code, 'connection_closed_before_send', true, lost);
-    for (const stream of this.pending.splice(0)) this.failUnsent(stream, this.failure instanceof ConnectError ? this.failure : unsent);
+    for (const stream of this.pending.splice(0)) this.failUnsent(stream, this.failure instanceof ConnectError ? this.failure : unsent, ErrorCode.CANCEL);
     this.readyReject?.(lost);
     this.readyResolve = this.readyReject = null;
     this.driver?.destroy();
@@ -308,7 +309,7 @@ export class ClientSession extends ClientExchanges implements DriverDelegate<Cli
         this.pending.unshift(stream);
         return;
       }
-      this.failUnsent(stream, err instanceof H2Error ? err : new UsageError(`the request could not be sent: ${String(err)}`, 'client_request_failed'));
+      this.failUnsent(stream, err instanceof H2Error ? err : new UsageError(`the request could not be sent: ${String(err)}`, 'client_request_failed'), ErrorCode.INTERNAL_ERROR);
       return;
     }
     stream.id = id;
@@ -422,7 +423,7 @@ export class ClientSession extends ClientExchanges implements DriverDelegate<Cli
     this.goawayCode = errorCode;
     if (errorCode !== ErrorCode.NO_ERROR) this.failure ??= goawayFailureOf(errorCode, debugData);
     const notSent = new RequestRefusedError(0, `the server is going away (GOAWAY, last stream id ${lastStreamId}): the request was not sent`, 'goaway_not_sent');
-    for (const stream of this.pending.splice(0)) this.failUnsent(stream, notSent);
+    for (const stream of this.pending.splice(0)) this.failUnsent(stream, notSent, ErrorCode.REFUSED_STREAM);
   }
 
   private onPushPromise(ev: PushPromiseEvent): void {
@@ -459,6 +460,6 @@ export class ClientSession extends ClientExchanges implements DriverDelegate<Cli
   /** @internal For the callback queue: its own work after a promise settled threw. */
   fault(err: unknown): void {
     if (this.driver !== null) this.driver.fault(err, 'session-settled');
-    else this.destroy(new ClientConnectionError(`unexpected error after a response callback settled: ${String(err)}`, ErrorCode.INTERNAL_ERROR, 'client_internal_error', false, err));
+    else this.destroy(new ClientConnectionError(`unexpected error after a response callback settled: ${String(err)}`, undefined, 'client_internal_error', false, err));
   }
 }

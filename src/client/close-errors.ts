@@ -37,7 +37,8 @@ export function goawayFailureOf(errorCode: number, debugData: Buffer): ClientCon
 export function connectionLostOf(goawayCode: number, authority: string): ClientConnectionError {
   return new ClientConnectionError(
     goawayCode >= 0 ? `the server closed the connection after GOAWAY ${errorCodeName(goawayCode)}` : `the connection to ${authority} closed before the response completed`,
-    goawayCode >= 0 ? goawayCode : ErrorCode.CANCEL,
+    // The socket closed: not a protocol error, even after a GOAWAY (one with an error code is goaway_error).
+    undefined,
     'connection_lost',
   );
 }

@@ -5,7 +5,7 @@
  * with REFUSED_STREAM, or a request that never left this client), so the caller may send it
  * again, on a new connection, even when it is not idempotent.
  */
-import { ConnectionError, ErrorCode, errorCodeName, H2Error, isProtocolError, StreamError } from '../errors.js';
+import { ErrorCode, errorCodeName, H2Error, StreamError } from '../errors.js';
 
 /** The server did not process the request (REFUSED_STREAM, above GOAWAY's last stream id, or never sent): safe to retry. */
 export class RequestRefusedError extends StreamError {
@@ -35,59 +35,59 @@ export class StreamResetError extends StreamError {
 
 /**
  * The connection failed or ended while the request was in flight (socket closed, protocol
- * error, GOAWAY with an error code), or the client could not connect at all.
+ * error, GOAWAY with an error code), or the client could not connect at all. A protocol error
+ * only when the connection ended by the server's GOAWAY with an error code or by a connection
+ * error (then in `cause`): `code` is that GOAWAY's code. A lost socket, a local close or
+ * destroy, a failed connect have no wire code (`code` undefined): match them by `token`.
+ * (Not a `ConnectionError`: that class is the protocol error itself, always with a code.)
  */
-export class ClientConnectionError extends ConnectionError {
+export class ClientConnectionError extends H2Error {
   readonly retryable: boolean;
   override readonly cause: unknown;
 
-  constructor(message: string, code: number, token: string, retryable = false, cause?: unknown) {
+  /** `code`: the GOAWAY code when the connection ended by a protocol error, else undefined. */
+  constructor(message: string, code: number | undefined, token: string, retryable = false, cause?: unknown) {
     super(message, code, token);
     this.retryable = retryable;
     this.cause = cause;
-  }
-
-  /** A protocol error only when the connection ended by GOAWAY or by a connection error (its `cause`); a lost socket or a local close is not one. */
-  override get protocolError(): boolean {
-    return this.token === 'goaway_error' || isProtocolError(this.cause);
   }
 }
 
 /**
  * Connecting failed: TCP, the TLS handshake, or the server did not agree on `h2` by ALPN. Nothing
- * was sent, so no HTTP/2 error happened: not a protocol error, match it by class or `token`
- * (`connect_failed`, `connect_timeout`, ...). (Its `code` is CANCEL, what the requests it fails
- * are closed with; CONNECT_ERROR is the RFC 9113 code of a reset CONNECT tunnel, not of this.)
+ * was sent, so no HTTP/2 error happened: not a protocol error (no `code`), match it by class or
+ * `token` (`connect_failed`, `connect_timeout`, ...). (The RFC's CONNECT_ERROR is the code of a
+ * reset CONNECT tunnel, not of this.)
  */
 export class ConnectError extends ClientConnectionError {
-  constructor(message: string, token: string, cause?: unknown) {
-    super(message, ErrorCode.CANCEL, token, true, cause);
-  }
+  declare readonly code: undefined;
 
-  override get protocolError(): boolean {
-    return false;
+  constructor(message: string, token: string, cause?: unknown) {
+    super(message, undefined, token, true, cause);
   }
 }
 
-/** A request (or the connect) did not complete in time; the stream was reset with CANCEL. */
+/** A request (or the connect) did not complete in time; the stream was reset with CANCEL. Not a protocol error (no `code`). */
 export class RequestTimeoutError extends H2Error {
+  declare readonly code: undefined;
   readonly retryable = false;
   readonly streamId: number;
 
   constructor(streamId: number, message: string, token: string) {
-    super(message, ErrorCode.CANCEL, token);
+    super(message, undefined, token);
     this.streamId = streamId;
   }
 }
 
-/** A response handler callback threw or rejected; its stream was reset with CANCEL. */
+/** A response handler callback threw or rejected; its stream was reset with CANCEL. Not a protocol error (no `code`). */
 export class ResponseHandlerError extends H2Error {
+  declare readonly code: undefined;
   readonly retryable = false;
   readonly streamId: number;
   override readonly cause: unknown;
 
   constructor(streamId: number, message: string, cause: unknown) {
-    super(message, ErrorCode.CANCEL, 'response_handler_failed');
+    super(message, undefined, 'response_handler_failed');
     this.streamId = streamId;
     this.cause = cause;
   }

@@ -16,7 +16,7 @@
  * Hot path: `dead` is read on every received frame and command; it is a plain field.
  */
 import { EMPTY_BUFFER } from '../buffer-pool.js';
-import { ConnectionError, ErrorCode, H2Error, StreamError } from '../errors.js';
+import { ConnectionError, ErrorCode, H2Error, HpackDecodingError, StreamError } from '../errors.js';
 import type { GoawayFrame } from '../frame/types.js';
 import type { FrameWriter } from '../frame/writer.js';
 import type { ConnectionEvent } from './events.js';
@@ -25,6 +25,20 @@ import type { HeaderBlockAssembler } from './header-block.js';
 import type { SendScheduler } from './send-scheduler.js';
 import { MAX_STREAM_ID, type StreamStore } from './stream-store.js';
 import { StreamState } from './stream-state.js';
+
+/**
+ * A connection error for something that is not one (a non-protocol H2Error such as a UsageError,
+ * or an exception): GOAWAY(INTERNAL_ERROR). An H2Error keeps its message and token (the GOAWAY's
+ * debug data); the original is the `cause`.
+ */
+function internalError(err: unknown): ConnectionError {
+  const own = err instanceof H2Error && !(err instanceof StreamError);
+  const error = own
+    ? new ConnectionError(err.message, ErrorCode.INTERNAL_ERROR, err.token)
+    : new ConnectionError(`internal error: ${err instanceof Error ? err.message : String(err)}`, ErrorCode.INTERNAL_ERROR, 'internal_error');
+  error.cause = err;
+  return error;
+}
 
 /** The opaque data of a graceful shutdown's PING, told apart from the application's when it comes back. */
 const SHUTDOWN_PING = Buffer.from('h2kshutd', 'latin1');
@@ -131,10 +145,7 @@ export class ConnectionEnding {
   /** A connection error: GOAWAY with its code and token, then every stream closes and `closed`. */
   fail(err: unknown, events: ConnectionEvent[]): void {
     if (this.dead) return;
-    const error =
-      err instanceof H2Error && !(err instanceof StreamError)
-        ? err
-        : new ConnectionError(`internal error: ${err instanceof Error ? err.message : String(err)}`, ErrorCode.INTERNAL_ERROR, 'internal_error');
+    const error = err instanceof ConnectionError || err instanceof HpackDecodingError ? err : internalError(err);
     // Frames gathered before the failing one stay in the output: the peer may use them.
     this.writer.goaway(this.streams.lastPeerId, error.code, Buffer.from(error.token));
     this.goawaySent = true;

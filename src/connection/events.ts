@@ -2,7 +2,7 @@
  * What a Connection reports to its user: a discriminated union on `type`, each a small plain
  * object. `receive()`, `tick()` and `takeEvents()` return them in the order they happened.
  */
-import type { H2Error } from '../errors.js';
+import type { ConnectionError, HpackDecodingError } from '../errors.js';
 import type { HeaderList } from './options.js';
 import type { Settings } from './settings.js';
 
@@ -89,7 +89,8 @@ export interface GoawayEvent {
 /** We ended the connection because of `error` (a GOAWAY with its code and token is in the output). */
 export interface ConnectionErrorEvent {
   type: 'connectionError';
-  error: H2Error;
+  /** Always a protocol error: one h2kit meant to end the connection with, or INTERNAL_ERROR wrapping what was thrown (its `cause`). */
+  error: ConnectionError | HpackDecodingError;
 }
 
 /** The connection is finished: write out `takeOutput()`, then close the transport. Emitted once. */

@@ -4,10 +4,11 @@
  * the client's as it arrives, in any split (`check`). The SETTINGS frame that must follow it
  * on both sides is the connection's first-frame check.
  */
+import { EMPTY_BUFFER } from '../buffer-pool.js';
 import { ConnectionError, ErrorCode } from '../errors.js';
 import { CONNECTION_PREFACE } from '../frame/constants.js';
 
-const EMPTY = Buffer.alloc(0);
+const EMPTY = EMPTY_BUFFER;
 
 export class Preface {
   /** Octets of the client preface checked so far (all of them on a client: it has none to check). */

@@ -11,6 +11,7 @@
  * When END_STREAM leaves it calls `endSent`, the connection's state move, so stream lifecycle
  * stays in one place. Everything it uses is given at construction: no back-pointer.
  */
+import { EMPTY_BUFFER } from '../buffer-pool.js';
 import { ConnectionError, ErrorCode, FlowControlError, StreamError } from '../errors.js';
 import type { ConnectionEvent } from './events.js';
 import type { FloodGuard } from './flood-guard.js';
@@ -25,7 +26,7 @@ import { nextState, StreamInput, StreamState } from './stream-state.js';
 
 /** A send window this small, with more than it queued, after a WINDOW_UPDATE is a dribble glitch. */
 export const DRIBBLE_WINDOW = 1024;
-const EMPTY = Buffer.alloc(0);
+const EMPTY = EMPTY_BUFFER;
 /**
  * Who hears that END_STREAM went out: the Connection, which owns stream lifecycle. An object with
  * a method rather than a closure: one method on one class stays a monomorphic, inlinable call,

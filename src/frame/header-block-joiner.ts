@@ -23,6 +23,7 @@
  * The fragments are kept by reference: like the decoder's slices, they must not be overwritten
  * before the block completes.
  */
+import { EMPTY_BUFFER } from '../buffer-pool.js';
 import { ConnectionError, ErrorCode } from '../errors.js';
 import { FrameType, UNKNOWN_FRAME } from './constants.js';
 import { typeName } from './decoder.js';
@@ -35,7 +36,7 @@ export interface HeaderBlockJoinerOptions {
   maxContinuations?: number;
 }
 
-const EMPTY = Buffer.alloc(0);
+const EMPTY = EMPTY_BUFFER;
 
 export class HeaderBlockJoiner {
   readonly maxBlockSize: number;

@@ -25,7 +25,7 @@
  * file-limits.ts. Counters for monitoring and tests: `fileBodyStats()`.
  */
 import fs, { type Stats } from 'node:fs';
-import { ErrorCode, H2Error, UsageError } from '../errors.js';
+import { H2Error, UsageError } from '../errors.js';
 import type { BodySource } from './body-source.js';
 import type { DescriptorSlots, DescriptorSlotsStats, SlotHolder } from './descriptor-slots.js';
 import { slotsOfConnection, slotsOfProcess } from './file-limits.js';
@@ -53,7 +53,7 @@ export class FileBodyError extends H2Error {
   readonly path: string;
 
   constructor(message: string, token: 'file_changed' | 'file_truncated' | 'file_open_failed' | 'file_read_failed' | 'file_stat_failed', path: string, options?: { cause?: unknown }) {
-    super(message, ErrorCode.INTERNAL_ERROR, token);
+    super(message, undefined, token);
     this.path = path;
     if (options?.cause !== undefined) this.cause = options.cause;
   }

@@ -33,7 +33,7 @@ export class RequestBodyError extends H2Error {
   readonly status: number;
 
   constructor(message: string, token: string, status: number) {
-    super(message, ErrorCode.NO_ERROR, token);
+    super(message, undefined, token);
     this.status = status;
   }
 }

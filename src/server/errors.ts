@@ -1,5 +1,5 @@
 /** Errors of the server layer: subclasses of the shared typed errors, with stable tokens. */
-import { ErrorCode, H2Error, UsageError } from '../errors.js';
+import { H2Error, UsageError } from '../errors.js';
 
 /**
  * `push()` could not promise a stream: the client disabled push (SETTINGS_ENABLE_PUSH = 0),
@@ -14,7 +14,7 @@ export class HandlerError extends H2Error {
   override readonly cause: unknown;
 
   constructor(streamId: number, message: string, cause: unknown) {
-    super(message, ErrorCode.INTERNAL_ERROR, 'handler_failed');
+    super(message, undefined, 'handler_failed');
     this.streamId = streamId;
     this.cause = cause;
   }
@@ -26,7 +26,7 @@ export class Http1RequestError extends H2Error {
   readonly status: number;
 
   constructor(message: string, token: string, status: number) {
-    super(message, ErrorCode.PROTOCOL_ERROR, token);
+    super(message, undefined, token);
     this.status = status;
   }
 }

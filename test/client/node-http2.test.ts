@@ -353,6 +353,8 @@ test('request timeout: the stream is reset with CANCEL and the promise rejects w
     const err = await client.request({ path: '/hold', timeout: 50 }).catch((e: unknown) => e);
     assert.ok(err instanceof RequestTimeoutError, String(err));
     assert.equal(err.token, 'request_timeout');
+    // Not a protocol error: no wire code on the error, while the RST_STREAM below carries CANCEL.
+    assert.equal(err.code, undefined);
     await waitFor(() => log.of('send', FrameType.RST_STREAM).length > 0, 'our RST_STREAM');
     // A later request's answer: any second reset would have been written before it.
     assert.equal((await client.request({ path: '/after' })).status, 200);
@@ -435,6 +437,7 @@ test('a throwing handler callback resets only its stream (CANCEL) and reports Re
     await done;
     assert.equal(closeCode, ErrorCode.CANCEL);
     assert.ok(h.error instanceof ResponseHandlerError);
+    assert.equal(h.error.code, undefined, 'the reset code is onClose\'s, not the error\'s');
     assert.match(h.error.message, /onHeaders failed: boom/);
     assert.equal((await client.request({ path: '/fine' })).status, 200);
   } finally {
@@ -506,6 +509,7 @@ test('the server closing the socket mid-response rejects in-flight requests with
     const err = await pending;
     assert.ok(err instanceof ClientConnectionError, String(err));
     assert.equal(err.token, 'connection_lost');
+    assert.equal(err.code, undefined, 'a lost socket is not a protocol error');
   } finally {
     await peer.close();
     await client.close();
@@ -519,6 +523,7 @@ test('connect failures are ConnectError: refused port, bad URL scheme', async ()
   assert.ok(err instanceof ConnectError, String(err));
   assert.equal(err.token, 'connect_failed');
   assert.equal(err.retryable, true);
+  assert.equal(err.code, undefined, 'nothing was sent: no wire code');
   await client.close();
   assert.throws(() => new HTTP2Client('ftp://x'), (e: unknown) => e instanceof ConnectError && e.token === 'client_bad_scheme');
 });
@@ -573,6 +578,20 @@ test('close() is graceful: queued and in-flight requests finish, then GOAWAY and
   assert.equal(log.of('send', FrameType.GOAWAY).length, 1);
   const err = await client.request({ path: '/after' }).catch((e: unknown) => e);
   assert.ok(err instanceof ClientConnectionError && err.token === 'client_closed', String(err));
+  assert.equal(err.code, undefined);
+  // The handler API: the error says why, onClose still gets a code of its own.
+  let closeCode = -1;
+  const refused = client.send(
+    { path: '/after' },
+    new (class extends BaseResponseHandler {
+      override onClose(code: number): void {
+        closeCode = code;
+      }
+    })(),
+  );
+  await waitFor(() => closeCode >= 0, 'onClose of the request made after close()');
+  assert.equal(closeCode, ErrorCode.NO_ERROR);
+  assert.ok(refused.error instanceof ClientConnectionError && refused.error.token === 'client_closed' && refused.error.code === undefined, String(refused.error));
   await peer.close();
 });
 

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Connection } from '../../src/connection/index.js';
 import type { ConnectionEvent } from '../../src/connection/index.js';
-import { ErrorCode } from '../../src/errors.js';
+import { ConnectionError, ErrorCode, isProtocolError, UsageError } from '../../src/errors.js';
+import { FloodGuard } from '../../src/connection/flood-guard.js';
 import { CONNECTION_PREFACE, FrameType, FrameWriter } from '../../src/frame/index.js';
 import { HDDeflater } from '../../src/hpack/index.js';
 import { eventsOf, GET, ofType, post, ScriptedPeer } from './helpers/peer.js';
@@ -270,4 +271,31 @@ test('fuzz regression: a stream error that closes the last stream after the peer
   });
   assert.deepEqual(p.events.slice(-3).map((e) => e.type), ['streamReset', 'streamClosed', 'closed']);
   assert.equal(eventsOf(p.events, 'headers').length, 1);
+});
+
+test('an exception inside the core (a bug, not the peer) is GOAWAY INTERNAL_ERROR: a ConnectionError with a code, the original as its cause', () => {
+  // A stand-in for a bug: the part every PING goes through throws. A non-protocol H2Error has no
+  // wire code, so the core must pick INTERNAL_ERROR itself and keep the error's token.
+  const original = FloodGuard.prototype.controlFrame;
+  for (const thrown of [new UsageError('misused inside the core', 'some_usage'), new TypeError('x is undefined')]) {
+    const p = server({ role: 'server' });
+    FloodGuard.prototype.controlFrame = () => {
+      throw thrown;
+    };
+    try {
+      assert.doesNotThrow(() => p.send((w) => w.ping(Buffer.alloc(8), false)));
+    } finally {
+      FloodGuard.prototype.controlFrame = original;
+    }
+    const token = thrown instanceof UsageError ? 'some_usage' : 'internal_error';
+    const goaway = ofType(p.frames(), FrameType.GOAWAY)[0]!;
+    assert.equal(goaway.errorCode, ErrorCode.INTERNAL_ERROR);
+    assert.equal(goaway.debugData.toString(), token);
+    const { error } = eventsOf(p.events, 'connectionError')[0]!;
+    assert.ok(error instanceof ConnectionError);
+    assert.equal(error.code, ErrorCode.INTERNAL_ERROR);
+    assert.equal(error.token, token);
+    assert.equal(error.cause, thrown);
+    assert.equal(isProtocolError(error), true);
+  }
 });
