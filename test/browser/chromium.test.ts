@@ -85,6 +85,9 @@ async function loadAndCheckSite(context: BrowserContext, url: string, protocol: 
   const response = await page.goto(url, { waitUntil: 'load', timeout: BROWSER_LIMIT_MS });
   assert.ok(response !== null);
   assert.equal(response.status(), 200);
+  // The page is compressed on the fly (h2kit serve --compress is the default; Chromium asks for br).
+  const encoding = (await response.allHeaders())['content-encoding'];
+  assert.ok(encoding === 'br' || encoding === 'gzip', `the page came compressed (content-encoding: ${encoding})`);
   await page.waitForFunction(() => (globalThis as unknown as { document: { body: { dataset: Record<string, string> } } }).document.body.dataset.rendered === 'yes', null, { timeout: 10_000 });
 
   const entries = (await page.evaluate(`(() => {
