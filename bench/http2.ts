@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { commandExists, fmt, freePort, median, readCpuSeconds, roundOrder, sleep, stopChild, waitForPort } from './support.js';
+import { commandExists, fmt, freePort, median, readCpuSeconds, roundOrder, runH2load, sleep, stopChild, waitForPort } from './support.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..');
@@ -289,40 +289,6 @@ function startPeer(peer: PeerName, env: Environment, tls: boolean, app?: AppName
 
 // ---------------------------------------------------------------- h2load
 
-interface H2loadResult {
-  reqPerSec: number;
-  succeeded: number;
-  failed: number;
-  non2xx: number;
-  output: string;
-}
-
-function h2load(args: string[]): Promise<H2loadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('h2load', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => (output += t));
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (output += t));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const finished = /finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(output);
-      const requests = /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(output);
-      const status = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(output);
-      if (code !== 0 || finished === null || requests === null || status === null) {
-        reject(new Error(`h2load ${args.join(' ')} failed (exit ${code}):\n${output}`));
-        return;
-      }
-      resolve({
-        reqPerSec: Number(finished[1]),
-        succeeded: Number(requests[1]),
-        failed: Number(requests[2]) + Number(requests[3]) + Number(requests[4]),
-        non2xx: Number(status[2]) + Number(status[3]) + Number(status[4]),
-        output,
-      });
-    });
-  });
-}
-
 function url(server: RunningServer, tls: boolean, path: string): string {
   return `${tls ? 'https' : 'http'}://127.0.0.1:${server.port}${path}`;
 }
@@ -393,9 +359,9 @@ async function runThroughput(row: ThroughputRow, env: Environment, opts: Options
       const cpuRound: Partial<Record<PeerName, number>> = {};
       for (const server of roundOrder(servers, r)) {
         // A warm-up run by count, then the measured run: its request count and the server's CPU time cover the same span.
-        await h2load(['-t', '1', ...rowArgs(row, env), '-n', String(row.warmUp), url(server, row.tls, row.path)]);
+        await runH2load(['-t', '1', ...rowArgs(row, env), '-n', String(row.warmUp), url(server, row.tls, row.path)]);
         const cpuBefore = server.cpuSeconds();
-        const res = await h2load(['-t', '1', ...rowArgs(row, env), '-D', String(opts.duration), url(server, row.tls, row.path)]);
+        const res = await runH2load(['-t', '1', ...rowArgs(row, env), '-D', String(opts.duration), url(server, row.tls, row.path)]);
         if (res.failed > 0 || res.non2xx > 0) {
           throw new Error(`${row.key} on ${server.peer}: ${res.failed} failed and ${res.non2xx} non-2xx requests:\n${res.output}`);
         }
@@ -436,8 +402,8 @@ async function runLatency(row: LatencyRow, env: Environment, opts: Options, peer
         const log = join(env.dir, `latency-${server.peer.replace(':', '-')}.log`);
         rmSync(log, { force: true });
         // Warm up first (JIT), then measure at the fixed rate.
-        await h2load(['-t', '1', '-c', String(row.clients), '-m', '1', '-n', '2000', url(server, false, '/small')]);
-        const res = await h2load(['-t', '1', '-c', String(row.clients), '-m', '1', '--rps', String(row.rps), '-D', String(opts.duration + 1), '--log-file', log, url(server, false, '/small')]);
+        await runH2load(['-t', '1', '-c', String(row.clients), '-m', '1', '-n', '2000', url(server, false, '/small')]);
+        const res = await runH2load(['-t', '1', '-c', String(row.clients), '-m', '1', '--rps', String(row.rps), '-D', String(opts.duration + 1), '--log-file', log, url(server, false, '/small')]);
         if (res.failed > 0 || res.non2xx > 0) throw new Error(`latency on ${server.peer}: ${res.failed} failed and ${res.non2xx} non-2xx requests`);
         // --log-file: one line per request: start (us since epoch), status, duration (us).
         const durations = readFileSync(log, 'latin1')
@@ -469,7 +435,7 @@ async function measureMemory(peer: PeerName, env: Environment, opts: Options): P
   let holder: ChildProcess | null = null;
   try {
     // One short load first, so that every peer's code is loaded and warm before the baseline.
-    await h2load(['-t', '1', '-c', '10', '-n', '2000', '-m', '10', url(server, false, '/small')]);
+    await runH2load(['-t', '1', '-c', '10', '-n', '2000', '-m', '10', url(server, false, '/small')]);
     const base = await server.rss();
     holder = spawn(process.execPath, [join(REPO, 'dist', 'bench', 'http2-holder.js'), String(server.port), String(opts.connections)], { stdio: ['pipe', 'pipe', 'inherit'] });
     const reader = new LineReader(holder.stdout!);
@@ -588,8 +554,8 @@ async function profile(rowKey: string, env: Environment, opts: Options): Promise
   mkdirSync(dir, { recursive: true });
   const server = await startNodePeer('h2kit', env, row.tls, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `h2kit-${row.key}.cpuprofile`], row.app);
   try {
-    await h2load(['-t', '1', ...rowArgs(row, env), '-n', String(row.warmUp), url(server, row.tls, row.path)]);
-    const res = await h2load(['-t', '1', ...rowArgs(row, env), '-D', String(opts.duration), url(server, row.tls, row.path)]);
+    await runH2load(['-t', '1', ...rowArgs(row, env), '-n', String(row.warmUp), url(server, row.tls, row.path)]);
+    const res = await runH2load(['-t', '1', ...rowArgs(row, env), '-D', String(opts.duration), url(server, row.tls, row.path)]);
     process.stdout.write(res.output);
   } finally {
     await server.stop();

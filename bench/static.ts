@@ -18,7 +18,7 @@
  *   npm run bench -- static [--quick] [--rounds N] [--seconds S] [-n N] [--rows 1k-h2c,...]
  *                           [--peers h2kit,nghttpd,h2o,node] [--server [NAME=]PATH/dist/src/cli/main.js] [--verbose]
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http2 from 'node:http2';
@@ -27,7 +27,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startPeer, versionOf, type PeerSpec, type RunningPeer, type Site } from './servers/static-peers.js';
-import { commandExists, fmt, median, roundOrder } from './support.js';
+import { commandExists, fmt, median, roundOrder, runH2load } from './support.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -122,27 +122,13 @@ function url(peer: RunningPeer, row: Row): string {
 }
 
 /** `h2load -t 1 -c 10 -m 10 -n N URL`; its req/s. Anything but N whole 2xx responses throws. */
-function h2load(target: string, n: number, size: number): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const args = [...LOAD, '-n', String(n), target];
-    const child = spawn('h2load', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (out += t));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const rate = /finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(out);
-      const done = /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(out);
-      const status = /status codes: (\d+) 2xx/.exec(out);
-      const data = /\((\d+)\) data/.exec(out);
-      const whole = done !== null && Number(done[1]) === n && done[2] === '0' && done[3] === '0' && done[4] === '0';
-      if (code !== 0 || rate === null || !whole || status === null || Number(status[1]) !== n || data === null || Number(data[1]) !== n * size) {
-        reject(new Error(`h2load ${args.join(' ')}: not ${n} whole 2xx responses of ${size} bytes (exit ${code}):\n${out}`));
-      } else {
-        resolvePromise(Number(rate[1]));
-      }
-    });
-  });
+async function h2load(target: string, n: number, size: number): Promise<number> {
+  const args = [...LOAD, '-n', String(n), target];
+  const r = await runH2load(args);
+  if (r.succeeded !== n || r.failed !== 0 || r.ok2xx !== n || r.dataBytes !== n * size) {
+    throw new Error(`h2load ${args.join(' ')}: not ${n} whole 2xx responses of ${size} bytes:\n${r.output}`);
+  }
+  return r.reqPerSec;
 }
 
 /** One GET per file through node:http2's client: 200, no content-encoding, the file's bytes. */

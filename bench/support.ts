@@ -2,7 +2,7 @@
  * What the benches that run peers as child processes share (`http2.ts`, `client.ts`): finding
  * commands, ports and CPU time, stopping children, medians and number formatting.
  */
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
@@ -85,4 +85,49 @@ export function fmt(n: number): string {
   if (Math.abs(n) >= 100) return n.toFixed(0);
   if (Math.abs(n) >= 10) return n.toFixed(1);
   return n.toFixed(2);
+}
+
+/** What one h2load run reported: its rate, its request outcomes, its status classes and DATA bytes. */
+export interface H2loadResult {
+  reqPerSec: number;
+  succeeded: number;
+  /** Failed, errored and timed-out requests together. */
+  failed: number;
+  /** 2xx responses. */
+  ok2xx: number;
+  /** 3xx, 4xx and 5xx responses. */
+  non2xx: number;
+  /** Response body octets (h2load's "(N) data"). */
+  dataBytes: number;
+  output: string;
+}
+
+/** Runs `h2load ARGS` and parses its summary; rejects when it fails or prints no summary. */
+export function runH2load(args: string[]): Promise<H2loadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('h2load', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.setEncoding('utf8').on('data', (t: string) => (output += t));
+    child.stderr!.setEncoding('utf8').on('data', (t: string) => (output += t));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const finished = /finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(output);
+      const requests = /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(output);
+      const status = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(output);
+      const data = /\((\d+)\) data/.exec(output);
+      if (code !== 0 || finished === null || requests === null || status === null) {
+        reject(new Error(`h2load ${args.join(' ')} failed (exit ${code}):\n${output}`));
+        return;
+      }
+      resolve({
+        reqPerSec: Number(finished[1]),
+        succeeded: Number(requests[1]),
+        failed: Number(requests[2]) + Number(requests[3]) + Number(requests[4]),
+        ok2xx: Number(status[1]),
+        non2xx: Number(status[2]) + Number(status[3]) + Number(status[4]),
+        dataBytes: data === null ? -1 : Number(data[1]),
+        output,
+      });
+    });
+  });
 }

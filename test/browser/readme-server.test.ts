@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import ts from 'typescript';
+import { freePort } from '../helpers/ports.js';
 import { REPO_ROOT, repoPath } from '../helpers/paths.js';
 import { makeTestCert } from '../server/support.js';
 
@@ -32,16 +33,6 @@ function firstTsBlock(heading: string): string {
   return block[1]!;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves once `port` accepts a connection; rejects if the child exits first or after 30 s. */
 function untilListening(child: ChildProcess, port: number, output: () => string): Promise<void> {

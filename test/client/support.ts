@@ -15,6 +15,7 @@ import type { Frame } from '../../src/frame/types.js';
 import type { FrameDirection, TraceEvent } from '../../src/frame/trace.js';
 import type { HeaderList } from '../../src/connection/index.js';
 import { FrameType } from '../../src/frame/constants.js';
+import { freePort } from '../helpers/ports.js';
 
 export { makeTestCert } from '../server/support.js';
 
@@ -200,13 +201,7 @@ export async function startNodeServer(
 }
 
 /** A TCP port that was free a moment ago (for servers that cannot bind port 0 and report it, like nghttpd). */
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
+export { freePort };
 
 export function hasCommand(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;

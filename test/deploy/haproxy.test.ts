@@ -16,7 +16,7 @@ import { repoPath } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
 import { findCommand, missingCommand } from './helpers/tools.js';
 import { makeCertificate } from './helpers/tls.js';
-import { freePort } from './helpers/ports.js';
+import { freePort } from '../helpers/ports.js';
 import { startProcess, runToExit, type ManagedProcess } from './helpers/process.js';
 import { startH2kitBackend, type Backend } from './helpers/backends.js';
 import { haproxyConfig } from './helpers/configs.js';

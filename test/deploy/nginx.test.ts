@@ -19,7 +19,7 @@ import { repoPath } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
 import { findCommand, missingCommand } from './helpers/tools.js';
 import { makeCertificate } from './helpers/tls.js';
-import { freePorts, waitForPort } from './helpers/ports.js';
+import { freePorts, waitForPort } from '../helpers/ports.js';
 import { startProcess, runToExit, type ManagedProcess } from './helpers/process.js';
 import { startH2kitBackend, type Backend } from './helpers/backends.js';
 import { nginxConfig } from './helpers/configs.js';

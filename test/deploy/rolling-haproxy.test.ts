@@ -17,7 +17,7 @@ import { makeSite, startServe, type ServeProcess } from '../cli-serve/support.js
 import { waitFor } from '../helpers/wait.js';
 import { haproxyConfig } from './helpers/configs.js';
 import { parseH2loadOutput, type H2loadResult } from './helpers/h2load.js';
-import { freePort } from './helpers/ports.js';
+import { freePort } from '../helpers/ports.js';
 import { startProcess, type ManagedProcess } from './helpers/process.js';
 import { makeCertificate } from './helpers/tls.js';
 import { findCommand, missingCommand } from './helpers/tools.js';

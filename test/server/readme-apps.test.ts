@@ -11,8 +11,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import http2 from 'node:http2';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../helpers/ports.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 function section(readme: string, heading: string): string {
@@ -26,16 +26,6 @@ function section(readme: string, heading: string): string {
 const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
 const blocks = [...section(readme, 'Running Node apps').matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const children: ChildProcess[] = [];
 after(() => {

@@ -9,7 +9,7 @@
  * handler, on top of the `t.after(() => p.stop())` each test registers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { waitForPort } from './ports.js';
+import { waitForPort } from '../../helpers/ports.js';
 
 export interface StartProcessOptions {
   /** Ready once a line of stdout or stderr matches (the match is kept in `ready`). */

@@ -1,5 +1,5 @@
 /**
- * Ports on loopback: a free one to write into a proxy's config, and waiting until one answers.
+ * Ports on loopback: a free one (for a config file, or a program that takes a fixed port), and waiting until one answers.
  */
 import net from 'node:net';
 
