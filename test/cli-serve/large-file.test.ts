@@ -1,5 +1,5 @@
 /**
- * A 100 MiB file served with flat memory: the file is streamed (64 KiB reads pulled only as
+ * A 100 MiB file served with flat memory: the file is streamed (reads of up to 256 KiB, pulled only as
  * flow control and the socket allow), never read whole. The file is sparse (truncate: no disk
  * space used) in a temp folder, deleted afterwards. The server's RSS is sampled from /proc
  * while node:http2 downloads it; the growth must stay far below the file's size.
@@ -17,7 +17,7 @@ import { pingRoundTrip, waitFor } from '../helpers/wait.js';
 const SIZE = 100 * 1024 * 1024;
 /**
  * "Well under the file size". What growth there is, is garbage awaiting V8's next collection:
- * each 64 KiB read is a new Buffer whose memory lives outside the JS heap, and V8 collects it
+ * each read is a new Buffer whose memory lives outside the JS heap, and V8 collects it
  * when that external memory has grown by some tens of MiB. Measured: about 29-33 MiB here, the
  * same for a 400 MiB file, so it does not scale with the file. Reading the file whole would
  * grow RSS by the file's 100 MiB at least. Half the file is the line a regression crosses.
