@@ -1,5 +1,6 @@
 /** What the Node bench servers (`h2kit.ts`, `node-http2.ts`) share: bodies, TLS files, the control channel. */
 import { readFileSync } from 'node:fs';
+import http2 from 'node:http2';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -30,4 +31,21 @@ export function serveControl(port: number): void {
   });
   // The parent going away (stdin closed) ends the child too.
   lines.on('close', () => process.exit(0));
+}
+
+/**
+ * A node:http2 server (TLS with `--tls DIR` in `argv`, else h2c) on a free loopback port, with the
+ * bench's settings (100 concurrent streams, as every server in the bench), `onStream` for each
+ * stream, and its port announced by `serveControl`.
+ */
+export function serveNodeHttp2(argv: string[], onStream: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void): void {
+  const tls = tlsFiles(argv);
+  const settings = { maxConcurrentStreams: 100 };
+  const server = tls === null ? http2.createServer({ settings }) : http2.createSecureServer({ ...tls, settings });
+  server.on('stream', onStream);
+  server.on('sessionError', () => {});
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    serveControl(typeof address === 'object' && address !== null ? address.port : 0);
+  });
 }

@@ -7,7 +7,7 @@
  * Routes, output and the stdin `gc` line: as in `h2kit.ts`.
  */
 import http2 from 'node:http2';
-import { LARGE_BODY, SMALL_BODY, serveControl, tlsFiles } from './common.js';
+import { LARGE_BODY, SMALL_BODY, serveNodeHttp2 } from './common.js';
 
 const SMALL_HEADERS = { ':status': 200, 'content-type': 'text/plain', 'content-length': SMALL_BODY.length };
 const LARGE_HEADERS = { ':status': 200, 'content-type': 'text/plain', 'content-length': LARGE_BODY.length };
@@ -36,12 +36,4 @@ function onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHe
   }
 }
 
-const tls = tlsFiles(process.argv.slice(2));
-const settings = { maxConcurrentStreams: 100 };
-const server = tls === null ? http2.createServer({ settings }) : http2.createSecureServer({ ...tls, settings });
-server.on('stream', onStream);
-server.on('sessionError', () => {});
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  serveControl(typeof address === 'object' && address !== null ? address.port : 0);
-});
+serveNodeHttp2(process.argv.slice(2), onStream);

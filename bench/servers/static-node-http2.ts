@@ -9,7 +9,7 @@
  */
 import http2 from 'node:http2';
 import { extname, join, normalize, sep } from 'node:path';
-import { serveControl, tlsFiles } from './common.js';
+import { serveNodeHttp2 } from './common.js';
 
 // The bench serves three files; a content-type per extension it uses is all a fair row needs.
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.bin': 'application/octet-stream' };
@@ -46,12 +46,4 @@ function onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHe
   stream.respondWithFile(join(root!, rel), { 'content-type': type }, { onError: () => notFound(stream) });
 }
 
-const tls = tlsFiles(argv);
-const settings = { maxConcurrentStreams: 100 };
-const server = tls === null ? http2.createServer({ settings }) : http2.createSecureServer({ ...tls, settings });
-server.on('stream', onStream);
-server.on('sessionError', () => {});
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  serveControl(typeof address === 'object' && address !== null ? address.port : 0);
-});
+serveNodeHttp2(argv, onStream);
