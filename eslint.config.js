@@ -21,4 +21,17 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
+  // The command line is its own package (@h2kit/cli): it uses the library through the entry
+  // points users have (h2kit, h2kit/hpack, h2kit/connection), never a relative path out of src/cli.
+  ...[
+    { files: ['src/cli/*.ts'], group: ['../*'] },
+    { files: ['src/cli/*/*.ts'], group: ['../../*'] },
+  ].map(({ files, group }) => ({
+    files,
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group, message: "src/cli is the @h2kit/cli package: import the library as 'h2kit', 'h2kit/hpack' or 'h2kit/connection'." }],
+      }],
+    },
+  })),
 );

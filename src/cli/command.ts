@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { UsageError } from '../errors.js';
+import { UsageError } from 'h2kit';
 
 /** The streams a command reads and writes. */
 export interface CliIO {

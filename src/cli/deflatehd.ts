@@ -7,7 +7,7 @@
  * force from that case on: when it differs from the size in force, the deflater is told before
  * that case, so the block starts with the dynamic table size update(s) RFC 7541 section 4.2 asks for.
  */
-import { DEFAULT_HEADER_TABLE_SIZE, DEFLATE_MAX_HEADER_TABLE_SIZE, HDDeflater } from '../hpack/index.js';
+import { DEFAULT_HEADER_TABLE_SIZE, DEFLATE_MAX_HEADER_TABLE_SIZE, HDDeflater } from 'h2kit/hpack';
 import { type CliCommand, type CliIO, parseCommandLine, helpOrExtraFiles, parseSize } from './command.js';
 import {
   type StoryCase,

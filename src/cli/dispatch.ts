@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { H2Error } from '../errors.js';
+import { H2Error } from 'h2kit';
 import { type CliCommand, type CliIO, CliInputError, CliUsageError, usageErrorOf } from './command.js';
 import { deflatehd } from './deflatehd.js';
 import { inflatehd } from './inflatehd.js';

@@ -11,8 +11,7 @@
  * the server and the client produce through their `onFrame` option.
  */
 import { performance } from 'node:perf_hooks';
-import { errorCodeName } from '../errors.js';
-import { FrameFlags, FrameType, typeName, type Frame, type TraceEvent } from '../frame/index.js';
+import { errorCodeName, FrameFlags, FrameType, frameTypeName, type Frame, type TraceEvent } from 'h2kit';
 
 const SETTING_NAMES: Record<number, string> = {
   1: 'SETTINGS_HEADER_TABLE_SIZE',
@@ -30,7 +29,7 @@ export function formatTraceEvent(event: TraceEvent): string {
   const label = event.direction;
   if (event.preface === true) return `${label} connection preface\n`;
   const { type, flags } = event;
-  let line = `${label} ${typeName(type)} frame <length=${event.length}, flags=0x${flags.toString(16).padStart(2, '0')}, stream_id=${event.streamId}>`;
+  let line = `${label} ${frameTypeName(type)} frame <length=${event.length}, flags=0x${flags.toString(16).padStart(2, '0')}, stream_id=${event.streamId}>`;
   const flagText = flagNames(type, flags);
   if (flagText.length > 0) line += ` ; ${flagText.join(' | ')}`;
   if (event.error !== undefined && event.frame === null) return `${line} (invalid: ${messageOf(event.error)})\n`;

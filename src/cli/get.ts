@@ -16,11 +16,7 @@ import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect } from 'node:tls';
-import { HTTP2Client } from '../client/client.js';
-import type { TraceEvent } from '../frame/trace.js';
-import { BaseResponseHandler, type PushPromise } from '../client/response-handler.js';
-import type { HeaderList } from '../connection/index.js';
-import { H2Error } from '../errors.js';
+import { BaseResponseHandler, H2Error, HTTP2Client, type HeaderList, type PushPromise, type TraceEvent } from 'h2kit';
 import { type CliCommand, type CliIO, parseCommandLine, CliInputError, CliUsageError, fileProblem, parseSize } from './command.js';
 import { frameWriter } from './frame-format.js';
 

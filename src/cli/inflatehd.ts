@@ -7,7 +7,7 @@
  * the SETTINGS_HEADER_TABLE_SIZE we advertise from that case on: the inflater's maximum changes
  * before that case. Names and values are written as UTF-8 text.
  */
-import { DEFAULT_HEADER_TABLE_SIZE, HDInflater } from '../hpack/index.js';
+import { DEFAULT_HEADER_TABLE_SIZE, HDInflater } from 'h2kit/hpack';
 import { type CliCommand, type CliIO, parseCommandLine, helpOrExtraFiles, parseSize } from './command.js';
 import { type StoryCase, type StoryCaseJson, StoryCaseError, StoryFormatError, TableSizeInForce, recodeStory, tableDumper } from './story.js';
 

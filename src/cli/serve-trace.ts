@@ -7,8 +7,7 @@
  *             :path: /
  *   [id=1] [  0.003] send DATA frame <length=712, flags=0x01, stream_id=1> ; END_STREAM
  */
-import type { TraceEvent } from '../frame/index.js';
-import type { ConnectionInfo } from '../server/index.js';
+import type { ConnectionInfo, TraceEvent } from 'h2kit';
 import { frameWriter } from './frame-format.js';
 
 /** The server's `onFrame` option for `-v`: every connection traced from its first byte, its times counted from its start (as nghttp's). */

@@ -17,7 +17,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { createSecureContext } from 'node:tls';
-import { HTTP2Server, setFileBodyLimits } from '../server/index.js';
+import { HTTP2Server, setFileBodyLimits } from 'h2kit';
 import { type CliCommand, type CliIO, parseCommandLine, CliInputError, CliUsageError, parsePort } from './command.js';
 import { servePrimary, untilSignal, WORKER_ENV, type WorkerMessage } from './serve-cluster.js';
 import { traceServerFrames } from './serve-trace.js';

@@ -11,8 +11,8 @@
  * Parsing validates the whole shape up front, so the commands fail with one line naming the
  * case and the field rather than halfway through their output.
  */
-import { H2Error, UsageError } from '../errors.js';
-import { DEFAULT_HEADER_TABLE_SIZE, printHdTable, type HDTableEntry } from '../hpack/index.js';
+import { H2Error, UsageError } from 'h2kit';
+import { DEFAULT_HEADER_TABLE_SIZE, printHdTable, type HDTableEntry } from 'h2kit/hpack';
 import { type CliIO, readInput } from './command.js';
 
 /** A story file as JSON: `cases` plus whatever else the producer wrote (`description`, `context`). */

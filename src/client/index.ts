@@ -14,4 +14,7 @@ export {
 } from './errors.js';
 export { FrameTracer, type FrameObserver, type FrameDirection, type TraceEvent, type HeaderList } from '../frame/trace.js';
 export type * from '../frame/types.js';
+// The wire constants a TraceEvent's frame is read with (`frame.type === FrameType.DATA`).
+export { FrameType, FrameFlags, UNKNOWN_FRAME } from '../frame/constants.js';
+export { frameTypeName } from '../frame/decoder.js';
 export { targetOf, type Target } from './transport.js';

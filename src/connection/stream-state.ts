@@ -40,7 +40,7 @@
  * that state names (`receiveError`).
  */
 import { ConnectionError, ErrorCode, H2Error, StreamError } from '../errors.js';
-import { typeName } from '../frame/decoder.js';
+import { frameTypeName } from '../frame/decoder.js';
 
 export const StreamState = {
   IDLE: 0,
@@ -198,7 +198,7 @@ export function receiveErrorKind(state: StreamState): ReceiveErrorKind {
 
 /** The error RFC 9113 section 5.1 names for a frame of `type` on stream `id`, whose `state` does not allow it. */
 export function receiveError(id: number, state: StreamState, type: number): H2Error {
-  const message = `${typeName(type)} on stream ${id} in state ${STREAM_STATE_NAMES[state]}`;
+  const message = `${frameTypeName(type)} on stream ${id} in state ${STREAM_STATE_NAMES[state]}`;
   if (receiveErrorKind(state) === ReceiveErrorKind.STREAM_CLOSED) {
     return new StreamError(id, message, ErrorCode.STREAM_CLOSED, 'frame_on_half_closed_stream');
   }

@@ -10,7 +10,7 @@
  */
 import { ConnectionError, ErrorCode, StreamError } from '../errors.js';
 import { FrameType } from '../frame/constants.js';
-import { typeName } from '../frame/decoder.js';
+import { frameTypeName } from '../frame/decoder.js';
 import { ClosedStreams } from './closed-streams.js';
 import type { Settings } from './settings.js';
 import type { Stream } from './stream.js';
@@ -165,17 +165,17 @@ export class StreamStore {
    */
   checkLateFrame(id: number, type: number): void {
     if (this.isIdle(id)) {
-      throw new ConnectionError(`${typeName(type)} on idle stream ${id}`, ErrorCode.PROTOCOL_ERROR, 'frame_on_idle_stream');
+      throw new ConnectionError(`${frameTypeName(type)} on idle stream ${id}`, ErrorCode.PROTOCOL_ERROR, 'frame_on_idle_stream');
     }
     const cause = this.closed.get(id);
     if (cause === CloseCause.LOCAL_RESET) return;
     if (cause === CloseCause.NORMAL) {
-      throw new ConnectionError(`${typeName(type)} on stream ${id} after it ended`, ErrorCode.STREAM_CLOSED, 'frame_on_closed_stream');
+      throw new ConnectionError(`${frameTypeName(type)} on stream ${id} after it ended`, ErrorCode.STREAM_CLOSED, 'frame_on_closed_stream');
     }
     if (cause === -1 && type === FrameType.HEADERS) {
       // A stream closed so long ago that we forgot it is just as wrong here as one never opened.
       throw new ConnectionError(`HEADERS on stream ${id}, below the highest stream id already used`, ErrorCode.PROTOCOL_ERROR, 'stream_id_not_increasing');
     }
-    throw new StreamError(id, `${typeName(type)} on closed stream ${id}`, ErrorCode.STREAM_CLOSED, 'frame_on_closed_stream');
+    throw new StreamError(id, `${frameTypeName(type)} on closed stream ${id}`, ErrorCode.STREAM_CLOSED, 'frame_on_closed_stream');
   }
 }

@@ -155,7 +155,7 @@ export class FrameDecoder {
       case FrameType.PUSH_PROMISE:
       case FrameType.CONTINUATION:
         if (streamId === 0) {
-          throw connectionError(ErrorCode.PROTOCOL_ERROR, `frame_${typeToken(type)}_zero_stream`, `${typeName(type)} frame on stream 0`);
+          throw connectionError(ErrorCode.PROTOCOL_ERROR, `frame_${typeToken(type)}_zero_stream`, `${frameTypeName(type)} frame on stream 0`);
         }
         break;
       case FrameType.SETTINGS:
@@ -165,7 +165,7 @@ export class FrameDecoder {
           throw connectionError(
             ErrorCode.PROTOCOL_ERROR,
             `frame_${typeToken(type)}_nonzero_stream`,
-            `${typeName(type)} frame on stream ${streamId}, must be stream 0`,
+            `${frameTypeName(type)} frame on stream ${streamId}, must be stream 0`,
           );
         }
         break;
@@ -351,7 +351,7 @@ function unpad(payload: Buffer, type: number, start: number): Buffer {
     throw connectionError(
       ErrorCode.PROTOCOL_ERROR,
       `frame_${typeToken(type)}_pad_too_long`,
-      `${typeName(type)} frame Pad Length ${padLength} leaves no room in a payload of ${payload.length} octets`,
+      `${frameTypeName(type)} frame Pad Length ${padLength} leaves no room in a payload of ${payload.length} octets`,
     );
   }
   return payload.subarray(start, payload.length - padLength);
@@ -366,7 +366,7 @@ function badLength(type: number, length: number, rule: string, token?: string): 
   return connectionError(
     ErrorCode.FRAME_SIZE_ERROR,
     token ?? `frame_${typeToken(type)}_bad_length`,
-    `${typeName(type)} frame length ${length}, must ${rule}`,
+    `${frameTypeName(type)} frame length ${length}, must ${rule}`,
   );
 }
 
@@ -384,10 +384,10 @@ const TYPE_NAMES = [
 ];
 
 /** The RFC name of a frame type code (`UNKNOWN_0x..` otherwise). */
-export function typeName(type: number): string {
+export function frameTypeName(type: number): string {
   return TYPE_NAMES[type] ?? `UNKNOWN_0x${type.toString(16)}`;
 }
 
 function typeToken(type: number): string {
-  return typeName(type).toLowerCase().replace('_', '');
+  return frameTypeName(type).toLowerCase().replace('_', '');
 }

@@ -26,7 +26,7 @@
 import { EMPTY_BUFFER } from '../buffer-pool.js';
 import { ConnectionError, ErrorCode } from '../errors.js';
 import { FrameType, UNKNOWN_FRAME } from './constants.js';
-import { typeName } from './decoder.js';
+import { frameTypeName } from './decoder.js';
 import type { Frame } from './types.js';
 
 export interface HeaderBlockJoinerOptions {
@@ -94,7 +94,7 @@ export class HeaderBlockJoiner {
   check(type: number, streamId: number): void {
     if (!this.inProgress || (type === FrameType.CONTINUATION && streamId === this.streamId)) return;
     throw new ConnectionError(
-      `expected CONTINUATION on stream ${this.streamId}, got ${typeName(type)} on stream ${streamId}`,
+      `expected CONTINUATION on stream ${this.streamId}, got ${frameTypeName(type)} on stream ${streamId}`,
       ErrorCode.PROTOCOL_ERROR,
       'continuation_expected',
     );

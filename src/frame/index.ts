@@ -3,7 +3,7 @@ export * from './constants.js';
 export type * from './types.js';
 export { writeFrameHeader, readFrameHeader, readFrameLength, readStreamId } from './header.js';
 export type { FrameHeader } from './header.js';
-export { FrameDecoder, typeName } from './decoder.js';
+export { FrameDecoder, frameTypeName } from './decoder.js';
 export type { FrameDecoderOptions } from './decoder.js';
 export { FrameWriter } from './writer.js';
 export { checkSettingValue } from './settings.js';

@@ -9,7 +9,12 @@
  *     and a CommonJS (.cts) file against the package's own .d.ts.
  * It also checks what the tarball ships: only dist/src, src (what the source maps name),
  * package.json, README.md, LICENSE and SECURITY.md; every map's sources inside it; every
- * relative README link inside it; every `exports` and `bin` target inside it.
+ * relative README link inside it; every `exports` target inside it; and that a library install
+ * pulls nothing but h2kit and the types it brings.
+ *
+ * The command line's package (`packages/cli`, `@h2kit/cli`) is packed too (its prepack builds
+ * it) and installed with the library tarball into a fifth app, whose `h2kit` executable then
+ * serves a folder over TLS with its development CA and fetches from it with `h2kit get --cacert`.
  *
  * `npm run test:package` (run by .ci/run; not in `npm test`: it installs from the registry and
  * takes about a minute). Installs use `--prefer-offline`; with the registry unreachable they
@@ -20,7 +25,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, posix, relative } from 'node:path';
+import { dirname, join, posix, relative } from 'node:path';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 const INSTALL_TIMEOUT_MS = 150_000;
@@ -56,6 +61,12 @@ function run(cmd: string, args: string[], cwd: string, timeoutMs: number): Promi
       resolve({ code, stdout, stderr: code === null ? `${stderr}\n(killed after ${timeoutMs} ms)` : stderr });
     });
   });
+}
+
+/** The tarball's path and its sorted file list, from `npm pack --json` (build output may precede the JSON). */
+function packed(pack: RunResult): [string, string[]] {
+  const info = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('\n[') + 1)) as { filename: string; files: { path: string }[] }[];
+  return [join(work, info[0]!.filename), info[0]!.files.map((f) => f.path).sort()];
 }
 
 function explain(what: string, r: RunResult): string {
@@ -207,11 +218,17 @@ const APPS: App[] = [
   ),
 ];
 
+/** The command line's app: both tarballs installed, its `h2kit` executable run (see the last tests). */
+const SITE_PAGE = '<!doctype html><title>h2kit cli</title><p>served by @h2kit/cli</p>\n';
+const CLI_APP: App = { name: 'cli', extra: [], files: { 'site/index.html': SITE_PAGE }, programs: [] };
+
 // ---- pack and install, once ----------------------------------------------------------------
 
 let work = '';
 let tarball = '';
 let packedFiles: string[] = [];
+let cliTarball = '';
+let cliPackedFiles: string[] = [];
 let copy = '';
 let skipInstalls: string | null = null;
 const timings: string[] = [];
@@ -234,23 +251,30 @@ before(
     timings.push(`npm pack (build included) ${((performance.now() - start) / 1000).toFixed(1)} s`);
     assert.equal(pack.code, 0, explain('npm pack', pack));
     // npm prints the prepare script's output before the JSON on stdout: take from the first '['.
-    const info = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('\n[') + 1)) as { filename: string; files: { path: string }[] }[];
-    tarball = join(work, info[0]!.filename);
-    packedFiles = info[0]!.files.map((f) => f.path).sort();
+    [tarball, packedFiles] = packed(pack);
+    start = performance.now();
+    const cliPack = await run('npm', ['pack', '--json', '--pack-destination', work], join(copy, 'packages', 'cli'), INSTALL_TIMEOUT_MS);
+    timings.push(`npm pack of packages/cli (builds included) ${((performance.now() - start) / 1000).toFixed(1)} s`);
+    assert.equal(cliPack.code, 0, explain('npm pack (packages/cli)', cliPack));
+    [cliTarball, cliPackedFiles] = packed(cliPack);
 
     // Is the registry there? If not, installs may still succeed from the npm cache (--offline).
     const ping = await run('npm', ['ping', '--fetch-retries=0', '--fetch-timeout=15000'], work, 30_000);
     const mode = ping.code === 0 ? '--prefer-offline' : '--offline';
     start = performance.now();
     await Promise.all(
-      APPS.map(async (app) => {
+      [...APPS, CLI_APP].map(async (app) => {
         const dir = join(work, app.name);
         mkdirSync(dir);
         const type = app.name === 'cjs' ? 'commonjs' : 'module';
         writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `h2kit-${app.name}-app`, private: true, type }, null, 2));
-        for (const [file, text] of Object.entries(app.files)) writeFileSync(join(dir, file), text);
+        for (const [file, text] of Object.entries(app.files)) {
+          mkdirSync(dirname(join(dir, file)), { recursive: true });
+          writeFileSync(join(dir, file), text);
+        }
         // --ignore-scripts: the package must work with no install script run (npm 11 blocks them by default).
-        const r = await run('npm', ['install', mode, '--ignore-scripts', '--no-audit', '--no-fund', tarball, ...app.extra], dir, INSTALL_TIMEOUT_MS);
+        const tarballs = app.name === 'cli' ? [tarball, cliTarball] : [tarball];
+        const r = await run('npm', ['install', mode, '--ignore-scripts', '--no-audit', '--no-fund', ...tarballs, ...app.extra], dir, INSTALL_TIMEOUT_MS);
         installs.set(app.name, r);
         if (r.code === 0 && app.typescript !== undefined) {
           const tsc = join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -261,7 +285,7 @@ before(
         }
       }),
     );
-    timings.push(`4 npm installs and 2 tsc runs (in parallel, ${mode}) ${((performance.now() - start) / 1000).toFixed(1)} s`);
+    timings.push(`5 npm installs and 2 tsc runs (in parallel, ${mode}) ${((performance.now() - start) / 1000).toFixed(1)} s`);
     const failed = [...installs.entries()].filter(([, r]) => r.code !== 0);
     if (failed.length > 0 && ping.code !== 0) {
       skipInstalls = `the npm registry is unreachable (npm ping: ${ping.stderr.trim().split('\n').pop() ?? ping.code}) and the npm cache lacks what the apps need`;
@@ -323,11 +347,13 @@ for (const app of APPS) {
     const install = installs.get(app.name)!;
     assert.equal(install.code, 0, explain(`npm install in the ${app.name} app`, install));
     if (app.name === 'esm') {
-      // What a library install pulls, for the record (the CLI's certificate stack included).
+      // A library install pulls h2kit and the types its .d.ts name, nothing the command line uses.
       const ls = await run('npm', ['ls', '--all', '--parseable'], dir, RUN_TIMEOUT_MS);
       const packages = ls.stdout.split('\n').filter((l) => l.includes('node_modules'));
-      const names = packages.map((l) => l.slice(l.lastIndexOf('node_modules') + 13));
+      const names = packages.map((l) => l.slice(l.lastIndexOf('node_modules') + 13)).sort();
       t.diagnostic(`a library install pulls ${packages.length} packages, h2kit included: ${names.join(', ')}`);
+      const extra = names.filter((n) => n !== 'h2kit' && !n.startsWith('@types/') && n !== 'undici-types');
+      assert.deepEqual(extra, [], 'a library install pulls only h2kit, @types/node and what that needs');
     }
     if (app.typescript !== undefined) {
       const { version, compile, seconds } = compiles.get(app.name)!;
@@ -355,4 +381,74 @@ test('the apps installed the packed tarball', (t) => {
     readFileSync(join(installed, 'dist/src/index.d.ts'), 'utf8'),
     readFileSync(join(copy, 'dist/src/index.d.ts'), 'utf8'),
   );
+});
+
+// ---- the command line's package -------------------------------------------------------------
+
+test('npm pack of packages/cli ships the built command (maps carry their sources), README and LICENSE', () => {
+  const allowed = /^(package\.json|README\.md|LICENSE|dist\/.+\.js(\.map)?)$/;
+  assert.deepEqual(cliPackedFiles.filter((f) => !allowed.test(f)), [], 'files outside dist/*.js(.map), package.json, README.md, LICENSE');
+  const pkg = JSON.parse(readFileSync(join(copy, 'packages', 'cli', 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  for (const target of Object.values(pkg.bin)) assert.ok(cliPackedFiles.includes(posix.normalize(target)), `bin ${target} is shipped`);
+  for (const f of ['dist/main.js', 'dist/serve.js', 'dist/static/site.js', 'LICENSE', 'README.md']) assert.ok(cliPackedFiles.includes(f), `${f} is in the tarball`);
+  const maps = cliPackedFiles.filter((f) => f.endsWith('.map'));
+  assert.ok(maps.length > 10);
+  for (const f of maps) {
+    const map = JSON.parse(readFileSync(join(copy, 'packages', 'cli', f), 'utf8')) as { sources: string[]; sourcesContent?: unknown[] };
+    assert.equal(map.sourcesContent?.length, map.sources.length, `${f} carries its sources`);
+  }
+});
+
+/** Starts a long-running command; resolves with the first stdout line matching `ready`. */
+function start(cmd: string, args: string[], cwd: string, ready: RegExp): Promise<{ child: ReturnType<typeof spawn>; match: RegExpMatchArray; output: () => string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const output = (): string => out;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} ${args.join(' ')}: no line matching ${ready} in ${RUN_TIMEOUT_MS} ms\n${out}`));
+    }, RUN_TIMEOUT_MS);
+    const onData = (s: string): void => {
+      out += s;
+      const match = ready.exec(out);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve({ child, match, output });
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', onData);
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${cmd} exited ${code} before it was ready\n${out}`));
+    });
+  });
+}
+
+test('cli app: the installed h2kit serves a folder over TLS with its development CA, and h2kit get trusts it', async (t) => {
+  if (skipInstalls !== null) return t.skip(skipInstalls);
+  const dir = join(work, 'cli');
+  const install = installs.get('cli')!;
+  assert.equal(install.code, 0, explain('npm install of both tarballs in the cli app', install));
+  const h2kit = join(dir, 'node_modules', '.bin', 'h2kit');
+
+  const version = await run(h2kit, ['--version'], dir, RUN_TIMEOUT_MS);
+  assert.equal(version.code, 0, explain('h2kit --version', version));
+  const cliVersion = (JSON.parse(readFileSync(join(copy, 'packages', 'cli', 'package.json'), 'utf8')) as { version: string }).version;
+  assert.equal(version.stdout.trim(), `h2kit ${cliVersion}`);
+
+  const serve = await start(h2kit, ['serve', 'site', '--host', '127.0.0.1', '--port', '0', '--cert-dir', 'certs'], dir, /open (https:\/\/\S+)\n/);
+  try {
+    const url = serve.match[1]!;
+    const get = await run(h2kit, ['get', '--cacert', join(dir, 'certs', 'ca.pem'), url], dir, RUN_TIMEOUT_MS);
+    assert.equal(get.code, 0, explain(`h2kit get ${url}`, get) + `\n--- serve\n${serve.output()}`);
+    assert.equal(get.stdout, SITE_PAGE);
+    assert.match(get.stderr, /content-type: text\/html; charset=utf-8/i);
+  } finally {
+    const exited = new Promise<number | null>((resolve) => serve.child.once('exit', (code) => resolve(code)));
+    serve.child.kill('SIGTERM');
+    assert.equal(await exited, 0, `h2kit serve exits 0 on SIGTERM\n${serve.output()}`);
+  }
 });

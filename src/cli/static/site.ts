@@ -23,8 +23,7 @@
  * only when the stream may send, read at most a window's worth at a time, their descriptor capped
  * per connection and per process and closed while the stream stalls.
  */
-import { BaseRequestHandler, fileBody, type FileBody, type RequestHandlerClass } from '../../server/index.js';
-import type { HandlerSession } from '../../server/index.js';
+import { BaseRequestHandler, fileBody, type FileBody, type HandlerSession, type RequestHandlerClass } from 'h2kit';
 import { chooseCoding, codingWeightsOf, type Coding, type CodingWeights } from './accept-encoding.js';
 import { CachePolicy } from './cache-policy.js';
 import { ifRangeAllows, isNotModified, parseRange } from './conditional.js';

@@ -16,7 +16,7 @@
 import net from 'node:net';
 import assert from 'node:assert/strict';
 import { errorCodeName } from '../../../src/errors.js';
-import { CONNECTION_PREFACE, FrameDecoder, FrameFlags, FrameType, FrameWriter, HeaderBlockJoiner, typeName } from '../../../src/frame/index.js';
+import { CONNECTION_PREFACE, FrameDecoder, FrameFlags, FrameType, FrameWriter, HeaderBlockJoiner, frameTypeName } from '../../../src/frame/index.js';
 import type { Frame, PrioritySpec } from '../../../src/frame/index.js';
 import { HDDeflater, HDInflater } from '../../../src/hpack/index.js';
 
@@ -362,7 +362,7 @@ export class TestClient {
 
   /** The next frame of `type` (on `streamId` if given); GOAWAY and RST_STREAM met on the way fail, other frames are skipped. */
   async expectFrame(type: number, streamId?: number, timeout?: number): Promise<Received> {
-    const what = `${typeName(type)}${streamId === undefined ? '' : ` on stream ${streamId}`}`;
+    const what = `${frameTypeName(type)}${streamId === undefined ? '' : ` on stream ${streamId}`}`;
     return this.waitFor(
       what,
       (f) => {
@@ -501,7 +501,7 @@ export class TestClient {
 /** One received frame, in words. */
 export function describe(r: Received): string {
   const f = r.frame;
-  let text = `${typeName(f.type === -1 ? f.frameType : f.type)} stream=${f.streamId}`;
+  let text = `${frameTypeName(f.type === -1 ? f.frameType : f.type)} stream=${f.streamId}`;
   switch (f.type) {
     case FrameType.GOAWAY:
       text += ` last=${f.lastStreamId} code=${errorCodeName(f.errorCode)} debug=${JSON.stringify(f.debugData.toString())}`;
