@@ -3,6 +3,8 @@
  * Each bench is a module exporting `run(args)`; it is imported only when it runs, so one
  * bench's set-up (corpora, peers) costs nothing to the others.
  */
+import { readFileSync } from 'node:fs';
+
 interface Bench {
   summary: string;
   load(): Promise<{ run(args: string[]): Promise<void> }>;
@@ -35,6 +37,19 @@ const benches: Record<string, Bench> = {
   },
 };
 
+/** The bench's own documentation: the first doc comment of its module (every bench has one). */
+function usageOf(name: string): string {
+  const source = readFileSync(new URL(`./${name}.js`, import.meta.url), 'utf8');
+  const doc = /\/\*\*([\s\S]*?)\*\//.exec(source)?.[1] ?? '';
+  return doc.split('\n').map((l) => l.replace(/^\s*\* ?/, '')).join('\n').trim() + '\n';
+}
+
+/** A bad option names itself in one line (node's parseArgs errors); anything else keeps its stack. */
+function isUsageError(err: unknown): err is Error {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof Error && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === '-h' || name === '--help') {
@@ -49,7 +64,17 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`bench: unknown bench ${JSON.stringify(n)} (benches: ${Object.keys(benches).join(', ')})\n`);
       return 2;
     }
-    await (await bench.load()).run(name === undefined ? [] : rest);
+    if (rest.includes('-h') || rest.includes('--help')) {
+      process.stdout.write(usageOf(n));
+      return 0;
+    }
+    try {
+      await (await bench.load()).run(name === undefined ? [] : rest);
+    } catch (err) {
+      if (!isUsageError(err)) throw err;
+      process.stderr.write(`bench ${n}: ${err.message} (npm run bench -- ${n} --help)\n`);
+      return 2;
+    }
   }
   return 0;
 }
