@@ -15,6 +15,7 @@
  * | `FRAME_ARENA` | `FrameWriter` | 16 KiB | committed frames, until the socket is done with them |
  * | `HPACK_BLOCK_ARENA` | `HDDeflater.deflate` | 4 KiB | the header block returned (a view) |
  * | `HUFFMAN_SCRATCH` | `HDInflater` (Huffman strings) | 1 KiB, grows | nothing: released once the JS string is made |
+| `FILE_READ_BUFFERS` | file bodies (`src/io/file-body.ts`), a `RecycledBuffers` | 256 KiB each | a buffer per read, until the socket has written its bytes (then given back) |
  *
  * The contract (the same text is the "performance invariants" of `src/connection/README.md`):
  *  1. `acquire(maxBytes, keep?)` opens a run and returns an offset `at`: the caller may write
@@ -238,9 +239,104 @@ export function createArena(name: string, slabSize: number): BufferArena {
   return DEBUG_BUFFERS ? new CheckedBufferArena(name, slabSize) : new BufferArena(name, slabSize);
 }
 
+/**
+ * A free list of equal-sized buffers that are given back once nothing reads them any more: file
+ * bodies read into them, and the socket glue gives each back when the socket's write of its last
+ * byte has completed (src/io/connection-driver.ts). Why not let them go to the garbage collector:
+ * a 1 MiB response read 256 KiB at a time allocated four fresh buffers, each paid in page faults
+ * on first touch, and their external memory drove V8 into a major GC every few dozen responses
+ * (together ~15% of the CPU of serving 1 MiB files).
+ *
+ * The contract: a buffer from `take()` is the caller's alone; `give()` it back only when nothing
+ * will read or write it again (a read into it has landed, every write of its bytes has completed);
+ * when that cannot be known (an error, a destroyed socket), drop it instead: the collector takes
+ * it, and correctness never depends on a buffer coming back. At most `keep` free buffers are
+ * kept, and all of them are let go after `idleMs` without a `take()`, so a burst's buffers do not
+ * stay for the life of the process.
+ */
+export class RecycledBuffers {
+  readonly name: string;
+  readonly size: number;
+  readonly keep: number;
+  private readonly idleMs: number;
+  private readonly free: Buffer[] = [];
+  private takes = 0;
+  private allocations = 0;
+  private takesAtTimer = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(name: string, size: number, keep: number, idleMs = 5000) {
+    if (!Number.isInteger(size) || size <= 0) throw new RangeError(`buffer size must be a positive integer, got ${size}`);
+    this.name = name;
+    this.size = size;
+    this.keep = keep;
+    this.idleMs = idleMs;
+  }
+
+  /** A buffer of `size` bytes (contents undefined), recycled when one is free. */
+  take(): Buffer {
+    this.takes++;
+    const buf = this.free.pop();
+    if (buf !== undefined) return buf;
+    this.allocations++;
+    return Buffer.allocUnsafeSlow(this.size);
+  }
+
+  /** Gives back a buffer from `take()` that nothing reads or writes any more (see the contract). */
+  give(buf: Buffer): void {
+    if (buf.length !== this.size || this.free.length >= this.keep) return;
+    this.free.push(buf);
+    if (this.timer === null) this.armTrim();
+  }
+
+  /** Buffers taken, of those freshly allocated, and free now (tests, monitoring). */
+  get stats(): { takes: number; allocations: number; free: number } {
+    return { takes: this.takes, allocations: this.allocations, free: this.free.length };
+  }
+
+  private armTrim(): void {
+    this.takesAtTimer = this.takes;
+    this.timer = setTimeout(this.trim, this.idleMs);
+    // Free buffers must not keep a finished process alive.
+    this.timer.unref();
+  }
+
+  private readonly trim = (): void => {
+    this.timer = null;
+    if (this.takes === this.takesAtTimer) this.free.length = 0;
+    if (this.free.length > 0) this.armTrim();
+  };
+}
+
+/**
+ * `RecycledBuffers` that checks its contract: a buffer given back is filled with 0xdb at once, so
+ * a buffer given back while its bytes were still to be sent shows up as corrupt bodies in tests
+ * (`H2KIT_DEBUG_BUFFERS=1`), and one given back twice throws.
+ */
+export class CheckedRecycledBuffers extends RecycledBuffers {
+  private readonly given = new WeakSet<Buffer>();
+
+  override take(): Buffer {
+    const buf = super.take();
+    this.given.delete(buf);
+    return buf;
+  }
+
+  override give(buf: Buffer): void {
+    if (this.given.has(buf)) throw new BufferPoolError(this.name, 'a buffer was given back twice');
+    this.given.add(buf);
+    buf.fill(0xdb);
+    super.give(buf);
+  }
+}
+
 /** Frames of every `FrameWriter` (src/frame/writer.ts). */
 export const FRAME_ARENA: BufferArena = createArena('frames', 16384);
 /** Header blocks of every `HDDeflater` (src/hpack/deflater.ts). */
 export const HPACK_BLOCK_ARENA: BufferArena = createArena('hpack blocks', 4096);
 /** Huffman-decoded strings of every `HDInflater` (src/hpack/inflater.ts), released once read. */
 export const HUFFMAN_SCRATCH: BufferArena = createArena('huffman scratch', 1024);
+/** Read buffers of every file body (src/io/file-body.ts): 64 free at most (16 MiB), none after 5 s unused. */
+export const FILE_READ_BUFFERS: RecycledBuffers = DEBUG_BUFFERS
+  ? new CheckedRecycledBuffers('file reads', 256 * 1024, 64)
+  : new RecycledBuffers('file reads', 256 * 1024, 64);

@@ -25,6 +25,7 @@
  * file-limits.ts. Counters for monitoring and tests: `fileBodyStats()`.
  */
 import fs, { type Stats } from 'node:fs';
+import { FILE_READ_BUFFERS } from '../buffer-pool.js';
 import { H2Error, UsageError } from '../errors.js';
 import type { BodySource } from './body-source.js';
 import type { DescriptorSlots, DescriptorSlotsStats, SlotHolder } from './descriptor-slots.js';
@@ -37,7 +38,7 @@ import { slotsOfConnection, slotsOfProcess } from './file-limits.js';
  * CPU per 1 MiB response than 64 KiB ones (`npm run bench -- static --rows 1m-h2c,1m-tls`). The
  * descriptor caps bound the total: at most `maxOpenFiles` reads in flight (256 x 256 KiB = 64 MiB).
  */
-export const FILE_READ_SIZE = 256 * 1024;
+export const FILE_READ_SIZE = FILE_READ_BUFFERS.size;
 
 /** What says two opens found the same version of a file (the fields of `fs.Stats` we compare). */
 export type FileIdentity = Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>;
@@ -174,7 +175,10 @@ export class FileBodySource implements BodySource, SlotHolder {
   private remaining: number;
   /** Read and not yet handed out: a read lands here and the pull it wakes takes it (whole, unless the window shrank). */
   private rest: Buffer | null = null;
+  /** The buffer (of FILE_READ_BUFFERS) a read is in flight into, or `rest` is a view of. */
   private readBuffer: Buffer | null = null;
+  /** A buffer whose bytes have all been handed out: `takeSpent` passes it on to be given back once written. */
+  private spent: Buffer | null = null;
 
   /** `connection`: whose per-connection slots this body takes (none: only the process's). */
   constructor(body: FileBody, connection?: object) {
@@ -198,6 +202,8 @@ export class FileBodySource implements BodySource, SlotHolder {
         this.rest = rest.subarray(max);
       } else {
         this.rest = null;
+        this.spent = this.readBuffer;
+        this.readBuffer = null;
         if (this.remaining === 0) this.ended = true;
         // What is left of this window may be read now: it is already the client's to take.
         else if (max > out.length && this.state === State.OPEN && !this.reading) this.startRead(max - out.length);
@@ -215,12 +221,21 @@ export class FileBodySource implements BodySource, SlotHolder {
 
   resume(): void {}
 
+  takeSpent(): Buffer | null {
+    const spent = this.spent;
+    this.spent = null;
+    return spent;
+  }
+
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     this.ended = true;
     this.waiting = false;
+    // Bytes of these may be on their way to the socket, or a read may be filling one: left to the collector.
     this.rest = null;
+    this.spent = null;
+    if (!this.reading) this.readBuffer = null;
     switch (this.state) {
       case State.WAIT_CONNECTION:
         this.connection!.cancel(this);
@@ -342,7 +357,7 @@ export class FileBodySource implements BodySource, SlotHolder {
     const length = Math.min(max, FILE_READ_SIZE, this.remaining);
     this.reading = true;
     this.setBusy();
-    const buffer = Buffer.allocUnsafe(length);
+    const buffer = FILE_READ_BUFFERS.take();
     this.readBuffer = buffer;
     fs.read(this.fd, buffer, 0, length, this.position, this.onRead);
   }
@@ -350,8 +365,8 @@ export class FileBodySource implements BodySource, SlotHolder {
   private readonly onRead = (err: NodeJS.ErrnoException | null, bytesRead: number): void => {
     this.reading = false;
     const buffer = this.readBuffer!;
-    this.readBuffer = null;
     if (this.destroyed) {
+      this.readBuffer = null;
       this.closeFd();
       return;
     }
@@ -366,7 +381,7 @@ export class FileBodySource implements BodySource, SlotHolder {
     counters.bytesRead += bytesRead;
     this.position += bytesRead;
     this.remaining -= bytesRead;
-    this.rest = bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+    this.rest = buffer.subarray(0, bytesRead);
     // The whole range is read: the descriptor goes back now, not when the last byte is sent.
     if (this.remaining === 0) this.closeFd();
     this.wake();
@@ -396,6 +411,7 @@ export class FileBodySource implements BodySource, SlotHolder {
   private fail(err: FileBodyError): void {
     this.error = err;
     this.rest = null;
+    this.readBuffer = null;
     this.closeFd();
     this.wake();
   }
