@@ -250,43 +250,53 @@ export function createArena(name: string, slabSize: number): BufferArena {
  * The contract: a buffer from `take()` is the caller's alone; `give()` it back only when nothing
  * will read or write it again (a read into it has landed, every write of its bytes has completed);
  * when that cannot be known (an error, a destroyed socket), drop it instead: the collector takes
- * it, and correctness never depends on a buffer coming back. At most `keep` free buffers are
- * kept, and all of them are let go after `idleMs` without a `take()`, so a burst's buffers do not
- * stay for the life of the process.
+ * it, and correctness never depends on a buffer coming back. Free buffers are kept up to the
+ * peak in use (at most `keep`), and each `trimMs` the ones no `take()` needed in that time (the
+ * fewest free since the last trim) are let go: a burst's buffers do not stay for the life of
+ * the process, and a steady load finds its buffers free.
  */
 export class RecycledBuffers {
   readonly name: string;
   readonly size: number;
   readonly keep: number;
-  private readonly idleMs: number;
+  private readonly trimMs: number;
   private readonly free: Buffer[] = [];
+  /** The fewest buffers free since the last trim: that many were not needed. */
+  private lowWater = 0;
   private takes = 0;
   private allocations = 0;
-  private takesAtTimer = 0;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(name: string, size: number, keep: number, idleMs = 5000) {
+  constructor(name: string, size: number, keep: number, trimMs = 1000) {
     if (!Number.isInteger(size) || size <= 0) throw new RangeError(`buffer size must be a positive integer, got ${size}`);
     this.name = name;
     this.size = size;
     this.keep = keep;
-    this.idleMs = idleMs;
+    this.trimMs = trimMs;
   }
 
   /** A buffer of `size` bytes (contents undefined), recycled when one is free. */
   take(): Buffer {
     this.takes++;
     const buf = this.free.pop();
-    if (buf !== undefined) return buf;
-    this.allocations++;
-    return Buffer.allocUnsafeSlow(this.size);
+    if (buf === undefined) {
+      this.allocations++;
+      return Buffer.allocUnsafeSlow(this.size);
+    }
+    if (this.free.length < this.lowWater) this.lowWater = this.free.length;
+    return buf;
   }
 
   /** Gives back a buffer from `take()` that nothing reads or writes any more (see the contract). */
   give(buf: Buffer): void {
     if (buf.length !== this.size || this.free.length >= this.keep) return;
     this.free.push(buf);
-    if (this.timer === null) this.armTrim();
+    if (this.timer === null) {
+      this.lowWater = this.free.length;
+      this.timer = setTimeout(this.trim, this.trimMs);
+      // Free buffers must not keep a finished process alive.
+      this.timer.unref();
+    }
   }
 
   /** Buffers taken, of those freshly allocated, and free now (tests, monitoring). */
@@ -294,17 +304,15 @@ export class RecycledBuffers {
     return { takes: this.takes, allocations: this.allocations, free: this.free.length };
   }
 
-  private armTrim(): void {
-    this.takesAtTimer = this.takes;
-    this.timer = setTimeout(this.trim, this.idleMs);
-    // Free buffers must not keep a finished process alive.
-    this.timer.unref();
-  }
-
   private readonly trim = (): void => {
     this.timer = null;
-    if (this.takes === this.takesAtTimer) this.free.length = 0;
-    if (this.free.length > 0) this.armTrim();
+    // The oldest free buffers (the bottom of the stack) are the ones nobody took.
+    if (this.lowWater > 0) this.free.splice(0, this.lowWater);
+    this.lowWater = this.free.length;
+    if (this.free.length > 0) {
+      this.timer = setTimeout(this.trim, this.trimMs);
+      this.timer.unref();
+    }
   };
 }
 
@@ -336,7 +344,11 @@ export const FRAME_ARENA: BufferArena = createArena('frames', 16384);
 export const HPACK_BLOCK_ARENA: BufferArena = createArena('hpack blocks', 4096);
 /** Huffman-decoded strings of every `HDInflater` (src/hpack/inflater.ts), released once read. */
 export const HUFFMAN_SCRATCH: BufferArena = createArena('huffman scratch', 1024);
-/** Read buffers of every file body (src/io/file-body.ts): 64 free at most (16 MiB), none after 5 s unused. */
+/**
+ * Read buffers of every file body (src/io/file-body.ts). Free ones are kept up to the peak in use
+ * (bounded by the descriptor caps and the sockets' high-water marks; 256 of them, 64 MiB, at most)
+ * and let go within a second or two once unused.
+ */
 export const FILE_READ_BUFFERS: RecycledBuffers = DEBUG_BUFFERS
-  ? new CheckedRecycledBuffers('file reads', 256 * 1024, 64)
-  : new RecycledBuffers('file reads', 256 * 1024, 64);
+  ? new CheckedRecycledBuffers('file reads', 256 * 1024, 256)
+  : new RecycledBuffers('file reads', 256 * 1024, 256);
