@@ -181,6 +181,9 @@ export class FileBodySource implements BodySource, SlotHolder {
   private readBuffer: Buffer | null = null;
   /** A buffer whose bytes have all been handed out: `takeSpent` passes it on to be given back once written. */
   private spent: Buffer | null = null;
+  /** `readBuffer` is FILE_READ_BUFFERS'; the consumer gives spent buffers back (it called takeSpent). */
+  private pooled = false;
+  private recycles = false;
 
   /** `connection`: whose per-connection slots this body takes (none: only the process's). */
   constructor(body: FileBody, connection?: object) {
@@ -204,7 +207,7 @@ export class FileBodySource implements BodySource, SlotHolder {
         this.rest = rest.subarray(max);
       } else {
         this.rest = null;
-        this.spent = this.readBuffer;
+        if (this.pooled) this.spent = this.readBuffer;
         this.readBuffer = null;
         if (this.remaining === 0) this.ended = true;
         // What is left of this window may be read now: it is already the client's to take.
@@ -224,6 +227,7 @@ export class FileBodySource implements BodySource, SlotHolder {
   resume(): void {}
 
   takeSpent(): Buffer | null {
+    this.recycles = true;
     const spent = this.spent;
     this.spent = null;
     return spent;
@@ -392,7 +396,11 @@ export class FileBodySource implements BodySource, SlotHolder {
     const length = Math.min(max, FILE_READ_SIZE, this.remaining);
     this.reading = true;
     this.setBusy();
-    const buffer = FILE_READ_BUFFERS.take();
+    // A pooled buffer when the consumer gives them back (the HTTP/2 pump), or the read is large
+    // enough to be worth it before it is known; small reads for a consumer that never gives them
+    // back (HTTP/1.1 pulls 64 KiB at a time) allocate just what they read, as it is collected anyway.
+    this.pooled = this.recycles || length > FILE_READ_SIZE / 2;
+    const buffer = this.pooled ? FILE_READ_BUFFERS.take() : Buffer.allocUnsafe(length);
     this.readBuffer = buffer;
     fs.read(this.fd, buffer, 0, length, this.position, this.onRead);
   }
