@@ -22,7 +22,11 @@ function sha(b: Uint8Array): string {
   return createHash('sha256').update(b).digest('hex');
 }
 
-test('many large responses at once over several connections, buffers poisoned when given back: every body intact', async () => {
+for (const tls of [false, true]) {
+  test(`many large responses at once over several connections (${tls ? 'TLS' : 'h2c'}), buffers poisoned when given back: every body intact`, () => manyAtOnce(tls));
+}
+
+async function manyAtOnce(tls: boolean): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'h2kit-reuse-'));
   const sums: string[] = [];
   for (let i = 0; i < 3; i++) {
@@ -30,7 +34,7 @@ test('many large responses at once over several connections, buffers poisoned wh
     writeFileSync(join(dir, `f${i}.bin`), data);
     sums.push(sha(data));
   }
-  const serve = await startServe([dir, '--no-tls', '--port', '0'], 20_000, { env: { H2KIT_DEBUG_BUFFERS: '1' } });
+  const serve = await startServe([dir, ...(tls ? [] : ['--no-tls']), '--port', '0'], 20_000, { env: { H2KIT_DEBUG_BUFFERS: '1' } });
   // Large windows, as browsers and h2load open them: reads of 256 KiB, sockets that fill up.
   const settings = { initialWindowSize: 16 * 1024 * 1024 };
   const sessions = await Promise.all(Array.from({ length: 4 }, () => connect(serve.origin, { settings })));
@@ -48,7 +52,7 @@ test('many large responses at once over several connections, buffers poisoned wh
     await serve.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}
 
 test('a large file edited in place, replaced or deleted after being sent is never served from its old version', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'h2kit-reuse-'));
