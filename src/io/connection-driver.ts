@@ -14,7 +14,8 @@
  * Write policy: the output of one socket read or timer tick is written at its end, in one write
  * (one writev when there are several buffers); output made elsewhere (a callback that answered
  * later, a body that woke) corks the socket until the next tick, so that everything a tick
- * produces leaves in one writev.
+ * produces leaves in one writev. File bodies' read buffers whose bytes are in a batch
+ * (`recycleAfterWrite`) go back to FILE_READ_BUFFERS from the callback of the batch's last write.
  *
  * Every listener the event loop calls is guarded: an exception h2kit did not expect ends this
  * one connection (`fault`), never the process. Each guarded entry has a failpoint name, so the
