@@ -15,6 +15,7 @@
  * | `FRAME_ARENA` | `FrameWriter` | 16 KiB | committed frames, until the socket is done with them |
  * | `HPACK_BLOCK_ARENA` | `HDDeflater.deflate` | 4 KiB | the header block returned (a view) |
  * | `HUFFMAN_SCRATCH` | `HDInflater` (Huffman strings) | 1 KiB, grows | nothing: released once the JS string is made |
+| `FILE_READ_BUFFERS` | file bodies (`src/io/file-body.ts`), a `RecycledBuffers` | 256 KiB each | a buffer per read, until the socket has written its bytes (then given back) |
  *
  * The contract (the same text is the "performance invariants" of `src/connection/README.md`):
  *  1. `acquire(maxBytes, keep?)` opens a run and returns an offset `at`: the caller may write
@@ -238,9 +239,116 @@ export function createArena(name: string, slabSize: number): BufferArena {
   return DEBUG_BUFFERS ? new CheckedBufferArena(name, slabSize) : new BufferArena(name, slabSize);
 }
 
+/**
+ * A free list of equal-sized buffers that are given back once nothing reads them any more: file
+ * bodies read into them, and the socket glue gives each back when the socket's write of its last
+ * byte has completed (src/io/connection-driver.ts). Why not let them go to the garbage collector:
+ * a 1 MiB response read 256 KiB at a time allocated four fresh buffers, each paid in page faults
+ * on first touch, and their external memory drove V8 into a major GC every few dozen responses
+ * (together ~15% of the CPU of serving 1 MiB files).
+ *
+ * The contract: a buffer from `take()` is the caller's alone; `give()` it back only when nothing
+ * will read or write it again (a read into it has landed, every write of its bytes has completed);
+ * when that cannot be known (an error, a destroyed socket), drop it instead: the collector takes
+ * it, and correctness never depends on a buffer coming back. Free buffers are kept up to the
+ * peak in use (at most `keep`), and each `trimMs` the ones no `take()` needed in that time (the
+ * fewest free since the last trim) are let go: a burst's buffers do not stay for the life of
+ * the process, and a steady load finds its buffers free.
+ */
+export class RecycledBuffers {
+  readonly name: string;
+  readonly size: number;
+  readonly keep: number;
+  private readonly trimMs: number;
+  private readonly free: Buffer[] = [];
+  /** The fewest buffers free since the last trim: that many were not needed. */
+  private lowWater = 0;
+  private takes = 0;
+  private allocations = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(name: string, size: number, keep: number, trimMs = 1000) {
+    if (!Number.isInteger(size) || size <= 0) throw new RangeError(`buffer size must be a positive integer, got ${size}`);
+    this.name = name;
+    this.size = size;
+    this.keep = keep;
+    this.trimMs = trimMs;
+  }
+
+  /** A buffer of `size` bytes (contents undefined), recycled when one is free. */
+  take(): Buffer {
+    this.takes++;
+    const buf = this.free.pop();
+    if (buf === undefined) {
+      this.allocations++;
+      return Buffer.allocUnsafeSlow(this.size);
+    }
+    if (this.free.length < this.lowWater) this.lowWater = this.free.length;
+    return buf;
+  }
+
+  /** Gives back a buffer from `take()` that nothing reads or writes any more (see the contract). */
+  give(buf: Buffer): void {
+    if (buf.length !== this.size || this.free.length >= this.keep) return;
+    this.free.push(buf);
+    if (this.timer === null) {
+      this.lowWater = this.free.length;
+      this.timer = setTimeout(this.trim, this.trimMs);
+      // Free buffers must not keep a finished process alive.
+      this.timer.unref();
+    }
+  }
+
+  /** Buffers taken, of those freshly allocated, and free now (tests, monitoring). */
+  get stats(): { takes: number; allocations: number; free: number } {
+    return { takes: this.takes, allocations: this.allocations, free: this.free.length };
+  }
+
+  private readonly trim = (): void => {
+    this.timer = null;
+    // The oldest free buffers (the bottom of the stack) are the ones nobody took.
+    if (this.lowWater > 0) this.free.splice(0, this.lowWater);
+    this.lowWater = this.free.length;
+    if (this.free.length > 0) {
+      this.timer = setTimeout(this.trim, this.trimMs);
+      this.timer.unref();
+    }
+  };
+}
+
+/**
+ * `RecycledBuffers` that checks its contract: a buffer given back is filled with 0xdb at once, so
+ * a buffer given back while its bytes were still to be sent shows up as corrupt bodies in tests
+ * (`H2KIT_DEBUG_BUFFERS=1`), and one given back twice throws.
+ */
+export class CheckedRecycledBuffers extends RecycledBuffers {
+  private readonly given = new WeakSet<Buffer>();
+
+  override take(): Buffer {
+    const buf = super.take();
+    this.given.delete(buf);
+    return buf;
+  }
+
+  override give(buf: Buffer): void {
+    if (this.given.has(buf)) throw new BufferPoolError(this.name, 'a buffer was given back twice');
+    this.given.add(buf);
+    buf.fill(0xdb);
+    super.give(buf);
+  }
+}
+
 /** Frames of every `FrameWriter` (src/frame/writer.ts). */
 export const FRAME_ARENA: BufferArena = createArena('frames', 16384);
 /** Header blocks of every `HDDeflater` (src/hpack/deflater.ts). */
 export const HPACK_BLOCK_ARENA: BufferArena = createArena('hpack blocks', 4096);
 /** Huffman-decoded strings of every `HDInflater` (src/hpack/inflater.ts), released once read. */
 export const HUFFMAN_SCRATCH: BufferArena = createArena('huffman scratch', 1024);
+/**
+ * Read buffers of every file body (src/io/file-body.ts). Free ones are kept up to the peak in use
+ * (bounded by the descriptor caps and the sockets' high-water marks; 256 of them, 64 MiB, at most)
+ * and let go within a second or two once unused.
+ */
+export const FILE_READ_BUFFERS: RecycledBuffers = DEBUG_BUFFERS
+  ? new CheckedRecycledBuffers('file reads', 256 * 1024, 256)
+  : new RecycledBuffers('file reads', 256 * 1024, 256);

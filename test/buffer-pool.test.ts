@@ -7,10 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
+import { waitFor } from './helpers/wait.js';
 import {
   BufferArena,
   BufferPoolError,
   CheckedBufferArena,
+  CheckedRecycledBuffers,
+  RecycledBuffers,
   createArena,
   DEBUG_BUFFERS,
   EMPTY_BUFFER,
@@ -296,4 +299,40 @@ test('H2KIT_DEBUG_BUFFERS=1: checked arenas everywhere, and the codec and the wr
   assert.equal(child.stderr, '');
   assert.equal(child.stdout.trim(), 'ok');
   assert.equal(child.status, 0);
+});
+
+test('RecycledBuffers: a buffer given back is taken again; at most `keep` are kept; a wrong size is not kept', () => {
+  const pool = new RecycledBuffers('t', 64, 2, 60_000);
+  const a = pool.take();
+  const b = pool.take();
+  const c = pool.take();
+  assert.equal(a.length, 64);
+  assert.deepEqual(pool.stats, { takes: 3, allocations: 3, free: 0 });
+  pool.give(a);
+  pool.give(b);
+  pool.give(c); // over `keep`: dropped
+  pool.give(Buffer.alloc(10));
+  assert.equal(pool.stats.free, 2);
+  const again = pool.take();
+  assert.ok(again === a || again === b);
+  assert.equal(pool.stats.allocations, 3, 'no new allocation');
+});
+
+test('RecycledBuffers: each trim lets go of the buffers no take needed since the last one', async () => {
+  const pool = new RecycledBuffers('t', 16, 10, 5);
+  const bufs = Array.from({ length: 4 }, () => pool.take());
+  for (const b of bufs) pool.give(b);
+  assert.equal(pool.stats.free, 4);
+  await waitFor(() => pool.stats.free === 0, 'unused free buffers to be trimmed');
+});
+
+test('CheckedRecycledBuffers: a buffer given back is poisoned at once; given back twice, it throws', () => {
+  const pool = new CheckedRecycledBuffers('t', 8, 4, 60_000);
+  const a = pool.take();
+  a.fill(1);
+  pool.give(a);
+  assert.deepEqual([...a], new Array(8).fill(0xdb));
+  assert.throws(() => pool.give(a), BufferPoolError);
+  assert.equal(pool.take(), a);
+  pool.give(a); // taken again: may be given back again
 });

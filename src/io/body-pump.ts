@@ -68,6 +68,11 @@ export interface BodyPumpOwner<S extends PumpedStream> {
   bodyFailed(stream: S, err: unknown): void;
   /** Stop the body and release its source: set `stream.body` to null (the connection already closed the stream). */
   stopBody(stream: S): void;
+  /**
+   * `buffer`'s bytes have all gone to the connection, none left queued there: give it back to
+   * FILE_READ_BUFFERS once the socket has written the output they are in (or drop it).
+   */
+  recycleAfterWrite(buffer: Buffer): void;
 }
 
 export interface BodyPumpOptions {
@@ -206,10 +211,24 @@ export class BodyPump<S extends PumpedStream> {
         return;
       }
       const flowing = chunk.length === 0 || conn.sendData(id, chunk, false);
+      this.recycleSpent(source, id);
       this.unwritten += chunk.length;
       if (this.unwritten >= WRITE_THRESHOLD) this.owner.writeOutput();
       if (!flowing) return;
     }
+  }
+
+  /**
+   * Right after a chunk went to the connection: the source's buffer it came from, if now fully
+   * handed out, goes back to the pool once written. Only when the connection queued none of the
+   * stream's bytes: then every byte of the buffer is in the connection's output (or was dropped
+   * with a closed stream), and the next socket write carries it. Bytes still queued (a window
+   * that shrank) would leave in some later write: that buffer is left to the collector instead.
+   */
+  private recycleSpent(source: BodySource, id: number): void {
+    if (source.takeSpent === undefined) return;
+    const spent = source.takeSpent();
+    if (spent !== null && this.conn !== null && this.conn.queuedBytes(id) === 0) this.owner.recycleAfterWrite(spent);
   }
 
   /** The body ended with `last`: END_STREAM on it, or on the trailers after it. */
@@ -239,6 +258,7 @@ export class BodyPump<S extends PumpedStream> {
       if (last.length > 0) conn.sendData(stream.id, last, false);
       conn.sendHeaders(stream.id, trailers, true);
     }
+    this.recycleSpent(body.source, stream.id);
     this.unwritten += last.length;
     if (this.unwritten >= WRITE_THRESHOLD) this.owner.writeOutput();
   }

@@ -33,6 +33,12 @@ export interface BodySource {
   resume(): void;
   /** Stop producing and release what the source holds (stream reset, HEAD response). */
   destroy(): void;
+  /**
+   * After a `pull`: a buffer of FILE_READ_BUFFERS (src/buffer-pool.ts) whose bytes have now all
+   * been handed out, or null. Whoever writes them gives it back once the socket has written
+   * them (the pump and its driver); a source without one leaves this out.
+   */
+  takeSpent?(): Buffer | null;
 }
 
 function noop(): void {}

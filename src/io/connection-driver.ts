@@ -14,7 +14,8 @@
  * Write policy: the output of one socket read or timer tick is written at its end, in one write
  * (one writev when there are several buffers); output made elsewhere (a callback that answered
  * later, a body that woke) corks the socket until the next tick, so that everything a tick
- * produces leaves in one writev.
+ * produces leaves in one writev. File bodies' read buffers whose bytes are in a batch
+ * (`recycleAfterWrite`) go back to FILE_READ_BUFFERS from the callback of the batch's last write.
  *
  * Every listener the event loop calls is guarded: an exception h2kit did not expect ends this
  * one connection (`fault`), never the process. Each guarded entry has a failpoint name, so the
@@ -23,6 +24,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Connection, ConnectionEvent } from '../connection/index.js';
+import { FILE_READ_BUFFERS } from '../buffer-pool.js';
 import { BodyPump, type PumpedStream } from './body-pump.js';
 import { failpoint, type FailpointName } from './failpoints.js';
 
@@ -108,6 +110,8 @@ function uncorkDriver(driver: ConnectionDriver<PumpedStream>): void {
 function destroySocket(socket: Socket): void {
   socket.destroy();
 }
+/** Shared by every driver with no spent read buffer waiting for a write; never added to. */
+const NO_SPENT: Buffer[] = [];
 
 export class ConnectionDriver<S extends PumpedStream> {
   readonly socket: Socket;
@@ -132,6 +136,8 @@ export class ConnectionDriver<S extends PumpedStream> {
   private cutOff = false;
   /** Octets read and dropped since then. */
   private discarded = 0;
+  /** Read buffers whose bytes are in the connection's output: given back once the write carrying it completes. */
+  private spent: Buffer[] = NO_SPENT;
 
   constructor(socket: Socket, connection: Connection, delegate: DriverDelegate<S>, options: DriverOptions) {
     this.socket = socket;
@@ -347,16 +353,22 @@ export class ConnectionDriver<S extends PumpedStream> {
     this.pump.unwritten = 0;
     const output = this.connection.takeOutput();
     const socket = this.socket;
+    // Spent read buffers whose bytes are in this output (all of them are: see recycleAfterWrite).
+    const spent = this.spent;
+    if (spent !== NO_SPENT) this.spent = NO_SPENT;
+    // Nothing to write, or nowhere to: a spent buffer is dropped, never given back unconfirmed.
     if (output.length === 0 || socket.destroyed || socket.writableEnded) return;
     const onBytes = this.onBytes;
     if (onBytes !== null) for (let i = 0; i < output.length; i++) onBytes('send', output[i]!);
+    const n = output.length - 1;
     if (last && !this.corked) {
-      if (output.length === 1) {
-        socket.write(output[0]!);
+      if (n === 0) {
+        this.writeLast(output[0]!, spent);
         return;
       }
       socket.cork();
-      for (let i = 0; i < output.length; i++) socket.write(output[i]!);
+      for (let i = 0; i < n; i++) socket.write(output[i]!);
+      this.writeLast(output[n]!, spent);
       socket.uncork();
       return;
     }
@@ -365,7 +377,35 @@ export class ConnectionDriver<S extends PumpedStream> {
       socket.cork();
       process.nextTick(uncorkDriver, this);
     }
-    for (let i = 0; i < output.length; i++) socket.write(output[i]!);
+    for (let i = 0; i < n; i++) socket.write(output[i]!);
+    this.writeLast(output[n]!, spent);
+  }
+
+  /**
+   * The last buffer of a batch; with spent read buffers, its write's callback gives them back: a
+   * socket completes writes in order, so when the last is done the whole batch is, and nothing
+   * (libuv, TLS) reads those bytes any more. A failed write drops them instead.
+   */
+  private writeLast(buf: Buffer, spent: Buffer[]): void {
+    if (spent === NO_SPENT) {
+      this.socket.write(buf);
+      return;
+    }
+    this.socket.write(buf, (err) => {
+      if (err !== null && err !== undefined) return;
+      for (let i = 0; i < spent.length; i++) FILE_READ_BUFFERS.give(spent[i]!);
+    });
+  }
+
+  /**
+   * @internal For the pump: `buffer`'s bytes are all in the connection's output, which the next
+   * writeOutput takes; it is given back when that write completes. With a byte observer
+   * (tracing, capture), which may keep what it is shown, it is left to the collector.
+   */
+  recycleAfterWrite(buffer: Buffer): void {
+    if (this.onBytes !== null || this.gone) return;
+    if (this.spent === NO_SPENT) this.spent = [];
+    this.spent.push(buffer);
   }
 
   /** @internal The next-tick end of a corked stretch. */

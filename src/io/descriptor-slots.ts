@@ -143,6 +143,23 @@ export class DescriptorSlots {
     this.idle.delete(holder);
   }
 
+  /** Whether a holder is queued for a slot (one given back now would serve it). */
+  get hasWaiters(): boolean {
+    return this.waiters.size > 0;
+  }
+
+  /** `from`'s slot (and its descriptor) is `to`'s from now, busy: a parked descriptor taken by a body. */
+  handOver(from: SlotHolder, to: SlotHolder): void {
+    this.idle.delete(from);
+    this.idle.delete(to);
+  }
+
+  /** `holder` closes its descriptor of its own accord: not evicted again, its slot counted as coming back. */
+  markClosing(holder: SlotHolder): void {
+    this.idle.delete(holder);
+    this.closing.add(holder);
+  }
+
   private take(): void {
     this.used++;
     if (this.used > this.peak) this.peak = this.used;

@@ -13,22 +13,29 @@
  *     and reads ahead only what is left of the window it was pulled with, so the bytes it holds
  *     never exceed what the client allows;
  *   - takes a descriptor slot before opening (DescriptorSlots: per process and per connection,
- *     FIFO, waiting instead of failing), closes its descriptor once the range is read, and
- *     lets an idle one (stream stalled, socket full) be closed after a linger or for a waiter,
- *     reopening at its offset when pulled again;
- *   - checks on every open that the file is the version it was asked to send (device, inode,
- *     size, mtime: what the response's etag and content-length describe); a file replaced or
- *     rewritten meanwhile fails the body with FileBodyError (`file_changed`) rather than send
- *     bytes of another version under the same headers.
+ *     FIFO, waiting instead of failing), gives its descriptor up once the range is read (or the
+ *     body is destroyed): parked for the next body of the same file version (descriptor-cache.ts,
+ *     keeping its per-process slot, idle) or closed when a body waits for a slot; and lets an
+ *     idle one (stream stalled, socket full) be closed after a linger or for a waiter, reopening
+ *     at its offset when pulled again;
+ *   - checks on every open, and on every parked descriptor it takes, that the file is the
+ *     version it was asked to send (device, inode, size, mtime: what the response's etag and
+ *     content-length describe); a file replaced or rewritten meanwhile fails the body with
+ *     FileBodyError (`file_changed`) rather than send bytes of another version under the same
+ *     headers;
+ *   - reads into buffers of FILE_READ_BUFFERS (src/buffer-pool.ts), handed back through
+ *     `takeSpent` once all their bytes are handed out, to be given back once written.
  *
  * The limits are process-wide (descriptors are a process resource): `setFileBodyLimits()` in
  * file-limits.ts. Counters for monitoring and tests: `fileBodyStats()`.
  */
 import fs, { type Stats } from 'node:fs';
+import { FILE_READ_BUFFERS } from '../buffer-pool.js';
 import { H2Error, UsageError } from '../errors.js';
 import type { BodySource } from './body-source.js';
+import { type DescriptorCacheStats, sameVersion } from './descriptor-cache.js';
 import type { DescriptorSlots, DescriptorSlotsStats, SlotHolder } from './descriptor-slots.js';
-import { slotsOfConnection, slotsOfProcess } from './file-limits.js';
+import { descriptorCache, slotsOfConnection, slotsOfProcess } from './file-limits.js';
 
 /**
  * Most bytes read at once, and the most a stream holds in memory. A read is never larger than
@@ -37,7 +44,7 @@ import { slotsOfConnection, slotsOfProcess } from './file-limits.js';
  * CPU per 1 MiB response than 64 KiB ones (`npm run bench -- static --rows 1m-h2c,1m-tls`). The
  * descriptor caps bound the total: at most `maxOpenFiles` reads in flight (256 x 256 KiB = 64 MiB).
  */
-export const FILE_READ_SIZE = 256 * 1024;
+export const FILE_READ_SIZE = FILE_READ_BUFFERS.size;
 
 /** What says two opens found the same version of a file (the fields of `fs.Stats` we compare). */
 export type FileIdentity = Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>;
@@ -106,12 +113,12 @@ export function fileBody(path: string, options: FileBodyOptions = {}): FileBody 
 
 const counters = { opens: 0, reopens: 0, openNow: 0, bytesRead: 0, changed: 0 };
 
-export interface FileBodyStats extends DescriptorSlotsStats {
+export interface FileBodyStats extends DescriptorSlotsStats, DescriptorCacheStats {
   /** Files opened by file bodies (first opens and reopens). */
   opens: number;
   /** Of those, reopens after an idle descriptor was closed. */
   reopens: number;
-  /** Descriptors open now. */
+  /** Descriptors open now and held by bodies (parked ones not counted: `parked`). */
   openNow: number;
   /** Bytes read from files. */
   bytesRead: number;
@@ -121,7 +128,7 @@ export interface FileBodyStats extends DescriptorSlotsStats {
 
 /** Counters of this process's file bodies, and of its descriptor slots (per process). */
 export function fileBodyStats(): FileBodyStats {
-  return { ...counters, ...slotsOfProcess().stats };
+  return { ...counters, ...slotsOfProcess().stats, ...descriptorCache().stats };
 }
 
 // ---- the source ---------------------------------------------------------------------------
@@ -144,10 +151,6 @@ const State = {
   CLOSING: 5,
 } as const;
 type State = (typeof State)[keyof typeof State];
-
-function sameFile(a: FileIdentity, b: FileIdentity): boolean {
-  return a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeMs === b.mtimeMs;
-}
 
 /** The BodySource of a FileBody (see the top of this file). Fields are declared up front. */
 export class FileBodySource implements BodySource, SlotHolder {
@@ -174,7 +177,13 @@ export class FileBodySource implements BodySource, SlotHolder {
   private remaining: number;
   /** Read and not yet handed out: a read lands here and the pull it wakes takes it (whole, unless the window shrank). */
   private rest: Buffer | null = null;
+  /** The buffer (of FILE_READ_BUFFERS) a read is in flight into, or `rest` is a view of. */
   private readBuffer: Buffer | null = null;
+  /** A buffer whose bytes have all been handed out: `takeSpent` passes it on to be given back once written. */
+  private spent: Buffer | null = null;
+  /** `readBuffer` is FILE_READ_BUFFERS'; the consumer gives spent buffers back (it called takeSpent). */
+  private pooled = false;
+  private recycles = false;
 
   /** `connection`: whose per-connection slots this body takes (none: only the process's). */
   constructor(body: FileBody, connection?: object) {
@@ -198,6 +207,8 @@ export class FileBodySource implements BodySource, SlotHolder {
         this.rest = rest.subarray(max);
       } else {
         this.rest = null;
+        if (this.pooled) this.spent = this.readBuffer;
+        this.readBuffer = null;
         if (this.remaining === 0) this.ended = true;
         // What is left of this window may be read now: it is already the client's to take.
         else if (max > out.length && this.state === State.OPEN && !this.reading) this.startRead(max - out.length);
@@ -215,12 +226,22 @@ export class FileBodySource implements BodySource, SlotHolder {
 
   resume(): void {}
 
+  takeSpent(): Buffer | null {
+    this.recycles = true;
+    const spent = this.spent;
+    this.spent = null;
+    return spent;
+  }
+
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     this.ended = true;
     this.waiting = false;
+    // Bytes of these may be on their way to the socket, or a read may be filling one: left to the collector.
     this.rest = null;
+    this.spent = null;
+    if (!this.reading) this.readBuffer = null;
     switch (this.state) {
       case State.WAIT_CONNECTION:
         this.connection!.cancel(this);
@@ -232,7 +253,7 @@ export class FileBodySource implements BodySource, SlotHolder {
         this.releaseSlots();
         break;
       case State.OPEN:
-        if (!this.reading) this.closeFd(); // else when the read lands
+        if (!this.reading) this.giveUpFd(); // else when the read lands
         break;
       default:
         // OPENING: closed when the open lands; CLOSING/CLOSED: nothing held or on its way back.
@@ -250,6 +271,12 @@ export class FileBodySource implements BodySource, SlotHolder {
       this.holdsConnection = true;
     }
     this.state = State.WAIT_PROCESS;
+    const parked = descriptorCache().take(this, this.path, this.identity);
+    if (parked >= 0) {
+      this.holdsProcess = true;
+      this.reuse(parked);
+      return;
+    }
     if (!this.process.acquire(this)) return;
     this.holdsProcess = true;
     this.open();
@@ -319,7 +346,34 @@ export class FileBodySource implements BodySource, SlotHolder {
     fs.fstat(fd, this.onStat);
   };
 
-  private readonly onStat = (err: NodeJS.ErrnoException | null, stats: Stats): void => {
+  /**
+   * A parked descriptor of this file version (descriptor-cache.ts), taken with its process slot.
+   * It is open on the right inode (checked when it was opened); what an open would check besides
+   * is that the path still names that inode, unchanged: one stat of the path, synchronous (a
+   * path lookup and an inode read, no file I/O; a thread-pool round trip would cost more).
+   */
+  private reuse(fd: number): void {
+    this.fd = fd;
+    counters.openNow++;
+    this.opened = true;
+    this.state = State.OPENING;
+    let stats: Stats | undefined;
+    try {
+      stats = fs.statSync(this.path, { throwIfNoEntry: false });
+    } catch (err) {
+      this.onStat(err as NodeJS.ErrnoException, undefined);
+      return;
+    }
+    if (stats === undefined) {
+      // Deleted (or renamed away) since: the open would have failed.
+      this.state = State.OPEN;
+      this.fail(new FileBodyError(`cannot open ${this.path}: it no longer exists`, 'file_open_failed', this.path));
+      return;
+    }
+    this.onStat(null, stats);
+  }
+
+  private readonly onStat = (err: NodeJS.ErrnoException | null, stats: Stats | undefined): void => {
     this.state = State.OPEN;
     if (this.destroyed) {
       this.closeFd();
@@ -329,9 +383,9 @@ export class FileBodySource implements BodySource, SlotHolder {
       this.fail(new FileBodyError(`cannot stat ${this.path}: ${err.message}`, 'file_stat_failed', this.path, { cause: err }));
       return;
     }
-    if (!sameFile(stats, this.identity)) {
+    if (!sameVersion(stats!, this.identity)) {
       counters.changed++;
-      this.fail(new FileBodyError(`${this.path} changed while it was being sent (${this.identity.size} bytes expected, now ${stats.size})`, 'file_changed', this.path));
+      this.fail(new FileBodyError(`${this.path} changed while it was being sent (${this.identity.size} bytes expected, now ${stats!.size})`, 'file_changed', this.path));
       return;
     }
     if (this.waiting) this.startRead(this.want);
@@ -342,7 +396,11 @@ export class FileBodySource implements BodySource, SlotHolder {
     const length = Math.min(max, FILE_READ_SIZE, this.remaining);
     this.reading = true;
     this.setBusy();
-    const buffer = Buffer.allocUnsafe(length);
+    // A pooled buffer when the consumer gives them back (the HTTP/2 pump), or the read is large
+    // enough to be worth it before it is known; small reads for a consumer that never gives them
+    // back (HTTP/1.1 pulls 64 KiB at a time) allocate just what they read, as it is collected anyway.
+    this.pooled = this.recycles || length > FILE_READ_SIZE / 2;
+    const buffer = this.pooled ? FILE_READ_BUFFERS.take() : Buffer.allocUnsafe(length);
     this.readBuffer = buffer;
     fs.read(this.fd, buffer, 0, length, this.position, this.onRead);
   }
@@ -350,9 +408,9 @@ export class FileBodySource implements BodySource, SlotHolder {
   private readonly onRead = (err: NodeJS.ErrnoException | null, bytesRead: number): void => {
     this.reading = false;
     const buffer = this.readBuffer!;
-    this.readBuffer = null;
     if (this.destroyed) {
-      this.closeFd();
+      this.readBuffer = null;
+      this.giveUpFd();
       return;
     }
     if (err !== null) {
@@ -366,14 +424,34 @@ export class FileBodySource implements BodySource, SlotHolder {
     counters.bytesRead += bytesRead;
     this.position += bytesRead;
     this.remaining -= bytesRead;
-    this.rest = bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+    this.rest = buffer.subarray(0, bytesRead);
     // The whole range is read: the descriptor goes back now, not when the last byte is sent.
-    if (this.remaining === 0) this.closeFd();
+    if (this.remaining === 0) this.giveUpFd();
     this.wake();
     // The pump took the bytes and started the next read, or cannot send for now: then the
     // descriptor is idle and may be closed (after the linger, or for a stream that can send).
     if (this.state === State.OPEN && !this.reading) this.setIdle();
   };
+
+  /**
+   * Done with a good descriptor (the range is read, or the body destroyed): parked for the next
+   * body of this file version, with its process slot; closed instead when a body waits for a
+   * slot (it would only be evicted for it).
+   */
+  private giveUpFd(): void {
+    if (this.state !== State.OPEN || this.reading) return;
+    if (!this.holdsProcess || this.process.hasWaiters) {
+      this.closeFd();
+      return;
+    }
+    const fd = this.fd;
+    this.fd = -1;
+    this.state = State.CLOSED;
+    counters.openNow--;
+    this.holdsProcess = false;
+    descriptorCache().park(this, this.path, this.identity, fd);
+    this.releaseSlots(); // the connection's
+  }
 
   private closeFd(): void {
     if (this.state !== State.OPEN) return;
@@ -396,6 +474,7 @@ export class FileBodySource implements BodySource, SlotHolder {
   private fail(err: FileBodyError): void {
     this.error = err;
     this.rest = null;
+    this.readBuffer = null;
     this.closeFd();
     this.wake();
   }

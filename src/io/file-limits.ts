@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import { UsageError } from '../errors.js';
+import { DescriptorCache } from './descriptor-cache.js';
 import { DescriptorSlots } from './descriptor-slots.js';
 
 export interface FileBodyLimits {
@@ -59,6 +60,13 @@ const connectionSlots = new WeakMap<object, DescriptorSlots>();
 /** The process's slots (with the linger: one timer for every idle descriptor). */
 export function slotsOfProcess(): DescriptorSlots {
   return (processSlots ??= new DescriptorSlots(defaultMaxOpenFiles(), DEFAULT_LINGER_MS));
+}
+
+let cache: DescriptorCache | null = null;
+
+/** The process's parked descriptors (descriptor-cache.ts), holding slots of `slotsOfProcess()`. */
+export function descriptorCache(): DescriptorCache {
+  return (cache ??= new DescriptorCache(slotsOfProcess()));
 }
 
 /** The slots of the connection `connection` stands for. */
