@@ -39,11 +39,14 @@ export class Http1RequestReader {
    * this reader (a FieldKind). A client sends the same names in the same order on each request of
    * a connection, and comparing a name with the one before it costs a fraction of `toLowerCase()`
    * (a call out of JIT code, ~200 instructions even for a name already in lowercase) and of
-   * telling its kind by comparing it with each name that has one.
+   * telling its kind by comparing it with each name that has one. Filled with '' from the start:
+   * a slot is always a string, so the compare is one of two strings (never with undefined).
    */
-  private readonly sentNames: string[] = [];
-  private readonly lowerNames: string[] = [];
-  private readonly kinds: FieldKind[] = [];
+  private readonly sentNames: string[] = new Array<string>(MAX_REMEMBERED_NAMES).fill('');
+  private readonly lowerNames: string[] = new Array<string>(MAX_REMEMBERED_NAMES).fill('');
+  private readonly kinds: FieldKind[] = new Array<FieldKind>(MAX_REMEMBERED_NAMES).fill(FieldKind.Plain);
+  /** A method this connection's requests carried that passed isToken: clients repeat theirs (node:http gives the same string for a known method). */
+  private knownMethod = '';
 
   /** `defaultAuthority`: the authority of a request without Host (HTTP/1.0), asked for only when needed. */
   constructor(scheme: 'http' | 'https', defaultAuthority: () => string) {
@@ -69,7 +72,11 @@ export class Http1RequestReader {
 
   /** The common request's fields (see the file comment), or null for requestFieldsOf to read. */
   private readCommon(raw: string[], method: string, target: string): Array<[string, string]> | null {
-    if (target.charCodeAt(0) !== 0x2f || method === 'CONNECT' || !isPlainPath(target) || !isToken(method)) return null;
+    if (target.charCodeAt(0) !== 0x2f || method === 'CONNECT' || !isPlainPath(target)) return null;
+    if (method !== this.knownMethod) {
+      if (!isToken(method)) return null;
+      this.knownMethod = method;
+    }
     const fields: Array<[string, string]> = [[':method', method], [':scheme', this.scheme], [':authority', ''], [':path', target]];
     let host: string | null = null;
     let body = false;
