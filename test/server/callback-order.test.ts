@@ -19,6 +19,8 @@ import { waitFor } from '../helpers/wait.js';
 const calls = new Map<string, string[]>();
 /** Answers of handlers holding their response (`/late...`), by path. */
 const held = new Map<string, () => void>();
+/** The request fields a held handler read when it answered, by path. */
+const lateHeaders = new Map<string, Array<[string, string]>>();
 
 class Recorder extends BaseRequestHandler {
   private note(what: string): void {
@@ -39,7 +41,10 @@ class Recorder extends BaseRequestHandler {
     if (this.path.startsWith('/throw-done')) throw new Error('onRequestDone failed on purpose');
     if (this.path.startsWith('/answer-in-headers')) return;
     if (this.path.startsWith('/late')) {
-      held.set(this.path, () => this.sendResponse({ body: `late ${this.path}` }));
+      held.set(this.path, () => {
+        lateHeaders.set(this.path, this.headers);
+        this.sendResponse({ body: `late ${this.path}` });
+      });
       return;
     }
     this.sendResponse({ body: `ok ${this.path}` });
@@ -128,14 +133,19 @@ test('HTTP/2: a throw in onHeaders or onRequestDone resets that stream (INTERNAL
   }
 });
 
-test('HTTP/1.1: pipelined requests are answered in order when the first handler answers after the others did', async () => {
+test('HTTP/1.1: pipelined requests are answered in order when the first handler answers after the others did; its fields, read then, are its own', async () => {
   const { server } = await startServer(Recorder);
   try {
     const socket = net.connect(server.port, '127.0.0.1');
     let got = '';
     socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
     const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-    socket.write('GET /late-p1 HTTP/1.1\r\nHost: a\r\n\r\nGET /p2 HTTP/1.1\r\nHost: a\r\n\r\nGET /p3 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    // The later requests carry other names in the same places: the first's fields, made when its handler reads them, must not take theirs.
+    socket.write(
+      'GET /late-p1 HTTP/1.1\r\nHost: a\r\nX-First: 1\r\nTE: trailers\r\nAccept: text/a\r\n\r\n' +
+        'GET /p2 HTTP/1.1\r\nHost: b\r\nX-Second: 2\r\nUser-Agent: u\r\nAccept: text/b\r\n\r\n' +
+        'GET /p3 HTTP/1.1\r\nHost: c\r\nConnection: close\r\nX-Third: 3\r\n\r\n',
+    );
     // The later two have been answered by their handlers (node:http holds their bytes back) before the first answers.
     await waitFor(() => calls.get('/p3')?.includes('done') === true && held.has('/late-p1'), 'all three handlers ran');
     assert.equal(got, '', 'nothing is written before the first response');
@@ -144,6 +154,15 @@ test('HTTP/1.1: pipelined requests are answered in order when the first handler 
     const bodies = [...got.matchAll(/(late|ok) (\/(?:late-)?p\d)/g)].map((m) => m[2]);
     assert.deepEqual(bodies, ['/late-p1', '/p2', '/p3']);
     assert.equal(got.match(/HTTP\/1\.1 200 OK/g)?.length, 3);
+    assert.deepEqual(lateHeaders.get('/late-p1'), [
+      [':method', 'GET'],
+      [':scheme', 'http'],
+      [':authority', 'a'],
+      [':path', '/late-p1'],
+      ['x-first', '1'],
+      ['accept', 'text/a'],
+      ['te', 'trailers'],
+    ]);
     for (const path of ['/late-p1', '/p2', '/p3']) {
       await waitFor(() => calls.get(path)?.length === 3, `onClose of ${path}`);
       assert.deepEqual(calls.get(path), IN_ORDER, path);
