@@ -8,7 +8,8 @@ import { ErrorCode } from '../errors.js';
 import type { CallbackState } from '../io/callback-queue.js';
 import type { BodySource } from '../io/body-source.js';
 import type { HeaderList } from '../connection/index.js';
-import type { BaseRequestHandler, LateTrailers } from './request-handler.js';
+import type { BaseRequestHandler, DeferredFields, LateTrailers } from './request-handler.js';
+import type { Http1RequestReader } from './http1-request.js';
 import type { Http1ResponsePlan } from './response-head.js';
 
 /** A queued callback of an HTTP/1.1 exchange. */
@@ -67,7 +68,7 @@ export class Http1Response extends http.ServerResponse {
   }
 }
 
-export class Http1Exchange implements CallbackState<Http1Item> {
+export class Http1Exchange implements CallbackState<Http1Item>, DeferredFields {
   readonly session: Http1ExchangeOwner;
   /** The handler's `streamId`: 1, 3, 5... in request order on the connection, as HTTP/2 client streams. */
   readonly id: number;
@@ -99,12 +100,21 @@ export class Http1Exchange implements CallbackState<Http1Item> {
   waitingDrain = false;
   bytesSent = 0;
   bytesReceived = 0;
+  /** For a request the reader found common: what makes its fields when the handler asks (requestFields). */
+  reader: Http1RequestReader | null = null;
+  authority = '';
+  teTrailers = false;
 
   constructor(session: Http1ExchangeOwner, id: number, req: http.IncomingMessage, res: Http1Response) {
     this.session = session;
     this.id = id;
     this.req = req;
     this.res = res;
+  }
+
+  /** The handler's `headers`, made on first use (BaseRequestHandler.deferHeaders). */
+  requestFields(): Array<[string, string]> {
+    return this.reader!.commonFields(this.req, this.authority, this.teTrailers);
   }
 
   /** The exchange's place in the session's callback queue: the exchange itself. */

@@ -30,6 +30,8 @@ export class Http1RequestReader {
    * and the list itself (setRequestAttributes would find just that).
    */
   simple = false;
+  /** The last request `scan` found common has `te: trailers` (the one te field HTTP/2 keeps). */
+  teTrailers = false;
   private readonly scheme: 'http' | 'https';
   private readonly defaultAuthority: () => string;
   /** An authority this connection's requests carried that passed isValidAuthority: clients repeat theirs. */
@@ -39,11 +41,14 @@ export class Http1RequestReader {
    * this reader (a FieldKind). A client sends the same names in the same order on each request of
    * a connection, and comparing a name with the one before it costs a fraction of `toLowerCase()`
    * (a call out of JIT code, ~200 instructions even for a name already in lowercase) and of
-   * telling its kind by comparing it with each name that has one.
+   * telling its kind by comparing it with each name that has one. Filled with '' from the start:
+   * a slot is always a string, so the compare is one of two strings (never with undefined).
    */
-  private readonly sentNames: string[] = [];
-  private readonly lowerNames: string[] = [];
-  private readonly kinds: FieldKind[] = [];
+  private readonly sentNames: string[] = new Array<string>(MAX_REMEMBERED_NAMES).fill('');
+  private readonly lowerNames: string[] = new Array<string>(MAX_REMEMBERED_NAMES).fill('');
+  private readonly kinds: FieldKind[] = new Array<FieldKind>(MAX_REMEMBERED_NAMES).fill(FieldKind.Plain);
+  /** A method this connection's requests carried that passed isToken: clients repeat theirs (node:http gives the same string for a known method). */
+  private knownMethod = '';
 
   /** `defaultAuthority`: the authority of a request without Host (HTTP/1.0), asked for only when needed. */
   constructor(scheme: 'http' | 'https', defaultAuthority: () => string) {
@@ -53,28 +58,89 @@ export class Http1RequestReader {
 
   /** The request's fields, pseudo-headers first. Throws Http1RequestError (from requestFieldsOf) for one HTTP/2 could not carry. */
   read(req: Http1RequestLike): Array<[string, string]> {
+    const authority = this.scan(req);
+    if (authority !== null) return this.commonFields(req, authority, this.teTrailers);
     const method = req.method ?? 'GET';
     const target = req.url ?? '/';
-    const fields = this.readCommon(req.rawHeaders, method, target);
-    if (fields !== null) {
-      this.simple = true;
-      return fields;
-    }
-    this.simple = false;
     const headers = pairsOf(req.rawHeaders);
     this.hasBody = hasBody(headers);
     // The fields themselves were judged by node:http's parser: only the request's control data is checked here.
     return requestFieldsOf({ method, target, version: `HTTP/${req.httpVersion}`, headers }, this.scheme, this.defaultAuthority(), false);
   }
 
-  /** The common request's fields (see the file comment), or null for requestFieldsOf to read. */
-  private readCommon(raw: string[], method: string, target: string): Array<[string, string]> | null {
-    if (target.charCodeAt(0) !== 0x2f || method === 'CONNECT' || !isPlainPath(target) || !isToken(method)) return null;
-    const fields: Array<[string, string]> = [[':method', method], [':scheme', this.scheme], [':authority', ''], [':path', target]];
+  /**
+   * Judges the request without making its fields: for the common one (see the file comment) sets
+   * `simple`, `hasBody` and `teTrailers` and returns its :authority, whose fields `commonFields`
+   * makes (when the handler asks for them: most never do); else null, for `read`.
+   */
+  scan(req: Http1RequestLike): string | null {
+    const method = req.method ?? 'GET';
+    const target = req.url ?? '/';
+    this.simple = false;
+    if (target.charCodeAt(0) !== 0x2f || method === 'CONNECT' || !isPlainPath(target)) return null;
+    if (method !== this.knownMethod) {
+      if (!isToken(method)) return null;
+      this.knownMethod = method;
+    }
+    const raw = req.rawHeaders;
     let host: string | null = null;
     let body = false;
     let cookie = false;
     let trailers = false;
+    const sentNames = this.sentNames;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const sent = raw[i]!;
+      const k = i >> 1;
+      let kind: FieldKind;
+      if (sentNames[k] === sent) {
+        kind = this.kinds[k]!;
+      } else {
+        const name = sent.toLowerCase();
+        kind = fieldKindOf(name);
+        if (k < MAX_REMEMBERED_NAMES) {
+          sentNames[k] = sent;
+          this.lowerNames[k] = name;
+          this.kinds[k] = kind;
+        }
+      }
+      switch (kind) {
+        case FieldKind.Host:
+          if (host !== null) return null; // more than one: refused there
+          host = raw[i + 1]!;
+          break;
+        case FieldKind.TransferEncoding:
+        case FieldKind.ContentLength:
+          body = true;
+          break;
+        case FieldKind.Te:
+          trailers ||= raw[i + 1]!.split(',').some((t) => t.trim().toLowerCase() === 'trailers');
+          break;
+        case FieldKind.Cookie:
+          if (cookie) return null; // several are joined by setRequestAttributes
+          cookie = true;
+          break;
+      }
+    }
+    const authority = host ?? this.defaultAuthority();
+    if (authority !== this.knownAuthority) {
+      if (!isValidAuthority(authority)) return null;
+      this.knownAuthority = authority;
+    }
+    this.hasBody = body;
+    this.teTrailers = trailers;
+    this.simple = true;
+    return authority;
+  }
+
+  /**
+   * The fields of a request `scan` found common, with the :authority and `te: trailers` it found:
+   * names lowercased, connection-specific fields dropped (and Host, which is the :authority), as
+   * requestFieldsOf would make them. May be called later than `scan` (after other requests of the
+   * connection were read): a name is taken from the cache only while its slot still holds it.
+   */
+  commonFields(req: Http1RequestLike, authority: string, teTrailers: boolean): Array<[string, string]> {
+    const raw = req.rawHeaders;
+    const fields: Array<[string, string]> = [[':method', req.method ?? 'GET'], [':scheme', this.scheme], [':authority', authority], [':path', req.url ?? '/']];
     const sentNames = this.sentNames;
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const sent = raw[i]!;
@@ -87,50 +153,16 @@ export class Http1RequestReader {
       } else {
         name = sent.toLowerCase();
         kind = fieldKindOf(name);
-        if (k < MAX_REMEMBERED_NAMES) {
-          sentNames[k] = sent;
-          this.lowerNames[k] = name;
-          this.kinds[k] = kind;
-        }
       }
-      const value = raw[i + 1]!;
-      // The fields requestFieldsOf drops (connection-specific ones, and Host, which becomes :authority).
-      switch (kind) {
-        case FieldKind.Host:
-          if (host !== null) return null; // more than one: refused there
-          host = value;
-          continue;
-        case FieldKind.TransferEncoding:
-          body = true;
-          continue;
-        case FieldKind.Dropped:
-          continue;
-        case FieldKind.Te:
-          trailers ||= value.split(',').some((t) => t.trim().toLowerCase() === 'trailers');
-          continue;
-        case FieldKind.ContentLength:
-          body = true;
-          break;
-        case FieldKind.Cookie:
-          if (cookie) return null; // several are joined by setRequestAttributes
-          cookie = true;
-          break;
-      }
-      fields.push([name, value]);
+      if (kind === FieldKind.Host || kind === FieldKind.TransferEncoding || kind === FieldKind.Dropped || kind === FieldKind.Te) continue;
+      fields.push([name, raw[i + 1]!]);
     }
-    const authority = host ?? this.defaultAuthority();
-    if (authority !== this.knownAuthority) {
-      if (!isValidAuthority(authority)) return null;
-      this.knownAuthority = authority;
-    }
-    fields[2]![1] = authority;
-    if (trailers) fields.push(['te', 'trailers']);
-    this.hasBody = body;
+    if (teTrailers) fields.push(['te', 'trailers']);
     return fields;
   }
 }
 
-/** What a request field is to readCommon. */
+/** What a request field is to scan and commonFields. */
 const enum FieldKind {
   /** Passed on as it is. */
   Plain,

@@ -76,13 +76,17 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     this.nextId += 2;
     if (this.closing) res.shouldKeepAlive = false;
     const reader = this.reader;
-    let fields: Array<[string, string]>;
-    try {
-      fields = reader.read(req);
-    } catch (err) {
-      if (!(err instanceof Http1RequestError)) throw err;
-      refuse(res, err.status, err.message);
-      return;
+    // The common request is judged without making its fields (the handler's `headers` makes them if asked).
+    const authority = reader.scan(req);
+    let fields: Array<[string, string]> | null = null;
+    if (authority === null) {
+      try {
+        fields = reader.read(req);
+      } catch (err) {
+        if (!(err instanceof Http1RequestError)) throw err;
+        refuse(res, err.status, err.message);
+        return;
+      }
     }
     this.exchanges.add(ex);
     // From here the response's 'close' ends the exchange (Http1Response.emit).
@@ -97,13 +101,16 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
       return;
     }
     handler.httpVersion = req.httpVersion === '1.0' ? '1.0' : '1.1';
-    if (reader.simple) {
-      // What setRequestAttributes would find in these fields (see Http1RequestReader.simple).
-      handler.method = fields[0]![1];
-      handler.scheme = fields[1]![1];
-      handler.host = fields[2]![1];
-      handler.path = fields[3]![1];
-      handler.headers = fields;
+    if (fields === null) {
+      // What setRequestAttributes would find in the fields commonFields makes.
+      handler.method = req.method ?? 'GET';
+      handler.scheme = this.scheme;
+      handler.host = authority!;
+      handler.path = req.url ?? '/';
+      ex.reader = reader;
+      ex.authority = authority!;
+      ex.teTrailers = reader.teTrailers;
+      handler.deferHeaders(ex);
     } else {
       setRequestAttributes(handler, fields);
     }

@@ -88,6 +88,11 @@ export interface HandlerSession {
   readBody?(streamId: number, options?: BodyOptions): Promise<Buffer>;
 }
 
+/** @internal Makes a request's header fields when its handler first asks (BaseRequestHandler.deferHeaders). */
+export interface DeferredFields {
+  requestFields(): Array<[string, string]>;
+}
+
 /** The protocol that carried a request. */
 export type HttpVersion = '1.0' | '1.1' | '2';
 
@@ -106,8 +111,10 @@ export class BaseRequestHandler {
   host = '';
   /** `:path` of the request. */
   path = '';
-  /** Request header fields in order, pseudo-headers first; several `cookie` fields are joined with `; `. */
-  headers: Array<[string, string]> = [];
+  /** The request's fields once made (see `headers`). */
+  private fieldList: Array<[string, string]> = [];
+  /** Makes the fields on first use (`headers`); null once made, or when they were given whole. */
+  private fieldSource: DeferredFields | null = null;
   /** Request trailer fields, when the request had any. */
   trailers: Array<[string, string]> | null = null;
   /** True for the handler of a pushed stream (returned by `push()`). */
@@ -120,6 +127,29 @@ export class BaseRequestHandler {
     this.http2 = http2;
     this.streamId = streamId;
     this.clientAddress = http2.clientAddress;
+  }
+
+  /** Request header fields in order, pseudo-headers first; several `cookie` fields are joined with `; `. */
+  get headers(): Array<[string, string]> {
+    const source = this.fieldSource;
+    if (source !== null) {
+      this.fieldSource = null;
+      this.fieldList = source.requestFields();
+    }
+    return this.fieldList;
+  }
+
+  set headers(fields: Array<[string, string]>) {
+    this.fieldSource = null;
+    this.fieldList = fields;
+  }
+
+  /**
+   * @internal The fields are made by `source` when first asked for (HTTP/1.1: from node:http's
+   * raw list, as node:http makes `req.headers`): a handler that never reads them costs nothing.
+   */
+  deferHeaders(source: DeferredFields): void {
+    this.fieldSource = source;
   }
 
   /**

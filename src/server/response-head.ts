@@ -5,6 +5,8 @@
  * session only sends. Every response it plans carries `date` (RFC 9110 section 6.6.1), the
  * handler's own if it set one; HTTP/1.1 plans (http1ResponsePlanOf) have none of ours, as node:http adds it.
  */
+// The global `Buffer` is an accessor on globalThis (a getter call at each use); the import is a plain binding.
+import { Buffer } from 'node:buffer';
 import type { HeaderList } from '../connection/index.js';
 import { UsageError } from '../errors.js';
 import { bodySourceOf, type BodySource } from '../io/body-source.js';
