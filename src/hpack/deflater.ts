@@ -138,6 +138,9 @@ export class HDDeflater {
   /** Encodes one header block. */
   deflate(headers: Iterable<HeaderField>): Buffer {
     const fields: readonly HeaderField[] = Array.isArray(headers) ? headers : Array.from(headers);
+    // Before the checks: a repeat's fields equal the strings of a block that passed them.
+    const repeated = this.repeatOf(fields);
+    if (repeated !== null) return repeated;
     // Check every field before encoding any: a throw halfway would leave entries in our table
     // that the peer never saw.
     for (let i = 0; i < fields.length; i++) {
@@ -149,8 +152,6 @@ export class HDDeflater {
         );
       }
     }
-    const repeated = this.repeatOf(fields);
-    if (repeated !== null) return repeated;
     const arena = HPACK_BLOCK_ARENA;
     const insertCount = this.table.insertCount;
     const updated = this.updatePending;
@@ -188,8 +189,8 @@ export class HDDeflater {
     const strings = this.lastStrings;
     if (strings.length !== fields.length * 2) return null;
     for (let i = 0, j = 0; i < fields.length; i++, j += 2) {
-      const field = fields[i]!;
-      if (field.length !== 2 || field[0] !== strings[j] || field[1] !== strings[j + 1]) return null;
+      const field: unknown = fields[i];
+      if (!Array.isArray(field) || field.length !== 2 || field[0] !== strings[j] || field[1] !== strings[j + 1]) return null;
     }
     return block;
   }

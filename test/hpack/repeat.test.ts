@@ -101,3 +101,15 @@ test('random lists drawn from a few, repeated, with size changes: the same octet
     { numRuns: 300 },
   );
 });
+
+test('a malformed list after a remembered block is still refused, and the block is still repeated after it', () => {
+  const deflater = new HDDeflater();
+  deflater.deflate(RESPONSE);
+  const block = deflater.deflate(RESPONSE);
+  const malformed = [null, 5, ['a'], [':status', 200]] as unknown[];
+  for (const field of malformed) {
+    assert.throws(() => deflater.deflate([field] as unknown as HeaderField[]), (err: Error) => err.name === 'HpackEncodingError');
+  }
+  assert.throws(() => deflater.deflate([...RESPONSE.slice(0, -1), null] as unknown as HeaderField[]), (err: Error) => err.name === 'HpackEncodingError');
+  assert.equal(deflater.deflate(RESPONSE), block);
+});
