@@ -33,7 +33,8 @@ import { FrameWriter } from '../frame/writer.js';
 import { HDDeflater } from '../hpack/deflater.js';
 import { ConnectionEnding } from './ending.js';
 import type { ConnectionEvent } from './events.js';
-import { checkSendable, MessageInfo } from './field-validation.js';
+import { MessageInfo } from './field-validation.js';
+import { OutgoingCheck } from './outgoing-check.js';
 import { FloodGuard } from './flood-guard.js';
 import type { FlowWindows } from './flow-control.js';
 import { HeaderBlockAssembler } from './header-block.js';
@@ -89,6 +90,8 @@ export class Connection {
   private readonly blocks: HeaderBlockAssembler;
   /** Scratch space of the field checks, shared by the parts that judge received header lists. */
   private readonly info = new MessageInfo();
+  /** The checks of header lists we send (a repeat of the last good one is not scanned again). */
+  private readonly outgoing = new OutgoingCheck();
 
   /** GOAWAY both ways, the graceful shutdown, `closed`, connection errors; `ending.dead`: input is ignored. */
   private readonly ending: ConnectionEnding;
@@ -629,7 +632,7 @@ export class Connection {
 
   /** UsageError for a header list we may not send; a client also holds it to the server's SETTINGS_MAX_HEADER_LIST_SIZE. */
   private checkSend(headers: HeaderList): void {
-    checkSendable(headers, this.isServer ? Infinity : this.peer.maxHeaderListSize);
+    this.outgoing.check(headers, this.isServer ? Infinity : this.peer.maxHeaderListSize);
   }
 
   private writeHeaders(s: Stream, headers: HeaderList, endStream: boolean): void {

@@ -9,6 +9,13 @@
  * is dropped, not reused; a returned block keeps its slab alive). Between calls a deflater holds
  * no slab. Each field is encoded in the cheapest form the tables allow, following the policy in
  * `index-policy.ts` (what to index, what never to index).
+ *
+ * A server sends the same response fields over and over (a static file's 200: the same dozen
+ * fields, `date` changing once a second). A block that changed nothing (no entry added or
+ * evicted, no size update, no indexing decision taken) is kept with the strings it was made
+ * from: the same list again, with the table unchanged since, encodes to the same octets, so
+ * those are returned (the same view) after a comparison of the strings instead of a lookup per
+ * field. See `repeatOf`.
  */
 import { HpackEncodingError, UsageError } from '../errors.js';
 import { DEFAULT_HEADER_TABLE_SIZE, DEFLATE_MAX_HEADER_TABLE_SIZE } from './constants.js';
@@ -65,6 +72,16 @@ export class HDDeflater {
   /** Size updates owed at the start of the next block (RFC 7541 section 4.2). */
   private updatePending = false;
   private updateMin = 0;
+  /**
+   * The last block when it may be repeated (see `repeatOf`): its fields' names and values, one
+   * after the other (reused, not reallocated), and the table's `insertCount` it was made at;
+   * `lastBlock` null: none.
+   */
+  private lastBlock: Buffer | null = null;
+  private readonly lastStrings: string[] = [];
+  private lastInsertCount = -1;
+  /** During `deflate()`: the block took a decision that depends on counters (see `repeatOf`). */
+  private blockDecided = false;
 
   /**
    * @param hdTableBufsizeMax the most table memory this encoder will use, whatever the peer
@@ -101,6 +118,7 @@ export class HDDeflater {
     this.updateMin = this.updatePending ? Math.min(this.updateMin, size) : size;
     this.updatePending = true;
     this.table.setMaxSize(size);
+    this.lastBlock = null;
   }
 
   /** The dynamic table, newest entry first (index 1 first). */
@@ -120,6 +138,9 @@ export class HDDeflater {
   /** Encodes one header block. */
   deflate(headers: Iterable<HeaderField>): Buffer {
     const fields: readonly HeaderField[] = Array.isArray(headers) ? headers : Array.from(headers);
+    // Before the checks: a repeat's fields equal the strings of a block that passed them.
+    const repeated = this.repeatOf(fields);
+    if (repeated !== null) return repeated;
     // Check every field before encoding any: a throw halfway would leave entries in our table
     // that the peer never saw.
     for (let i = 0; i < fields.length; i++) {
@@ -132,6 +153,9 @@ export class HDDeflater {
       }
     }
     const arena = HPACK_BLOCK_ARENA;
+    const insertCount = this.table.insertCount;
+    const updated = this.updatePending;
+    this.blockDecided = false;
     let pos = arena.acquire(12, 0);
     this.out = arena.buffer;
     try {
@@ -140,10 +164,52 @@ export class HDDeflater {
       // Only a caller's object can throw here (a getter, a Proxy): close the run, keep nothing.
       arena.release();
       this.out = NO_SLAB;
+      this.lastBlock = null;
       throw error;
     }
     this.out = NO_SLAB;
-    return arena.commitSlice(pos);
+    const block = arena.commitSlice(pos);
+    this.remember(fields, block, !updated && !this.blockDecided && this.table.insertCount === insertCount);
+    return block;
+  }
+
+  /**
+   * The last block again, if `fields` are its fields (the same strings, compared by value) and
+   * encoding them now would give the same octets; else null. That holds when the last block
+   * changed nothing and nothing changed since: it added no entry and none was added after
+   * (`insertCount` is the same; an eviction comes only with an add or a size change, and a size
+   * change forgets the block), it owed no size update, and it took no indexing decision (those
+   * count attempts: `stillWorthIndexing`). Encoding again would only count its dynamic-table hits
+   * in `NameRecord.reuses`, which the policy reads as zero or not: the first encoding counted
+   * them already, so they are not zero. Sensitive fields and byte strings are never repeated.
+   */
+  private repeatOf(fields: readonly HeaderField[]): Buffer | null {
+    const block = this.lastBlock;
+    if (block === null || this.table.insertCount !== this.lastInsertCount || this.updatePending) return null;
+    const strings = this.lastStrings;
+    if (strings.length !== fields.length * 2) return null;
+    for (let i = 0, j = 0; i < fields.length; i++, j += 2) {
+      const field: unknown = fields[i];
+      if (!Array.isArray(field) || field.length !== 2 || field[0] !== strings[j] || field[1] !== strings[j + 1]) return null;
+    }
+    return block;
+  }
+
+  /** Keeps `block` for `repeatOf` when it may be repeated (`repeatable`) and its fields are plain strings. */
+  private remember(fields: readonly HeaderField[], block: Buffer, repeatable: boolean): void {
+    this.lastBlock = null;
+    if (!repeatable) return;
+    const strings = this.lastStrings;
+    strings.length = 0;
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i]!;
+      const name = field[0];
+      const value = field[1];
+      if (field.length !== 2 || typeof name !== 'string' || typeof value !== 'string') return;
+      strings.push(name, value);
+    }
+    this.lastBlock = block;
+    this.lastInsertCount = this.table.insertCount;
   }
 
   /** The block's fields from `pos` (the run is open; the size updates first if owed); returns its end. */
@@ -233,7 +299,10 @@ export class HDDeflater {
       const entrySize = name.length + value.length + ENTRY_OVERHEAD;
       if (this.indexing === 'auto') {
         index = (policy & POLICY_DO_NOT_INDEX) === 0 && fitsPolicy(entrySize, table.maxSize);
-        if (index && record !== undefined) index = stillWorthIndexing(++record.indexAttempts, record.reuses);
+        if (index && record !== undefined) {
+          index = stillWorthIndexing(++record.indexAttempts, record.reuses);
+          this.blockDecided = true;
+        }
       }
       else index = this.indexing === 'always' && entrySize <= table.maxSize;
       pos = index ? writeInteger(out, pos, 0x40, 6, nameIndex) : writeInteger(out, pos, 0x00, 4, nameIndex);

@@ -220,7 +220,8 @@ export class StaticSite {
         return;
       }
     }
-    const pushing = h.method === 'GET' && h.canPush && (this.pushPreload || this.pushManifest !== null);
+    // The site's own flags first: `canPush` asks the connection, which most sites never need to.
+    const pushing = (this.pushPreload || this.pushManifest !== null) && h.method === 'GET' && h.canPush;
     const body = this.bodyOf(r, coding);
     if (!pushing && !(body instanceof Promise)) {
       h.sendResponse({ status: 200, headers: head.ok, body });
