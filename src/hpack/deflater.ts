@@ -11,11 +11,11 @@
  * `index-policy.ts` (what to index, what never to index).
  *
  * A server sends the same response fields over and over (a static file's 200: the same dozen
- * fields, `date` changing once a second). A block that changed nothing (no entry added or
- * evicted, no size update, no indexing decision taken) is kept with the strings it was made
- * from: the same list again, with the table unchanged since, encodes to the same octets, so
- * those are returned (the same view) after a comparison of the strings instead of a lookup per
- * field. See `repeatOf`.
+ * fields, `date` changing once a second). After a block that changed nothing (no entry added or
+ * evicted, no size update, no indexing decision taken), the strings it was made from are kept:
+ * the same list again, with the table unchanged since, encodes to the same octets. The second
+ * time, the block is encoded as usual and a copy of it kept; from the third, that copy is
+ * returned after a comparison of the strings instead of a lookup per field. See `repeatOf`.
  */
 import { HpackEncodingError, UsageError } from '../errors.js';
 import { DEFAULT_HEADER_TABLE_SIZE, DEFLATE_MAX_HEADER_TABLE_SIZE } from './constants.js';
@@ -73,13 +73,16 @@ export class HDDeflater {
   private updatePending = false;
   private updateMin = 0;
   /**
-   * The last block when it may be repeated (see `repeatOf`): its fields' names and values, one
-   * after the other (reused, not reallocated), and the table's `insertCount` it was made at;
-   * `lastBlock` null: none.
+   * The last block's fields when it may be repeated (see `repeatOf`): names and values, one
+   * after the other (reused, not reallocated), and the table's `insertCount` it was made at (-1:
+   * none); `lastBlock`, its octets once the same list came twice (a copy of our own: a view
+   * would keep its 4 KiB arena slab alive as long as the connection lives).
    */
   private lastBlock: Buffer | null = null;
   private readonly lastStrings: string[] = [];
   private lastInsertCount = -1;
+  /** During `deflate()`: the fields are the kept ones, but no block was kept yet. */
+  private sameAsLast = false;
   /** During `deflate()`: the block took a decision that depends on counters (see `repeatOf`). */
   private blockDecided = false;
 
@@ -118,7 +121,7 @@ export class HDDeflater {
     this.updateMin = this.updatePending ? Math.min(this.updateMin, size) : size;
     this.updatePending = true;
     this.table.setMaxSize(size);
-    this.lastBlock = null;
+    this.forget();
   }
 
   /** The dynamic table, newest entry first (index 1 first). */
@@ -135,7 +138,7 @@ export class HDDeflater {
     return this.table.size;
   }
 
-  /** Encodes one header block. */
+  /** Encodes one header block. The buffer returned is not to be written into (a repeat of a block may return it again). */
   deflate(headers: Iterable<HeaderField>): Buffer {
     const fields: readonly HeaderField[] = Array.isArray(headers) ? headers : Array.from(headers);
     // Before the checks: a repeat's fields equal the strings of a block that passed them.
@@ -164,13 +167,12 @@ export class HDDeflater {
       // Only a caller's object can throw here (a getter, a Proxy): close the run, keep nothing.
       arena.release();
       this.out = NO_SLAB;
-      this.lastBlock = null;
+      this.forget();
       throw error;
     }
     this.out = NO_SLAB;
     const block = arena.commitSlice(pos);
-    this.remember(fields, block, !updated && !this.blockDecided && this.table.insertCount === insertCount);
-    return block;
+    return this.remember(fields, block, !updated && !this.blockDecided && this.table.insertCount === insertCount);
   }
 
   /**
@@ -184,32 +186,57 @@ export class HDDeflater {
    * them already, so they are not zero. Sensitive fields and byte strings are never repeated.
    */
   private repeatOf(fields: readonly HeaderField[]): Buffer | null {
-    const block = this.lastBlock;
-    if (block === null || this.table.insertCount !== this.lastInsertCount || this.updatePending) return null;
+    this.sameAsLast = false;
+    if (this.lastInsertCount < 0 || this.table.insertCount !== this.lastInsertCount || this.updatePending) return null;
     const strings = this.lastStrings;
     if (strings.length !== fields.length * 2) return null;
     for (let i = 0, j = 0; i < fields.length; i++, j += 2) {
       const field: unknown = fields[i];
       if (!Array.isArray(field) || field.length !== 2 || field[0] !== strings[j] || field[1] !== strings[j + 1]) return null;
     }
-    return block;
+    if (this.lastBlock !== null) return this.lastBlock;
+    // Seen twice: encode it once more (`remember` keeps a copy of the block).
+    this.sameAsLast = true;
+    return null;
   }
 
-  /** Keeps `block` for `repeatOf` when it may be repeated (`repeatable`) and its fields are plain strings. */
-  private remember(fields: readonly HeaderField[], block: Buffer, repeatable: boolean): void {
+  private forget(): void {
+    this.lastInsertCount = -1;
     this.lastBlock = null;
-    if (!repeatable) return;
+    this.sameAsLast = false;
+  }
+
+  /**
+   * After `block` was made from `fields`: keeps the fields for `repeatOf` when it may be repeated
+   * (`repeatable`) and they are plain strings, and a copy of the block when they came twice in a
+   * row. Returns what `deflate` returns: that copy, or `block`.
+   */
+  private remember(fields: readonly HeaderField[], block: Buffer, repeatable: boolean): Buffer {
+    if (!repeatable) {
+      this.forget();
+      return block;
+    }
+    if (this.sameAsLast) {
+      // The strings kept are these fields already. Made about once per second per response
+      // kind (when `date` changes), so the copy costs nothing that shows.
+      const own = Buffer.allocUnsafeSlow(block.length);
+      block.copy(own);
+      this.lastBlock = own;
+      this.sameAsLast = false;
+      return own;
+    }
+    this.forget();
     const strings = this.lastStrings;
     strings.length = 0;
     for (let i = 0; i < fields.length; i++) {
       const field = fields[i]!;
       const name = field[0];
       const value = field[1];
-      if (field.length !== 2 || typeof name !== 'string' || typeof value !== 'string') return;
+      if (field.length !== 2 || typeof name !== 'string' || typeof value !== 'string') return block;
       strings.push(name, value);
     }
-    this.lastBlock = block;
     this.lastInsertCount = this.table.insertCount;
+    return block;
   }
 
   /** The block's fields from `pos` (the run is open; the size updates first if owed); returns its end. */

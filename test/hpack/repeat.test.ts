@@ -50,14 +50,15 @@ const RESPONSE: Pair[] = [
 ];
 
 test('a response list sent again is the same block, repeated once the table holds its fields', () => {
-  const { repeats } = run([RESPONSE, RESPONSE, RESPONSE, RESPONSE]);
-  // The first adds entries and the second hits them (its table differs from the first's): both encoded; then repeats.
+  const { repeats } = run([RESPONSE, RESPONSE, RESPONSE, RESPONSE, RESPONSE]);
+  // The first adds entries and the second hits them (its table differs from the first's): both
+  // encoded; the third is encoded too, and a copy of it kept; the fourth and fifth return that copy.
   assert.equal(repeats, 2);
 });
 
 test('a new date (an entry added) or a table size change ends the repeat, and the octets stay right', () => {
   const later: Pair[] = RESPONSE.map(([n, v]) => [n, n === 'date' ? 'Mon, 07 Dec 2026 02:00:01 GMT' : v]);
-  const { repeats } = run([RESPONSE, RESPONSE, RESPONSE, later, later, later, 256, later, later, 0, later, later, 4096, RESPONSE, RESPONSE]);
+  const { repeats } = run([RESPONSE, RESPONSE, RESPONSE, RESPONSE, later, later, later, later, 256, later, later, later, 0, later, later, later, 4096, RESPONSE, RESPONSE, RESPONSE]);
   assert.ok(repeats > 0);
 });
 
@@ -105,7 +106,11 @@ test('random lists drawn from a few, repeated, with size changes: the same octet
 test('a malformed list after a remembered block is still refused, and the block is still repeated after it', () => {
   const deflater = new HDDeflater();
   deflater.deflate(RESPONSE);
+  deflater.deflate(RESPONSE);
   const block = deflater.deflate(RESPONSE);
+  assert.equal(deflater.deflate(RESPONSE), block, 'repeated from the third');
+  // What the deflater keeps between calls is its own bytes, not a view pinning a 4 KiB arena slab.
+  assert.equal(block.buffer.byteLength, block.length);
   const malformed = [null, 5, ['a'], [':status', 200]] as unknown[];
   for (const field of malformed) {
     assert.throws(() => deflater.deflate([field] as unknown as HeaderField[]), (err: Error) => err.name === 'HpackEncodingError');
