@@ -23,7 +23,7 @@ import { Http1ExchangeList } from './http1-exchange-list.js';
 import { Http1RequestReader } from './http1-request.js';
 import { setRequestAttributes } from './request-attributes.js';
 import type { BaseRequestHandler, HandlerSession, HeadersInput, ResponseOptions } from './request-handler.js';
-import { finalStatusOf, http1ResponsePlanOf, http1SendsBody, http1WholeFieldsOf, informationalHeadOf, lateTrailerListOf, wholeBodyOf } from './response-head.js';
+import { http1ResponsePlanOf, informationalHeadOf, lateTrailerListOf } from './response-head.js';
 import { accessLogEntryOf, callbackName, callHandler, runOnCloseNow } from './server-stream.js';
 import type { SessionContext } from './session-context.js';
 
@@ -241,13 +241,7 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     if (ex === undefined || ex.closed || ex.failed || this.gone) return;
     if (ex.responded) throw new UsageError(`sendResponse() was already called for stream ${streamId}`, 'response_already_sent');
     // No date of ours: node:http adds one (res.sendDate) when the handler gave none, so there is exactly one.
-    const isHead = ex.handler?.method === 'HEAD';
-    const body = options.body;
-    if ((options.trailers === undefined || options.trailers === null) && (body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array)) {
-      this.sendWhole(ex, options, body, isHead);
-      return;
-    }
-    const plan = http1ResponsePlanOf(options, isHead, this);
+    const plan = http1ResponsePlanOf(options, ex.handler?.method === 'HEAD', this);
     if (options.sendDate === false) ex.res.sendDate = false;
     try {
       writeResponseHead(ex.res, plan);
@@ -271,31 +265,6 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     ex.declaredLength = plan.declaredLength;
     ex.source.onWake = () => this.guarded('http1-event', () => this.pump(ex));
     this.pump(ex);
-  }
-
-  /**
-   * sendResponse for the common response, a whole body (or none) and no trailers: the same
-   * checks and rules as the plan, without making one (see http1WholeFieldsOf).
-   */
-  private sendWhole(ex: Http1Exchange, options: ResponseOptions, body: string | Uint8Array | null | undefined, isHead: boolean): void {
-    const status = finalStatusOf(options);
-    const bytes = wholeBodyOf(body);
-    const fields = http1WholeFieldsOf(options.headers, status, bytes, isHead);
-    const res = ex.res;
-    if (options.sendDate === false) res.sendDate = false;
-    try {
-      res.writeHead(status, fields);
-    } catch (err) {
-      throw new UsageError(`the response cannot be sent over HTTP/1.1: ${err instanceof Error ? err.message : String(err)}`, 'response_bad_field');
-    }
-    ex.responded = true;
-    ex.status = status;
-    if (http1SendsBody(bytes, status, isHead)) {
-      ex.bytesSent = bytes.length;
-      res.end(bytes);
-    } else {
-      res.end();
-    }
   }
 
   /** Writes what the body source has, until it is empty, ended, failed, or the socket is full. */

@@ -48,7 +48,7 @@ function responseHeadOf(options: ResponseOptions, date: boolean): ResponsePlan {
 }
 
 /** The status of a final response (200 by default). Throws UsageError. */
-export function finalStatusOf(options: ResponseOptions): number {
+function finalStatusOf(options: ResponseOptions): number {
   const status = options.status ?? 200;
   if (!Number.isInteger(status) || status < 200 || status > 599) {
     throw new UsageError(`response status must be an integer from 200 to 599, got ${String(status)}`, 'response_bad_status');
@@ -138,42 +138,6 @@ export function http1ResponsePlanOf(options: ResponseOptions, isHead: boolean, c
   const length = planBody(plan, options.body, isHead, connection);
   if (length >= 0) fields.push('content-length', String(length));
   return plan;
-}
-
-/**
- * http1ResponsePlanOf without the plan, for the common response: a whole body (`bytes`, null for
- * none) and no trailers, `status` from finalStatusOf. The same checks and rules: returns the
- * fields, with the content-length added where the handler gave none; the caller drops the body
- * when http1SendsBody says so.
- */
-export function http1WholeFieldsOf(headers: HeadersInput | null | undefined, status: number, bytes: Buffer | null, isHead: boolean): string[] {
-  const fields: string[] = [];
-  appendHeadersFlat(fields, headers, 'response headers');
-  let declaredLength = -1;
-  for (let i = 0; i < fields.length; i += 2) {
-    if (fields[i] === 'content-length') declaredLength = contentLengthOf(fields[i + 1]!, declaredLength);
-  }
-  // No body: nothing to add nor to check the content-length against.
-  if (bytes === null) return fields;
-  const noBody = isHead || status === 204 || status === 304;
-  if (declaredLength === -1) {
-    if (status !== 204 && status !== 304) fields.push('content-length', String(bytes.length));
-  } else if (declaredLength !== bytes.length && !noBody) {
-    throw new UsageError(`response content-length ${declaredLength} does not match the body of ${bytes.length} bytes`, 'response_content_length_mismatch');
-  }
-  return fields;
-}
-
-/** Whether a whole body of `bytes` goes out: not for HEAD, 204, 304, nor an empty one. */
-export function http1SendsBody(bytes: Buffer | null, status: number, isHead: boolean): bytes is Buffer {
-  return bytes !== null && bytes.length !== 0 && !isHead && status !== 204 && status !== 304;
-}
-
-/** A whole (in-memory) body as a Buffer; null for none. */
-export function wholeBodyOf(body: string | Uint8Array | null | undefined): Buffer | null {
-  if (body === null || body === undefined) return null;
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
-  return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
 /** What both kinds of plan share: everything but the header fields. */
