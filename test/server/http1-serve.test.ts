@@ -14,6 +14,7 @@ import { PushRefusedError } from '../../src/server/errors.js';
 import { ErrorCode } from '../../src/errors.js';
 import { startServer } from './support.js';
 import { waitFor } from '../helpers/wait.js';
+import { rawExchange } from '../helpers/raw-exchange.js';
 
 /** What the handlers saw, by path. */
 const seen = new Map<string, { httpVersion: string; scheme: string; host: string; headers: Array<[string, string]>; body: string; trailers: Array<[string, string]> | null; closeCode: number | null; canPush: boolean; pushError: string }>();
@@ -110,16 +111,6 @@ function request(port: number, options: http.RequestOptions & { body?: string | 
   });
 }
 
-/** Writes `bytes` on a raw connection and resolves with everything read until the server closes it. */
-function raw(port: number, bytes: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
-    let got = '';
-    socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
-    socket.on('error', () => {});
-    socket.on('close', () => resolve(got));
-  });
-}
 
 test('GET over HTTP/1.1: the handler sees the same attributes as over HTTP/2, httpVersion 1.1; keep-alive reuses the connection', async () => {
   const { server } = await startServer(App);
@@ -178,7 +169,7 @@ test('a request body arrives through onData (a pending promise holds the rest ba
 test('pipelined requests are answered in order on one connection', async () => {
   const { server } = await startServer(App);
   try {
-    const got = await raw(server.port, 'GET /p1 HTTP/1.1\r\nHost: a\r\n\r\nGET /p2 HTTP/1.1\r\nHost: a\r\n\r\nGET /p3 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    const got = await rawExchange(server.port, 'GET /p1 HTTP/1.1\r\nHost: a\r\n\r\nGET /p2 HTTP/1.1\r\nHost: a\r\n\r\nGET /p3 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
     const bodies = [...got.matchAll(/1\.1 GET (\/p\d) 0/g)].map((m) => m[1]);
     assert.deepEqual(bodies, ['/p1', '/p2', '/p3']);
     assert.equal(got.match(/HTTP\/1\.1 200 OK/g)?.length, 3);
@@ -204,7 +195,7 @@ test('body kinds: a stream with trailers (chunked), a generator with DATA_DEFERR
     assert.equal(head.headers['content-length'], String('1.1 HEAD /headed 0'.length), 'HEAD tells the length of what GET would send');
     assert.deepEqual([(await request(server.port, { path: '/no-content', agent: false })).body, (await request(server.port, { path: '/not-modified', agent: false })).body], ['', '']);
     // 204 and 304 on a keep-alive connection: the next response is not misread as their body.
-    const got = await raw(server.port, 'GET /no-content HTTP/1.1\r\nHost: a\r\n\r\nGET /after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    const got = await rawExchange(server.port, 'GET /no-content HTTP/1.1\r\nHost: a\r\n\r\nGET /after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
     assert.match(got, /^HTTP\/1\.1 204 No Content\r\n[\s\S]*\r\n\r\nHTTP\/1\.1 200 OK\r\n[\s\S]*1\.1 GET \/after 0$/);
   } finally {
     await server.close();
@@ -243,24 +234,24 @@ test('a failing handler gets a 500 before its response starts; a body failing mi
 test("node:http's limits: conflicting Content-Length and Transfer-Encoding (smuggling), a head too large, too many fields, a missing Host: 400/431", async () => {
   const { server } = await startServer(App, { maxHttp1HeadSize: 4096, maxHttp1Headers: 20 });
   try {
-    const smuggle = await raw(server.port, 'POST /s HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n');
+    const smuggle = await rawExchange(server.port, 'POST /s HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n');
     assert.match(smuggle, /^HTTP\/1\.1 400 /);
     assert.equal(seen.get('/smuggled'), undefined, 'the smuggled request reached no handler');
     assert.equal(seen.get('/s'), undefined);
-    const twoLengths = await raw(server.port, 'POST /s2 HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!');
+    const twoLengths = await rawExchange(server.port, 'POST /s2 HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!');
     assert.match(twoLengths, /^HTTP\/1\.1 400 /);
-    assert.match(await raw(server.port, `GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(5000)}\r\n\r\n`), /^HTTP\/1\.1 431 /);
+    assert.match(await rawExchange(server.port, `GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(5000)}\r\n\r\n`), /^HTTP\/1\.1 431 /);
     const fields = (n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`x-f${i}`, 'v']));
     // node:http's client adds Host and Connection: 18 + 2 fields are at the limit, 19 + 2 over it.
     assert.equal((await request(server.port, { path: '/many', agent: false, headers: fields(18) })).status, 200, 'at maxHttp1Headers: served');
     const over = await request(server.port, { path: '/too-many', agent: false, headers: fields(19) });
     assert.equal(over.status, 431, 'over maxHttp1Headers: refused, not silently cut');
     assert.equal(seen.get('/too-many'), undefined);
-    assert.match(await raw(server.port, 'GET /nohost HTTP/1.1\r\n\r\n'), /^HTTP\/1\.1 400 /);
-    assert.match(await raw(server.port, 'GET https://a/x HTTP/1.1\r\nHost: a\r\n\r\n'), /^HTTP\/1\.1 400 /, 'an https: target on a cleartext connection');
-    assert.match(await raw(server.port, 'GET /a#frag HTTP/1.1\r\nHost: a\r\n\r\n'), /^HTTP\/1\.1 400 /, 'a fragment in the target');
+    assert.match(await rawExchange(server.port, 'GET /nohost HTTP/1.1\r\n\r\n'), /^HTTP\/1\.1 400 /);
+    assert.match(await rawExchange(server.port, 'GET https://a/x HTTP/1.1\r\nHost: a\r\n\r\n'), /^HTTP\/1\.1 400 /, 'an https: target on a cleartext connection');
+    assert.match(await rawExchange(server.port, 'GET /a#frag HTTP/1.1\r\nHost: a\r\n\r\n'), /^HTTP\/1\.1 400 /, 'a fragment in the target');
     for (const head of ['GET / HTTP/1.1\r\nHost: a\r\nX: y\r\n  folded\r\n\r\n', 'GET / HTTP/1.1\r\nHost : a\r\n\r\n', 'GET / HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n', 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 'GET / HTTP/1.1\r\nHost: u@a\r\n\r\n']) {
-      assert.match(await raw(server.port, head), /^HTTP\/1\.1 400 /, `refused: ${JSON.stringify(head)}`);
+      assert.match(await rawExchange(server.port, head), /^HTTP\/1\.1 400 /, `refused: ${JSON.stringify(head)}`);
     }
   } finally {
     await server.close();
@@ -271,7 +262,7 @@ test('slowloris: a head that never ends is answered 408 and closed after headers
   const { server } = await startServer(App, { headersTimeout: 300, keepAliveTimeout: 200 });
   try {
     const began = performance.now();
-    const got = await raw(server.port, 'GET / HTTP/1.1\r\nHost: a\r\nX-Slow: ');
+    const got = await rawExchange(server.port, 'GET / HTTP/1.1\r\nHost: a\r\nX-Slow: ');
     t0Check(performance.now() - began);
     assert.match(got, /^HTTP\/1\.1 408 /);
     const idle = await new Promise<number>((resolve) => {
@@ -294,9 +285,9 @@ function t0Check(ms: number): void {
 test('an Upgrade to another protocol (WebSocket) is served as a plain request and the connection closes; h2c still upgrades', async () => {
   const { server } = await startServer(App);
   try {
-    const ws = await raw(server.port, 'GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    const ws = await rawExchange(server.port, 'GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
     assert.match(ws, /^HTTP\/1\.1 200 OK\r\n[\s\S]*1\.1 GET \/ws 0$/);
-    const h2c = await raw(server.port, 'GET /h2c HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n');
+    const h2c = await rawExchange(server.port, 'GET /h2c HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n');
     assert.match(h2c, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
     assert.equal(seen.get('/h2c')?.httpVersion, '2');
   } finally {

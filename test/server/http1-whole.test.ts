@@ -5,10 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
 import type { ResponseOptions } from '../../src/server/request-handler.js';
 import { startServer } from './support.js';
+import { rawExchange } from '../helpers/raw-exchange.js';
 
 const CASES: Record<string, ResponseOptions> = {
   '/pairs': { headers: [['Content-Type', 'text/plain'], ['X-Two', 'a'], ['x-two', 'b'], ['set-cookie', 'a=1'], ['Set-Cookie', 'b=2']], body: 'hello' },
@@ -33,20 +33,10 @@ class App extends BaseRequestHandler {
   }
 }
 
-/** Sends the requests on one connection and resolves with everything read until the server closes it. */
-function raw(port: number, bytes: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
-    let got = '';
-    socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
-    socket.on('error', () => {});
-    socket.on('close', () => resolve(got));
-  });
-}
 
 /** One request, alone on its connection; the response without its `date` line. */
 async function get(port: number, path: string, method = 'GET'): Promise<string> {
-  const got = await raw(port, `${method} ${path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
+  const got = await rawExchange(port, `${method} ${path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
   return got.replace(/\r\nDate: [^\r]*/i, '');
 }
 
@@ -61,8 +51,8 @@ test('whole bodies: fields keep their order, repeats and set-cookie lines; the c
     assert.equal(await get(port, '/declared'), 'HTTP/1.1 200 OK\r\ncontent-length: 5\r\nConnection: close\r\n\r\nhello');
     assert.match(await get(port, '/none'), /^HTTP\/1\.1 202 Accepted\r\n/);
     assert.match(await get(port, '/no-date'), /^HTTP\/1\.1 200 OK\r\n/);
-    assert.doesNotMatch(await raw(port, 'GET /no-date HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'), /\r\ndate:/i);
-    assert.match(await raw(port, 'GET /pairs HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'), /\r\nDate: /, 'node:http adds the date');
+    assert.doesNotMatch(await rawExchange(port, 'GET /no-date HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'), /\r\ndate:/i);
+    assert.match(await rawExchange(port, 'GET /pairs HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'), /\r\nDate: /, 'node:http adds the date');
   } finally {
     await server.close();
   }
@@ -76,7 +66,7 @@ test('whole bodies: HEAD, 204 and 304 send none; HEAD keeps the length GET would
     assert.equal(await get(port, '/no-content'), 'HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n');
     assert.equal(await get(port, '/not-modified'), 'HTTP/1.1 304 Not Modified\r\netag: "1"\r\nConnection: close\r\n\r\n');
     // On one keep-alive connection, in order: the 204's ignored body is not read as the next response.
-    const got = await raw(port, 'GET /no-content HTTP/1.1\r\nHost: a\r\n\r\nGET /bytes HTTP/1.1\r\nHost: a\r\n\r\nGET /empty HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    const got = await rawExchange(port, 'GET /no-content HTTP/1.1\r\nHost: a\r\n\r\nGET /bytes HTTP/1.1\r\nHost: a\r\n\r\nGET /empty HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
     assert.deepEqual([...got.matchAll(/HTTP\/1\.1 (\d+)/g)].map((m) => m[1]), ['204', '200', '200']);
     assert.match(got, /\r\n\r\nabcHTTP\/1\.1 200 OK\r\n/);
   } finally {
