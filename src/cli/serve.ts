@@ -337,12 +337,16 @@ function banner(io: CliIO, config: ServeConfig, port: number, fingerprint: strin
 /** The single-process server: serve until a signal, then close gracefully. */
 async function serveHere(io: CliIO, config: ServeConfig, fingerprint: string | null, devCert: DevCertificate | null): Promise<number> {
   const running = await startServe(config, io.stdout);
-  banner(io, config, running.port, fingerprint, devCert, 1);
+  // The signal handlers go in before the banner: whoever reads "open URL" may signal at once, and
+  // a SIGTERM before process.on('SIGTERM') would kill the process (the default) instead of a
+  // graceful stop with exit status 0.
+  const signalled = untilSignal();
   // SIGHUP would end the process (Node's default); a rolling restart needs other processes to
   // take over the port meanwhile, so one process keeps serving and says so.
   const onHup = (): void => void io.stderr.write('h2kit serve: SIGHUP: rolling restart needs --workers N (N >= 2); ignored, still serving\n');
   process.on('SIGHUP', onHup);
-  await untilSignal();
+  banner(io, config, running.port, fingerprint, devCert, 1);
+  await signalled;
   process.off('SIGHUP', onHup);
   await running.close();
   io.stdout.write(`h2kit serve: stopped (${running.site.pushes} responses pushed)\n`);
@@ -362,8 +366,10 @@ async function serveWorker(io: CliIO, configText: string): Promise<number> {
   // A SIGHUP for the whole process group (a closed terminal) is the primary's to act on: a worker
   // that died of it would be "replaced" as a crash. The primary tells a worker to go with SIGTERM.
   process.on('SIGHUP', () => {});
+  // Before saying so: once told, the primary may send SIGTERM at once (a rolling restart).
+  const signalled = untilSignal();
   process.send?.({ type: 'listening', port: running.port } satisfies WorkerMessage);
-  await untilSignal();
+  await signalled;
   await running.close();
   process.disconnect?.(); // the IPC channel to the primary would keep this process alive
   return 0;

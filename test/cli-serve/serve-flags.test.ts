@@ -7,6 +7,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import http from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
@@ -14,7 +16,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { generate } from 'selfsigned';
-import { connect, fetchOnce, makeSite, request, startServe } from './support.js';
+import { connect, fetchOnce, makeSite, request, serveEnv, startServe } from './support.js';
+import { CLI_MAIN } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** The SHA-256 fingerprint of the certificate a TLS server presents. */
@@ -385,6 +388,29 @@ describe('HTTP/1.1 (allowHTTP1)', () => {
     } finally {
       await serve.stop();
       site.cleanup();
+    }
+  });
+});
+
+describe('stopping', () => {
+  // Whoever reads the "open URL" line may signal at once: the handlers must be in place by then,
+  // or the SIGTERM kills the process (exit status null, by the signal) instead of stopping it.
+  test('SIGTERM sent the moment the URL is printed: a graceful stop, exit status 0 (20 times)', async (t) => {
+    const site = makeSite();
+    t.after(() => site.cleanup());
+    for (let i = 0; i < 20; i++) {
+      const child = spawn(process.execPath, [CLI_MAIN, 'serve', site.site, '--no-tls', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: serveEnv() });
+      let out = '';
+      let signalled = false;
+      child.stdout.setEncoding('utf8').on('data', (s: string) => {
+        out += s;
+        if (signalled || !out.includes('open http://')) return;
+        signalled = true;
+        child.kill('SIGTERM');
+      });
+      const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+      assert.deepEqual({ code, signal }, { code: 0, signal: null }, `run ${i}: ${out}`);
+      assert.match(out, /stopped/);
     }
   });
 });
