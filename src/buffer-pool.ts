@@ -15,7 +15,7 @@
  * | `FRAME_ARENA` | `FrameWriter` | 16 KiB | committed frames, until the socket is done with them |
  * | `HPACK_BLOCK_ARENA` | `HDDeflater.deflate` | 4 KiB | the header block returned (a view) |
  * | `HUFFMAN_SCRATCH` | `HDInflater` (Huffman strings) | 1 KiB, grows | nothing: released once the JS string is made |
-| `FILE_READ_BUFFERS` | file bodies (`src/io/file-body.ts`), a `RecycledBuffers` | 256 KiB each | a buffer per read, until the socket has written its bytes (then given back) |
+ * | `FILE_READ_BUFFERS` | file bodies (`src/io/file-body.ts`), a `RecycledBuffers` | 256 KiB each | a buffer per read, until the socket has written its bytes (then given back) |
  *
  * The contract (the same text is the "performance invariants" of `src/connection/README.md`):
  *  1. `acquire(maxBytes, keep?)` opens a run and returns an offset `at`: the caller may write
