@@ -54,18 +54,22 @@ function oracle(h: Head): Array<[string, string]> | string {
   }
 }
 
+/** What `reader.read` gives for head `h`: its fields, or the refusal as "STATUS token: message" (the oracle's form). */
+function readOrRefusal(reader: Http1RequestReader, h: Head): Array<[string, string]> | string {
+  const req: Http1RequestLike = { method: h.method, url: h.url, rawHeaders: h.rawHeaders, httpVersion: h.httpVersion ?? '1.1' };
+  try {
+    return reader.read(req);
+  } catch (err) {
+    assert.ok(err instanceof Http1RequestError);
+    return `${err.status} ${err.token}: ${err.message}`;
+  }
+}
+
 test('Http1RequestReader.read gives requestFieldsOf\'s fields or refusal for every head', () => {
   // One reader for all: what it remembers of a connection (the authority last checked) must not change an answer.
   const reader = new Http1RequestReader('http', () => OWN);
   for (const h of heads) {
-    const req: Http1RequestLike = { method: h.method, url: h.url, rawHeaders: h.rawHeaders, httpVersion: h.httpVersion ?? '1.1' };
-    let got: Array<[string, string]> | string;
-    try {
-      got = reader.read(req);
-    } catch (err) {
-      assert.ok(err instanceof Http1RequestError);
-      got = `${err.status} ${err.token}: ${err.message}`;
-    }
+    const got = readOrRefusal(reader, h);
     assert.deepEqual(got, oracle(h), `${h.method} ${h.url}`);
     if (typeof got === 'string') continue;
     const names = pairsOf(h.rawHeaders).map(([n]) => n);
@@ -83,14 +87,7 @@ test('Http1RequestReader: the names it remembers by position never leak into ano
   const reader = new Http1RequestReader('http', () => OWN);
   const order = [...heads, ...[...heads].reverse(), ...heads.flatMap((h) => [h, h])];
   for (const h of order) {
-    const req: Http1RequestLike = { method: h.method, url: h.url, rawHeaders: h.rawHeaders, httpVersion: h.httpVersion ?? '1.1' };
-    let got: Array<[string, string]> | string;
-    try {
-      got = reader.read(req);
-    } catch (err) {
-      assert.ok(err instanceof Http1RequestError);
-      got = `${err.status} ${err.token}: ${err.message}`;
-    }
+    const got = readOrRefusal(reader, h);
     assert.deepEqual(got, oracle(h), `${h.method} ${h.url}`);
   }
 });
