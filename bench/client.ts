@@ -18,7 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { commandExists, fmt, freePort, median, readCpuSeconds, roundOrder, stopChild, waitForPort } from './support.js';
+import { fmt, freePort, haveCommand, median, readCpuSeconds, roundOrder, stopChild, waitForPort } from './support.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DRIVER = join(HERE, 'client-driver.js');
@@ -200,10 +200,7 @@ export async function run(argv: string[]): Promise<void> {
       verbose: { type: 'boolean', default: false },
     },
   });
-  if (!commandExists('nghttpd')) {
-    process.stdout.write('client: nghttpd is not installed (Debian: apt-get install nghttp2-server); skipped\n');
-    return;
-  }
+  if (!haveCommand('client', 'nghttpd', 'nghttp2-server')) return;
   const quick = values.quick === true;
   const opts: Options = {
     rounds: Number(values.rounds ?? (quick ? 2 : 5)),

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { commandExists, fmt, freePort, median, readCpuSeconds, roundOrder, runH2load, sleep, stopChild, waitForPort } from './support.js';
+import { commandExists, fmt, freePort, haveCommand, median, readCpuSeconds, roundOrder, runH2load, sleep, stopChild, waitForPort } from './support.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..');
@@ -576,10 +576,7 @@ export async function run(argv: string[]): Promise<void> {
       profile: { type: 'string' },
     },
   });
-  if (!commandExists('h2load')) {
-    process.stdout.write('http2: h2load is not installed (Debian: apt-get install nghttp2-client); skipped\n');
-    return;
-  }
+  if (!haveCommand('http2', 'h2load', 'nghttp2-client')) return;
   const quick = values.quick === true;
   const opts: Options = {
     rounds: Number(values.rounds ?? (quick ? 2 : 5)),

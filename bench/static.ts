@@ -27,7 +27,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startPeer, versionOf, type PeerSpec, type RunningPeer, type Site } from './servers/static-peers.js';
-import { commandExists, fmt, median, roundOrder, runH2load } from './support.js';
+import { commandExists, fmt, haveCommand, median, roundOrder, runH2load } from './support.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -312,10 +312,7 @@ export async function run(argv: string[]): Promise<void> {
       verbose: { type: 'boolean', default: false },
     },
   });
-  if (!commandExists('h2load')) {
-    process.stdout.write('static: h2load is not installed (Debian: apt-get install nghttp2-client); skipped\n');
-    return;
-  }
+  if (!haveCommand('static', 'h2load', 'nghttp2-client')) return;
   const quick = values.quick === true;
   const opts: Options = {
     rounds: Number(values.rounds ?? (quick ? 2 : 3)),

@@ -11,6 +11,16 @@ export function commandExists(cmd: string): boolean {
 }
 
 /** utime + stime of a process from /proc/PID/stat (clock ticks of 1/100 s on Linux). */
+/**
+ * False, after one line saying the bench `bench` is skipped, when `cmd` (from Debian package
+ * `debianPackage`) is not installed; true when it is.
+ */
+export function haveCommand(bench: string, cmd: string, debianPackage: string): boolean {
+  if (commandExists(cmd)) return true;
+  process.stdout.write(`${bench}: ${cmd} is not installed (Debian: apt-get install ${debianPackage}); skipped\n`);
+  return false;
+}
+
 export function readCpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
