@@ -23,7 +23,7 @@ import type { HeaderList } from './options.js';
 
 /** Name + value octets of the fields remembered, at most (past it, the rest are checked every time). */
 const REMEMBERED_OCTETS = 4096;
-/** The longest :path and :authority remembered. */
+/** The longest :method, :path and :authority remembered. */
 const REMEMBERED_TARGET = 1024;
 
 export class CheckedFields {
@@ -68,7 +68,7 @@ export class CheckedFields {
       values[i] = '';
     }
     this.count = n;
-    this.method = method;
+    if (method.length <= REMEMBERED_TARGET) this.method = method;
     if (path.length <= REMEMBERED_TARGET) this.path = path;
     if (authority !== null && authority.length <= REMEMBERED_TARGET) this.authority = authority;
   }

@@ -15,6 +15,7 @@ import { ErrorCode } from '../../src/errors.js';
 import { FrameType } from '../../src/frame/index.js';
 import type { HeaderList } from '../../src/connection/index.js';
 import { checkRequest, MessageInfo } from '../../src/connection/field-validation.js';
+import { CheckedFields } from '../../src/connection/checked-fields.js';
 import { eventsOf, ofType, ScriptedPeer } from './helpers/peer.js';
 import { literalBlock } from '../conformance/helpers/client.js';
 
@@ -193,4 +194,21 @@ test('a host without :authority is checked unless it equals an authority already
   assert.equal(checkRequest(noAuthority('example.com:8443 '), false, info), 'field_value_invalid');
   assert.equal(checkRequest(noAuthority('exa mple.com'), false, info), 'host_invalid');
   assert.equal(checkRequest(noAuthority('user@example.com'), false, info), 'host_invalid');
+});
+
+test('a connection remembers at most 4 KiB of field octets and 1 KiB targets of its last request', () => {
+  const checked = new CheckedFields();
+  const big = 'v'.repeat(2000);
+  const path = `/${'p'.repeat(1100)}`;
+  checked.remember([[':method', 'GET'], [':path', path], ['x-a', big], ['x-b', big], ['x-c', 'c']], 'GET', path, 'example.com');
+  assert.equal(checked.has(0, ':method', 'GET'), true);
+  assert.equal(checked.has(1, ':path', path), true, 'as a field it fits the 4 KiB');
+  assert.equal(checked.has(2, 'x-a', big), true);
+  assert.equal(checked.has(3, 'x-b', big), false, 'past 4 KiB');
+  assert.equal(checked.has(4, 'x-c', 'c'), false, 'nothing after the first field that did not fit');
+  assert.equal(checked.path, null, 'a :path over 1 KiB is not kept apart');
+  assert.equal(checked.authority, 'example.com');
+  checked.remember([[':method', 'GET']], 'GET', '/', null);
+  assert.equal(checked.has(1, ':path', path), false, 'a shorter request lets go of the rest');
+  assert.equal(checked.authority, 'example.com', 'an authority found valid stays valid');
 });
