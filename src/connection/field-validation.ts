@@ -11,6 +11,7 @@
  * char code is an octet and one lookup table per rule suffices.
  */
 import { UsageError } from '../errors.js';
+import { CheckedFields } from './checked-fields.js';
 import type { HeaderList } from './options.js';
 
 /**
@@ -185,6 +186,8 @@ function parseContentLength(value: string): number {
 
 /** What the checks learn about a message besides its validity. */
 export class MessageInfo {
+  /** What the request checks proved about the connection's last well-formed request (kept across reset). */
+  readonly checked = new CheckedFields();
   /** The content-length field, or -1 when absent. */
   contentLength = -1;
   /** :method of a request. */
@@ -208,6 +211,11 @@ function checkRegularField(name: string, value: string, info: MessageInfo): stri
   if (!isValidFieldValue(value)) return 'field_value_invalid';
   if (CONNECTION_SPECIFIC.has(name)) return 'connection_specific_field';
   if (name === 'te' && value !== 'trailers') return 'te_not_trailers';
+  return recordContentLength(name, value, info);
+}
+
+/** A content-length field: its value is a number, equal to any earlier one, recorded in `info`. */
+function recordContentLength(name: string, value: string, info: MessageInfo): string | null {
   if (name === 'content-length') {
     const length = parseContentLength(value);
     if (length < 0) return 'content_length_invalid';
@@ -231,6 +239,8 @@ function checkRegularField(name: string, value: string, info: MessageInfo): stri
  */
 export function checkRequest(headers: HeaderList, allowProtocol: boolean, info: MessageInfo): string | null {
   info.reset();
+  // What the connection's last well-formed request proved: its strings, met again, are not rescanned.
+  const checked = info.checked;
   let method: string | null = null;
   let scheme: string | null = null;
   let path: string | null = null;
@@ -241,9 +251,10 @@ export function checkRequest(headers: HeaderList, allowProtocol: boolean, info: 
     const field = headers[i]!;
     const name = field[0];
     const value = field[1];
+    const seen = checked.has(i, name, value);
     if (name.charCodeAt(0) === 0x3a) {
       if (regular) return 'pseudo_header_after_regular';
-      if (!isValidFieldValue(value)) return 'field_value_invalid';
+      if (!seen && !isValidFieldValue(value)) return 'field_value_invalid';
       switch (name) {
         case ':method':
           if (method !== null) return 'pseudo_header_repeated';
@@ -272,13 +283,14 @@ export function checkRequest(headers: HeaderList, allowProtocol: boolean, info: 
       continue;
     }
     regular = true;
-    const bad = checkRegularField(name, value, info);
+    // A field seen passed the character, connection-specific and te checks; content-length is per message.
+    const bad = seen ? recordContentLength(name, value, info) : checkRegularField(name, value, info);
     if (bad !== null) return bad;
     // Pseudo-headers came first, so whether :authority was there is known: without it, `host` names the authority.
-    if (authority === null && name === 'host' && !isValidAuthority(value)) return 'host_invalid';
+    if (authority === null && name === 'host' && value !== checked.authority && !isValidAuthority(value)) return 'host_invalid';
   }
   if (method === null || method === '') return 'request_method_missing';
-  if (!isToken(method)) return 'request_method_invalid';
+  if (method !== checked.method && !isToken(method)) return 'request_method_invalid';
   info.method = method;
   if (method === 'CONNECT' && protocol === null) {
     if (authority === null || authority === '') return 'connect_authority_missing';
@@ -291,9 +303,10 @@ export function checkRequest(headers: HeaderList, allowProtocol: boolean, info: 
   if (!isValidScheme(scheme)) return 'request_scheme_invalid';
   if (path === null) return 'request_path_missing';
   if (path === '') return 'request_path_empty';
-  if (!isValidTargetOctets(path)) return 'request_path_invalid';
+  if (path !== checked.path && !isValidTargetOctets(path)) return 'request_path_invalid';
   if (isHttpScheme(scheme) && path.charCodeAt(0) !== 0x2f && !(path === '*' && method === 'OPTIONS')) return 'request_path_invalid';
-  if (authority !== null && !isValidAuthority(authority)) return 'authority_invalid';
+  if (authority !== null && authority !== checked.authority && !isValidAuthority(authority)) return 'authority_invalid';
+  checked.remember(headers, method, path, authority);
   return null;
 }
 
