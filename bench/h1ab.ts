@@ -162,7 +162,7 @@ async function countOne(name: string, script: string, warm: number, requests: nu
   const s = await start(name, script, ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`], NODE_FLAGS);
   try {
     const pid = String(s.child.pid);
-    await h2load(s.port, warm, depth);
+    await warmUp(s, warm, depth);
     control('-i', 'on', pid);
     for (let k = 0; k < phases; k++) {
       control('-z', pid);
@@ -177,6 +177,22 @@ async function countOne(name: string, script: string, warm: number, requests: nu
     .filter((f) => f.startsWith(`${base}.`) && /\.\d+$/.test(f))
     .sort((a, b) => Number(a.slice(a.lastIndexOf('.') + 1)) - Number(b.slice(b.lastIndexOf('.') + 1)));
   return dumps.map((f) => countedOf(join(CALLGRIND_DIR, f)));
+}
+
+/**
+ * The uncounted warm-up of a server under valgrind. A cold server there can be slow enough
+ * (more so with others' builds loading the machine) for some of h2load's connections to fail;
+ * the warm-up is then run again, up to three times in all, before giving up with the server's name.
+ */
+async function warmUp(s: Server, requests: number, depth: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await h2load(s.port, requests, depth);
+      return;
+    } catch (err) {
+      if (attempt === 3) throw new Error(`${s.name}: the warm-up failed three times`, { cause: err });
+    }
+  }
 }
 
 function control(...args: string[]): void {
