@@ -10,9 +10,6 @@ import { isConnectionSpecificField, isValidFieldName, isValidFieldValue } from '
 import { UsageError } from '../errors.js';
 import { appendHeaders, type HeaderInput, type HeadersInput } from './header-input.js';
 
-/** One prepared field: its lowercase name and its value. */
-type Field = readonly [string, string];
-
 /**
  * Header fields checked once, immutable, accepted wherever `headers` is (`sendResponse`, `push`,
  * over HTTP/2 and HTTP/1.1). Made by {@link prepareHeaders}. It is also an iterable of
@@ -20,10 +17,15 @@ type Field = readonly [string, string];
  * responses, a push's request fields), where it is read as plain pairs.
  */
 export class PreparedHeaders implements Iterable<HeaderInput> {
-  /** @internal The fields as pairs, names lowercase; frozen, each pair too (sent as they are). */
-  readonly fields: readonly Field[];
-  /** @internal The same fields as node:http's `writeHead` takes them: `[name, value, name, value...]`. */
-  readonly flat: readonly string[];
+  /**
+   * The fields as pairs, names lowercase. Private (a `#` field, not reachable from outside), so
+   * nothing can change a pair after its check; not frozen, because these very pairs go into
+   * every response's list, and a frozen array there (another elements kind beside the library's
+   * own `:status` pair) would make each read of a field in that list polymorphic.
+   */
+  readonly #pairs: Array<[string, string]>;
+  /** The same fields as node:http's `writeHead` takes them, `[name, value, name, value...]`; private as `#pairs` is. */
+  readonly #flat: string[];
   /** @internal The value of the content-length field, -1 when there is none. */
   readonly contentLength: number;
   /** @internal Whether there is a `date` field (the library then adds none). */
@@ -34,35 +36,44 @@ export class PreparedHeaders implements Iterable<HeaderInput> {
    * UsageError. The checks run here, in the only constructor, so no instance holds unchecked fields.
    */
   constructor(input: HeadersInput) {
-    const list: Array<[string, string]> = [];
-    appendHeaders(list, input, 'response headers');
+    const pairs: Array<[string, string]> = [];
+    appendHeaders(pairs, input, 'response headers');
     const flat: string[] = [];
     let contentLength = -1;
     let hasDate = false;
-    for (const field of list) {
-      const [name, value] = field;
+    for (const [name, value] of pairs) {
       checkField(name, value);
-      Object.freeze(field);
       flat.push(name, value);
       if (name === 'date') hasDate = true;
       if (name === 'content-length') contentLength = contentLengthOf(value, contentLength);
     }
-    this.fields = Object.freeze(list);
-    this.flat = Object.freeze(flat);
+    this.#pairs = pairs;
+    this.#flat = flat;
     this.contentLength = contentLength;
     this.hasDate = hasDate;
-    // Frozen, as its lists: a response may be on its way with these very pairs.
+    // Frozen: a response may be on its way with these very fields.
     Object.freeze(this);
   }
 
   /** How many fields there are. */
   get length(): number {
-    return this.fields.length;
+    return this.#pairs.length;
   }
 
-  /** The fields as `[name, value]` pairs, in order, names lowercase. */
-  [Symbol.iterator](): Iterator<HeaderInput> {
-    return this.fields[Symbol.iterator]();
+  /** The fields as `[name, value]` pairs, in order, names lowercase (copies: changing one changes nothing here). */
+  *[Symbol.iterator](): Iterator<HeaderInput> {
+    for (const [name, value] of this.#pairs) yield [name, value];
+  }
+
+  /** @internal The fields as node:http's `writeHead` takes them, `[name, value, name, value...]`: a copy, the caller's to extend. */
+  flatCopy(): string[] {
+    return this.#flat.slice();
+  }
+
+  /** @internal Appends the pairs themselves to `out`, a response's list on its way to the connection (which keeps none of it). */
+  appendTo(out: Array<[string, string]>): void {
+    const pairs = this.#pairs;
+    for (let i = 0; i < pairs.length; i++) out.push(pairs[i]!);
   }
 }
 

@@ -40,8 +40,7 @@ function responseHeadOf(options: ResponseOptions, date: boolean): ResponsePlan {
     // Checked and lowercased when prepared: the pairs are copied as they are.
     const headers: HeaderList = [[':status', statusText(status)]];
     if (date && !fields.hasDate && options.sendDate !== false) headers.push(['date', httpDate()]);
-    const prepared = fields.fields as HeaderList;
-    for (let i = 0; i < prepared.length; i++) headers.push(prepared[i]!);
+    fields.appendTo(headers);
     return { status, headers, trailers, lateTrailers, declaredLength: fields.contentLength, bytes: null, source: null, checked: true };
   }
   // `date` goes right after `:status`, where nghttpd puts it too. Its place costs nothing in
@@ -126,7 +125,7 @@ export interface ResponsePlan extends ResponseHead {
 export function responsePlanOf(options: ResponseOptions, isHead: boolean, connection: object, date = true): ResponsePlan {
   const plan = responseHeadOf(options, date);
   const length = planBody(plan, options.body, isHead, connection);
-  if (length >= 0) plan.headers.push(['content-length', String(length)]);
+  if (length >= 0) plan.headers.push(['content-length', lengthText(length)]);
   return plan;
 }
 
@@ -149,7 +148,7 @@ export function http1ResponsePlanOf(options: ResponseOptions, isHead: boolean, c
   let declaredLength = -1;
   if (headers instanceof PreparedHeaders) {
     // Made flat once, when prepared; copied, as the content-length may be pushed onto it.
-    fields = headers.flat.slice();
+    fields = headers.flatCopy();
     declaredLength = headers.contentLength;
   } else {
     fields = [];
@@ -160,7 +159,7 @@ export function http1ResponsePlanOf(options: ResponseOptions, isHead: boolean, c
   }
   const plan: Http1ResponsePlan = { status, fields, trailers, lateTrailers: typeof given === 'function' ? given : null, declaredLength, bytes: null, source: null };
   const length = planBody(plan, options.body, isHead, connection);
-  if (length >= 0) fields.push('content-length', String(length));
+  if (length >= 0) fields.push('content-length', lengthText(length));
   return plan;
 }
 
@@ -224,6 +223,22 @@ const STATUS_TEXT: string[] = [];
 /** `String(status)`, made once per status code. */
 function statusText(status: number): string {
   return (STATUS_TEXT[status] ??= String(status));
+}
+
+let lastLength = -1;
+let lastLengthText = '';
+
+/**
+ * `String(length)` of the last content-length made, kept: a server sends the same file (the same
+ * length) many times in a row, and the same string object also lets the connection's and the
+ * HPACK encoder's compare with the last list end at a pointer compare.
+ */
+function lengthText(length: number): string {
+  if (length !== lastLength) {
+    lastLength = length;
+    lastLengthText = String(length);
+  }
+  return lastLengthText;
 }
 
 function isDigits(value: string): boolean {
