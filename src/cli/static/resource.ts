@@ -113,7 +113,10 @@ export class Resource {
   checkedTurn = -1;
   /** The same for the siblings (checked only for requests that accept a coding). */
   siblingsCheckedTurn = -1;
-  private readonly headers: Record<Coding, RepresentationHeaders | null> = { identity: null, br: null, gzip: null };
+  // One field a coding rather than a Record keyed by it: a keyed load by a string variable goes megamorphic (seen in profiles).
+  private identityHeaders: RepresentationHeaders | null = null;
+  private brHeaders: RepresentationHeaders | null = null;
+  private gzipHeaders: RepresentationHeaders | null = null;
   private readonly contentType: string;
   private readonly cacheControl: string;
 
@@ -151,7 +154,9 @@ export class Resource {
 
   /** The header lists of a representation, made on first use. */
   headersOf(coding: Coding): RepresentationHeaders {
-    return (this.headers[coding] ??= this.makeHeaders(coding));
+    if (coding === 'identity') return (this.identityHeaders ??= this.makeHeaders(coding));
+    if (coding === 'br') return (this.brHeaders ??= this.makeHeaders(coding));
+    return (this.gzipHeaders ??= this.makeHeaders(coding));
   }
 
   private makeHeaders(coding: Coding): RepresentationHeaders {
