@@ -257,13 +257,14 @@ export class Connection {
   /**
    * Sends a header block: the response (or a 1xx) on a stream the peer opened, the response of
    * a promised stream, or trailers (with `endStream` true; they wait behind queued data).
-   * Ignored on a stream that is already closed (e.g. reset by the peer).
+   * Ignored on a stream that is already closed (e.g. reset by the peer). `checked`: for the library's own use,
+   * the server's promise that the fields were checked already (PreparedHeaders, src/io/prepared-headers.ts).
    */
-  sendHeaders(streamId: number, headers: HeaderList, endStream: boolean): void {
+  sendHeaders(streamId: number, headers: HeaderList, endStream: boolean, checked = false): void {
     const s = this.sendableStream(streamId);
     if (s === null) return;
     if (s.endQueued) throw new UsageError(`stream ${streamId} already ended`, 'send_after_end_stream');
-    this.checkSend(headers);
+    this.checkSend(headers, checked);
     if (s.queuedBytes > 0) {
       if (!endStream) throw new UsageError(`header block without END_STREAM behind queued DATA on stream ${streamId}`, 'headers_behind_data');
       this.scheduler.queueTrailers(s, headers);
@@ -631,8 +632,8 @@ export class Connection {
   }
 
   /** UsageError for a header list we may not send; a client also holds it to the server's SETTINGS_MAX_HEADER_LIST_SIZE. */
-  private checkSend(headers: HeaderList): void {
-    this.outgoing.check(headers, this.isServer ? Infinity : this.peer.maxHeaderListSize);
+  private checkSend(headers: HeaderList, checked = false): void {
+    this.outgoing.check(headers, this.isServer ? Infinity : this.peer.maxHeaderListSize, checked);
   }
 
   private writeHeaders(s: Stream, headers: HeaderList, endStream: boolean): void {

@@ -4,6 +4,11 @@
  * static file's 200: a dozen fields, `date` changing once a second), and comparing the strings
  * (the same string objects, mostly, so most compare by pointer) costs less than scanning every
  * name and value again. Only what passed is remembered, so a list refused once is refused again.
+ *
+ * A list its sender vouches for (`checked`: the server's response made of PreparedHeaders, whose
+ * fields were checked when prepared, behind a `:status`, `date` and content-length of its own) is
+ * not scanned at all when no size limit applies: that holds whatever the last list was, so a
+ * server answering with many different prepared lists gets the saving too.
  */
 import { checkSendable } from './field-validation.js';
 import type { HeaderList } from './options.js';
@@ -15,7 +20,8 @@ export class OutgoingCheck {
   private limit = Number.NaN;
 
   /** Throws UsageError as `checkSendable` does. */
-  check(headers: HeaderList, peerLimit: number): void {
+  check(headers: HeaderList, peerLimit: number, checked = false): void {
+    if (checked && peerLimit === Infinity) return;
     if (peerLimit === this.limit && this.isLast(headers)) return;
     this.limit = Number.NaN;
     checkSendable(headers, peerLimit);

@@ -15,6 +15,7 @@ export {
   type HeadersInput,
   type HeaderInput,
 } from './request-handler.js';
+export { prepareHeaders, PreparedHeaders } from '../io/prepared-headers.js';
 export { DATA_OK, DATA_EOF, DATA_DEFERRED, type DataFlag } from '../io/data-flags.js';
 export type { BodyChunk, BodyGenerator, ResponseBody } from '../io/body-source.js';
 export { fileBody, FileBody, FileBodyError, fileBodyStats, type FileBodyOptions, type FileBodyStats, type FileIdentity } from '../io/file-body.js';

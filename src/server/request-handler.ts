@@ -20,7 +20,9 @@ export interface ResponseOptions {
   status?: number;
   /**
    * Additional response header fields (names are lowercased). The library adds `date` unless
-   * one is given here, and `content-length` when the body's length is known.
+   * one is given here, and `content-length` when the body's length is known. Fields sent with
+   * many responses can be checked once with `prepareHeaders()` and given here each time: the
+   * response then skips reading, lowercasing and checking them.
    */
   headers?: HeadersInput | null;
   /** Add a `date` field when `headers` has none (RFC 9110 section 6.6.1). Default true; false for a server without a clock. */

@@ -12,6 +12,7 @@ import { UsageError } from '../errors.js';
 import { bodySourceOf, type BodySource } from '../io/body-source.js';
 import { appendHeaders, appendHeadersFlat, type HeadersInput } from '../io/header-input.js';
 import { httpDate } from '../io/http-date.js';
+import { PreparedHeaders } from '../io/prepared-headers.js';
 import type { LateTrailers, ResponseOptions } from './request-handler.js';
 
 export interface ResponseHead {
@@ -21,18 +22,32 @@ export interface ResponseHead {
   trailers: HeaderList | null;
   /** The content-length field's value, -1 when there is none. */
   declaredLength: number;
+  /**
+   * The fields were checked before (PreparedHeaders), and what the plan adds is ours: the
+   * connection need not check the list again.
+   */
+  checked: boolean;
 }
 
 /** Validates `options` (status, fields, content-length) into a plan with no body yet; throws UsageError. */
 function responseHeadOf(options: ResponseOptions, date: boolean): ResponsePlan {
   const status = finalStatusOf(options);
+  const given = options.trailers;
+  const trailers = typeof given === 'function' ? null : trailerListOf(given);
+  const lateTrailers = typeof given === 'function' ? given : null;
+  const fields = options.headers;
+  if (fields instanceof PreparedHeaders) {
+    // Checked and lowercased when prepared: the pairs are copied as they are.
+    const headers: HeaderList = [[':status', statusText(status)]];
+    if (date && !fields.hasDate && options.sendDate !== false) headers.push(['date', httpDate()]);
+    fields.appendTo(headers);
+    return { status, headers, trailers, lateTrailers, declaredLength: fields.contentLength, bytes: null, source: null, checked: true };
+  }
   // `date` goes right after `:status`, where nghttpd puts it too. Its place costs nothing in
   // HPACK: the value changes once a second, so the encoder adds one table entry per second and
   // connection and every other response of that second refers to it in one octet.
   const headers: HeaderList = date ? [[':status', statusText(status)], ['date', httpDate()]] : [[':status', statusText(status)]];
-  appendHeaders(headers, options.headers, 'response headers');
-  const given = options.trailers;
-  const trailers = typeof given === 'function' ? null : trailerListOf(given);
+  appendHeaders(headers, fields, 'response headers');
   let declaredLength = -1;
   let ownDate = false;
   for (let i = date ? 2 : 1; i < headers.length; i++) {
@@ -44,7 +59,7 @@ function responseHeadOf(options: ResponseOptions, date: boolean): ResponsePlan {
   // The handler's date wins (a proxy passing on the origin's, say); ours would be a second one.
   // Ours goes when the handler gave its own or asked for none (and was only there when `date`).
   if (date && (ownDate || options.sendDate === false)) headers.splice(1, 1);
-  return { status, headers, trailers, lateTrailers: typeof given === 'function' ? given : null, declaredLength, bytes: null, source: null };
+  return { status, headers, trailers, lateTrailers, declaredLength, bytes: null, source: null, checked: false };
 }
 
 /** The status of a final response (200 by default). Throws UsageError. */
@@ -110,7 +125,7 @@ export interface ResponsePlan extends ResponseHead {
 export function responsePlanOf(options: ResponseOptions, isHead: boolean, connection: object, date = true): ResponsePlan {
   const plan = responseHeadOf(options, date);
   const length = planBody(plan, options.body, isHead, connection);
-  if (length >= 0) plan.headers.push(['content-length', String(length)]);
+  if (length >= 0) plan.headers.push(['content-length', lengthText(length)]);
   return plan;
 }
 
@@ -126,17 +141,25 @@ export interface Http1ResponsePlan extends BodyPlan {
 /** responsePlanOf for node:http: see Http1ResponsePlan. */
 export function http1ResponsePlanOf(options: ResponseOptions, isHead: boolean, connection: object): Http1ResponsePlan {
   const status = finalStatusOf(options);
-  const fields: string[] = [];
-  appendHeadersFlat(fields, options.headers, 'response headers');
   const given = options.trailers;
   const trailers = typeof given === 'function' ? null : trailerListOf(given);
+  const headers = options.headers;
+  let fields: string[];
   let declaredLength = -1;
-  for (let i = 0; i < fields.length; i += 2) {
-    if (fields[i] === 'content-length') declaredLength = contentLengthOf(fields[i + 1]!, declaredLength);
+  if (headers instanceof PreparedHeaders) {
+    // Made flat once, when prepared; copied, as the content-length may be pushed onto it.
+    fields = headers.flatCopy();
+    declaredLength = headers.contentLength;
+  } else {
+    fields = [];
+    appendHeadersFlat(fields, headers, 'response headers');
+    for (let i = 0; i < fields.length; i += 2) {
+      if (fields[i] === 'content-length') declaredLength = contentLengthOf(fields[i + 1]!, declaredLength);
+    }
   }
   const plan: Http1ResponsePlan = { status, fields, trailers, lateTrailers: typeof given === 'function' ? given : null, declaredLength, bytes: null, source: null };
   const length = planBody(plan, options.body, isHead, connection);
-  if (length >= 0) fields.push('content-length', String(length));
+  if (length >= 0) fields.push('content-length', lengthText(length));
   return plan;
 }
 
@@ -200,6 +223,22 @@ const STATUS_TEXT: string[] = [];
 /** `String(status)`, made once per status code. */
 function statusText(status: number): string {
   return (STATUS_TEXT[status] ??= String(status));
+}
+
+let lastLength = -1;
+let lastLengthText = '';
+
+/**
+ * `String(length)` of the last content-length made, kept: a server sends the same file (the same
+ * length) many times in a row, and the same string object also lets the connection's and the
+ * HPACK encoder's compare with the last list end at a pointer compare.
+ */
+function lengthText(length: number): string {
+  if (length !== lastLength) {
+    lastLength = length;
+    lastLengthText = String(length);
+  }
+  return lastLengthText;
 }
 
 function isDigits(value: string): boolean {

@@ -365,7 +365,7 @@ export class ServerSession extends ServerExchanges implements HandlerSession, Dr
     let source = plan.source;
     const endOnHeaders = source === null && bytes === null && trailers === null;
     try {
-      this.connection.sendHeaders(streamId, headers, endOnHeaders);
+      this.connection.sendHeaders(streamId, headers, endOnHeaders, plan.checked);
     } catch (err) {
       // Refused before anything was sent (a malformed list, or over the client's header list limit): the caller may try again.
       source?.destroy();

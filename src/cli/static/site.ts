@@ -23,7 +23,7 @@
  * only when the stream may send, read at most a window's worth at a time, their descriptor capped
  * per connection and per process and closed while the stream stalls.
  */
-import { BaseRequestHandler, fileBody, type FileBody, type HandlerSession, type RequestHandlerClass } from 'h2kit';
+import { BaseRequestHandler, fileBody, prepareHeaders, type FileBody, type HandlerSession, type RequestHandlerClass } from 'h2kit';
 import { chooseCoding, codingWeightsOf, type Coding, type CodingWeights } from './accept-encoding.js';
 import { CachePolicy } from './cache-policy.js';
 import { ifRangeAllows, isNotModified, parseRange } from './conditional.js';
@@ -99,8 +99,12 @@ function keyOf(path: string): string {
 
 type Body = Buffer | FileBody;
 
-function textResponse(handler: BaseRequestHandler, status: number, text: string, extra: Record<string, string> = {}): void {
-  handler.sendResponse({ status, headers: { 'content-type': 'text/plain; charset=utf-8', ...extra }, body: `${status} ${text}\n` });
+/** The fields of a text answer (404, 405...) with no others, checked once. */
+const PLAIN_TEXT = prepareHeaders({ 'content-type': 'text/plain; charset=utf-8' });
+
+function textResponse(handler: BaseRequestHandler, status: number, text: string, extra?: Record<string, string>): void {
+  const headers = extra === undefined ? PLAIN_TEXT : { 'content-type': 'text/plain; charset=utf-8', ...extra };
+  handler.sendResponse({ status, headers, body: `${status} ${text}\n` });
 }
 
 /** The server builds one handler per stream with (session, streamId): the site is bound here. */
@@ -199,7 +203,7 @@ export class StaticSite {
     const ranged = h.method === 'GET' && fields.range !== undefined;
     const coding = ranged ? 'identity' : chooseCoding(weights, r.codings);
     if (coding === null) {
-      textResponse(h, 406, 'Not Acceptable: the request refuses every content coding of this file (identity included)', r.varies ? VARY : {});
+      textResponse(h, 406, 'Not Acceptable: the request refuses every content coding of this file (identity included)', r.varies ? VARY : undefined);
       return;
     }
     const head = r.headersOf(coding);
