@@ -15,6 +15,8 @@
  * Not the decoder's call: CONTINUATION sequencing (HeaderBlockJoiner, beside it); and, left to
  * the connection, the preface, WINDOW_UPDATE increment 0, SETTINGS values, stream states.
  */
+// The global `Buffer` is an accessor on globalThis (a getter call at each use); the import is a plain binding.
+import { Buffer } from 'node:buffer';
 import { ConnectionError, ErrorCode, StreamError } from '../errors.js';
 import {
   DEFAULT_MAX_FRAME_SIZE,

@@ -12,6 +12,8 @@
  * another writer wrote in between, the pending bytes leave as a piece of their own. Between
  * takes a writer holds no buffer.
  */
+// The global `Buffer` is an accessor on globalThis (a getter call at each use); the import is a plain binding.
+import { Buffer } from 'node:buffer';
 import { UsageError } from '../errors.js';
 import {
   FRAME_HEADER_SIZE,

@@ -17,6 +17,8 @@
  * time, the block is encoded as usual and a copy of it kept; from the third, that copy is
  * returned after a comparison of the strings instead of a lookup per field. See `repeatOf`.
  */
+// The global `Buffer` is an accessor on globalThis (a getter call at each use); the import is a plain binding.
+import { Buffer } from 'node:buffer';
 import { HpackEncodingError, UsageError } from '../errors.js';
 import { DEFAULT_HEADER_TABLE_SIZE, DEFLATE_MAX_HEADER_TABLE_SIZE } from './constants.js';
 import { ENTRY_OVERHEAD, EncoderTable, isAsciiString, type NameRecord } from './dynamic-table.js';

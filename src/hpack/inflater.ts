@@ -14,6 +14,8 @@
  * Memory per block is thus bounded by the limits and the table size, whatever the block holds
  * (an indexed field of a big entry repeated a thousand times costs nothing past the limit).
  */
+// The global `Buffer` is an accessor on globalThis (a getter call at each use); the import is a plain binding.
+import { Buffer } from 'node:buffer';
 import { HpackDecodingError, UsageError } from '../errors.js';
 import { DEFAULT_HEADER_TABLE_SIZE, DEFAULT_MAX_HEADER_LIST_SIZE } from './constants.js';
 import { DynamicTable, ENTRY_OVERHEAD } from './dynamic-table.js';

@@ -8,6 +8,8 @@
  * `(size) => [chunk | null, DATA_OK | DATA_EOF | DATA_DEFERRED]` restarted by `resume()`, and a
  * `fileBody(path, range)` (file-body.ts: opened and read only as the window allows).
  */
+// The global `Buffer` is an accessor on globalThis (a getter call at each use); the import is a plain binding.
+import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { DATA_DEFERRED, DATA_EOF, DATA_OK, type DataFlag } from './data-flags.js';
