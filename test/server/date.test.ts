@@ -14,8 +14,7 @@ import { FrameType } from '../../src/frame/index.js';
 import type { TraceEvent } from '../../src/frame/trace.js';
 import { httpDate } from '../../src/io/http-date.js';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
-import { closeSession, connect, request, startServer } from './support.js';
-import { waitFor } from '../helpers/wait.js';
+import { closeSession, connect, firstPushHeaders, request, startServer } from './support.js';
 
 const IMF_FIXDATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 const THEIRS = 'Sun, 06 Nov 1994 08:49:37 GMT';
@@ -168,19 +167,14 @@ test('204, 304 and HEAD responses (headers only) carry date', async () => {
 test('a pushed response carries date', async () => {
   const { server, url } = await startServer(DateHandler);
   const session = await connect(url);
-  let pushed: http2.IncomingHttpHeaders | null = null;
-  session.on('stream', (stream) => {
-    stream.on('push', (headers: http2.IncomingHttpHeaders) => (pushed = headers));
-    stream.resume();
-  });
+  const pushed = firstPushHeaders(session);
   try {
     const page = await request(session, { ':path': '/push' });
     assertNow(page.headers.date, 'the page');
-    await waitFor(() => pushed !== null, "the pushed response's headers");
-    const headers = pushed as http2.IncomingHttpHeaders | null;
-    assert.equal(headers![':status'], 200);
-    assert.equal(headers!['content-type'], 'text/css');
-    assertNow(headers!.date, 'the pushed response');
+    const headers = await pushed;
+    assert.equal(headers[':status'], 200);
+    assert.equal(headers['content-type'], 'text/css');
+    assertNow(headers.date, 'the pushed response');
   } finally {
     await closeSession(session);
     await server.close();

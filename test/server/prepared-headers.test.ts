@@ -13,9 +13,8 @@ import type { TraceEvent } from '../../src/frame/trace.js';
 import { prepareHeaders } from '../../src/io/prepared-headers.js';
 import { BaseRequestHandler } from '../../src/server/request-handler.js';
 import { UsageError } from '../../src/errors.js';
-import { closeSession, connect, request, startServer } from './support.js';
+import { closeSession, connect, firstPushHeaders, request, startServer } from './support.js';
 import { rawExchange } from '../helpers/raw-exchange.js';
-import { waitFor } from '../helpers/wait.js';
 
 const THEIRS = 'Sun, 06 Nov 1994 08:49:37 GMT';
 /** The fields, as a handler would write them: mixed case, numbers, a repeated name. */
@@ -126,19 +125,14 @@ test('HTTP/2: our date and content-length are added as for plain fields, right w
 test('HTTP/2: a push and its page take prepared fields', async () => {
   const { server, url } = await startServer(App);
   const session = await connect(url);
-  let pushed: http2.IncomingHttpHeaders | null = null;
-  session.on('stream', (stream) => {
-    stream.on('push', (headers: http2.IncomingHttpHeaders) => (pushed = headers));
-    stream.resume();
-  });
+  const pushed = firstPushHeaders(session);
   try {
     const page = await request(session, { ':path': '/prepared/push' });
     assert.equal(page.body.toString(), 'page');
     assert.equal(page.headers.etag, '"abc"');
-    await waitFor(() => pushed !== null, "the pushed response's headers");
-    const headers = pushed as http2.IncomingHttpHeaders | null;
-    assert.equal(headers!['content-type'], 'text/html; charset=utf-8');
-    assert.equal(headers!['content-length'], '3');
+    const headers = await pushed;
+    assert.equal(headers['content-type'], 'text/html; charset=utf-8');
+    assert.equal(headers['content-length'], '3');
   } finally {
     await closeSession(session);
     await server.close();

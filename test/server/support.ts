@@ -79,6 +79,19 @@ export function request(
   return done;
 }
 
+/**
+ * The response headers of the first stream `session` is pushed, once they arrive (pushed
+ * streams are read to the end and dropped). Call it before the request whose page pushes.
+ */
+export function firstPushHeaders(session: http2.ClientHttp2Session): Promise<http2.IncomingHttpHeaders> {
+  return new Promise((resolve) => {
+    session.on('stream', (stream) => {
+      stream.on('push', (headers: http2.IncomingHttpHeaders) => resolve(headers));
+      stream.resume();
+    });
+  });
+}
+
 export function closeSession(session: http2.ClientHttp2Session): Promise<void> {
   return new Promise((resolve) => {
     if (session.closed || session.destroyed) return resolve();
