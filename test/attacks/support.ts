@@ -325,6 +325,12 @@ export function startHonestClient(url: string): { stats: HonestStats; ready: Pro
         stats.failed.push(`request: ${err.message}`);
         resolve();
       });
+      // A stream can close with neither 'end' nor 'error' (a session torn down under it): a
+      // failure, counted, rather than a request awaited for ever (which hung stop(), and the test).
+      req.on('close', () => {
+        if (!req.readableEnded && !req.errored) stats.failed.push(`request closed before its end (RST code ${req.rstCode})`);
+        resolve();
+      });
     });
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -344,7 +350,13 @@ export function startHonestClient(url: string): { stats: HonestStats; ready: Pro
       stopped = true;
       markReady();
       await loop;
-      await new Promise<void>((resolve) => session.close(() => resolve()));
+      // session.close(cb) never calls cb on a session already closing or closed (the server may
+      // have ended it): wait for its 'close' unless it is gone already.
+      if (session.destroyed) return;
+      await new Promise<void>((resolve) => {
+        session.once('close', () => resolve());
+        session.close();
+      });
     },
   };
 }
