@@ -20,18 +20,13 @@
  * names that inode, unchanged: a file replaced, edited or deleted since is never read from the
  * parked descriptor.
  */
-import fs from 'node:fs';
+import fs, { type Stats } from 'node:fs';
 import type { DescriptorSlots, SlotHolder } from './descriptor-slots.js';
 
-/** What says two opens found the same version of a file (the fields of `fs.Stats` compared). */
-export interface FileVersion {
-  readonly dev: number;
-  readonly ino: number;
-  readonly size: number;
-  readonly mtimeMs: number;
-}
+/** What says two opens found the same version of a file (the fields of `fs.Stats` we compare). */
+export type FileIdentity = Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>;
 
-export function sameVersion(a: FileVersion, b: FileVersion): boolean {
+export function sameVersion(a: FileIdentity, b: FileIdentity): boolean {
   return a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
@@ -39,10 +34,10 @@ export function sameVersion(a: FileVersion, b: FileVersion): boolean {
 class Parked implements SlotHolder {
   readonly cache: DescriptorCache;
   readonly path: string;
-  readonly version: FileVersion;
+  readonly version: FileIdentity;
   readonly fd: number;
 
-  constructor(cache: DescriptorCache, path: string, version: FileVersion, fd: number) {
+  constructor(cache: DescriptorCache, path: string, version: FileIdentity, fd: number) {
     this.cache = cache;
     this.path = path;
     this.version = version;
@@ -88,7 +83,7 @@ export class DescriptorCache {
    * Parks `fd` (open on `path`, checked to be `version`) and its per-process slot, which the
    * caller (`holder`) gives up: from now on the cache holds it, idle.
    */
-  park(holder: SlotHolder, path: string, version: FileVersion, fd: number): void {
+  park(holder: SlotHolder, path: string, version: FileIdentity, fd: number): void {
     const entry = new Parked(this, path, version, fd);
     let list = this.byPath.get(path);
     if (list === undefined) {
@@ -106,7 +101,7 @@ export class DescriptorCache {
    * slot (as `holder`: the slots see it busy). Parked descriptors of other versions of `path`
    * are closed: the file has changed since they were opened.
    */
-  take(holder: SlotHolder, path: string, version: FileVersion): number {
+  take(holder: SlotHolder, path: string, version: FileIdentity): number {
     const list = this.byPath.get(path);
     if (list === undefined) return -1;
     let found: Parked | null = null;

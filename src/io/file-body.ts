@@ -33,7 +33,9 @@ import fs, { type Stats } from 'node:fs';
 import { FILE_READ_BUFFERS } from '../buffer-pool.js';
 import { H2Error, UsageError } from '../errors.js';
 import type { BodySource } from './body-source.js';
-import { type DescriptorCacheStats, sameVersion } from './descriptor-cache.js';
+import { type DescriptorCacheStats, type FileIdentity, sameVersion } from './descriptor-cache.js';
+
+export type { FileIdentity };
 import type { DescriptorSlots, DescriptorSlotsStats, SlotHolder } from './descriptor-slots.js';
 import { descriptorCache, slotsOfConnection, slotsOfProcess } from './file-limits.js';
 
@@ -45,9 +47,6 @@ import { descriptorCache, slotsOfConnection, slotsOfProcess } from './file-limit
  * descriptor caps bound the total: at most `maxOpenFiles` reads in flight (256 x 256 KiB = 64 MiB).
  */
 export const FILE_READ_SIZE = FILE_READ_BUFFERS.size;
-
-/** What says two opens found the same version of a file (the fields of `fs.Stats` we compare). */
-export type FileIdentity = Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>;
 
 export interface FileBodyOptions {
   /** First byte sent (default 0). */
