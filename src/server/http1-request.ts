@@ -59,7 +59,11 @@ export class Http1RequestReader {
   /** The request's fields, pseudo-headers first. Throws Http1RequestError (from requestFieldsOf) for one HTTP/2 could not carry. */
   read(req: Http1RequestLike): Array<[string, string]> {
     const authority = this.scan(req);
-    if (authority !== null) return this.commonFields(req, authority, this.teTrailers);
+    return authority !== null ? this.commonFields(req, authority, this.teTrailers) : this.readUncommon(req);
+  }
+
+  /** `read` for a request `scan` already judged not common (it returned null): requestFieldsOf reads it. */
+  readUncommon(req: Http1RequestLike): Array<[string, string]> {
     const method = req.method ?? 'GET';
     const target = req.url ?? '/';
     const headers = pairsOf(req.rawHeaders);

@@ -81,7 +81,7 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     let fields: Array<[string, string]> | null = null;
     if (authority === null) {
       try {
-        fields = reader.read(req);
+        fields = reader.readUncommon(req);
       } catch (err) {
         if (!(err instanceof Http1RequestError)) throw err;
         refuse(res, err.status, err.message);
