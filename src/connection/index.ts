@@ -8,4 +8,4 @@ export { DEFAULT_CONNECTION_WINDOW_SIZE, DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT
 export type { Settings } from './settings.js';
 export { INITIAL_SETTINGS, decodeSettingsPayload } from './settings.js';
 export { StreamState, StreamInput, TRANSITIONS, nextState } from './stream-state.js';
-export { checkRequestFields, isConnectionSpecificField, isToken, isValidAuthority, isValidFieldName, isValidFieldValue, isValidTargetOctets } from './field-validation.js';
+export { checkRequestFields, checkSendable, isConnectionSpecificField, isToken, isValidAuthority, isValidFieldName, isValidFieldValue, isValidTargetOctets } from './field-validation.js';

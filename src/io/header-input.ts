@@ -88,6 +88,26 @@ function appendTo(out: unknown[], input: HeadersInput | null | undefined, what: 
 }
 
 /**
+ * A response's content-length field value as a number; `declared`: the one before it in the same
+ * list, -1 for none (a second is refused, even an equal one). Throws UsageError.
+ */
+export function contentLengthOf(value: string, declared: number): number {
+  if (declared !== -1 || !isDigits(value)) {
+    throw new UsageError(`response content-length must be one non-negative integer, got ${JSON.stringify(value)}`, 'response_bad_content_length');
+  }
+  return Number(value);
+}
+
+function isDigits(value: string): boolean {
+  if (value.length === 0) return false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/**
  * The value of the field `name` (any case) in `fields` (names lowercase, as received), or
  * undefined: several fields of that name are joined with ", " (RFC 9110 section 5.3). The lookup
  * of request handlers and of client responses (`getHeader`).

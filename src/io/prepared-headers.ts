@@ -6,9 +6,8 @@
  * parsing its content-length. Prepared, all of that is done here once; a response copies the
  * pairs behind its `:status` (and `date`, content-length), and the connection skips its own check.
  */
-import { isConnectionSpecificField, isValidFieldName, isValidFieldValue } from '../connection/index.js';
-import { UsageError } from '../errors.js';
-import { appendHeaders, type HeaderInput, type HeadersInput } from './header-input.js';
+import { checkSendable } from '../connection/index.js';
+import { appendHeaders, contentLengthOf, type HeaderInput, type HeadersInput } from './header-input.js';
 
 /**
  * Header fields checked once, immutable, accepted wherever `headers` is (`sendResponse`, `push`,
@@ -42,11 +41,13 @@ export class PreparedHeaders implements Iterable<HeaderInput> {
     let contentLength = -1;
     let hasDate = false;
     for (const [name, value] of pairs) {
-      checkField(name, value);
       flat.push(name, value);
       if (name === 'date') hasDate = true;
       if (name === 'content-length') contentLength = contentLengthOf(value, contentLength);
     }
+    // The connection's own check of a list to send (section 8.2), which a prepared response skips;
+    // after content-length, in the order a plain response meets the two.
+    checkSendable(pairs, Infinity);
     this.#pairs = pairs;
     this.#flat = flat;
     this.contentLength = contentLength;
@@ -93,26 +94,4 @@ export class PreparedHeaders implements Iterable<HeaderInput> {
  */
 export function prepareHeaders(input: HeadersInput | PreparedHeaders): PreparedHeaders {
   return input instanceof PreparedHeaders ? input : new PreparedHeaders(input);
-}
-
-/**
- * RFC 9113 section 8.2 for one regular field (appendHeaders refused pseudo-header names): the
- * checks, tokens and words of the connection's own check of an outgoing list, which a response
- * with prepared fields skips.
- */
-function checkField(name: string, value: string): void {
-  let bad: string | null = null;
-  if (!isValidFieldValue(value)) bad = `field_value_invalid: ${JSON.stringify(name)}`;
-  else if (name === 'te') bad = value === 'trailers' ? null : `te_not_trailers: ${JSON.stringify(value)}`;
-  else if (!isValidFieldName(name)) bad = `field_name_invalid: ${JSON.stringify(name)}`;
-  else if (isConnectionSpecificField(name)) bad = `connection_specific_field: ${name}`;
-  if (bad !== null) throw new UsageError(`cannot send this header list: ${bad}`, bad.slice(0, bad.indexOf(':')));
-}
-
-/** A content-length field's value as a number; `declared`: the one before it, -1 for none (a second is refused). Throws UsageError. */
-function contentLengthOf(value: string, declared: number): number {
-  if (declared !== -1 || !/^[0-9]+$/.test(value)) {
-    throw new UsageError(`response content-length must be one non-negative integer, got ${JSON.stringify(value)}`, 'response_bad_content_length');
-  }
-  return Number(value);
 }

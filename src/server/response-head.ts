@@ -10,7 +10,7 @@ import { Buffer } from 'node:buffer';
 import type { HeaderList } from '../connection/index.js';
 import { UsageError } from '../errors.js';
 import { bodySourceOf, type BodySource } from '../io/body-source.js';
-import { appendHeaders, appendHeadersFlat, type HeadersInput } from '../io/header-input.js';
+import { appendHeaders, appendHeadersFlat, contentLengthOf, type HeadersInput } from '../io/header-input.js';
 import { httpDate } from '../io/http-date.js';
 import { PreparedHeaders } from '../io/prepared-headers.js';
 import type { LateTrailers, ResponseOptions } from './request-handler.js';
@@ -69,14 +69,6 @@ function finalStatusOf(options: ResponseOptions): number {
     throw new UsageError(`response status must be an integer from 200 to 599, got ${String(status)}`, 'response_bad_status');
   }
   return status;
-}
-
-/** A content-length field's value as a number; `declared`: the one before it, -1 for none (a second is refused). Throws UsageError. */
-function contentLengthOf(value: string, declared: number): number {
-  if (declared !== -1 || !isDigits(value)) {
-    throw new UsageError(`response content-length must be one non-negative integer, got ${JSON.stringify(value)}`, 'response_bad_content_length');
-  }
-  return Number(value);
 }
 
 /** Trailer fields as a list, checked; null for none (an empty list is none). Throws UsageError. */
@@ -239,13 +231,4 @@ function lengthText(length: number): string {
     lastLengthText = String(length);
   }
   return lastLengthText;
-}
-
-function isDigits(value: string): boolean {
-  if (value.length === 0) return false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
-  }
-  return true;
 }
