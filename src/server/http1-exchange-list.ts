@@ -7,7 +7,7 @@
  * several times the cost: with one id added and one deleted per request, its table keeps
  * filling with deleted entries and is rehashed every few requests.
  */
-import type { Http1Exchange } from './http1-exchange.js';
+import type { Http1Exchange, Http1Response } from './http1-exchange.js';
 
 export class Http1ExchangeList {
   /** Slot k holds the exchange with id `firstId + 2k`; null for a closed one (or an id no exchange took) behind an open one. */
@@ -45,6 +45,12 @@ export class Http1ExchangeList {
       slots.shift();
       this.firstId += 2;
     }
+  }
+
+  /** The open exchange answered by `res`: nearly always the first (node:http finishes responses in order). */
+  withResponse(res: Http1Response): Http1Exchange | undefined {
+    for (const slot of this.slots) if (slot !== null && slot.res === res) return slot;
+    return undefined;
   }
 
   /** The open exchanges, in id order. */

@@ -4,6 +4,7 @@
  * the session keeps of it and the one function that turns a response plan into `res` calls.
  */
 import http from 'node:http';
+import type net from 'node:net';
 import { ErrorCode } from '../errors.js';
 import type { CallbackState } from '../io/callback-queue.js';
 import type { BodySource } from '../io/body-source.js';
@@ -27,16 +28,31 @@ export const CLOSE_CANCEL_ITEM: Http1Item = Object.freeze({ type: 'close', error
 
 /** What an exchange's response calls on the session it belongs to (Http1Session). */
 export interface Http1ExchangeOwner {
-  responseClosed(ex: Http1Exchange): void;
+  /** node:http is done with `res`: the whole response was written. */
+  responseFinished(res: Http1Response): void;
+  /** `finished`: the whole response was written (else the connection went first). */
+  responseClosed(ex: Http1Exchange, finished: boolean): void;
   fault(err: unknown): void;
 }
 
+/** Where the gateway keeps a socket's session, from the moment it takes the socket as HTTP/1.1. */
+export const SESSION_OF_SOCKET = Symbol('h2kit.http1Session');
+type SessionSocket = net.Socket & { [SESSION_OF_SOCKET]?: Http1ExchangeOwner };
+
 /**
- * The gateway's node:http server makes its responses of this class: a response carries its
- * exchange and tells the session when it closes (finished, or its socket gone: node:http
- * emits 'close' for both) by watching its own emit. A 'close' listener would cost a listener
- * added to node's listener table per request, a closure or a property to find the exchange, and
- * the listener call; this is one compare on each of the response's few events.
+ * The gateway's node:http server makes its responses of this class, which tells the session
+ * when node:http is done with a response. node:http detaches a response from its socket exactly
+ * once, when it has finished (resOnFinish, before the next pipelined response is given the
+ * socket); a response whose socket closes first is never detached, and the session's own
+ * 'close' listener on the socket ends those exchanges (CANCEL).
+ *
+ * Watching detachSocket rather than the response's events: a 'close' listener would cost a
+ * listener added to node's listener table per request, and an `emit` override runs on each of
+ * the response's events (socket, prefinish, finish, close) with a rest-parameter copy, and V8
+ * inlines it into node's emit sites, where it used up their inlining budget. The response does
+ * not carry its exchange either: a property added to it after node:http built it would give
+ * every response a second shape, which node's own code, seeing both, pays for at each access.
+ * The session finds the exchange by its response (the first one open, nearly always).
  *
  * It has no constructor of its own, not even a field initializer: V8 then constructs it with
  * ServerResponse's constructor directly (its default-constructor elision), which node:http's
@@ -48,23 +64,16 @@ export interface Http1ExchangeOwner {
  * instructions a request).
  */
 export class Http1Response extends http.ServerResponse {
-  /** Set when the session takes the request; absent for one answered without an exchange (refused). */
-  declare exchange?: Http1Exchange;
-
-  override emit(event: string | symbol, ...args: unknown[]): boolean {
-    // Teardown: runs even after a fault, so the handler hears onClose (CANCEL) as over HTTP/2.
-    if (event === 'close') {
-      const ex = this.exchange;
-      if (ex !== undefined) {
-        const session = ex.session;
-        try {
-          session.responseClosed(ex);
-        } catch (err) {
-          session.fault(err);
-        }
-      }
+  override detachSocket(socket: net.Socket): void {
+    super.detachSocket(socket);
+    const session = (socket as SessionSocket)[SESSION_OF_SOCKET];
+    if (session === undefined) return;
+    // Teardown: runs even after a fault, so the handler hears onClose as over HTTP/2.
+    try {
+      session.responseFinished(this);
+    } catch (err) {
+      session.fault(err);
     }
-    return super.emit(event, ...args);
   }
 }
 

@@ -17,7 +17,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import { Http1RequestError } from './errors.js';
 import { CONTINUE, h2cUpgradeOf, http1Response, SWITCHING_PROTOCOLS, type H2cUpgrade } from './http1.js';
-import { Http1Response, pairsOf } from './http1-exchange.js';
+import { Http1Response, pairsOf, SESSION_OF_SOCKET as SESSION } from './http1-exchange.js';
 import { Http1Session, refuse, type Http1SessionHost } from './http1-session.js';
 import { failpoint } from '../io/failpoints.js';
 import type { ListenerGuard } from './listener-guard.js';
@@ -54,7 +54,6 @@ export interface Http1GatewayHost {
   allHttp1Closed(): void;
 }
 
-const SESSION = Symbol('h2kit.http1Session');
 type TaggedSocket = net.Socket & { [SESSION]?: Http1Session };
 
 export class Http1Gateway implements Http1SessionHost {
@@ -225,7 +224,11 @@ export class Http1Gateway implements Http1SessionHost {
     const res = new Http1Response(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket);
-    res.once('finish', () => socket.end());
+    // Detached by hand when finished, as node:http does with the responses it manages: the exchange ends there.
+    res.once('finish', () => {
+      res.detachSocket(socket);
+      socket.end();
+    });
     session.onRequest(req, res);
     // Node stopped parsing at the head: the request (without a body) ends here.
     req.push(null);

@@ -22,7 +22,7 @@ import { addTrailers, CLOSE_CANCEL_ITEM, CLOSE_NO_ERROR_ITEM, Http1Exchange, pai
 import { Http1ExchangeList } from './http1-exchange-list.js';
 import { Http1RequestReader } from './http1-request.js';
 import { setRequestAttributes } from './request-attributes.js';
-import type { BaseRequestHandler, HandlerSession, HeadersInput, ResponseOptions } from './request-handler.js';
+import { BaseRequestHandler, type HandlerSession, type HeadersInput, type ResponseOptions } from './request-handler.js';
 import { http1ResponsePlanOf, informationalHeadOf, lateTrailerListOf } from './response-head.js';
 import { accessLogEntryOf, callbackName, callHandler, runOnCloseNow } from './server-stream.js';
 import type { SessionContext } from './session-context.js';
@@ -88,9 +88,8 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
         return;
       }
     }
+    // From here the response's end ends the exchange (Http1Response.detachSocket, or the socket's close).
     this.exchanges.add(ex);
-    // From here the response's 'close' ends the exchange (Http1Response.emit).
-    res.exchange = ex;
     let handler: BaseRequestHandler;
     try {
       handler = new this.ctx.handlerClass(this, ex.id);
@@ -100,7 +99,7 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
       refuse(res, 500, 'Internal Server Error');
       return;
     }
-    handler.httpVersion = req.httpVersion === '1.0' ? '1.0' : '1.1';
+    handler.httpVersion = req.httpVersionMinor === 0 ? '1.0' : '1.1';
     if (fields === null) {
       // What setRequestAttributes would find in the fields commonFields makes.
       handler.method = req.method ?? 'GET';
@@ -202,12 +201,18 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     }
   }
 
-  /** @internal The response finished, or the socket went before it did: onClose, once. */
-  responseClosed(ex: Http1Exchange): void {
+  /** @internal node:http is done with `res` (Http1Response.detachSocket): its exchange has finished. */
+  responseFinished(res: Http1Response): void {
+    const ex = this.exchanges.withResponse(res);
+    if (ex !== undefined) this.responseClosed(ex, true);
+  }
+
+  /** @internal The response finished (`finished`), or the socket went before it did: onClose, once. */
+  responseClosed(ex: Http1Exchange, finished: boolean): void {
     if (ex.closed) return;
     ex.closed = true;
     this.stopBody(ex);
-    const errorCode = ex.res.writableFinished ? ErrorCode.NO_ERROR : ErrorCode.CANCEL;
+    const errorCode = finished ? ErrorCode.NO_ERROR : ErrorCode.CANCEL;
     if (ex.responded && this.ctx.accessLog !== null && ex.handler !== null) {
       try {
         this.ctx.accessLog(accessLogEntryOf(ex, this.clientAddress, errorCode));
@@ -224,13 +229,28 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
       this.exchanges.delete(ex.id);
       return;
     }
+    // A handler without an onClose of its own, with nothing queued or waiting: the exchange just ends.
+    if (ex.handler.onClose === BaseRequestHandler.prototype.onClose && ex.tap === null && !ex.running && (ex.queue === null || ex.queue.length === 0)) {
+      this.exchanges.delete(ex.id);
+      return;
+    }
     this.callbacks.deliver(ex, errorCode === ErrorCode.NO_ERROR ? CLOSE_NO_ERROR_ITEM : CLOSE_CANCEL_ITEM);
   }
 
   private socketClosed(): void {
     if (this.gone) return;
     this.gone = true;
-    // Node closes every response of the socket ('close' on each res), which ends their exchanges.
+    // Every exchange still open lost its connection: the one being answered, and pipelined ones
+    // queued behind it (node:http detaches only finished responses: Http1Response).
+    if (this.exchanges.size > 0) {
+      for (const ex of [...this.exchanges.values()]) {
+        try {
+          this.responseClosed(ex, false);
+        } catch (err) {
+          this.fault(err, 'http1-event');
+        }
+      }
+    }
     this.host.closed(this);
   }
 
