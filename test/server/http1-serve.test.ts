@@ -314,3 +314,21 @@ test('close(): an idle keep-alive connection closes at once; a request in flight
     await server.close();
   }
 });
+
+test('the connection dropping ends every open exchange with onClose(CANCEL), pipelined ones queued behind a held response too', async () => {
+  const { server } = await startServer(App);
+  try {
+    const socket = net.connect(server.port, '127.0.0.1');
+    socket.on('error', () => {});
+    // /hold is never answered; /queued is answered at once, but its response waits behind /hold's (node:http answers in order).
+    socket.write('GET /hold?pipelined HTTP/1.1\r\nHost: a\r\n\r\nGET /queued HTTP/1.1\r\nHost: a\r\n\r\n');
+    await waitFor(() => seen.has('/hold?pipelined') && seen.get('/queued')?.body === '', 'both pipelined requests to reach their handlers');
+    assert.equal(seen.get('/queued')!.closeCode, null, 'the queued response has not gone out');
+    socket.destroy();
+    await waitFor(() => seen.get('/hold?pipelined')?.closeCode === ErrorCode.CANCEL, 'onClose(CANCEL) for the held request');
+    await waitFor(() => seen.get('/queued')?.closeCode === ErrorCode.CANCEL, 'onClose(CANCEL) for the request queued behind it');
+    await waitFor(() => server.stats.http1Connections === 0, 'the connection to be forgotten');
+  } finally {
+    await server.close();
+  }
+});
