@@ -18,7 +18,7 @@ import { CallbackQueue, type CallbackQueueOwner } from '../io/callback-queue.js'
 import { failpoint, type FailpointName } from '../io/failpoints.js';
 import { readRequestBody, RequestBodyError, type BodyOptions } from './body-reader.js';
 import { HandlerError, Http1RequestError } from './errors.js';
-import { addTrailers, CLOSE_CANCEL_ITEM, CLOSE_NO_ERROR_ITEM, Http1Exchange, pairsOf, HEADERS_ITEM, REQUEST_DONE_ITEM, writeResponseHead, type Http1Item, type Http1Response } from './http1-exchange.js';
+import { addTrailers, CLOSE_CANCEL_ITEM, CLOSE_NO_ERROR_ITEM, Http1Exchange, pairsOf, HEADERS_ITEM, REQUEST_DONE_ITEM, skipDrain, writeResponseHead, type Http1Item, type Http1Response } from './http1-exchange.js';
 import { Http1ExchangeList } from './http1-exchange-list.js';
 import { Http1RequestReader } from './http1-request.js';
 import { setRequestAttributes } from './request-attributes.js';
@@ -116,9 +116,9 @@ export class Http1Session implements HandlerSession, CallbackQueueOwner<Http1Exc
     ex.handler = handler;
     if (!reader.hasBody) {
       // No content-length and no transfer-encoding: the request ends with its head (RFC 9112 section 6.3),
-      // as an HTTP/2 HEADERS frame with END_STREAM does. The request stream is left unread, as node:http
-      // expects of a body-less request (it drains it once the response is done): a 'data' listener would
-      // cost two ticks to learn of an end already known, and node's drain would then delete that listener.
+      // as an HTTP/2 HEADERS frame with END_STREAM does. The request stream is never read: there is
+      // nothing in it, and node:http is told not to drain it either (skipDrain).
+      skipDrain(req);
       this.callbacks.deliver(ex, HEADERS_ITEM);
       ex.requestEnded = true;
       if (!this.faulted) this.callbacks.deliver(ex, REQUEST_DONE_ITEM);
