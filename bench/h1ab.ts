@@ -17,12 +17,16 @@
  * the main thread, so counted), `--predictable-gc-schedule` and `--no-flush-bytecode` (under
  * valgrind's slow clock, V8's time-based memory reducer and bytecode flushing would otherwise
  * start major GCs and recompiles inside the counted phases). Dumps are kept in bench/results/h1ab-callgrind/.
+ * `--functions N` (with `--callgrind`) also names the JIT code (node runs with `--perf-basic-prof`;
+ * bench/callgrind-functions.ts) and prints, from the last phase, each server's N costliest
+ * functions per request and, for each server after node:http, where it spends more and less.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { functionCosts, functionDifferences, topFunctions } from './callgrind-functions.js';
 import { median, readCpuSeconds, roundOrder, stopChild } from './support.js';
 
 const SERVERS = join(dirname(fileURLToPath(import.meta.url)), 'servers');
@@ -78,6 +82,7 @@ export async function run(argv: string[]): Promise<void> {
       callgrind: { type: 'boolean', default: false },
       warm: { type: 'string', default: '20000' },
       phases: { type: 'string', default: '3' },
+      functions: { type: 'string', default: '0' },
     },
   });
   const rounds = Number(values.rounds);
@@ -89,7 +94,7 @@ export async function run(argv: string[]): Promise<void> {
     ...values.server.map((s): [string, string] => [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)]),
   ];
   if (values.callgrind) {
-    await runCallgrind(specs, Number(values.warm), requests, Number(values.phases), depth);
+    await runCallgrind(specs, Number(values.warm), requests, Number(values.phases), depth, Number(values.functions));
     return;
   }
   const servers: Server[] = [];
@@ -129,10 +134,11 @@ interface Counted {
 }
 
 /** Instructions per request of each server under callgrind (see the file comment). */
-async function runCallgrind(specs: Array<[string, string]>, warm: number, requests: number, phases: number, depth: number): Promise<void> {
+async function runCallgrind(specs: Array<[string, string]>, warm: number, requests: number, phases: number, depth: number, functions: number): Promise<void> {
   rmSync(CALLGRIND_DIR, { recursive: true, force: true });
   mkdirSync(CALLGRIND_DIR, { recursive: true });
-  const results = await Promise.all(specs.map(([name, script]) => countOne(name, script, warm, requests, phases, depth)));
+  const counted = await Promise.all(specs.map(([name, script]) => countOne(name, script, warm, requests, phases, depth, functions > 0)));
+  const results = counted.map((c) => c.phases);
   process.stdout.write(
     `callgrind, h2load --h1 -t1 -c10 -m${depth}: warm-up ${warm}, then ${phases} phases of ${requests} (the first left out); user-space instructions per request\n\n`,
   );
@@ -155,11 +161,27 @@ async function runCallgrind(specs: Array<[string, string]>, warm: number, reques
       `${specs[i]![0].padEnd(12)} vs node:http: total ${Math.round(m[0]!)} vs ${Math.round(node[0]!)} per request, ${(node[0]! / m[0]!).toFixed(3)}x; without compiler and GC ${Math.round(m[1]!)} vs ${Math.round(node[1]!)}, ${(node[1]! / m[1]!).toFixed(3)}x (node/h2kit)\n`,
     );
   }
+  if (functions === 0) return;
+  // The last phase of each server, its JIT code named from the server's own perf map.
+  const costs = counted.map((c) => functionCosts(c.lastDump, `/tmp/perf-${c.pid}.map`));
+  specs.forEach(([name], i) => {
+    process.stdout.write(`\n${name}: the ${functions} costliest functions, instructions per request (own, with what V8 inlined into them; last phase)\n${topFunctions(costs[i]!, requests, functions)}\n`);
+  });
+  for (let i = 1; i < specs.length; i++) {
+    process.stdout.write(`\n${specs[i]![0]} against node:http, instructions per request by function:\n${functionDifferences(costs[i]!, costs[0]!, requests, functions)}\n`);
+  }
 }
 
-async function countOne(name: string, script: string, warm: number, requests: number, phases: number, depth: number): Promise<Counted[]> {
+/** One server's counted phases; its pid (whose perf map names its JIT code) and its last dump. */
+interface CountedServer {
+  phases: Counted[];
+  pid: number;
+  lastDump: string;
+}
+
+async function countOne(name: string, script: string, warm: number, requests: number, phases: number, depth: number, perfMap: boolean): Promise<CountedServer> {
   const out = join(CALLGRIND_DIR, `${name.replace(/[^\w.-]/g, '_')}.out`);
-  const s = await start(name, script, ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`], NODE_FLAGS);
+  const s = await start(name, script, ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`], perfMap ? [...NODE_FLAGS, '--perf-basic-prof'] : NODE_FLAGS);
   try {
     const pid = String(s.child.pid);
     await warmUp(s, warm, depth);
@@ -176,7 +198,7 @@ async function countOne(name: string, script: string, warm: number, requests: nu
   const dumps = readdirSync(CALLGRIND_DIR)
     .filter((f) => f.startsWith(`${base}.`) && /\.\d+$/.test(f))
     .sort((a, b) => Number(a.slice(a.lastIndexOf('.') + 1)) - Number(b.slice(b.lastIndexOf('.') + 1)));
-  return dumps.map((f) => countedOf(join(CALLGRIND_DIR, f)));
+  return { phases: dumps.map((f) => countedOf(join(CALLGRIND_DIR, f))), pid: s.child.pid!, lastDump: join(CALLGRIND_DIR, dumps[dumps.length - 1]!) };
 }
 
 /**
