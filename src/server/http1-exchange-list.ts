@@ -38,8 +38,13 @@ export class Http1ExchangeList {
     const k = (id - this.firstId) >> 1;
     const slot = slots[k];
     if (slot === undefined || slot === null || slot.id !== id) return;
-    slots[k] = null;
     this.size--;
+    if (slots.length === 1) {
+      // The one open exchange closed (a connection without pipelining): the list is empty; add() sets firstId.
+      slots.pop();
+      return;
+    }
+    slots[k] = null;
     // Only the front is let go of: behind an open exchange, a closed one's slot stays (rare: pipelining).
     while (slots.length > 0 && slots[0] === null) {
       slots.shift();

@@ -1,7 +1,7 @@
 /**
  * Http1ExchangeList: the open exchanges of an HTTP/1.1 connection by handler streamId, kept in an
  * array indexed by id. Checked against a Map (what it replaced) over adds in id order, ids that
- * got no exchange, and deletes in and out of order.
+ * got no exchange, and deletes in and out of order; and each open exchange found by its response.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +9,8 @@ import type { Http1Exchange } from '../../src/server/http1-exchange.js';
 import { Http1ExchangeList } from '../../src/server/http1-exchange-list.js';
 
 function exchange(id: number): Http1Exchange {
-  return { id } as Http1Exchange;
+  // Its response: any object of its own, as withResponse compares identity.
+  return { id, res: { id } } as unknown as Http1Exchange;
 }
 
 test('Http1ExchangeList finds, lists and forgets exchanges as a Map would', () => {
@@ -39,6 +40,8 @@ test('Http1ExchangeList finds, lists and forgets exchanges as a Map would', () =
     assert.equal(list.size, map.size);
     assert.deepEqual([...list.values()].map((e) => e.id), [...map.keys()]);
     for (const id of [...map.keys(), nextId, nextId - 1, 0, -1, 1.5]) assert.equal(list.get(id), map.get(id), `get(${id}) at step ${step}`);
+    for (const ex of map.values()) assert.equal(list.withResponse(ex.res), ex, `withResponse(${ex.id}) at step ${step}`);
+    assert.equal(list.withResponse(exchange(nextId).res), undefined);
   }
 });
 
