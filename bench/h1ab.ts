@@ -181,7 +181,9 @@ interface CountedServer {
 
 async function countOne(name: string, script: string, warm: number, requests: number, phases: number, depth: number, perfMap: boolean): Promise<CountedServer> {
   const out = join(CALLGRIND_DIR, `${name.replace(/[^\w.-]/g, '_')}.out`);
-  const s = await start(name, script, ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`], perfMap ? [...NODE_FLAGS, '--perf-basic-prof'] : NODE_FLAGS);
+  // With --perf-basic-prof V8 also writes a code-event log, by default into the working directory: it goes beside the dumps.
+  const mapFlags = ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${out}.v8.log`];
+  const s = await start(name, script, ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`], perfMap ? [...NODE_FLAGS, ...mapFlags] : NODE_FLAGS);
   try {
     const pid = String(s.child.pid);
     await warmUp(s, warm, depth);
