@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { Http1RequestError } from '../../src/server/errors.js';
 import { requestFieldsOf } from '../../src/server/http1.js';
 import { pairsOf } from '../../src/server/http1-exchange.js';
@@ -106,4 +107,32 @@ test('Http1RequestReader: the common request takes the one-pass path; the others
   assert.throws(() => read({ method: 'GET', url: '/', rawHeaders: ['Host', 'a b'] }), Http1RequestError);
   assert.equal(read({ method: 'GET', url: '/', rawHeaders: ['Host', 'h'] }), true);
   assert.throws(() => read({ method: 'GET', url: '/', rawHeaders: ['Host', 'a b'] }), Http1RequestError);
+});
+
+/** The names with a meaning to the reader, and tokens of their lengths that are not them. */
+const SPECIAL = ['te', 'host', 'cookie', 'expect', 'upgrade', 'connection', 'keep-alive', 'content-length', 'http2-settings', 'proxy-connection', 'transfer-encoding'];
+const TOKEN_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-!#$%&'*+.^_`|~";
+
+/** A header name as a client might send it: a special name in any case, one a character away from one, or any token. */
+const fieldName = fc.oneof(
+  fc.tuple(fc.constantFrom(...SPECIAL), fc.array(fc.boolean(), { minLength: 17, maxLength: 17 })).map(([name, upper]) => [...name].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join('')),
+  fc.tuple(fc.constantFrom(...SPECIAL), fc.nat(), fc.constantFrom(...TOKEN_CHARS)).map(([name, at, c]) => {
+    const i = at % name.length;
+    return name.slice(0, i) + c + name.slice(i + 1);
+  }),
+  fc.string({ unit: fc.constantFrom(...TOKEN_CHARS), minLength: 1, maxLength: 18 }),
+);
+
+test('Http1RequestReader: names in any case, near misses of the special names and any token read as requestFieldsOf reads them (fast-check)', () => {
+  // One reader across runs, as one connection: the names it remembers by position must never decide another head's answer.
+  const reader = new Http1RequestReader('http', () => OWN);
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fieldName, fc.constantFrom('1', 'gzip, trailers', 'a=1', 'x')), { maxLength: 6 }), (fields) => {
+      const h: Head = { method: 'GET', url: '/p', rawHeaders: ['Host', 'h', ...fields.flat()] };
+      assert.deepEqual(readOrRefusal(reader, h), oracle(h));
+      const names = pairsOf(h.rawHeaders).map(([n]) => n);
+      assert.equal(reader.hasBody, names.includes('content-length') || names.includes('transfer-encoding'));
+    }),
+    { numRuns: 2000 },
+  );
 });
