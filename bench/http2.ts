@@ -27,11 +27,11 @@ import { commandExists, fmt, freePort, haveCommand, median, readCpuSeconds, roun
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..', '..');
 
-type PeerName = 'h2kit' | 'node:http2' | 'nghttpd' | 'node:http';
+type PeerName = 'h2kit' | 'node:http2' | 'nghttpd' | 'node:http' | 'node:http+h2kit';
 /** The peers of the HTTP/2 rows. */
 const PEERS: PeerName[] = ['h2kit', 'node:http2', 'nghttpd'];
-/** The peers of the HTTP/1.1 rows. */
-const H1_PEERS: PeerName[] = ['h2kit', 'node:http'];
+/** The peers of the HTTP/1.1 rows: node:http is the reference; node:http+h2kit, the same server in a process that has loaded h2kit, a second one. */
+const H1_PEERS: PeerName[] = ['h2kit', 'node:http', 'node:http+h2kit'];
 /** The peers of the app rows (`ThroughputRow.app`): one app on either server. */
 const APP_PEERS: PeerName[] = ['h2kit', 'node:http2'];
 
@@ -243,12 +243,13 @@ class LineReader {
   }
 }
 
-const SCRIPTS: Record<'h2kit' | 'node:http2' | 'node:http', string> = { h2kit: 'h2kit.js', 'node:http2': 'node-http2.js', 'node:http': 'node-http.js' };
+type NodePeer = 'h2kit' | 'node:http2' | 'node:http' | 'node:http+h2kit';
+const SCRIPTS: Record<NodePeer, string> = { h2kit: 'h2kit.js', 'node:http2': 'node-http2.js', 'node:http': 'node-http.js', 'node:http+h2kit': 'node-http-loaded.js' };
 
 /** A server that cannot run in this build (it printed `skipped REASON`): its row shows the reason. */
 class PeerSkipped extends Error {}
 
-async function startNodePeer(peer: 'h2kit' | 'node:http2' | 'node:http', env: Environment, tls: boolean, nodeFlags: string[] = [], app?: AppName): Promise<RunningServer> {
+async function startNodePeer(peer: NodePeer, env: Environment, tls: boolean, nodeFlags: string[] = [], app?: AppName): Promise<RunningServer> {
   // An app server takes the side it runs as its first argument; the others are one side each.
   const script = join(REPO, 'dist', 'bench', 'servers', app === undefined ? SCRIPTS[peer] : `${app}.js`);
   const args = [...nodeFlags, '--expose-gc', script, ...(app === undefined ? [] : [peer]), ...(tls ? ['--tls', env.certDir] : [])];
@@ -341,6 +342,8 @@ interface Cell {
   command: string;
   /** Why the row has no numbers (a server not in this build), or undefined. */
   skipped?: string;
+  /** HTTP/1.1 rows: median of per-round ratios h2kit / node:http+h2kit (the same reference server, h2kit loaded in its process). */
+  loadedRatio?: number;
 }
 
 async function runThroughput(row: ThroughputRow, env: Environment, opts: Options, peers: PeerName[]): Promise<Cell> {
@@ -498,8 +501,10 @@ function cellOf(row: { title: string; target: number } & Row, rounds: Array<Part
     if (vs.length > 0) value[p] = median(vs);
   }
   const ref = referenceOf(row);
-  const ratios = rounds.filter((r) => r.h2kit !== undefined && r[ref] !== undefined).map((r) => r.h2kit! / r[ref]!);
-  return { value, ratio: median(ratios), cpu: null, cpuRatio: NaN, unit, higherIsBetter, target: row.target, title: row.title, command: describeCommand(row, opts) };
+  const ratioTo = (peer: PeerName): number => median(rounds.filter((r) => r.h2kit !== undefined && r[peer] !== undefined).map((r) => r.h2kit! / r[peer]!));
+  const cell: Cell = { value, ratio: ratioTo(ref), cpu: null, cpuRatio: NaN, unit, higherIsBetter, target: row.target, title: row.title, command: describeCommand(row, opts) };
+  if (peers.includes('node:http+h2kit')) cell.loadedRatio = ratioTo('node:http+h2kit');
+  return cell;
 }
 
 // ---------------------------------------------------------------- output
@@ -514,7 +519,7 @@ function targetText(cell: Cell): string {
 /** The peer columns of the tables: node:http only when an HTTP/1.1 row ran (the HTTP/2-only tables keep their shape). */
 function peerColumns(cells: Cell[]): PeerName[] {
   const hasH1 = cells.some((c) => c.value['node:http'] !== undefined);
-  return hasH1 ? ['h2kit', 'node:http2', 'nghttpd', 'node:http'] : ['h2kit', 'node:http2', 'nghttpd'];
+  return hasH1 ? ['h2kit', 'node:http2', 'nghttpd', 'node:http', 'node:http+h2kit'] : ['h2kit', 'node:http2', 'nghttpd'];
 }
 
 function table(cells: Cell[]): string {
@@ -609,7 +614,7 @@ export async function run(argv: string[]): Promise<void> {
     const h1 = opts.rows.some((r) => r.kind === 'throughput' && r.h1 === true);
     const apps = opts.rows.some((r) => r.kind === 'throughput' && r.app !== undefined);
     process.stdout.write(
-      `http2: ${peers.join(', ')}${h1 ? ' (HTTP/1.1 rows: h2kit, node:http)' : ''}${apps ? ' (app rows: one app on h2kit and on node:http2)' : ''}; h2load -t 1; ${opts.rounds} rounds of ${opts.duration} s (after a warm-up run) per peer and row, alternating; medians\n`,
+      `http2: ${peers.join(', ')}${h1 ? ' (HTTP/1.1 rows: h2kit, node:http, node:http+h2kit)' : ''}${apps ? ' (app rows: one app on h2kit and on node:http2)' : ''}; h2load -t 1; ${opts.rounds} rounds of ${opts.duration} s (after a warm-up run) per peer and row, alternating; medians\n`,
     );
     const cells: Cell[] = [];
     for (const row of opts.rows) {
@@ -620,7 +625,12 @@ export async function run(argv: string[]): Promise<void> {
       if (opts.verbose) process.stdout.write(`  (${row.key}: ${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
     }
     process.stdout.write(`\n${table(cells)}\n`);
-    if (h1) process.stdout.write(`(h2kit/node: to node:http2, to node:http for the HTTP/1.1 rows)\n`);
+    if (h1) {
+      process.stdout.write(`(h2kit/node: to node:http2, to node:http for the HTTP/1.1 rows; node:http+h2kit: node:http's server in a process that has also loaded h2kit)\n`);
+      for (const c of cells) {
+        if (c.loadedRatio !== undefined) process.stdout.write(`  ${c.title}: h2kit / node:http+h2kit ${c.loadedRatio.toFixed(2)}x (h2kit's HTTP/1.1 layer alone)\n`);
+      }
+    }
     if (cells.some((c) => c.cpu !== null)) {
       process.stdout.write(`\nServer CPU time per request (user + system, us; node/h2kit: times less CPU than node:http2${h1 ? ', node:http for the HTTP/1.1 rows' : ''}):\n\n${cpuTable(cells)}\n`);
     }
