@@ -34,10 +34,10 @@ import { FILE_READ_BUFFERS } from '../buffer-pool.js';
 import { H2Error, UsageError } from '../errors.js';
 import type { BodySource } from './body-source.js';
 import { type DescriptorCacheStats, type FileIdentity, sameVersion } from './descriptor-cache.js';
-
-export type { FileIdentity };
 import type { DescriptorSlots, DescriptorSlotsStats, SlotHolder } from './descriptor-slots.js';
 import { descriptorCache, slotsOfConnection, slotsOfProcess } from './file-limits.js';
+
+export type { FileIdentity };
 
 /**
  * Most bytes read at once, and the most a stream holds in memory. A read is never larger than

@@ -103,7 +103,8 @@ type Body = Buffer | FileBody;
 const PLAIN_TEXT = prepareHeaders({ 'content-type': 'text/plain; charset=utf-8' });
 
 function textResponse(handler: BaseRequestHandler, status: number, text: string, extra?: Record<string, string>): void {
-  const headers = extra === undefined ? PLAIN_TEXT : { 'content-type': 'text/plain; charset=utf-8', ...extra };
+  // The extra fields go after the prepared one (PreparedHeaders is a list of pairs too).
+  const headers = extra === undefined ? PLAIN_TEXT : [...PLAIN_TEXT, ...Object.entries(extra)];
   handler.sendResponse({ status, headers, body: `${status} ${text}\n` });
 }
 
